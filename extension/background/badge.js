@@ -1,0 +1,53 @@
+// What the toolbar badge shows for a tab. Pure.
+
+export const kGradeColors = Object.freeze({
+  A: '#1a7f37', B: '#4d8c2a', C: '#9a6700', D: '#bc4c00', E: '#cf222e', F: '#82071e',
+});
+export const kStateColors = Object.freeze({ error: '#b00020', unknown: '#57606a', pending: '#57606a' });
+
+/** Grade letter for a score when the host did not send one (it always should). */
+export function gradeOf(score) {
+  if (score && typeof score.grade === 'string' && /^[A-F]$/.test(score.grade)) return score.grade;
+  const v = Number(score && score.value);
+  if (!Number.isFinite(v)) return '?';
+  if (v >= 90) return 'A';
+  if (v >= 75) return 'B';
+  if (v >= 60) return 'C';
+  if (v >= 45) return 'D';
+  if (v >= 30) return 'E';
+  return 'F';
+}
+
+const kHostProblems = Object.freeze({
+  missing: 'MailVeil: the helper program (mailveil-host) is not installed',
+  'too-old': 'MailVeil: the helper program is too old for this extension',
+  'extension-too-old': 'MailVeil: this extension is too old for the installed helper program',
+  forbidden: 'MailVeil: the helper program refuses this extension',
+  failed: 'MailVeil: the helper program stopped',
+});
+
+/**
+ * @param {{webmail: string|null, layout: string, messages: object[]}|null} tab  messages: the open ones,
+ *   each {status: 'pending'|'done'|'error', score?}
+ * @param {{state: string}} host
+ * @returns {{text: string, color: string, title: string}}
+ */
+export function badgeFor(tab, host) {
+  if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
+  if (host && kHostProblems[host.state]) return { text: '!', color: kStateColors.error, title: kHostProblems[host.state] };
+  if (tab.layout === 'unrecognised') {
+    return { text: '?', color: kStateColors.unknown, title: 'MailVeil: this webmail\'s layout is not recognised; remote images stay blocked' };
+  }
+  const messages = tab.messages || [];
+  if (!messages.length) return { text: '', color: kStateColors.unknown, title: 'MailVeil: no e-mail open' };
+  if (messages.some((m) => m.status === 'error')) {
+    return { text: '!', color: kStateColors.error, title: 'MailVeil: this e-mail could not be checked; remote images stay blocked' };
+  }
+  const done = messages.filter((m) => m.status === 'done' && m.score);
+  if (!done.length) return { text: '…', color: kStateColors.pending, title: 'MailVeil: checking this e-mail' };
+  const worst = done.reduce((a, b) => (Number(b.score.value) < Number(a.score.value) ? b : a));
+  const grade = gradeOf(worst.score);
+  const n = done.length;
+  const what = n > 1 ? `the worst of ${n} open messages` : 'this e-mail';
+  return { text: grade, color: kGradeColors[grade] || kStateColors.unknown, title: `MailVeil: ${what} scores ${worst.score.value}/100 (${grade})` };
+}

@@ -1,0 +1,370 @@
+// Background entry point (Chrome: module service worker; Firefox: module event page). Wires the browser's
+// events to the native client, the network rules, the per-tab state and the badge. Listeners are registered
+// synchronously at top level, as MV3 requires; state is loaded lazily by `ready`.
+import '../shared/webmails.js';
+import '../shared/build-config.js';
+import { HostError, NativeClient, kErrorStates } from './native-client.js';
+import { DnrRules, webmailInitiators } from './dnr.js';
+import { planDecisions } from './plan.js';
+import { badgeFor } from './badge.js';
+import { isSenderAllowed, loadSettings, mergeAddresses, saveSettings } from './settings.js';
+import { TabStore, openMessages } from './tab-state.js';
+
+const api = globalThis.browser ?? globalThis.chrome;
+const { webmails, buildConfig } = globalThis.mailveil;
+const kManifest = api.runtime.getManifest();
+const kExtensionOrigin = api.runtime.getURL('');
+const kUpdateAlarm = 'signature-update';
+
+const tabs = new TabStore(api.storage.session || null);
+const dnr = new DnrRules(api.declarativeNetRequest, {
+  initiators: webmailInitiators(webmails.list, buildConfig.hostAliases),
+  resourceTypes: webmails.fetchedResourceTypes,
+});
+let settings = null;
+let signatures = null;  // {list_version, published, trackers, source}
+let rulesVersion = null;
+/** Signature update in progress or last outcome, for the popup. */
+let update = { running: false };
+
+const client = new NativeClient({
+  connectNative: (name) => api.runtime.connectNative(name),
+  client: `mailveil-extension/${kManifest.version}`,
+  lastError: () => (api.runtime.lastError ? api.runtime.lastError.message : undefined),
+  onStatus: onHostStatus,
+});
+
+const ready = (async () => {
+  settings = await loadSettings(api.storage.local);
+  await tabs.load();
+  await ensureAlarm();
+})();
+
+let lastHostState = 'idle';
+function onHostStatus(status) {
+  if (status.hello && status.hello.signatures) signatures = status.hello.signatures;
+  const was = lastHostState;
+  lastHostState = status.state;
+  if (was === status.state) return;
+  ready.then(() => {
+    for (const tabId of tabs.ids()) refreshBadge(tabId);
+    broadcast({ what: 'state-changed' });
+    if (status.state === 'ready') {
+      refreshRules();
+      // Messages that could not be checked while the host was away get another chance.
+      if (kErrorStates.includes(was)) for (const tabId of tabs.ids()) tellTab(tabId, { what: 'reapply' });
+    }
+  });
+}
+
+function broadcast(msg) {
+  try {
+    Promise.resolve(api.runtime.sendMessage(msg)).catch(() => {});
+  } catch {
+    // no listener (popup closed)
+  }
+}
+
+function tellTab(tabId, msg) {
+  try {
+    Promise.resolve(api.tabs.sendMessage(tabId, msg)).catch(() => {});
+  } catch {
+    // tab gone
+  }
+}
+
+function errorOf(e) {
+  return e instanceof HostError ? { code: e.code, message: e.message } : { code: 'internal', message: String(e && e.message ? e.message : e) };
+}
+
+async function refreshBadge(tabId) {
+  const tab = tabs.get(tabId);
+  if (!tab) return;
+  const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages: openMessages(tab) }, client.status());
+  try {
+    await Promise.all([
+      api.action.setBadgeText({ tabId, text: b.text }),
+      api.action.setBadgeBackgroundColor({ tabId, color: b.color }),
+      api.action.setTitle({ tabId, title: b.title }),
+      api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
+    ]);
+    tab.badge = { ...b, at: performance.timeOrigin + performance.now() };
+  } catch {
+    // the tab closed meanwhile
+  }
+}
+
+async function refreshRules() {
+  try {
+    const rules = await client.request('rules');
+    if (rules.list_version === rulesVersion) return;
+    await dnr.setTrackerDomains(rules.block_domains);
+    rulesVersion = rules.list_version;
+  } catch {
+    // host unavailable: the previous dynamic rule stays installed (dynamic rules persist)
+  }
+}
+
+async function ensureAlarm() {
+  const hours = settings ? settings.updateIntervalHours : 24;
+  const existing = await api.alarms.get(kUpdateAlarm);
+  if (!hours) {
+    if (existing) await api.alarms.clear(kUpdateAlarm);
+    return;
+  }
+  if (existing && existing.periodInMinutes === hours * 60) return;
+  await api.alarms.create(kUpdateAlarm, { delayInMinutes: hours * 60, periodInMinutes: hours * 60 });
+}
+
+/** Runs the host's `update` action, relaying progress frames to the popup. */
+async function runUpdate(rollback = false) {
+  if (update.running) return update;
+  update = { running: true, rollback, received: 0, total: 0, startedAt: Date.now() };
+  broadcast({ what: 'update-progress', update });
+  try {
+    const result = await client.request('update', rollback ? { rollback: true } : {}, {
+      timeoutMs: 120000,
+      onProgress: (p) => {
+        update = { ...update, received: Number(p.received) || 0, total: Number(p.total) || 0 };
+        broadcast({ what: 'update-progress', update });
+      },
+    });
+    if (result && result.signatures) signatures = result.signatures;
+    update = { running: false, status: result ? result.status : 'unknown', signatures, finishedAt: Date.now() };
+    await refreshRules();
+  } catch (e) {
+    update = { running: false, error: errorOf(e), finishedAt: Date.now() };
+  }
+  broadcast({ what: 'update-progress', update });
+  return update;
+}
+
+function pageWebmail(sender) {
+  try {
+    return webmails.webmailForHost(new URL(sender.url).hostname, buildConfig.hostAliases);
+  } catch {
+    return null;
+  }
+}
+
+function absoluteUrl(url, base) {
+  try {
+    return new URL(url, base || 'https://invalid.invalid/').href;
+  } catch {
+    return null;
+  }
+}
+
+// --- content script messages -------------------------------------------------------------------------------
+
+async function onClassify(msg, sender, webmail) {
+  const tabId = sender.tab.id;
+  const tab = tabs.ensure(tabId, webmail.id, sender.url);
+  const key = String(msg.key || '');
+  const m = msg.message && typeof msg.message === 'object' ? msg.message : {};
+  const elements = Array.isArray(m.elements) ? m.elements : [];
+  const message = {
+    webmail: webmail.id,
+    user_addresses: mergeAddresses(Array.isArray(m.user_addresses) ? m.user_addresses : [], settings.userAddresses),
+    elements,
+  };
+  if (typeof m.id === 'string') message.id = m.id;
+  if (typeof m.sender === 'string') message.sender = m.sender;
+  const record = {
+    key, id: message.id || null, webmail: webmail.id, sender: message.sender || null, userAddresses: message.user_addresses,
+    status: 'pending', error: null, elements, result: null, decisions: [], truncated: !!msg.truncated,
+    firstSeenAt: Number(msg.firstSeenAt) || 0, classifiedAt: 0,
+  };
+  tab.messages[key] = record;
+  if (!tab.openKeys.includes(key)) tab.openKeys.push(key);
+  refreshBadge(tabId);
+  let result;
+  try {
+    result = await client.request('classify', { message });
+  } catch (e) {
+    record.status = 'error';
+    record.error = errorOf(e);
+    await refreshBadge(tabId);
+    tabs.save();
+    return { ok: false, error: record.error };
+  }
+  const plan = planDecisions(elements, result, {
+    elementOverrides: settings.elementOverrides,
+    loadAll: !!settings.loadAllMessages[key],
+    senderAllowed: isSenderAllowed(settings, message.sender),
+  });
+  const abs = (urls) => urls.map((u) => absoluteUrl(u, sender.url)).filter(Boolean);
+  await Promise.all([
+    dnr.add(abs(plan.release), 'release'),
+    dnr.add(abs(plan.userAllow), 'userAllow'),
+    dnr.add(abs(plan.userBlock), 'userBlock'),
+  ]).catch(() => {});
+  record.status = 'done';
+  record.result = result;
+  record.decisions = plan.decisions;
+  record.classifiedAt = Date.now();
+  if (tabs.get(tabId) === tab && tab.messages[key] === record) await refreshBadge(tabId);
+  tabs.save();
+  broadcast({ what: 'state-changed', tabId });
+  return { ok: true, decisions: plan.decisions };
+}
+
+async function onContentMessage(msg, sender) {
+  const webmail = pageWebmail(sender);
+  if (!webmail || !sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
+  const tabId = sender.tab.id;
+  switch (msg.what) {
+    case 'page':
+      tabs.reset(tabId, webmail.id, sender.url);
+      await refreshBadge(tabId);
+      client.ensureReady().catch(() => {});  // learn early whether the host is there
+      return { ok: true };
+    case 'layout': {
+      const tab = tabs.ensure(tabId, webmail.id, sender.url);
+      tab.layout = ['ok', 'none', 'unrecognised'].includes(msg.state) ? msg.state : 'pending';
+      tab.layoutDetail = String(msg.detail || '');
+      await refreshBadge(tabId);
+      tabs.save();
+      broadcast({ what: 'state-changed', tabId });
+      return { ok: true };
+    }
+    case 'open-messages':
+      tabs.ensure(tabId, webmail.id, sender.url);
+      tabs.setOpen(tabId, Array.isArray(msg.keys) ? msg.keys.map(String) : []);
+      await refreshBadge(tabId);
+      return { ok: true };
+    case 'classify':
+      return onClassify(msg, sender, webmail);
+    default:
+      if (buildConfig.test) return onTestMessage(msg, sender);
+      return { ok: false, error: { code: 'unknown_message' } };
+  }
+}
+
+async function onTestMessage(msg, sender) {
+  const tabId = sender.tab.id;
+  if (msg.what === 'test-state') {
+    return {
+      ok: true,
+      tabId,
+      badge: {
+        text: await api.action.getBadgeText({ tabId }),
+        color: await api.action.getBadgeBackgroundColor({ tabId }),
+        title: await api.action.getTitle({ tabId }),
+      },
+      tab: tabs.get(tabId),
+      host: client.status(),
+      signatures,
+      update,
+    };
+  }
+  if (msg.what === 'test-open-popup') {
+    const created = await api.tabs.create({ url: api.runtime.getURL(`popup/popup.html?tab=${tabId}`), active: false });
+    return { ok: true, popupTabId: created.id };
+  }
+  return { ok: false, error: { code: 'unknown_message' } };
+}
+
+// --- popup / options messages ------------------------------------------------------------------------------
+
+async function changeSettings(mutate) {
+  const next = structuredClone(settings);
+  mutate(next);
+  settings = await saveSettings(api.storage.local, next);
+  await ensureAlarm();
+  return settings;
+}
+
+async function onPageMessage(msg) {
+  const tabId = Number(msg.tabId);
+  const tab = Number.isInteger(tabId) ? tabs.get(tabId) : null;
+  switch (msg.what) {
+    case 'popup-state':
+      // Opening the popup is a good moment to (re)learn the host's state.
+      if (client.status().state === 'idle') await client.ensureReady().catch(() => {});
+      return {
+        ok: true,
+        version: kManifest.version,
+        host: client.status(),
+        signatures,
+        update,
+        tab,
+        webmailLabel: tab && tab.webmail ? (webmails.list.find((w) => w.id === tab.webmail) || {}).label : null,
+        settings: { elementOverrides: settings.elementOverrides, loadAllMessages: settings.loadAllMessages },
+      };
+    case 'retry-host':
+      await client.reconnectNow().catch(() => {});
+      return { ok: true, host: client.status() };
+    case 'update-signatures':
+      runUpdate(!!msg.rollback);
+      return { ok: true, update };
+    case 'set-override': {
+      const url = String(msg.url || '');
+      const action = msg.action === 'allow' || msg.action === 'block' ? msg.action : null;
+      const previous = settings.elementOverrides[url];
+      await changeSettings((s) => {
+        if (action) s.elementOverrides[url] = action;
+        else delete s.elementOverrides[url];
+      });
+      if (previous && previous !== action) {
+        const abs = absoluteUrl(url, tab ? tab.pageUrl : undefined);
+        if (abs) await dnr.remove([abs], previous === 'allow' ? 'userAllow' : 'userBlock');
+      }
+      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
+      return { ok: true };
+    }
+    case 'load-all': {
+      const key = String(msg.key || '');
+      await changeSettings((s) => {
+        if (msg.on === false) delete s.loadAllMessages[key];
+        else s.loadAllMessages[key] = true;
+      });
+      if (Number.isInteger(tabId)) tellTab(tabId, { what: 'reapply' });
+      return { ok: true };
+    }
+    case 'report': {
+      const record = tab && tab.messages[String(msg.key || '')];
+      const element = record && record.elements.find((e) => e.ref === msg.ref);
+      if (!element) return { ok: false, error: { code: 'not_found', message: 'that element is no longer open' } };
+      try {
+        const report = await client.request('report', {
+          kind: msg.kind === 'false-block' ? 'false-block' : 'missed',
+          webmail: record.webmail,
+          user_addresses: record.userAddresses,
+          element,
+        });
+        return { ok: true, report };
+      } catch (e) {
+        return { ok: false, error: errorOf(e) };
+      }
+    }
+    case 'settings-changed':
+      settings = await loadSettings(api.storage.local);
+      await ensureAlarm();
+      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
+      return { ok: true };
+    default:
+      return { ok: false, error: { code: 'unknown_message' } };
+  }
+}
+
+api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (!msg || typeof msg.what !== 'string' || sender.id !== api.runtime.id) return false;
+  const fromPage = typeof sender.url === 'string' && sender.url.startsWith(kExtensionOrigin);
+  if (msg.what === 'state-changed' || msg.what === 'update-progress') return false;  // our own broadcasts
+  const job = ready.then(() => (fromPage ? onPageMessage(msg) : onContentMessage(msg, sender)));
+  job.then(sendResponse, (e) => sendResponse({ ok: false, error: errorOf(e) }));
+  return true;
+});
+
+api.tabs.onRemoved.addListener((tabId) => {
+  ready.then(() => tabs.delete(tabId));
+});
+
+api.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === kUpdateAlarm) ready.then(() => runUpdate(false));
+});
+
+api.runtime.onInstalled.addListener(() => {
+  ready.then(ensureAlarm);
+});

@@ -1,0 +1,65 @@
+// Turns the host's verdicts plus the user's choices into one decision per element. No classification here:
+// the host decides what is a tracker; this only layers explicit user overrides on top and picks the safe
+// default for anything without a verdict.
+
+/** Kinds the browser fetches when a mail is displayed (everything but links and forms). */
+export const kFetchedKinds = Object.freeze(['img', 'srcset', 'css-background', 'background-attr', 'iframe', 'video', 'audio', 'embed', 'object', 'input-image', 'other']);
+
+/**
+ * @typedef {object} Decision
+ * @property {string} ref
+ * @property {'load'|'block'|'rewrite'|'keep'} action  keep: a link left as is
+ * @property {string} [url]      rewrite target
+ * @property {'host'|'user'|'sender'|'message'|'default'} source  who decided
+ */
+
+/**
+ * @param {object[]} elements  the elements sent to classify
+ * @param {object|null} result the host's classify result
+ * @param {{elementOverrides?: Record<string, 'allow'|'block'>, loadAll?: boolean, senderAllowed?: boolean}} user
+ * @returns {{decisions: Decision[], release: string[], userAllow: string[], userBlock: string[]}}
+ *   release/userAllow/userBlock: element URLs for the network rules, by level
+ */
+export function planDecisions(elements, result, user = {}) {
+  const verdicts = new Map();
+  for (const v of (result && Array.isArray(result.elements) ? result.elements : [])) {
+    if (v && typeof v.ref === 'string') verdicts.set(v.ref, v);
+  }
+  const overrides = user.elementOverrides || {};
+  const decisions = [];
+  const release = [];
+  const userAllow = [];
+  const userBlock = [];
+  for (const el of elements) {
+    const fetched = kFetchedKinds.includes(el.kind);
+    const verdict = verdicts.get(el.ref);
+    const override = Object.prototype.hasOwnProperty.call(overrides, el.url) ? overrides[el.url] : null;
+    if (!fetched) {
+      if (el.kind === 'link' && verdict && verdict.verdict === 'rewrite' && typeof verdict.rewrite_url === 'string'
+          && /^https?:\/\//i.test(verdict.rewrite_url) && override !== 'allow') {
+        decisions.push({ ref: el.ref, action: 'rewrite', url: verdict.rewrite_url, source: 'host' });
+      } else {
+        decisions.push({ ref: el.ref, action: 'keep', source: override === 'allow' ? 'user' : 'host' });
+      }
+      continue;
+    }
+    if (override === 'allow' || override === 'block') {
+      decisions.push({ ref: el.ref, action: override === 'allow' ? 'load' : 'block', source: 'user' });
+      (override === 'allow' ? userAllow : userBlock).push(el.url);
+      continue;
+    }
+    if (user.loadAll || user.senderAllowed) {
+      decisions.push({ ref: el.ref, action: 'load', source: user.loadAll ? 'message' : 'sender' });
+      userAllow.push(el.url);
+      continue;
+    }
+    if (verdict && verdict.verdict === 'allow') {
+      decisions.push({ ref: el.ref, action: 'load', source: 'host' });
+      release.push(el.url);
+    } else {
+      // block, rewrite (meaningless for a fetched element) or no verdict at all (reply truncated): keep it held.
+      decisions.push({ ref: el.ref, action: 'block', source: verdict ? 'host' : 'default' });
+    }
+  }
+  return { decisions, release, userAllow, userBlock };
+}

@@ -1,0 +1,85 @@
+// User settings kept in storage.local, and their validation. Pure except load/save helpers.
+
+export const kDefaultSettings = Object.freeze({
+  /** The reader's own addresses, added to those the webmail page shows (leak detection). */
+  userAddresses: [],
+  /** Senders (address or @domain) whose mails load every image. */
+  allowedSenders: [],
+  /** element URL -> 'allow' | 'block' (the popup's per-element override). */
+  elementOverrides: {},
+  /** "webmail:message-id" -> true: "load all images for this e-mail". */
+  loadAllMessages: {},
+  /** Signature update check interval, hours (0 = never). */
+  updateIntervalHours: 24,
+});
+
+const kAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Splits free text (lines, commas, spaces) into lower-cased, valid, unique addresses. */
+export function parseAddressList(text) {
+  const out = [];
+  for (const part of String(text || '').split(/[\s,;]+/)) {
+    const a = part.trim().toLowerCase();
+    if (kAddress.test(a) && !out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+/** Like parseAddressList but also accepts "@domain" and "domain" entries (allow-list by domain). */
+export function parseSenderList(text) {
+  const out = [];
+  for (const part of String(text || '').split(/[\s,;]+/)) {
+    let a = part.trim().toLowerCase();
+    if (!a) continue;
+    if (!a.includes('@')) a = `@${a}`;
+    const ok = kAddress.test(a) || /^@[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(a);
+    if (ok && !out.includes(a)) out.push(a);
+  }
+  return out;
+}
+
+/** Fills defaults and drops anything malformed. */
+export function normaliseSettings(raw) {
+  const r = raw && typeof raw === 'object' ? raw : {};
+  const obj = (v) => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
+  const overrides = {};
+  for (const [url, v] of Object.entries(obj(r.elementOverrides))) {
+    if ((v === 'allow' || v === 'block') && /^(https?:)?\/\//i.test(url)) overrides[url] = v;
+  }
+  const loadAll = {};
+  for (const [key, v] of Object.entries(obj(r.loadAllMessages))) if (v === true) loadAll[key] = true;
+  const hours = Number(r.updateIntervalHours);
+  return {
+    userAddresses: parseAddressList((Array.isArray(r.userAddresses) ? r.userAddresses : []).join(' ')),
+    allowedSenders: parseSenderList((Array.isArray(r.allowedSenders) ? r.allowedSenders : []).join(' ')),
+    elementOverrides: overrides,
+    loadAllMessages: loadAll,
+    updateIntervalHours: Number.isFinite(hours) && hours >= 0 && hours <= 24 * 30 ? hours : kDefaultSettings.updateIntervalHours,
+  };
+}
+
+/** True when the sender's address or its domain is on the allow list. */
+export function isSenderAllowed(settings, sender) {
+  const s = String(sender || '').trim().toLowerCase();
+  if (!s.includes('@')) return false;
+  const domain = s.slice(s.lastIndexOf('@'));
+  return settings.allowedSenders.some((entry) => entry === s || entry === domain);
+}
+
+/** Union of two address lists, lower-cased, unique. */
+export function mergeAddresses(a, b) {
+  return parseAddressList([...(a || []), ...(b || [])].join(' '));
+}
+
+/** Reads settings from a storage area (browser.storage.local). */
+export async function loadSettings(area) {
+  const got = await area.get('settings');
+  return normaliseSettings(got && got.settings);
+}
+
+/** Writes settings after normalising them. */
+export async function saveSettings(area, settings) {
+  const clean = normaliseSettings(settings);
+  await area.set({ settings: clean });
+  return clean;
+}

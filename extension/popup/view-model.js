@@ -1,0 +1,112 @@
+// Pure presentation helpers for the popup (unit-tested): nothing here touches the DOM or browser APIs.
+
+/** Human text for each host problem state; what the user can do about it. */
+export const kHostProblemText = Object.freeze({
+  missing: 'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Install it with: mailveil-install install',
+  'too-old': 'The installed MailVeil helper program is too old for this extension. Remote images stay blocked until you update mailveil-host.',
+  'extension-too-old': 'This extension is older than the installed helper program supports. Update the extension.',
+  forbidden: 'The MailVeil helper program refuses this extension (it was installed for another extension id). Re-run the installer.',
+  failed: 'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
+});
+
+/** Problem text for a host status, or null when the host is fine (or not contacted yet). */
+export function hostProblem(status) {
+  if (!status || !kHostProblemText[status.state]) return null;
+  const detail = status.error && status.error.message ? status.error.message : '';
+  return { state: status.state, text: kHostProblemText[status.state], detail };
+}
+
+/** A URL shortened for display: scheme, host and path; the query (where personal tokens live) elided. */
+export function maskForDisplay(url) {
+  const text = String(url || '');
+  const m = /^((?:https?:)?\/\/[^/?#]*)([^?#]*)([?#].*)?$/i.exec(text);
+  if (!m) return text.slice(0, 80);
+  const path = m[2].length > 60 ? `${m[2].slice(0, 57)}…` : m[2];
+  return `${m[1]}${path}${m[3] ? '?…' : ''}`;
+}
+
+const kEncodingNames = Object.freeze({
+  plain: 'in clear', 'url-encoded': 'URL-encoded', base64: 'Base64', base64url: 'Base64url', hex: 'hex',
+  md5: 'MD5 hash', sha1: 'SHA-1 hash', sha224: 'SHA-224 hash', sha256: 'SHA-256 hash', sha384: 'SHA-384 hash',
+  sha512: 'SHA-512 hash', 'md5-base64': 'MD5 hash (Base64)', 'sha1-base64': 'SHA-1 hash (Base64)',
+  'sha256-base64': 'SHA-256 hash (Base64)', 'base64-embedded': 'inside Base64 data',
+});
+
+/** "your address m…@example.org (SHA-256 hash) in query:uid" */
+export function leakText(leak) {
+  const enc = kEncodingNames[leak.encoding] || leak.encoding;
+  const who = leak.company ? ` → ${leak.company}` : '';
+  return `${leak.address || 'your address'} (${enc}) in ${leak.where}${who}`;
+}
+
+/**
+ * One row per element of a message, joined with its verdict and the decision enforced.
+ * @param {{elements: object[], result: object|null, decisions: object[]}} record
+ * @param {Record<string, string>} overrides element URL -> allow | block
+ */
+export function elementRows(record, overrides = {}) {
+  const verdicts = new Map(((record.result && record.result.elements) || []).map((v) => [v.ref, v]));
+  const decisions = new Map((record.decisions || []).map((d) => [d.ref, d]));
+  return (record.elements || []).map((el) => {
+    const v = verdicts.get(el.ref) || null;
+    const d = decisions.get(el.ref) || null;
+    const tracker = v && v.tracker ? v.tracker : null;
+    const leaks = v && Array.isArray(v.leaks) ? v.leaks : [];
+    const override = Object.prototype.hasOwnProperty.call(overrides, el.url) ? overrides[el.url] : null;
+    const verdict = v ? v.verdict : 'none';
+    return {
+      ref: el.ref,
+      kind: el.kind,
+      url: el.url,
+      verdict,
+      action: d ? d.action : 'block',
+      source: d ? d.source : 'default',
+      reasons: v && Array.isArray(v.reasons) ? v.reasons : [],
+      company: tracker ? tracker.company : null,
+      trackerName: tracker ? tracker.name : null,
+      category: tracker ? tracker.category : null,
+      leaks: leaks.map(leakText),
+      evidence: (v && v.evidence_url) || maskForDisplay(el.url),
+      rewriteUrl: v && v.rewrite_url ? v.rewrite_url : null,
+      tracked: !!(v && v.tracked),
+      override,
+      notable: !!(tracker || leaks.length || verdict === 'block' || verdict === 'rewrite' || (v && v.tracked) || override),
+    };
+  });
+}
+
+/** "Blocked 2 · Links cleaned 3 · Address leaks 1 · Google, Weborama" */
+export function summaryText(result, counts) {
+  if (!result || !result.summary) return '';
+  const s = result.summary;
+  const parts = [
+    `Blocked ${counts ? counts.blocked : s.blocked}`,
+    `Links cleaned ${s.rewritten ?? 0}`,
+    `Address leaks ${s.leaks ?? 0}`,
+  ];
+  if (Array.isArray(s.companies) && s.companies.length) parts.push(s.companies.join(', '));
+  return parts.join(' · ');
+}
+
+/** Elements actually kept from loading (fetched kinds decided "block"). */
+export function blockedCount(record) {
+  return (record.decisions || []).filter((d) => d.action === 'block').length;
+}
+
+/** "List 2026112301 (2026-11-23) · 262 trackers · bundled" */
+export function signaturesText(sig) {
+  if (!sig) return 'Signature list: unknown (helper not reached)';
+  return `List ${sig.list_version} (${sig.published}) · ${sig.trackers} trackers · ${sig.source}`;
+}
+
+/** Progress text for an update state. */
+export function updateText(update) {
+  if (!update) return '';
+  if (update.running) {
+    if (update.total) return `Downloading… ${Math.round((100 * update.received) / update.total)}%`;
+    return update.received ? `Downloading… ${Math.round(update.received / 1024)} KiB` : 'Checking for a new list…';
+  }
+  if (update.error) return `Update failed: ${update.error.message || update.error.code}. The current list stays in use.`;
+  const status = { updated: 'Signature list updated.', not_modified: 'The signature list is up to date.', rolled_back: 'Previous list restored.' };
+  return status[update.status] || '';
+}

@@ -1,0 +1,281 @@
+#include "classifier.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ga_evidence.h"
+#include "leak_detector.h"
+#include "unwrap.h"
+
+namespace mailveil {
+namespace {
+
+/// Largest side of an image still treated as a pixel.
+constexpr int kTinySide = 2;
+
+/// Open-tracking path shapes (docs/scoring.md §2). Compiled once; matched against the path only.
+const RE2& tracking_path_re() {
+  static const RE2 re(
+      "(?i)(?:"
+      // endpoints at the root of a tracking host: /o/…, /e/o/…, /wf/open, /q/…
+      "^/(?:o|oo|op|e/o|wf/open|q|ss/o|mo)(?:/|$)"
+      // words as a whole path segment or a file stem anywhere
+      "|(?:^|/)(?:open|opened|opens|opentrack|openrate|emailopen|email-open|pixel|pixels|px|pxl|beacon|beacons|"
+      "imp|impression|impressions|track|tracking|tracker|trk|emimp|read|footer\\.gif)"
+      "(?:/|\\.(?:gif|png|jpe?g|php|aspx?|cgi|ashx)|$)"
+      // single-letter gif endpoints: /t.gif, /o.gif, /p.gif
+      "|/[a-z]\\.gif$"
+      ")");
+  return re;
+}
+
+/// Click-redirect path shapes: /click, /c/, /l/, /ls/click, /r/, /redirect, ...
+const RE2& click_path_re() {
+  static const RE2 re(
+      "(?i)(?:^|/)(?:click|clicks|clic|c|l|ls|r|redirect|redir|link|links|cl|go|out|t|wf/click)(?:/|$|\\.)");
+  return re;
+}
+
+bool is_tiny(const Size& s) { return s.known() && s.width <= kTinySide && s.height <= kTinySide; }
+
+bool has_recipient_token(const Url& url) {
+  for (const auto& [k, v] : split_query(url.query)) {
+    if (looks_like_personal_token(percent_decode(v))) return true;
+  }
+  size_t start = 0;
+  while (start < url.path.size()) {
+    size_t slash = url.path.find('/', start + 1);
+    if (slash == std::string::npos) slash = url.path.size();
+    std::string_view seg = std::string_view(url.path).substr(start + 1, slash - start - 1);
+    // File stems count too ("/a1b2c3d4e5f6a7b8c9d0.gif").
+    if (size_t dot = seg.rfind('.'); dot != std::string_view::npos && seg.size() - dot <= 5) seg = seg.substr(0, dot);
+    if (looks_like_personal_token(percent_decode(seg))) return true;
+    start = slash;
+  }
+  return false;
+}
+
+void add_reason(std::vector<std::string>* reasons, const char* r) {
+  if (std::find(reasons->begin(), reasons->end(), r) == reasons->end()) reasons->push_back(r);
+}
+
+TrackerInfo info_of(const Tracker& t) { return {t.id, t.name, t.company, t.category}; }
+
+TrackerInfo heuristic_info(const Url& url) {
+  std::string domain = registrable_domain(url.host);
+  return {"heuristic", "Unlisted tracker (" + domain + ")", domain, "unknown"};
+}
+
+/// Wraps a clean destination back into Outlook Safe Links so the webmail's phishing check still applies.
+std::string rewrap_safelinks(const Url& original, const Url& clean) {
+  Url out = original;
+  auto pairs = split_query(original.query);
+  for (auto& [k, v] : pairs) {
+    if (percent_decode(k) == "url") v = percent_encode(clean.str());
+  }
+  out.query = join_query(pairs);
+  return out.str();
+}
+
+/// Per-message state shared by the element judgements.
+struct Context {
+  const Matcher& matcher;
+  const LeakDetector& leaks;
+  std::string sender_domain;  // registrable domain of the sender, "" when unknown
+};
+
+bool is_third_party(const Context& ctx, const Url& url) {
+  return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
+}
+
+void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const Element& e,
+                   const SignatureMatch& sig, bool leaked) {
+  const bool tiny = is_tiny(e.declared) || is_tiny(e.rendered);
+  const bool hidden = !e.visible || (e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
+  const bool path_shape = RE2::PartialMatch(url.path, tracking_path_re());
+  const bool token = has_recipient_token(url);
+  const bool query = url.has_query && !url.query.empty();
+
+  if (sig) add_reason(&r->reasons, "signature");
+  if (leaked) add_reason(&r->reasons, "address-leak");
+  if (tiny) add_reason(&r->reasons, "tiny-image");
+  if (hidden) add_reason(&r->reasons, "hidden-image");
+  if (path_shape) add_reason(&r->reasons, "tracking-path");
+  if (token) add_reason(&r->reasons, "recipient-token");
+
+  const bool heuristic_block = ((tiny || hidden) && (token || path_shape || query)) || (path_shape && token);
+  if (sig || leaked || heuristic_block) {
+    r->verdict = Verdict::kBlock;
+    r->tracker = sig ? info_of(*sig.tracker) : heuristic_info(url);
+    r->third_party = sig ? true : is_third_party(ctx, url);
+  } else {
+    // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
+    r->reasons.clear();
+  }
+}
+
+void judge_link(const Context& ctx, const Url& url, const std::vector<std::string>& via, ElementResult* r,
+                const SignatureMatch& sig, bool leaked) {
+  std::string how;
+  std::optional<Url> destination;
+  if (sig) {
+    add_reason(&r->reasons, "signature");
+    add_reason(&r->reasons, "click-tracker");
+    r->tracked = true;
+    r->tracker = info_of(*sig.tracker);
+    r->third_party = true;
+    destination = redirect_destination(url, sig.tracker->redirect_params, &how);
+  } else if (auto d = redirect_destination(url, {}, &how)) {
+    const bool path_shape =
+        RE2::PartialMatch(url.path, tracking_path_re()) || RE2::PartialMatch(url.path, click_path_re());
+    if (has_recipient_token(url) || path_shape || leaked) {
+      add_reason(&r->reasons, "redirect-tracker");
+      r->tracked = true;
+      r->tracker = heuristic_info(url);
+      r->third_party = is_third_party(ctx, url);
+      destination = std::move(d);
+    }
+  }
+  if (leaked) add_reason(&r->reasons, "address-leak");
+  if (r->tracked && !destination) add_reason(&r->reasons, "destination-unknown");
+
+  Url clean = destination ? *destination : url;
+  // Nested wrappers inside the destination (a tracker pointing at another tracker) are rare; one pass of the
+  // webmail unwrapper covers Google/Outlook layers put there by forwarding.
+  std::vector<std::string> inner_via;
+  clean = unwrap_webmail(clean, &inner_via);
+  const bool stripped = !strip_tracking_params(&clean).empty();
+  if (stripped) add_reason(&r->reasons, "tracking-params");
+  if (destination || stripped) {
+    r->verdict = Verdict::kRewrite;
+    r->rewrite_url = std::find(via.begin(), via.end(), "outlook-safelinks") != via.end()
+                         ? rewrap_safelinks(*parse_url(r->url), clean)
+                         : clean.str();
+  }
+}
+
+}  // namespace
+
+const char* to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kAllow: return "allow";
+    case Verdict::kBlock: return "block";
+    case Verdict::kRewrite: return "rewrite";
+  }
+  return "allow";
+}
+
+Engine::Engine(std::shared_ptr<const SignatureList> list) : matcher_(std::move(list)) {}
+
+EmailReport Engine::classify(const Email& email) const {
+  EmailReport report;
+  report.message_id = email.message_id;
+  LeakDetector detector(email.user_addresses);
+  Context ctx{matcher_, detector, std::string()};
+  if (std::string d = address_domain(email.sender); !d.empty()) ctx.sender_domain = registrable_domain(d);
+
+  report.elements.reserve(email.elements.size());
+  for (const Element& e : email.elements) {
+    ElementResult r;
+    r.ref = e.ref;
+    r.kind = e.kind;
+    r.url = e.url;
+    if (e.url.size() > kMaxUrlLength) {
+      r.verdict = Verdict::kBlock;
+      r.error_code = "url_too_long";
+      r.reasons.push_back("url-too-long");
+      report.elements.push_back(std::move(r));
+      continue;
+    }
+    auto parsed = parse_url(e.url);
+    if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) {
+      report.elements.push_back(std::move(r));  // cid:, data:, relative, mailto: nothing remote to judge
+      continue;
+    }
+    std::vector<std::string> via;
+    Url url = unwrap_webmail(*parsed, &via);
+    r.unwrapped_url = url.str();
+    const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
+    const std::string normalized = url.without_fragment();
+    SignatureMatch sig = matcher_.match(url, normalized, link);
+    std::vector<Leak> leaks = detector.find(url);
+
+    if (link) {
+      judge_link(ctx, url, via, &r, sig, !leaks.empty());
+    } else {
+      judge_fetched(ctx, url, &r, e, sig, !leaks.empty());
+    }
+    if (!leaks.empty()) {
+      std::string company = !r.tracker.empty() ? r.tracker.company : registrable_domain(url.host);
+      if (r.tracker.empty()) r.third_party = is_third_party(ctx, url);
+      for (const Leak& l : leaks) {
+        r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});
+      }
+    }
+    if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
+    if (r.interesting()) r.evidence_url = detector.mask(url);
+    if (!link && r.verdict == Verdict::kBlock &&
+        ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {
+      for (auto& f : analyse_google_analytics(url, r.ref)) report.findings.push_back(std::move(f));
+    }
+    report.elements.push_back(std::move(r));
+  }
+
+  // Aggregate: counts, companies, leak findings, score.
+  Summary& s = report.summary;
+  s.elements = report.elements.size();
+  std::set<std::string> companies;
+  std::set<std::string> leak_companies;
+  bool first_party_leak = false;
+  for (const auto& r : report.elements) {
+    if (r.verdict == Verdict::kBlock) ++s.blocked;
+    if (r.verdict == Verdict::kRewrite) ++s.rewritten;
+    const bool fetched = is_fetched_on_open(r.kind);
+    if (fetched && r.verdict == Verdict::kBlock && !r.tracker.empty()) ++s.tracker_pixels;
+    if (!fetched && r.tracked) ++s.tracked_links;
+    if (r.third_party && !r.tracker.empty() && (r.verdict == Verdict::kBlock || r.tracked)) {
+      companies.insert(r.tracker.company);
+    }
+    for (const auto& l : r.leaks) {
+      ++s.leaks;
+      if (r.third_party) {
+        leak_companies.insert(l.company);
+        companies.insert(l.company);
+      } else {
+        first_party_leak = true;
+      }
+      report.findings.push_back(
+          {"address-leak", "high", l.company, r.ref,
+           "Your address (" + l.address + ", " + l.encoding + ") is sent to " + l.company + " in " + l.where +
+               (fetched ? " when the mail is opened" : " when the link is clicked")});
+    }
+  }
+  s.companies.assign(companies.begin(), companies.end());
+  if (s.tracker_pixels > 0) {
+    report.findings.push_back({"tracker-pixels", "medium", "", "",
+                               std::to_string(s.tracker_pixels) + " tracking pixel(s) would report this open"});
+  }
+  if (s.tracked_links > 0) {
+    report.findings.push_back({"tracked-links", "low", "", "",
+                               std::to_string(s.tracked_links) + " link(s) go through click tracking"});
+  }
+  if (!companies.empty()) {
+    std::string names;
+    for (const auto& c : companies) names += (names.empty() ? "" : ", ") + c;
+    report.findings.push_back({"third-parties", companies.size() >= 2 ? "medium" : "info", "", "",
+                               std::to_string(companies.size()) + " third-party compan" +
+                                   (companies.size() == 1 ? "y" : "ies") + " involved: " + names});
+  }
+  ScoreInputs in;
+  in.third_party_leak_companies = leak_companies.size();
+  in.first_party_leak = first_party_leak;
+  in.tracker_pixels = s.tracker_pixels;
+  in.third_party_companies = companies.size();
+  in.tracked_links = s.tracked_links;
+  report.score = compute_score(in);
+  return report;
+}
+
+}  // namespace mailveil

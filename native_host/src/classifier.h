@@ -1,0 +1,103 @@
+/// Judges every element of an e-mail: signatures, heuristics, leaks, click redirects, evidence findings and
+/// the score (docs/scoring.md). An Engine is immutable and shared; classify() is thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "email.h"
+#include "matcher.h"
+#include "score.h"
+#include "signature_list.h"
+
+namespace mailveil {
+
+inline constexpr size_t kMaxUrlLength = 16 * 1024;
+inline constexpr size_t kMaxElements = 10000;
+
+enum class Verdict { kAllow, kBlock, kRewrite };
+const char* to_string(Verdict verdict);
+
+/// Who receives a request: a listed tracker, or a heuristic find named after its domain.
+struct TrackerInfo {
+  std::string id;  ///< tracker id, or "heuristic"
+  std::string name;
+  std::string company;
+  std::string category;  ///< list category, or "unknown"
+  bool empty() const { return id.empty(); }
+};
+
+/// A leak as reported: which address (masked), how encoded, where, to whom.
+struct LeakReport {
+  std::string encoding;
+  std::string where;
+  std::string address;  ///< masked, e.g. "j…@example.org"
+  std::string company;
+};
+
+/// A fact worth showing the user or attaching to a complaint.
+struct Finding {
+  std::string code;
+  std::string severity;  ///< "info", "low", "medium", "high"
+  std::string company;
+  std::string ref;  ///< element the finding is about, or "" for message-level ones
+  std::string message;
+};
+
+/// The verdict for one element.
+struct ElementResult {
+  std::string ref;
+  ElementKind kind = ElementKind::kImg;
+  std::string url;            ///< as received
+  std::string unwrapped_url;  ///< after webmail unwrapping ("" when not a remote URL)
+  std::string evidence_url;   ///< unwrapped URL with personal tokens masked (set for interesting elements)
+  Verdict verdict = Verdict::kAllow;
+  bool tracked = false;  ///< a link through a click tracker, rewritten or not
+  bool third_party = false;
+  std::vector<std::string> reasons;
+  TrackerInfo tracker;
+  std::string rewrite_url;
+  std::vector<LeakReport> leaks;
+  std::string error_code;  ///< element-level error ("url_too_long")
+
+  /// True when the element deserves full detail in replies (anything but a plain allowed element).
+  bool interesting() const { return verdict != Verdict::kAllow || tracked || !leaks.empty() || !reasons.empty(); }
+};
+
+/// Message-level counts.
+struct Summary {
+  size_t elements = 0;
+  size_t blocked = 0;
+  size_t rewritten = 0;
+  size_t tracker_pixels = 0;
+  size_t tracked_links = 0;
+  size_t leaks = 0;
+  std::vector<std::string> companies;  ///< distinct third-party companies, sorted
+};
+
+/// Everything MailVeil has to say about one e-mail.
+struct EmailReport {
+  std::string message_id;
+  std::vector<ElementResult> elements;
+  std::vector<Finding> findings;
+  Summary summary;
+  Score score;
+};
+
+/// A compiled signature list plus the classification logic.
+class Engine {
+ public:
+  explicit Engine(std::shared_ptr<const SignatureList> list);
+
+  /// Classifies a whole message. Elements are judged independently; the score and findings aggregate them.
+  EmailReport classify(const Email& email) const;
+
+  const Matcher& matcher() const { return matcher_; }
+  const SignatureList& list() const { return matcher_.list(); }
+
+ private:
+  Matcher matcher_;
+};
+
+}  // namespace mailveil

@@ -1,0 +1,28 @@
+/// Hashes and encodings used to recognise an e-mail address hidden in a URL (OpenSSL EVP).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mailveil {
+
+enum class HashAlgorithm { kMd5, kSha1, kSha224, kSha256, kSha384, kSha512 };
+
+/// Lower-case hex digest of data.
+std::string hex_digest(HashAlgorithm algorithm, std::string_view data);
+/// Raw (binary) digest of data.
+std::string raw_digest(HashAlgorithm algorithm, std::string_view data);
+/// Name used in findings: "md5", "sha1", "sha224", "sha256", "sha384", "sha512".
+const char* to_string(HashAlgorithm algorithm);
+
+/// Standard base64 (RFC 4648 §4) with '=' padding.
+std::string base64_encode(std::string_view data);
+/// URL-safe base64 (RFC 4648 §5) without padding.
+std::string base64url_encode(std::string_view data);
+/// Decodes standard or URL-safe base64, padding optional. Returns false on characters outside the alphabets
+/// or an impossible length.
+bool base64_decode(std::string_view text, std::string* out);
+/// Lower-case hex of bytes.
+std::string to_hex(std::string_view bytes);
+
+}  // namespace mailveil

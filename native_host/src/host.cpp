@@ -1,0 +1,318 @@
+#include "host.h"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+
+#include "leak_detector.h"
+#include "url.h"
+
+namespace mailveil {
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+const Host::Action Host::kActions[] = {
+    {"hello", &Host::on_hello},   {"classify", &Host::on_classify}, {"status", &Host::on_status},
+    {"rules", &Host::on_rules},   {"report", &Host::on_report},     {"update", &Host::on_update},
+};
+
+Host::Host(HostConfig config, ActiveList list, FrameWriter& writer)
+    : config_(std::move(config)), writer_(writer) {
+  install(std::move(list));
+}
+
+Host::~Host() {
+  if (update_thread_.joinable()) update_thread_.join();
+}
+
+std::shared_ptr<const Engine> Host::engine() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return engine_;
+}
+
+void Host::install(ActiveList list) {
+  auto engine = std::make_shared<const Engine>(list.list ? list.list : std::make_shared<const SignatureList>());
+  for (const auto& e : engine->matcher().set_errors()) spdlog::warn("pattern left out of the set: {}", e);
+  std::lock_guard<std::mutex> lock(mutex_);
+  engine_ = std::move(engine);
+  active_ = std::move(list);
+}
+
+int Host::serve(FrameReader& reader) {
+  std::string payload;
+  for (;;) {
+    uint64_t declared = 0;
+    switch (reader.read(&payload, &declared)) {
+      case ReadStatus::kOk:
+        handle(payload);
+        break;
+      case ReadStatus::kEof:
+        spdlog::info("stdin closed after {} requests; exiting", requests_.load());
+        return 0;
+      case ReadStatus::kTruncated:
+        send_error(nullptr, "", ErrorCode::kTruncatedFrame, "input ended inside a frame");
+        spdlog::warn("truncated frame; exiting");
+        return 0;
+      case ReadStatus::kTooLarge:
+        send_error(nullptr, "", ErrorCode::kFrameTooLarge,
+                   "frame of " + std::to_string(declared) + " bytes exceeds the " +
+                       std::to_string(kMaxInboundFrame) + "-byte limit; skipped");
+        break;
+    }
+  }
+}
+
+void Host::handle(std::string_view payload) {
+  ++requests_;
+  ProtocolError error;
+  json id;
+  auto req = parse_request(payload, &error, &id);
+  if (!req) {
+    send_error(id, "", error.code, error.message);
+    return;
+  }
+  if (!config_.caller_allowed) {
+    send_error(req->id, req->action, ErrorCode::kForbiddenCaller,
+               "caller '" + config_.caller + "' is not an extension this host was installed for");
+    return;
+  }
+  for (const auto& a : kActions) {
+    if (a.name != req->action) continue;
+    try {
+      (this->*a.handler)(*req);
+    } catch (const std::exception& e) {
+      // A bug must not take the port down: answer and keep serving.
+      spdlog::error("internal error in {}: {}", req->action, e.what());
+      send_error(req->id, req->action, ErrorCode::kInternal, std::string("internal error: ") + e.what());
+    }
+    return;
+  }
+  send_error(req->id, req->action, ErrorCode::kUnknownAction, "unknown action '" + req->action + "'");
+}
+
+void Host::send(const json& reply) {
+  std::string text = dump(reply);
+  if (!writer_.write(text)) {
+    // Only a bug can build a reply this large; say so within the limit.
+    ProtocolError e{ErrorCode::kInternal, "reply exceeded the outbound frame limit"};
+    writer_.write(dump(error_reply(reply.value("id", json()), reply.value("action", std::string()), e)));
+  }
+}
+
+void Host::send_error(const json& id, std::string_view action, ErrorCode code, std::string message) {
+  ++errors_;
+  spdlog::info("error reply {}: {}", to_string(code), message);
+  send(error_reply(id, action, {code, std::move(message)}));
+}
+
+json Host::signatures_json() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const SignatureList& l = engine_->list();
+  return {{"list_version", l.list_version},
+          {"published", l.published},
+          {"trackers", l.trackers.size()},
+          {"skipped", l.skipped.size()},
+          {"source", active_.source},
+          {"path", active_.path},
+          {"previous_available", active_.previous_available}};
+}
+
+void Host::on_hello(const Request& req) {
+  auto p = req.body.find("protocol");
+  if (p == req.body.end()) {
+    send_error(req.id, req.action, ErrorCode::kMissingField, "missing field protocol");
+    return;
+  }
+  if (!p->is_number_integer()) {
+    send_error(req.id, req.action, ErrorCode::kWrongType, "protocol: expected integer");
+    return;
+  }
+  const auto v = p->get<int64_t>();
+  if (v < kMinProtocolVersion || v > kProtocolVersion) {
+    send_error(req.id, req.action, ErrorCode::kUnsupportedProtocol,
+               "protocol " + std::to_string(v) + " is not supported; this host speaks " +
+                   std::to_string(kMinProtocolVersion) + " to " + std::to_string(kProtocolVersion));
+    return;
+  }
+  send(ok_reply(req.id, req.action,
+                {{"host_version", MAILVEIL_VERSION},
+                 {"protocol", kProtocolVersion},
+                 {"min_protocol", kMinProtocolVersion},
+                 {"max_protocol", kProtocolVersion},
+                 {"signatures", signatures_json()},
+                 {"limits",
+                  {{"max_frame_in", kMaxInboundFrame},
+                   {"max_frame_out", writer_.max_payload()},
+                   {"max_elements", kMaxElements},
+                   {"max_url_length", kMaxUrlLength}}}}));
+}
+
+void Host::on_classify(const Request& req) {
+  ProtocolError error;
+  auto email = parse_classify(req.body, &error);
+  if (!email) {
+    send_error(req.id, req.action, error.code, error.message);
+    return;
+  }
+  auto engine = this->engine();
+  EmailReport report = engine->classify(*email);
+  spdlog::info("classify {}: {} elements, {} blocked, {} rewritten, {} leaks, grade {}", email->webmail,
+               report.summary.elements, report.summary.blocked, report.summary.rewritten, report.summary.leaks,
+               report.score.grade);
+  std::string text = serialize_classify_reply(req.id, report, writer_.max_payload());
+  if (!writer_.write(text)) {
+    send_error(req.id, req.action, ErrorCode::kInternal, "classify reply could not be sized under the limit");
+  }
+}
+
+void Host::on_status(const Request& req) {
+  const auto uptime =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+  send(ok_reply(req.id, req.action,
+                {{"host_version", MAILVEIL_VERSION},
+                 {"protocol", kProtocolVersion},
+                 {"uptime_ms", uptime},
+                 {"requests", requests_.load()},
+                 {"errors", errors_.load()},
+                 {"updating", updating_.load()},
+                 {"signatures", signatures_json()},
+                 {"log_file", config_.log_file}}));
+}
+
+void Host::on_rules(const Request& req) {
+  auto engine = this->engine();
+  send(ok_reply(req.id, req.action,
+                {{"list_version", engine->list().list_version}, {"block_domains", engine->matcher().block_domains()}}));
+}
+
+void Host::on_report(const Request& req) {
+  std::string kind = "missed";
+  if (auto k = req.body.find("kind"); k != req.body.end()) {
+    if (!k->is_string() || (k->get<std::string>() != "missed" && k->get<std::string>() != "false-block")) {
+      send_error(req.id, req.action, ErrorCode::kInvalidValue, "kind: expected \"missed\" or \"false-block\"");
+      return;
+    }
+    kind = k->get<std::string>();
+  }
+  auto el = req.body.find("element");
+  if (el == req.body.end()) {
+    send_error(req.id, req.action, ErrorCode::kMissingField, "missing field element");
+    return;
+  }
+  ProtocolError error;
+  auto element = parse_element(*el, "element", &error);
+  if (!element) {
+    send_error(req.id, req.action, error.code, error.message);
+    return;
+  }
+  Email email;
+  email.webmail = req.body.value("webmail", std::string());
+  if (auto a = req.body.find("user_addresses"); a != req.body.end() && a->is_array()) {
+    for (const auto& v : *a) {
+      if (v.is_string()) email.user_addresses.push_back(v.get<std::string>());
+    }
+  }
+  if (element->ref.empty()) element->ref = "e0";
+  email.elements.push_back(*element);
+  auto engine = this->engine();
+  EmailReport verdict = engine->classify(email);
+  const ElementResult& r = verdict.elements.front();
+
+  // The URL in a report is always masked, whatever the verdict.
+  LeakDetector detector(email.user_addresses);
+  std::string masked = "(not a remote URL)";
+  if (auto u = parse_url(element->url)) {
+    std::vector<std::string> via;
+    masked = detector.mask(*u);
+  }
+  auto size_text = [](const Size& s) {
+    return s.known() ? std::to_string(s.width) + "x" + std::to_string(s.height) : std::string("unknown");
+  };
+  json j = {{"kind", kind},
+            {"webmail", email.webmail},
+            {"element", {{"kind", to_string(element->kind)},
+                         {"declared", size_text(element->declared)},
+                         {"rendered", size_text(element->rendered)},
+                         {"visible", element->visible}}},
+            {"url", masked},
+            {"host_verdict", to_string(r.verdict)},
+            {"host_reasons", r.reasons},
+            {"tracker", r.tracker.empty() ? json(nullptr) : json(r.tracker.id)},
+            {"host_version", MAILVEIL_VERSION},
+            {"list_version", engine->list().list_version}};
+  std::string text = std::string("MailVeil report: ") +
+                     (kind == "missed" ? "missed tracker" : "false block") + "\n" +
+                     "webmail: " + (email.webmail.empty() ? "unknown" : email.webmail) + "\n" +
+                     "element: " + to_string(element->kind) + ", declared " + size_text(element->declared) +
+                     ", rendered " + size_text(element->rendered) + (element->visible ? "" : ", hidden") + "\n" +
+                     "url (masked): " + masked + "\n" + "current verdict: " + to_string(r.verdict) +
+                     (r.tracker.empty() ? "" : " (" + r.tracker.id + ")") + "\n" + "host " + MAILVEIL_VERSION +
+                     ", signature list " + std::to_string(engine->list().list_version) + "\n";
+  send(ok_reply(req.id, req.action, {{"text", text}, {"json", j}}));
+}
+
+void Host::on_update(const Request& req) {
+  bool rollback = false;
+  if (auto r = req.body.find("rollback"); r != req.body.end()) {
+    if (!r->is_boolean()) {
+      send_error(req.id, req.action, ErrorCode::kWrongType, "rollback: expected boolean");
+      return;
+    }
+    rollback = r->get<bool>();
+  }
+  if (updating_.exchange(true)) {
+    send_error(req.id, req.action, ErrorCode::kUpdateInProgress, "an update is already running");
+    return;
+  }
+  if (update_thread_.joinable()) update_thread_.join();
+  ActiveList current;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    current = active_;
+  }
+  // The download runs beside the request loop: classify keeps being served with the old list meanwhile.
+  update_thread_ = std::thread([this, id = req.id, rollback, current]() {
+    UpdateOutcome outcome;
+    try {
+      if (rollback) {
+        outcome = rollback_signatures(config_.update, current);
+      } else {
+        auto last = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+        outcome = update_signatures(config_.update, current, [&](uint64_t received, uint64_t total) {
+          auto now = std::chrono::steady_clock::now();
+          if (now - last < std::chrono::milliseconds(100) && received != total) return;
+          last = now;
+          json progress = {{"id", id},       {"action", "update"}, {"ok", true},
+                           {"final", false}, {"progress", {{"received", received}, {"total", total}}}};
+          writer_.write(dump(progress));
+        });
+      }
+    } catch (const std::exception& e) {
+      outcome.ok = false;
+      outcome.message = std::string("internal error: ") + e.what();
+    }
+    if (outcome.ok) {
+      if (outcome.status != "not_modified") install(outcome.active);
+      spdlog::info("update: {}", outcome.status);
+      json reply = ok_reply(id, "update", {{"status", outcome.status}, {"signatures", signatures_json()}});
+      reply["final"] = true;
+      send(reply);
+    } else {
+      const bool nothing = rollback && !current.previous_available;
+      json reply = error_reply(id, "update",
+                               {nothing ? ErrorCode::kNothingToRollback : ErrorCode::kUpdateFailed, outcome.message});
+      reply["final"] = true;
+      ++errors_;
+      spdlog::warn("update failed: {}", outcome.message);
+      send(reply);
+    }
+    updating_ = false;
+  });
+}
+
+}  // namespace mailveil

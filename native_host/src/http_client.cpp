@@ -1,0 +1,233 @@
+#include "http_client.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <mutex>
+#include <string_view>
+
+namespace mailveil {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool is_loopback_host(const std::string& host) {
+  std::string h = lower(host);
+  return h == "127.0.0.1" || h == "localhost" || h == "[::1]" || h == "::1";
+}
+
+std::string describe_size(uint64_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+/// State shared with libcurl's callbacks during one transfer.
+struct Transfer {
+  HttpResponse* response = nullptr;
+  uint64_t max_bytes = 0;
+  bool too_large = false;
+  const TransferProgressFn* progress = nullptr;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  if (t->response->body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // anything but n aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->response->body.append(data, n);
+  return n;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    // A new response (after a redirect or a 100 Continue): forget the previous one's validators.
+    t->response->etag.clear();
+    t->response->last_modified.clear();
+    return n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name = lower(trim(line.substr(0, colon)));
+  std::string_view value = trim(line.substr(colon + 1));
+  if (name == "etag") {
+    t->response->etag = std::string(value);
+  } else if (name == "last-modified") {
+    t->response->last_modified = std::string(value);
+  }
+  return n;
+}
+
+int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, curl_off_t) {
+  auto* t = static_cast<Transfer*>(user);
+  if (t->progress && *t->progress && dlnow > 0) {
+    (*t->progress)(static_cast<uint64_t>(dlnow), dltotal > 0 ? static_cast<uint64_t>(dltotal) : 0);
+  }
+  return 0;
+}
+
+struct EasyDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+};
+struct UrlDeleter {
+  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+};
+
+/// The libcurl implementation of HttpClient. One easy handle per request: updates are rare.
+class CurlHttpClient : public HttpClient {
+ public:
+  bool get(const HttpRequest& request, const TransferProgressFn& progress, HttpResponse* response,
+           std::string* err) override {
+    *response = HttpResponse{};
+    if (!check_update_url(request.url, request.allow_loopback_http, err)) return false;
+    global_init();
+    std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+    if (!curl) {
+      *err = "download failed: cannot initialise libcurl";
+      return false;
+    }
+    CURL* h = curl.get();
+    Transfer transfer;
+    transfer.response = response;
+    transfer.max_bytes = request.max_bytes;
+    transfer.progress = &progress;
+    char errbuf[CURL_ERROR_SIZE] = {0};
+
+    std::unique_ptr<curl_slist, SlistDeleter> headers;
+    auto add_header = [&](const std::string& line) {
+      curl_slist* l = curl_slist_append(headers.get(), line.c_str());
+      if (l) {
+        (void)headers.release();
+        headers.reset(l);
+      }
+    };
+    if (!request.if_none_match.empty()) add_header("If-None-Match: " + request.if_none_match);
+    if (!request.if_modified_since.empty()) add_header("If-Modified-Since: " + request.if_modified_since);
+
+    const bool plain_http_ok = request.allow_loopback_http && lower(request.url).starts_with("http://");
+    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https");
+    // Redirects may only lead to HTTPS, even in the loopback test mode.
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, request.connect_timeout_seconds);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT, request.timeout_seconds);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, request.stall_seconds);
+    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
+    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // the size cap applies to the decoded bytes
+    curl_easy_setopt(h, CURLOPT_USERAGENT, "mailveil-host/" MAILVEIL_VERSION);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+
+    CURLcode rc = curl_easy_perform(h);
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    const std::string& url = request.url;
+    if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+      *err = "download failed: " + url + " is larger than the " + describe_size(request.max_bytes) + " limit";
+      return false;
+    }
+    switch (rc) {
+      case CURLE_OK:
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
+        return true;
+      case CURLE_COULDNT_CONNECT:
+        *err = "download failed: cannot connect to " + url + " (" + detail + ")";
+        return false;
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_COULDNT_RESOLVE_PROXY:
+        *err = "download failed: cannot resolve the host of " + url + " (" + detail + ")";
+        return false;
+      case CURLE_OPERATION_TIMEDOUT:
+        *err = "download failed: timed out fetching " + url + " (" + detail + ")";
+        return false;
+      case CURLE_PARTIAL_FILE: {
+        curl_off_t expected = -1;
+        curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+        *err = "download failed: the connection closed before the whole file arrived from " + url + " (got " +
+               std::to_string(response->body.size()) + " bytes" +
+               (expected > 0 ? " of " + std::to_string(expected) : std::string()) + ")";
+        return false;
+      }
+      case CURLE_UNSUPPORTED_PROTOCOL:
+        *err = "download failed: " + url + " redirected to a non-HTTPS address; refused (" + detail + ")";
+        return false;
+      case CURLE_TOO_MANY_REDIRECTS:
+        *err = "download failed: too many redirects from " + url;
+        return false;
+      case CURLE_PEER_FAILED_VERIFICATION:
+      case CURLE_SSL_CONNECT_ERROR:
+      case CURLE_SSL_CERTPROBLEM:
+      case CURLE_SSL_CACERT_BADFILE:
+        *err = "download failed: TLS error with " + url + " (" + detail + ")";
+        return false;
+      default:
+        *err = "download failed: " + std::string(curl_easy_strerror(rc)) + " fetching " + url + " (" + detail + ")";
+        return false;
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
+
+bool check_update_url(const std::string& url, bool allow_loopback_http, std::string* err) {
+  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+    *err = "the update URL '" + url + "' is not a valid absolute URL";
+    return false;
+  }
+  char* scheme = nullptr;
+  char* host = nullptr;
+  std::string s;
+  std::string hs;
+  if (curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && scheme) s = lower(scheme);
+  if (curl_url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && host) hs = host;
+  curl_free(scheme);
+  curl_free(host);
+  if (s == "https") return true;
+  if (s == "http" && allow_loopback_http && is_loopback_host(hs)) return true;
+  *err = "the update URL '" + url + "' is not HTTPS; only https:// addresses are accepted";
+  return false;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,282 @@
+#include "leak_detector.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include "digest.h"
+
+namespace mailveil {
+namespace {
+
+// Shortest run worth decoding as base64 or comparing against digests: an md5 is 32 hex characters; base64 of
+// the shortest plausible address ("a@b.co") is 8.
+constexpr size_t kMinHexRun = 32;
+constexpr size_t kMinBase64Run = 8;
+constexpr size_t kMinEmbeddedRun = 12;
+
+bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_base64_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+         c == '-' || c == '_';
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string_view strip_padding(std::string_view s) {
+  while (!s.empty() && s.back() == '=') s.remove_suffix(1);
+  return s;
+}
+
+/// Calls fn(run) for every maximal run of characters satisfying pred, of at least min_len.
+template <typename Pred, typename Fn>
+void for_each_run(std::string_view text, size_t min_len, Pred pred, Fn fn) {
+  size_t i = 0;
+  while (i < text.size()) {
+    if (!pred(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t start = i;
+    while (i < text.size() && pred(text[i])) ++i;
+    if (i - start >= min_len) fn(text.substr(start, i - start));
+  }
+}
+
+bool mostly_printable(std::string_view s) {
+  size_t printable = 0;
+  for (unsigned char c : s) {
+    if ((c >= 0x20 && c < 0x7f) || c >= 0x80) ++printable;
+  }
+  return !s.empty() && printable * 10 >= s.size() * 9;
+}
+
+/// Replaces every occurrence of needle in hay (ASCII case-insensitive when ci) with replacement.
+void replace_all(std::string* hay, std::string_view needle, std::string_view replacement, bool ci) {
+  if (needle.empty()) return;
+  std::string lowered = ci ? to_lower(*hay) : std::string();
+  std::string_view search = ci ? std::string_view(lowered) : std::string_view(*hay);
+  std::string out;
+  size_t pos = 0;
+  bool changed = false;
+  for (size_t hit = search.find(needle); hit != std::string_view::npos; hit = search.find(needle, pos)) {
+    out.append(*hay, pos, hit - pos);
+    out.append(replacement);
+    pos = hit + needle.size();
+    changed = true;
+  }
+  if (!changed) return;
+  out.append(*hay, pos, std::string::npos);
+  *hay = std::move(out);
+}
+
+// Query keys whose values describe the campaign or the protocol, not the person: kept readable in evidence.
+bool is_descriptive_key(std::string_view key) {
+  static const std::set<std::string_view> kKeys = {"v", "t", "tid", "aip", "npa", "ds", "ec", "ea", "el",
+                                                   "utm_source", "utm_medium", "utm_campaign", "utm_content",
+                                                   "utm_term", "en", "dt"};
+  return kKeys.count(key) > 0;
+}
+
+}  // namespace
+
+bool looks_like_personal_token(std::string_view v) {
+  if (v.size() < 10) return false;
+  size_t digits = 0, letters = 0, hex = 0, dashes = 0, other = 0;
+  for (char c : v) {
+    if (c >= '0' && c <= '9') ++digits;
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ++letters;
+    else if (c == '-' || c == '_') ++dashes;
+    else if (c == '=' || c == '+' || c == '/' || c == '.') ++other;
+    else return false;  // spaces, punctuation: prose or a URL, not an identifier
+    if (is_hex(c)) ++hex;
+  }
+  // Numeric subscriber or client ids ("1234567890", GA's "1234567890.1700000000"); timestamps are 10 digits
+  // too, and masking one is harmless.
+  if (letters == 0) return digits >= 10;
+  // UUID: 8-4-4-4-12 hex.
+  if (v.size() == 36 && dashes == 4 && hex == 32) return true;
+  if (hex == v.size() && v.size() >= 16) return true;
+  // Mixed alphanumerics: require both letters and digits so words and slugs ("summer-sale-2024") pass.
+  if (v.size() >= 16 && digits >= 2 && letters >= 2) {
+    // A slug has most of its characters in letter runs separated by dashes; a token rarely has dashes.
+    return dashes * 8 < v.size();
+  }
+  return false;
+}
+
+std::string mask_address(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos || at == 0) return "[address]";
+  return std::string(address.substr(0, 1)) + "\u2026" + std::string(address.substr(at));
+}
+
+LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
+  for (const auto& raw : addresses) {
+    std::string a = to_lower(raw);
+    a.erase(0, a.find_first_not_of(" \t<"));
+    a.erase(a.find_last_not_of(" \t>") + 1);
+    size_t at = a.find('@');
+    if (a.size() < 3 || at == std::string::npos || at == 0 || at + 1 == a.size()) continue;
+    if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) continue;
+    addresses_.push_back(a);
+  }
+  static constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::kMd5,    HashAlgorithm::kSha1,
+                                                  HashAlgorithm::kSha224, HashAlgorithm::kSha256,
+                                                  HashAlgorithm::kSha384, HashAlgorithm::kSha512};
+  for (size_t i = 0; i < addresses_.size(); ++i) {
+    const std::string& a = addresses_[i];
+    for (HashAlgorithm h : kAlgorithms) {
+      std::string raw = raw_digest(h, a);
+      hex_variants_.push_back({to_hex(raw), to_string(h), i, true});
+      if (h == HashAlgorithm::kMd5 || h == HashAlgorithm::kSha1 || h == HashAlgorithm::kSha256) {
+        std::string name = std::string(to_string(h)) + "-base64";
+        base64_variants_.push_back({std::string(strip_padding(base64_encode(raw))), name, i, false});
+        std::string url = base64url_encode(raw);
+        if (url != base64_variants_.back().text) base64_variants_.push_back({url, name, i, false});
+      }
+    }
+    hex_variants_.push_back({to_hex(a), "hex", i, true});
+    base64_variants_.push_back({std::string(strip_padding(base64_encode(a))), "base64", i, false});
+    std::string url = base64url_encode(a);
+    if (url != base64_variants_.back().text) base64_variants_.push_back({url, "base64url", i, false});
+  }
+}
+
+void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, const std::string& where,
+                                std::vector<Leak>* out, bool allow_embedded) const {
+  if (text.find('@') != std::string_view::npos) {
+    std::string lower = to_lower(text);
+    for (size_t i = 0; i < addresses_.size(); ++i) {
+      if (lower.find(addresses_[i]) != std::string::npos) {
+        out->push_back({raw_had_at ? "plain" : "url-encoded", where, i});
+      }
+    }
+  }
+  for_each_run(text, kMinHexRun, is_hex, [&](std::string_view run) {
+    std::string lower = to_lower(run);
+    for (const auto& v : hex_variants_) {
+      if (v.text.size() <= lower.size() && lower.find(v.text) != std::string::npos) {
+        out->push_back({v.encoding, where, v.address});
+      }
+    }
+  });
+  for_each_run(text, kMinBase64Run, is_base64_char, [&](std::string_view run) {
+    bool direct = false;
+    for (const auto& v : base64_variants_) {
+      if (v.text.size() <= run.size() && run.find(v.text) != std::string_view::npos) {
+        out->push_back({v.encoding, where, v.address});
+        direct = true;
+      }
+    }
+    std::string decoded;
+    if (!direct && allow_embedded && run.size() >= kMinEmbeddedRun && base64_decode(run, &decoded) &&
+        mostly_printable(decoded)) {
+      std::vector<Leak> inner;
+      scan_decoded(decoded, true, where, &inner, false);
+      for (auto& leak : inner) {
+        leak.encoding = leak.encoding == "plain" || leak.encoding == "url-encoded"
+                            ? "base64-embedded"
+                            : leak.encoding + "-in-base64";
+        out->push_back(std::move(leak));
+      }
+    }
+  });
+}
+
+void LeakDetector::scan_piece(std::string_view raw, const std::string& where, std::vector<Leak>* out) const {
+  if (raw.empty()) return;
+  bool had_at = raw.find('@') != std::string_view::npos;
+  std::string once = percent_decode(raw);
+  scan_decoded(once, had_at, where, out, true);
+  if (once.find('%') != std::string::npos) {
+    std::string twice = percent_decode(once);
+    if (twice != once) scan_decoded(twice, had_at, where, out, true);
+  }
+}
+
+std::vector<Leak> LeakDetector::find(const Url& url) const {
+  std::vector<Leak> found;
+  if (addresses_.empty()) return found;
+  scan_piece(url.userinfo, "userinfo", &found);
+  scan_piece(url.path, "path", &found);
+  for (const auto& [key, value] : split_query(url.query)) {
+    std::string where = "query:" + percent_decode(key);
+    scan_piece(value, where, &found);
+    scan_piece(key, where, &found);
+  }
+  scan_piece(url.fragment, "fragment", &found);
+  // A subdomain can carry a token, rarely the address; hashes in hostnames do occur.
+  scan_piece(url.host, "host", &found);
+
+  std::vector<Leak> unique;
+  std::set<std::tuple<std::string, std::string, size_t>> seen;
+  for (auto& leak : found) {
+    if (seen.emplace(leak.encoding, leak.where, leak.address_index).second) unique.push_back(std::move(leak));
+  }
+  return unique;
+}
+
+std::string LeakDetector::mask_text(std::string_view raw) const {
+  std::string s(raw);
+  for (const auto& a : addresses_) {
+    replace_all(&s, a, "[email]", true);
+    std::string encoded = a;
+    replace_all(&encoded, "@", "%40", false);
+    replace_all(&s, encoded, "[email]", true);
+  }
+  for (const auto& v : hex_variants_) replace_all(&s, v.text, "[email:" + v.encoding + "]", true);
+  for (const auto& v : base64_variants_) {
+    // Padding may follow, raw or percent-encoded.
+    for (const char* pad : {"%3D%3D", "%3d%3d", "==", "%3D", "%3d", "=", ""}) {
+      replace_all(&s, v.text + pad, "[email:" + v.encoding + "]", false);
+    }
+  }
+  return s;
+}
+
+std::string LeakDetector::mask(const Url& url) const {
+  Url masked = url;
+  masked.userinfo = url.userinfo.empty() ? "" : "[userinfo]";
+  std::string path;
+  size_t start = 0;
+  while (start < url.path.size()) {
+    size_t slash = url.path.find('/', start + 1);
+    if (slash == std::string::npos) slash = url.path.size();
+    std::string_view segment = std::string_view(url.path).substr(start, slash - start);
+    std::string_view body = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
+    std::string text = mask_text(body);
+    // Keep file extensions readable ("[token].gif").
+    std::string_view stem = body;
+    std::string ext;
+    if (size_t dot = body.rfind('.'); dot != std::string_view::npos && body.size() - dot <= 5) {
+      stem = body.substr(0, dot);
+      ext = std::string(body.substr(dot));
+    }
+    if (text == body && looks_like_personal_token(percent_decode(stem))) text = "[token]" + ext;
+    path += "/" + text;
+    start = slash;
+  }
+  masked.path = path.empty() ? url.path : path;
+  if (url.path.size() > 0 && url.path.back() == '/' && !masked.path.ends_with("/")) masked.path += "/";
+
+  auto pairs = split_query(url.query);
+  for (auto& [key, value] : pairs) {
+    std::string text = mask_text(value);
+    if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
+      text = "[token]";
+    }
+    value = std::move(text);
+    key = mask_text(key);
+  }
+  masked.query = join_query(pairs);
+  masked.fragment = mask_text(url.fragment);
+  return masked.str();
+}
+
+}  // namespace mailveil

@@ -1,0 +1,79 @@
+// mailveil-host: the native-messaging host (started by the browser) and the offline CLI.
+// Thin on purpose: everything lives in mailveil_core.
+
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "callers.h"
+#include "framing.h"
+#include "host.h"
+#include "logging.h"
+#include "paths.h"
+#include "protocol.h"
+#include "scan.h"
+#include "signature_store.h"
+#include "update_cli.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage:\n"
+    "  mailveil-host chrome-extension://<id>/       (started by Chrome/Chromium: native messaging on stdio)\n"
+    "  mailveil-host <manifest.json> <addon-id>     (started by Firefox)\n"
+    "  mailveil-host scan [--json] [--address ADDR]... FILE|DIR...\n"
+    "  mailveil-host update [--rollback] [--url URL] [--import-abp FILE]\n"
+    "  mailveil-host version\n";
+
+int serve_browser(const std::string& caller) {
+  using namespace mailveil;
+  mailveil::HostConfig config;
+  config.log_file = log_file_path();
+  init_file_logging(config.log_file);
+  config.caller = caller;
+  config.caller_allowed =
+      is_allowed_caller(load_allowed_callers(executable_dir() + "/mailveil-host.callers.json"), caller);
+  config.update = default_update_config();
+  spdlog::info("host {} started by {} (allowed: {})", MAILVEIL_VERSION, caller, config.caller_allowed);
+
+  std::string err;
+  ActiveList active = load_active_list(config.update.store_dir, config.update.bundled_path, &err);
+  if (!err.empty()) spdlog::warn("signature list: {}", err);
+  if (active.list) {
+    spdlog::info("signature list {} ({} trackers, {} skipped) from {}", active.list->list_version,
+                 active.list->trackers.size(), active.list->skipped.size(), active.path);
+    for (const auto& s : active.list->skipped) spdlog::warn("skipped entry {} '{}': {}", s.index, s.id, s.reason);
+  }
+
+  // stdout carries frames only: no iostream buffering surprises, binary-safe.
+  std::ios::sync_with_stdio(false);
+  FrameReader reader(std::cin, kMaxInboundFrame);
+  FrameWriter writer(std::cout, kMaxOutboundFrame);
+  Host host(std::move(config), std::move(active), writer);
+  return host.serve(reader);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::cerr << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "scan") return mailveil::run_scan_command(rest);
+  if (command == "update") return mailveil::run_update_command(rest);
+  if (command == "version" || command == "--version") {
+    std::cout << "mailveil-host " << MAILVEIL_VERSION << " (protocol " << mailveil::kProtocolVersion << ")\n";
+    return 0;
+  }
+  std::string caller = mailveil::caller_from_args(args);
+  if (!caller.empty()) return serve_browser(caller);
+  std::cerr << "mailveil-host: unknown command '" << command << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,52 @@
+/// Reading mail files for the offline `scan` command: RFC 5322 headers, MIME, transfer encodings, charsets, mbox.
+#pragma once
+
+#include <istream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mailveil {
+
+/// A parsed message: unfolded, RFC 2047-decoded headers and the text bodies converted to UTF-8.
+struct ParsedMail {
+  std::vector<std::pair<std::string, std::string>> headers;  ///< in order, names as written
+  std::vector<std::string> html_parts;                       ///< every text/html part, UTF-8
+  std::vector<std::string> text_parts;                       ///< every text/plain part, UTF-8
+
+  /// First header with this name (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+  /// All headers with this name.
+  std::vector<std::string> headers_named(std::string_view name) const;
+};
+
+/// Parses one RFC 5322 message (multipart, quoted-printable, base64, charsets). Never throws on bad input:
+/// whatever can be read is returned.
+ParsedMail parse_mail(std::string_view raw);
+
+/// Decodes RFC 2047 encoded words (B and Q, any charset; adjacent words are joined, including a character split
+/// across them) in an unfolded header value and returns UTF-8. Unencoded 8-bit text is kept when it is valid
+/// UTF-8 and read as windows-1252 otherwise.
+std::string decode_header_words(std::string_view raw_value);
+
+/// Lower-cased addr-specs found in an address header value ("A <a@x.org>, b@y.org" -> a@x.org, b@y.org).
+std::vector<std::string> extract_addresses(std::string_view header_value);
+
+/// True when the text starts like an mbox file ("From " line).
+bool looks_like_mbox(std::string_view head);
+
+/// Streams messages out of an mbox (mboxrd/mboxo: ">From " unescaped) without loading the whole file.
+class MboxReader {
+ public:
+  explicit MboxReader(std::istream& in) : in_(in) {}
+  /// Next message's raw text; false at end.
+  bool next(std::string* message);
+
+ private:
+  std::istream& in_;
+  std::string pending_from_;
+  bool started_ = false;
+};
+
+}  // namespace mailveil

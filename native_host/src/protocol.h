@@ -1,0 +1,81 @@
+/// The native-messaging protocol (docs/protocol.md): error codes, request parsing, reply building.
+/// Nothing here throws: bad input becomes a ProtocolError.
+#pragma once
+
+#include <cstddef>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "charset.h"  // is_valid_utf8
+#include "classifier.h"
+#include "email.h"
+
+namespace mailveil {
+
+inline constexpr int kProtocolVersion = 1;
+inline constexpr int kMinProtocolVersion = 1;
+inline constexpr size_t kMaxInboundFrame = 16u << 20;
+inline constexpr size_t kMaxOutboundFrame = 1u << 20;
+
+/// Every error the host can answer with; the wire form is to_string().
+enum class ErrorCode {
+  kTruncatedFrame,
+  kFrameTooLarge,
+  kInvalidUtf8,
+  kInvalidJson,
+  kNotAnObject,
+  kMissingField,
+  kWrongType,
+  kInvalidValue,
+  kUnknownAction,
+  kUnsupportedProtocol,
+  kForbiddenCaller,
+  kTooManyElements,
+  kUrlTooLong,
+  kUpdateFailed,
+  kUpdateInProgress,
+  kNothingToRollback,
+  kInternal,
+};
+
+const char* to_string(ErrorCode code);
+
+/// A failed request: code plus a message naming the offending field.
+struct ProtocolError {
+  ErrorCode code;
+  std::string message;
+};
+
+/// A parsed envelope: the raw object plus the echo fields.
+struct Request {
+  nlohmann::json id;  ///< null when absent
+  std::string action;
+  nlohmann::json body;
+};
+
+/// Parses a frame payload into a Request. On failure, *id receives whatever id could be read (or null).
+std::optional<Request> parse_request(std::string_view payload, ProtocolError* error, nlohmann::json* id);
+
+/// Reads `message` of a classify request into an Email.
+std::optional<Email> parse_classify(const nlohmann::json& body, ProtocolError* error);
+
+/// Parses one element object (used by classify and report); `path` prefixes error messages.
+std::optional<Element> parse_element(const nlohmann::json& value, const std::string& path, ProtocolError* error);
+
+/// {"id", "action", "ok": true, "result"}.
+nlohmann::json ok_reply(const nlohmann::json& id, std::string_view action, nlohmann::json result);
+/// {"id", "action", "ok": false, "error": {"code", "message"}}; action null when empty.
+nlohmann::json error_reply(const nlohmann::json& id, std::string_view action, const ProtocolError& error);
+
+/// Serialises a classify result. Detail is dropped, then trailing elements, until the whole reply (built with
+/// `wrap`) fits max_bytes. Returns the serialised reply.
+std::string serialize_classify_reply(const nlohmann::json& id, const EmailReport& report, size_t max_bytes);
+
+/// JSON for one element result; `full` includes unwrapped/evidence URLs.
+nlohmann::json element_to_json(const ElementResult& r, bool full);
+/// JSON for the whole report (used by scan --json and classify).
+nlohmann::json report_to_json(const EmailReport& report, bool full_detail, size_t max_elements);
+
+}  // namespace mailveil

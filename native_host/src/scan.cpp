@@ -1,0 +1,331 @@
+#include "scan.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "html_extract.h"
+#include "leak_detector.h"
+#include "mime.h"
+#include "paths.h"
+#include "protocol.h"
+#include "signature_store.h"
+
+namespace mailveil {
+namespace fs = std::filesystem;
+namespace {
+
+using nlohmann::json;
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+bool has_extension(const std::string& path, std::initializer_list<const char*> exts) {
+  std::string ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::any_of(exts.begin(), exts.end(), [&](const char* e) { return ext == e; });
+}
+
+std::string shorten(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  return s.substr(0, max - 3) + "...";
+}
+
+std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
+
+class TableSink : public ScanSink {
+ public:
+  explicit TableSink(std::ostream& out) : out_(out) {}
+
+  void on_message(const ScannedMessage& m) override {
+    const EmailReport& r = m.report;
+    ++messages_;
+    if (r.summary.blocked > 0 || r.summary.tracked_links > 0) ++with_trackers_;
+    out_ << "== " << m.file;
+    if (m.index > 0) out_ << " #" << m.index;
+    out_ << "\n   From: " << (m.sender.empty() ? "?" : "[...]@" + address_domain(m.sender))
+         << "   Subject: " << shorten(m.subject, 70) << "\n";
+    out_ << "   Score " << r.score.value << "/100, grade " << r.score.grade << "   (leaks -" << r.score.leaks
+         << ", pixels -" << r.score.pixels << ", companies -" << r.score.companies << ", links -" << r.score.links
+         << ")\n";
+    size_t shown = 0;
+    for (const auto& e : r.elements) {
+      if (!e.interesting()) continue;
+      if (shown++ == 0) {
+        out_ << "   " << pad("VERDICT", 8) << pad("KIND", 15) << pad("COMPANY (TRACKER)", 40) << pad("REASONS", 44)
+             << "URL (masked)\n";
+      }
+      std::string who = e.tracker.empty() ? "-" : e.tracker.company + " (" + e.tracker.id + ")";
+      std::string reasons;
+      for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
+      out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
+           << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110) << "\n";
+      if (e.verdict == Verdict::kRewrite) out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
+      for (const auto& l : e.leaks) {
+        out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << l.encoding << " in " << l.where
+             << " to " << l.company << "\n";
+      }
+    }
+    for (const auto& f : r.findings) {
+      if (f.code == "address-leak") continue;  // shown per element above
+      out_ << "   [" << f.severity << "] " << f.code << ": " << f.message << "\n";
+    }
+    out_ << "   " << r.summary.elements << " elements: " << r.summary.blocked << " blocked, " << r.summary.rewritten
+         << " rewritten, " << r.summary.tracked_links << " tracked links, " << r.summary.leaks << " leaks\n\n";
+  }
+
+  void on_error(const std::string& file, const std::string& error) override {
+    out_ << "!! " << file << ": " << error << "\n\n";
+  }
+
+  void finish() override {
+    out_ << "Scanned " << messages_ << " message(s); " << with_trackers_ << " with trackers.\n";
+  }
+
+ private:
+  std::ostream& out_;
+  size_t messages_ = 0;
+  size_t with_trackers_ = 0;
+};
+
+json element_record(const ElementResult& e) {
+  json j = {{"ref", e.ref},
+            {"kind", to_string(e.kind)},
+            {"url", e.url},
+            {"unwrapped_url", e.unwrapped_url},
+            {"verdict", to_string(e.verdict)},
+            {"reasons", e.reasons},
+            {"tracker", e.tracker.empty() ? json(nullptr) : json(e.tracker.id)},
+            {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
+            {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};
+  if (e.tracked) j["tracked"] = true;
+  if (!e.rewrite_url.empty()) j["rewrite_url"] = e.rewrite_url;
+  if (!e.evidence_url.empty()) j["evidence_url"] = e.evidence_url;
+  if (!e.leaks.empty()) {
+    json leaks = json::array();
+    for (const auto& l : e.leaks) {
+      leaks.push_back({{"encoding", l.encoding}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
+    }
+    j["leaks"] = std::move(leaks);
+  }
+  return j;
+}
+
+class JsonSink : public ScanSink {
+ public:
+  explicit JsonSink(std::ostream& out) : out_(out) { out_ << "{\"messages\":["; }
+
+  void on_message(const ScannedMessage& m) override {
+    json report = report_to_json(m.report, true, 0);
+    report.erase("elements");
+    report.erase("truncated");
+    json elements = json::array();
+    for (const auto& e : m.report.elements) elements.push_back(element_record(e));
+    report["elements"] = std::move(elements);
+    json recipients = json::array();
+    for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
+    json j = {{"file", m.file},    {"index", m.index},          {"subject", m.subject},
+              {"sender", m.sender}, {"date", m.date},           {"recipients", recipients},
+              {"result", std::move(report)}};
+    out_ << (first_ ? "\n" : ",\n") << dump(j);
+    first_ = false;
+  }
+
+  void on_error(const std::string& file, const std::string& error) override {
+    errors_.push_back({{"file", file}, {"error", error}});
+  }
+
+  void finish() override { out_ << "\n],\"errors\":" << dump(errors_) << "}\n"; }
+
+ private:
+  std::ostream& out_;
+  bool first_ = true;
+  json errors_ = json::array();
+};
+
+Email email_from_html(const std::string& html, const std::vector<std::string>& addresses) {
+  Email email;
+  email.webmail = "file";
+  email.user_addresses = addresses;
+  email.elements = extract_elements(html);
+  return email;
+}
+
+void collect_files(const std::string& input, std::vector<std::string>* files, std::vector<std::string>* missing) {
+  std::error_code ec;
+  if (fs::is_directory(input, ec)) {
+    std::vector<std::string> found;
+    for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (it->is_regular_file(ec) && has_extension(it->path().string(), {".eml", ".html", ".htm", ".mbox", ".mbx"})) {
+        found.push_back(it->path().string());
+      }
+    }
+    std::sort(found.begin(), found.end());
+    files->insert(files->end(), found.begin(), found.end());
+  } else if (fs::exists(input, ec)) {
+    files->push_back(input);
+  } else {
+    missing->push_back(input);
+  }
+}
+
+}  // namespace
+
+std::unique_ptr<ScanSink> make_table_sink(std::ostream& out) { return std::make_unique<TableSink>(out); }
+std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) { return std::make_unique<JsonSink>(out); }
+
+ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
+                            const std::string& file, size_t index) {
+  ScannedMessage m;
+  m.file = file;
+  m.index = index;
+  ParsedMail mail = parse_mail(raw);
+  m.subject = mail.header("Subject");
+  m.date = mail.header("Date");
+  auto from = extract_addresses(mail.header("From"));
+  if (!from.empty()) m.sender = from.front();
+  for (const char* h : {"To", "Cc", "Delivered-To", "X-Original-To"}) {
+    for (const auto& value : mail.headers_named(h)) {
+      for (auto& a : extract_addresses(value)) {
+        if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
+      }
+    }
+  }
+  for (const auto& a : extra) {
+    if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
+  }
+  m.email.message_id = mail.header("Message-ID");
+  m.email.webmail = "file";
+  m.email.sender = m.sender;
+  m.email.user_addresses = m.recipients;
+  size_t next_ref = 0;
+  for (const auto& html : mail.html_parts) {
+    for (auto& e : extract_elements(html)) {
+      e.ref = "e" + std::to_string(next_ref++);
+      m.email.elements.push_back(std::move(e));
+    }
+  }
+  m.report = engine.classify(m.email);
+  return m;
+}
+
+size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink) {
+  std::vector<std::string> files;
+  std::vector<std::string> missing;
+  for (const auto& input : options.inputs) collect_files(input, &files, &missing);
+  size_t unreadable = 0;
+  for (const auto& m : missing) {
+    sink.on_error(m, "no such file or directory");
+    ++unreadable;
+  }
+  size_t scanned = 0;
+  auto report_progress = [&](const std::string& file) {
+    if (options.progress && (scanned % 100 == 0)) {
+      std::cerr << "scan: " << scanned << " messages (" << file << ")\n";
+    }
+  };
+  for (size_t fi = 0; fi < files.size(); ++fi) {
+    const std::string& file = files[fi];
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      sink.on_error(file, "cannot open file");
+      ++unreadable;
+      continue;
+    }
+    char head[5] = {};
+    in.read(head, sizeof(head));
+    const bool mbox = looks_like_mbox(std::string_view(head, static_cast<size_t>(in.gcount())));
+    in.clear();
+    in.seekg(0);
+    if (mbox) {
+      MboxReader reader(in);
+      std::string raw;
+      size_t index = 0;
+      while (reader.next(&raw)) {
+        sink.on_message(scan_message(engine, raw, options.extra_addresses, file, ++index));
+        ++scanned;
+        report_progress(file);
+      }
+      if (in.bad()) {
+        sink.on_error(file, "read error");
+        ++unreadable;
+      }
+      continue;
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    if (in.bad()) {
+      sink.on_error(file, "read error");
+      ++unreadable;
+      continue;
+    }
+    if (has_extension(file, {".html", ".htm"})) {
+      ScannedMessage m;
+      m.file = file;
+      m.recipients = options.extra_addresses;
+      m.email = email_from_html(buf.str(), options.extra_addresses);
+      m.report = engine.classify(m.email);
+      sink.on_message(m);
+    } else {
+      sink.on_message(scan_message(engine, buf.str(), options.extra_addresses, file, 0));
+    }
+    ++scanned;
+    report_progress(file);
+  }
+  if (options.progress) std::cerr << "scan: done, " << scanned << " messages\n";
+  sink.finish();
+  return unreadable;
+}
+
+int run_scan_command(const std::vector<std::string>& args) {
+  ScanOptions options;
+  bool as_json = false;
+  std::string signatures;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--json") {
+      as_json = true;
+    } else if (a == "--progress") {
+      options.progress = true;
+    } else if (a == "--address" || a == "--signatures") {
+      if (i + 1 >= args.size()) {
+        std::cerr << "mailveil-host scan: " << a << " needs a value\n";
+        return 2;
+      }
+      (a == "--address" ? options.extra_addresses.emplace_back() : signatures) = args[++i];
+    } else if (a.starts_with("--")) {
+      std::cerr << "mailveil-host scan: unknown option " << a << "\n";
+      return 2;
+    } else {
+      options.inputs.push_back(a);
+    }
+  }
+  for (auto& a : options.extra_addresses) {
+    std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
+  }
+  if (options.inputs.empty()) {
+    std::cerr << "usage: mailveil-host scan [--json] [--progress] [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
+    return 2;
+  }
+  std::string err;
+  std::shared_ptr<const SignatureList> list;
+  if (!signatures.empty()) {
+    list = load_signature_list(signatures, &err);
+  } else {
+    list = load_active_list(signature_store_dir(), bundled_signatures_path(), &err).list;
+  }
+  if (!list) {
+    std::cerr << "mailveil-host scan: " << err << "\n";
+    return 2;
+  }
+  Engine engine(list);
+  auto sink = as_json ? make_json_sink(std::cout) : make_table_sink(std::cout);
+  size_t unreadable = run_scan(engine, options, *sink);
+  std::cout.flush();
+  return unreadable == 0 ? 0 : 1;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,218 @@
+#include "signature_list.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "url.h"
+
+namespace mailveil {
+namespace {
+
+using nlohmann::json;
+
+// RE2 program memory budget per pattern: a hostile pattern (huge repetition counts) fails to compile
+// instead of eating memory.
+constexpr int64_t kPatternMaxMem = 1 << 20;
+
+bool is_valid_id(const std::string& id) {
+  if (id.empty() || id.size() > 64) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+/// Reads an optional array of strings; false with *why on a type error.
+bool read_string_array(const json& entry, const char* field, std::vector<std::string>* out, std::string* why) {
+  auto it = entry.find(field);
+  if (it == entry.end()) return true;
+  if (!it->is_array()) {
+    *why = std::string(field) + ": expected an array of strings";
+    return false;
+  }
+  for (const auto& v : *it) {
+    if (!v.is_string()) {
+      *why = std::string(field) + ": expected an array of strings";
+      return false;
+    }
+    out->push_back(v.get<std::string>());
+  }
+  return true;
+}
+
+bool read_required_string(const json& entry, const char* field, std::string* out, std::string* why) {
+  auto it = entry.find(field);
+  if (it == entry.end()) {
+    *why = std::string("missing field '") + field + "'";
+    return false;
+  }
+  if (!it->is_string() || it->get<std::string>().empty()) {
+    *why = std::string(field) + ": expected a non-empty string";
+    return false;
+  }
+  *out = it->get<std::string>();
+  return true;
+}
+
+/// Validates one entry into *t. Returns false with the reason when it must be skipped.
+bool parse_entry(const json& entry, Tracker* t, std::string* why) {
+  if (!entry.is_object()) {
+    *why = "entry is not an object";
+    return false;
+  }
+  if (!read_required_string(entry, "id", &t->id, why)) return false;
+  if (!is_valid_id(t->id)) {
+    *why = "id must match [a-z0-9-]{1,64}";
+    return false;
+  }
+  if (!read_required_string(entry, "name", &t->name, why)) return false;
+  if (!read_required_string(entry, "company", &t->company, why)) return false;
+  if (!read_required_string(entry, "category", &t->category, why)) return false;
+  const auto& categories = tracker_categories();
+  if (std::find(categories.begin(), categories.end(), t->category) == categories.end()) {
+    *why = "unknown category '" + t->category + "'";
+    return false;
+  }
+  if (!read_string_array(entry, "domains", &t->domains, why) ||
+      !read_string_array(entry, "hosts", &t->hosts, why) ||
+      !read_string_array(entry, "patterns", &t->patterns, why) ||
+      !read_string_array(entry, "redirect_params", &t->redirect_params, why)) {
+    return false;
+  }
+  if (t->domains.empty() && t->hosts.empty() && t->patterns.empty()) {
+    *why = "needs at least one of domains, hosts, patterns";
+    return false;
+  }
+  for (auto* list : {&t->domains, &t->hosts}) {
+    for (auto& d : *list) {
+      std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return std::tolower(c); });
+      if (!is_valid_hostname(d)) {
+        *why = "'" + d + "' is not a hostname";
+        return false;
+      }
+    }
+  }
+  for (const auto& p : t->patterns) {
+    if (p.size() > kMaxPatternLength) {
+      *why = "pattern longer than " + std::to_string(kMaxPatternLength) + " characters";
+      return false;
+    }
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_max_mem(kPatternMaxMem);
+    RE2 re(p, options);
+    if (!re.ok()) {
+      *why = "pattern rejected by RE2: " + re.error();
+      return false;
+    }
+  }
+  std::vector<std::string> applies_to;
+  if (!read_string_array(entry, "applies_to", &applies_to, why)) return false;
+  if (!applies_to.empty()) {
+    t->applies_to_pixel = false;
+    t->applies_to_link = false;
+    for (const auto& a : applies_to) {
+      if (a == "pixel") {
+        t->applies_to_pixel = true;
+      } else if (a == "link") {
+        t->applies_to_link = true;
+      } else {
+        *why = "applies_to: unknown value '" + a + "'";
+        return false;
+      }
+    }
+  }
+  std::vector<std::string> checks;
+  if (!read_string_array(entry, "checks", &checks, why)) return false;
+  for (const auto& c : checks) {
+    if (c == "google-analytics") {
+      t->check_google_analytics = true;
+    } else {
+      *why = "checks: unknown value '" + c + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& tracker_categories() {
+  static const std::vector<std::string> kCategories = {
+      "analytics",          "advertising",         "esp",    "marketing-automation",
+      "sales-tracker",      "customer-engagement", "social", "spam-tracker",
+  };
+  return kCategories;
+}
+
+std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err) {
+  json doc = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) {
+    *err = "signature list is not valid JSON";
+    return nullptr;
+  }
+  if (!doc.is_object()) {
+    *err = "signature list must be a JSON object";
+    return nullptr;
+  }
+  auto fv = doc.find("format_version");
+  if (fv == doc.end() || !fv->is_number_integer()) {
+    *err = "signature list has no integer format_version";
+    return nullptr;
+  }
+  if (fv->get<int64_t>() != kSignatureFormatVersion) {
+    *err = "unsupported format_version " + std::to_string(fv->get<int64_t>()) + " (this host reads " +
+           std::to_string(kSignatureFormatVersion) + ")";
+    return nullptr;
+  }
+  auto lv = doc.find("list_version");
+  if (lv == doc.end() || !lv->is_number_integer() || lv->get<int64_t>() <= 0) {
+    *err = "signature list has no positive integer list_version";
+    return nullptr;
+  }
+  auto trackers = doc.find("trackers");
+  if (trackers == doc.end() || !trackers->is_array()) {
+    *err = "signature list has no trackers array";
+    return nullptr;
+  }
+
+  auto list = std::make_shared<SignatureList>();
+  list->list_version = lv->get<int64_t>();
+  if (auto pub = doc.find("published"); pub != doc.end() && pub->is_string()) {
+    list->published = pub->get<std::string>();
+  }
+  std::set<std::string> seen_ids;
+  size_t index = 0;
+  for (const auto& entry : *trackers) {
+    Tracker t;
+    std::string why;
+    if (!parse_entry(entry, &t, &why)) {
+      list->skipped.push_back({index, t.id, why});
+    } else if (!seen_ids.insert(t.id).second) {
+      list->skipped.push_back({index, t.id, "duplicate id"});
+    } else {
+      list->trackers.push_back(std::move(t));
+    }
+    ++index;
+  }
+  return list;
+}
+
+std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = "cannot open signature list " + path;
+    return nullptr;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  auto list = parse_signature_list(buf.str(), err);
+  if (!list) *err = path + ": " + *err;
+  return list;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,60 @@
+/// Loading and validating the tracker signature list (docs/signatures.md).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace mailveil {
+
+inline constexpr int kSignatureFormatVersion = 1;
+inline constexpr size_t kMaxPatternLength = 512;
+
+/// One tracker entry.
+struct Tracker {
+  std::string id;
+  std::string name;
+  std::string company;
+  std::string category;
+  std::vector<std::string> domains;
+  std::vector<std::string> hosts;
+  std::vector<std::string> patterns;
+  bool applies_to_pixel = true;
+  bool applies_to_link = true;
+  std::vector<std::string> redirect_params;
+  bool check_google_analytics = false;
+};
+
+/// A problem with one entry: its index in `trackers` and why it was skipped.
+struct EntryError {
+  size_t index = 0;
+  std::string id;  ///< may be empty when the entry had none
+  std::string reason;
+};
+
+/// A loaded, validated list. Immutable once built; shared between threads via shared_ptr<const>.
+struct SignatureList {
+  int format_version = kSignatureFormatVersion;
+  int64_t list_version = 0;
+  std::string published;
+  std::vector<Tracker> trackers;
+  std::vector<EntryError> skipped;  ///< entries rejected at load
+};
+
+/// Parses and validates a list from JSON text. Returns nullptr and sets *err when the file as a whole is
+/// unusable (not JSON, wrong format_version, no trackers array). Bad entries are recorded in `skipped`.
+std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err);
+
+/// Reads a file and parses it as above.
+std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err);
+
+/// Known categories, in display order.
+const std::vector<std::string>& tracker_categories();
+
+}  // namespace mailveil

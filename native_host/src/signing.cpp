@@ -1,0 +1,137 @@
+#include "signing.h"
+
+#include "digest.h"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <memory>
+
+namespace mailveil {
+namespace {
+
+// Production key slot. Development key generated 2026-11-23 for issue #4; its private half is kept outside
+// the repository by the maintainers (see docs/updates.md). Replace it here to rotate the key.
+constexpr PublicKey kProductionKey = {
+    0xf6, 0x04, 0xf3, 0x1e, 0xbf, 0xf1, 0x0b, 0x42, 0x46, 0x0d, 0x1a, 0x0f, 0xd7, 0x51, 0xe7, 0x11,
+    0xc1, 0x2b, 0x22, 0x12, 0xb2, 0x82, 0x34, 0xe1, 0x32, 0x55, 0xa3, 0x12, 0x55, 0xcb, 0x6b, 0x1f,
+};
+
+// TEST-ONLY key: its private half is in tests/data/keys/test-only-ed25519-private.pem, i.e. public. Trusted
+// only by builds that define MAILVEIL_TEST_KEYS.
+constexpr PublicKey kTestOnlyKey = {
+    0x17, 0x18, 0x72, 0x3d, 0xb8, 0x24, 0xd6, 0x4a, 0x06, 0xd7, 0xc8, 0x5e, 0x94, 0xa2, 0xa6, 0xff,
+    0xa9, 0x60, 0x7d, 0x1f, 0xb2, 0x9b, 0xca, 0x9e, 0xae, 0xcc, 0xd2, 0xea, 0x76, 0x29, 0x09, 0x70,
+};
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct BioDeleter {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using BioPtr = std::unique_ptr<BIO, BioDeleter>;
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+bool verify_with_key(std::string_view data, const std::string& sig, const PublicKey& key) {
+  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+  if (!pkey) return false;
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!ctx) return false;
+  // Ed25519 is a one-shot scheme: no digest is configured, the whole message goes to EVP_DigestVerify.
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+}
+
+}  // namespace
+
+const std::vector<PublicKey>& compiled_in_keys() {
+#ifdef MAILVEIL_TEST_KEYS
+  static const std::vector<PublicKey> kKeys = {kProductionKey, kTestOnlyKey};
+#else
+  static const std::vector<PublicKey> kKeys = {kProductionKey};
+#endif
+  return kKeys;
+}
+
+const PublicKey& test_only_public_key() { return kTestOnlyKey; }
+
+bool decode_signature_file(std::string_view text, std::string* raw, std::string* err) {
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  if (!base64_decode(text, raw) || raw->size() != kSignatureSize) {
+    *err = "the signature file is malformed (expected the base64 of a 64-byte Ed25519 signature)";
+    return false;
+  }
+  return true;
+}
+
+bool verify_signature(std::string_view data, std::string_view signature_file, const std::vector<PublicKey>& keys,
+                      std::string* err) {
+  std::string sig;
+  if (!decode_signature_file(signature_file, &sig, err)) return false;
+  if (keys.empty()) {
+    *err = "no trusted signing key is configured";
+    return false;
+  }
+  for (const auto& key : keys) {
+    if (verify_with_key(data, sig, key)) return true;
+  }
+  *err = "signature does not match the list";
+  return false;
+}
+
+bool parse_public_key_pem(std::string_view pem, PublicKey* key, std::string* err) {
+  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  if (!bio) {
+    *err = "out of memory";
+    return false;
+  }
+  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey || EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    *err = "not a PEM Ed25519 public key";
+    return false;
+  }
+  size_t len = key->size();
+  if (EVP_PKEY_get_raw_public_key(pkey.get(), key->data(), &len) != 1 || len != key->size()) {
+    *err = "cannot extract the raw Ed25519 public key";
+    return false;
+  }
+  return true;
+}
+
+bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file,
+               std::string* err) {
+  BioPtr bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+  if (!bio) {
+    *err = "out of memory";
+    return false;
+  }
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey || EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    *err = "not a PEM Ed25519 private key";
+    return false;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  std::string sig(kSignatureSize, '\0');
+  size_t sig_len = sig.size();
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+      sig_len != kSignatureSize) {
+    *err = "signing failed";
+    return false;
+  }
+  *signature_file = base64_encode(sig) + "\n";
+  return true;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,324 @@
+#include "text_util.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include "charset.h"
+
+namespace mailveil {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = ascii_lower_char(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower_char(a[i]) != ascii_lower_char(b[i])) return false;
+  }
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+size_t ifind(std::string_view haystack, std::string_view needle, size_t from) {
+  if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
+  if (haystack.size() < needle.size()) return std::string_view::npos;
+  const char first_lower = ascii_lower_char(needle[0]);
+  const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 32) : first_lower;
+  const size_t last = haystack.size() - needle.size();
+  size_t i = from;
+  while (i <= last) {
+    // Jump to the next candidate first byte with memchr (both cases), which keeps long scans fast.
+    const char* base = haystack.data() + i;
+    const size_t span = last - i + 1;
+    const void* lo = std::memchr(base, first_lower, span);
+    const void* up = first_upper == first_lower ? nullptr : std::memchr(base, first_upper, span);
+    const char* hit = nullptr;
+    if (lo && up) {
+      hit = std::min(static_cast<const char*>(lo), static_cast<const char*>(up));
+    } else if (lo) {
+      hit = static_cast<const char*>(lo);
+    } else if (up) {
+      hit = static_cast<const char*>(up);
+    } else {
+      return std::string_view::npos;
+    }
+    i = static_cast<size_t>(hit - haystack.data());
+    if (iequals(haystack.substr(i, needle.size()), needle)) return i;
+    ++i;
+  }
+  return std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) {
+  size_t b = 0;
+  size_t e = s.size();
+  while (b < e && is_ascii_space(s[b])) ++b;
+  while (e > b && is_ascii_space(s[e - 1])) --e;
+  return s.substr(b, e - b);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+namespace {
+
+constexpr std::array<int8_t, 256> make_base64_table() {
+  std::array<int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<int8_t>(i);
+  // URL-safe variants show up in broken mailers; accept them too.
+  t[static_cast<unsigned char>('-')] = 62;
+  t[static_cast<unsigned char>('_')] = 63;
+  return t;
+}
+constexpr std::array<int8_t, 256> kBase64 = make_base64_table();
+
+}  // namespace
+
+std::string decode_base64(std::string_view in) {
+  std::string out;
+  out.reserve(in.size() / 4 * 3 + 3);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char ch : in) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '=') {
+      // End of a quantum: drop the leftover bits so a following block starts aligned.
+      acc = 0;
+      bits = 0;
+      continue;
+    }
+    const int v = kBase64[c];
+    if (v < 0) continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      acc &= (1u << bits) - 1;
+    }
+  }
+  return out;
+}
+
+std::string decode_quoted_printable(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  const size_t n = in.size();
+  size_t i = 0;
+  while (i < n) {
+    const char c = in[i];
+    if (c != '=') {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    // Soft line break: '=' then optional blanks then CRLF / LF (or end of input).
+    size_t j = i + 1;
+    while (j < n && (in[j] == ' ' || in[j] == '\t')) ++j;
+    if (j >= n) {
+      i = n;
+      continue;
+    }
+    if (in[j] == '\n') {
+      i = j + 1;
+      continue;
+    }
+    if (in[j] == '\r') {
+      i = j + 1;
+      if (i < n && in[i] == '\n') ++i;
+      continue;
+    }
+    if (i + 2 < n) {
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 3;
+        continue;
+      }
+    }
+    // Broken escape: keep the '=' literally.
+    out.push_back('=');
+    ++i;
+  }
+  return out;
+}
+
+void append_utf8(std::string* out, uint32_t cp) {
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+namespace {
+
+struct NamedEntity {
+  const char* name;
+  uint32_t cp;
+};
+
+// The references that actually occur in mail; sorted by name for binary search.
+constexpr NamedEntity kEntities[] = {
+    {"AElig", 0xC6},   {"Aacute", 0xC1},  {"Acirc", 0xC2},   {"Agrave", 0xC0},  {"Aring", 0xC5},
+    {"Atilde", 0xC3},  {"Auml", 0xC4},    {"Ccedil", 0xC7},  {"Eacute", 0xC9},  {"Ecirc", 0xCA},
+    {"Egrave", 0xC8},  {"Euml", 0xCB},    {"Iacute", 0xCD},  {"Icirc", 0xCE},   {"Igrave", 0xCC},
+    {"Iuml", 0xCF},    {"Ntilde", 0xD1},  {"Oacute", 0xD3},  {"Ocirc", 0xD4},   {"Ograve", 0xD2},
+    {"Oslash", 0xD8},  {"Otilde", 0xD5},  {"Ouml", 0xD6},    {"Uacute", 0xDA},  {"Ucirc", 0xDB},
+    {"Ugrave", 0xD9},  {"Uuml", 0xDC},    {"Yacute", 0xDD},  {"aacute", 0xE1},  {"acirc", 0xE2},
+    {"acute", 0xB4},   {"aelig", 0xE6},   {"agrave", 0xE0},  {"amp", 0x26},     {"apos", 0x27},
+    {"aring", 0xE5},   {"atilde", 0xE3},  {"auml", 0xE4},    {"bdquo", 0x201E}, {"brvbar", 0xA6},
+    {"bull", 0x2022},  {"ccedil", 0xE7},  {"cedil", 0xB8},   {"cent", 0xA2},    {"check", 0x2713},
+    {"colon", 0x3A},   {"comma", 0x2C},   {"copy", 0xA9},    {"curren", 0xA4},  {"dagger", 0x2020},
+    {"darr", 0x2193},  {"deg", 0xB0},     {"divide", 0xF7},  {"eacute", 0xE9},  {"ecirc", 0xEA},
+    {"egrave", 0xE8},  {"emsp", 0x2003},  {"ensp", 0x2002},  {"equals", 0x3D},  {"eth", 0xF0},
+    {"euml", 0xEB},    {"euro", 0x20AC},  {"excl", 0x21},    {"frac12", 0xBD},  {"frac14", 0xBC},
+    {"frac34", 0xBE},  {"gt", 0x3E},      {"hearts", 0x2665}, {"hellip", 0x2026}, {"iacute", 0xED},
+    {"icirc", 0xEE},   {"iexcl", 0xA1},   {"igrave", 0xEC},  {"iquest", 0xBF},  {"iuml", 0xEF},
+    {"laquo", 0xAB},   {"larr", 0x2190},  {"ldquo", 0x201C}, {"lowbar", 0x5F},  {"lpar", 0x28},
+    {"lrm", 0x200E},   {"lsaquo", 0x2039}, {"lsquo", 0x2018}, {"lt", 0x3C},      {"macr", 0xAF},
+    {"mdash", 0x2014}, {"micro", 0xB5},   {"middot", 0xB7},  {"nbsp", 0xA0},    {"ndash", 0x2013},
+    {"newline", 0x0A}, {"not", 0xAC},     {"ntilde", 0xF1},  {"num", 0x23},     {"oacute", 0xF3},
+    {"ocirc", 0xF4},   {"ograve", 0xF2},  {"ordf", 0xAA},    {"ordm", 0xBA},    {"oslash", 0xF8},
+    {"otilde", 0xF5},  {"ouml", 0xF6},    {"para", 0xB6},    {"percnt", 0x25},  {"period", 0x2E},
+    {"plus", 0x2B},    {"plusmn", 0xB1},  {"pound", 0xA3},   {"prime", 0x2032}, {"quest", 0x3F},
+    {"quot", 0x22},    {"raquo", 0xBB},   {"rarr", 0x2192},  {"rdquo", 0x201D}, {"reg", 0xAE},
+    {"rlm", 0x200F},   {"rpar", 0x29},    {"rsaquo", 0x203A}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+    {"sect", 0xA7},    {"semi", 0x3B},    {"shy", 0xAD},     {"sol", 0x2F},     {"sup1", 0xB9},
+    {"sup2", 0xB2},    {"sup3", 0xB3},    {"szlig", 0xDF},   {"tab", 0x09},     {"thinsp", 0x2009},
+    {"thorn", 0xFE},   {"times", 0xD7},   {"trade", 0x2122}, {"uacute", 0xFA},  {"uarr", 0x2191},
+    {"ucirc", 0xFB},   {"ugrave", 0xF9},  {"uml", 0xA8},     {"uuml", 0xFC},    {"yacute", 0xFD},
+    {"yen", 0xA5},     {"yuml", 0xFF},    {"zwj", 0x200D},   {"zwnj", 0x200C},
+};
+
+// Legacy references that browsers also accept without the trailing ';'.
+bool is_legacy_entity(std::string_view name) {
+  static constexpr std::string_view kLegacy[] = {"amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP",
+                                                 "LT",  "GT", "QUOT"};
+  for (auto l : kLegacy) {
+    if (l == name) return true;
+  }
+  return false;
+}
+
+const NamedEntity* find_entity(std::string_view name) {
+  if (name == "AMP") return find_entity("amp");
+  if (name == "LT") return find_entity("lt");
+  if (name == "GT") return find_entity("gt");
+  if (name == "QUOT") return find_entity("quot");
+  const NamedEntity* begin = std::begin(kEntities);
+  const NamedEntity* end = std::end(kEntities);
+  const NamedEntity* it = std::lower_bound(begin, end, name, [](const NamedEntity& e, std::string_view n) {
+    return std::string_view(e.name) < n;
+  });
+  if (it != end && std::string_view(it->name) == name) return it;
+  return nullptr;
+}
+
+bool is_alnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
+std::string decode_html_entities(std::string_view in, bool in_attribute) {
+  if (in.find('&') == std::string_view::npos) return std::string(in);
+  std::string out;
+  out.reserve(in.size());
+  const size_t n = in.size();
+  size_t i = 0;
+  while (i < n) {
+    const char c = in[i];
+    if (c != '&') {
+      out.push_back(c);
+      ++i;
+      continue;
+    }
+    if (i + 1 < n && in[i + 1] == '#') {
+      size_t j = i + 2;
+      const bool hex = j < n && (in[j] == 'x' || in[j] == 'X');
+      if (hex) ++j;
+      const size_t digits_start = j;
+      uint32_t cp = 0;
+      bool overflow = false;
+      while (j < n && (hex ? hex_value(in[j]) >= 0 : (in[j] >= '0' && in[j] <= '9'))) {
+        cp = cp * (hex ? 16 : 10) + static_cast<uint32_t>(hex ? hex_value(in[j]) : in[j] - '0');
+        if (cp > 0x10FFFF) overflow = true, cp = 0x110000;
+        ++j;
+      }
+      if (j == digits_start) {  // "&#" with no digits: not a reference.
+        out.push_back('&');
+        ++i;
+        continue;
+      }
+      if (j < n && in[j] == ';') ++j;
+      if (overflow || cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        cp = 0xFFFD;
+      } else if (cp >= 0x80 && cp <= 0x9F) {
+        cp = windows1252_code_point(static_cast<unsigned char>(cp));  // HTML's numeric-reference fix-up.
+      }
+      append_utf8(&out, cp);
+      i = j;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < n && j - i <= 32 && is_alnum(in[j])) ++j;
+    const std::string_view name = in.substr(i + 1, j - i - 1);
+    const bool has_semicolon = j < n && in[j] == ';';
+    const NamedEntity* e = name.empty() ? nullptr : find_entity(name);
+    if (e && (has_semicolon || is_legacy_entity(name))) {
+      if (!has_semicolon && in_attribute && j < n && (in[j] == '=' || is_alnum(in[j]))) {
+        out.push_back('&');
+        ++i;
+        continue;
+      }
+      append_utf8(&out, e->cp);
+      i = has_semicolon ? j + 1 : j;
+      continue;
+    }
+    if (!e && !has_semicolon && !name.empty()) {
+      // Longest legacy prefix without ';' ("&ampfoo" in text is "&foo"); attributes keep it literal.
+      bool matched = false;
+      if (!in_attribute) {
+        for (size_t len = std::min<size_t>(name.size(), 4); len >= 2; --len) {
+          const std::string_view prefix = name.substr(0, len);
+          if (is_legacy_entity(prefix)) {
+            append_utf8(&out, find_entity(prefix)->cp);
+            i += 1 + len;
+            matched = true;
+            break;
+          }
+        }
+      }
+      if (matched) continue;
+    }
+    out.push_back('&');
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace mailveil

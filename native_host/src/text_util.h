@@ -1,0 +1,44 @@
+/// Small byte-string helpers shared by the mail and HTML readers: ASCII case folding, trimming, transfer decodings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace mailveil {
+
+/// ASCII-only lower-casing (bytes >= 0x80 are left alone).
+std::string ascii_lower(std::string_view s);
+/// Lower-cases one ASCII letter; other bytes unchanged.
+inline char ascii_lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+/// True for space, tab, CR, LF, FF, VT.
+inline bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+/// Case-insensitive (ASCII) equality.
+bool iequals(std::string_view a, std::string_view b);
+/// Case-insensitive (ASCII) prefix test.
+bool istarts_with(std::string_view s, std::string_view prefix);
+/// Case-insensitive (ASCII) search for `needle` from `from`; npos when absent.
+size_t ifind(std::string_view haystack, std::string_view needle, size_t from = 0);
+/// Strips ASCII whitespace at both ends.
+std::string_view trim(std::string_view s);
+
+/// Value of a hex digit, or -1.
+int hex_value(char c);
+
+/// Decodes base64 leniently: characters outside the alphabet are skipped, padding may be missing, and a `=`
+/// ends one quantum so concatenated encoded blocks decode too.
+std::string decode_base64(std::string_view in);
+/// Decodes quoted-printable: soft line breaks (`=` before the line end, trailing blanks allowed), `=XX` in either
+/// case; a broken escape is kept literally.
+std::string decode_quoted_printable(std::string_view in);
+
+/// Appends the UTF-8 form of a code point (invalid ones become U+FFFD).
+void append_utf8(std::string* out, uint32_t cp);
+
+/// Decodes HTML character references (named, decimal, hex). With `in_attribute`, a named reference without `;`
+/// followed by `=` or an alphanumeric is left as is, as browsers do (so `?a=1&copy=2` survives).
+std::string decode_html_entities(std::string_view in, bool in_attribute);
+
+}  // namespace mailveil

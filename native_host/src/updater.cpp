@@ -1,0 +1,245 @@
+#include "updater.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+
+#include "paths.h"
+
+namespace mailveil {
+namespace {
+
+constexpr uint64_t kMaxSignatureBytes = 4096;
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+
+UpdateOutcome failure(const ActiveList& current, std::string message, const char* code = "update_failed") {
+  UpdateOutcome out;
+  out.ok = false;
+  out.message = std::move(message);
+  out.error_code = code;
+  out.active = current;
+  return out;
+}
+
+bool is_iso_date(const std::string& s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  int month = (s[5] - '0') * 10 + (s[6] - '0');
+  int day = (s[8] - '0') * 10 + (s[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+/// Why a downloaded list is refused as a whole, or empty when it is acceptable.
+std::string strict_check(const SignatureList& list) {
+  if (!list.skipped.empty()) {
+    std::string out = "the downloaded list has " + std::to_string(list.skipped.size()) + " invalid entr" +
+                      (list.skipped.size() == 1 ? "y" : "ies") + " (";
+    size_t shown = std::min<size_t>(list.skipped.size(), 3);
+    for (size_t i = 0; i < shown; ++i) {
+      const EntryError& e = list.skipped[i];
+      if (i) out += "; ";
+      out += "entry " + std::to_string(e.index);
+      if (!e.id.empty()) out += " '" + e.id + "'";
+      out += ": " + e.reason;
+    }
+    if (shown < list.skipped.size()) out += "; …";
+    return out + ") — refusing it";
+  }
+  if (!is_iso_date(list.published)) {
+    return "the downloaded list has no valid 'published' date (YYYY-MM-DD) — refusing it";
+  }
+  if (list.trackers.empty()) return "the downloaded list has no tracker entries — refusing it";
+  return {};
+}
+
+/// Rate-limits progress callbacks (each one becomes a frame to the extension).
+class ProgressThrottle {
+ public:
+  explicit ProgressThrottle(const ProgressFn& target) : target_(target) {}
+  void operator()(uint64_t received, uint64_t total) {
+    if (!target_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (received == last_received_) return;
+    if (now - last_ < kProgressInterval && !(total > 0 && received == total)) return;
+    last_ = now;
+    last_received_ = received;
+    target_(received, total);
+  }
+  void finish(uint64_t size) {
+    if (target_ && last_received_ != size) target_(size, size);
+    last_received_ = size;
+  }
+
+ private:
+  const ProgressFn& target_;
+  std::chrono::steady_clock::time_point last_{};
+  uint64_t last_received_ = 0;
+};
+
+HttpRequest base_request(const UpdateConfig& config, const std::string& url, uint64_t max_bytes) {
+  HttpRequest r;
+  r.url = url;
+  r.connect_timeout_seconds = std::min(config.connect_timeout_seconds, config.timeout_seconds);
+  r.timeout_seconds = config.timeout_seconds;
+  r.stall_seconds = config.stall_seconds;
+  r.max_bytes = max_bytes;
+  r.allow_loopback_http = config.allow_loopback_http;
+  return r;
+}
+
+}  // namespace
+
+UpdateConfig default_update_config() {
+  UpdateConfig c;
+  const char* url = std::getenv("MAILVEIL_UPDATE_URL");
+  c.list_url = (url && *url) ? url : kDefaultUpdateUrl;
+  c.store_dir = signature_store_dir();
+  c.bundled_path = bundled_signatures_path();
+  return c;
+}
+
+UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& current, const ProgressFn& progress) {
+  auto http = make_curl_http_client();
+  return update_signatures(config, current, progress, *http);
+}
+
+UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& current, const ProgressFn& progress,
+                                HttpClient& http) {
+  std::string err;
+  // Scheme rules first: nothing touches the network or the disk for a forbidden URL.
+  if (!check_update_url(config.list_url, config.allow_loopback_http, &err)) return failure(current, err);
+
+  StoreLock lock;
+  bool busy = false;
+  if (!lock.acquire(config.store_dir, &busy, &err)) {
+    return failure(current, busy ? err : "cannot update: " + err, busy ? "update_in_progress" : "update_failed");
+  }
+  StorePaths paths(config.store_dir);
+
+  // What is installed: never go below the served list nor below the store's own current list (another
+  // process may have installed a newer one since this host started).
+  StoredList installed;
+  std::string ignored;
+  const bool have_installed = read_verified_list(paths.current, config.trusted_keys, &installed, &ignored);
+  int64_t baseline = current.list ? current.list->list_version : 0;
+  if (have_installed) baseline = std::max(baseline, installed.list->list_version);
+
+  HttpRequest request = base_request(config, config.list_url, config.max_bytes);
+  UpdateState state;
+  if (have_installed && read_update_state(config.store_dir, &state) && state.url == config.list_url &&
+      state.list_version == installed.list->list_version) {
+    request.if_none_match = state.etag;
+    request.if_modified_since = state.last_modified;
+  }
+
+  ProgressThrottle throttle(progress);
+  HttpResponse response;
+  if (!http.get(request, [&](uint64_t r, uint64_t t) { throttle(r, t); }, &response, &err)) {
+    return failure(current, err);
+  }
+  if (response.status == 304) {
+    if (request.if_none_match.empty() && request.if_modified_since.empty()) {
+      return failure(current, "download failed: unexpected HTTP 304 (not modified) from " + config.list_url +
+                                  " although no copy was offered");
+    }
+    UpdateOutcome out;
+    out.ok = true;
+    out.status = "not_modified";
+    out.active = current;
+    return out;
+  }
+  if (response.status != 200) {
+    return failure(current, "download failed: HTTP " + std::to_string(response.status) + " from " + config.list_url);
+  }
+  throttle.finish(response.body.size());
+
+  const std::string sig_url = config.list_url + ".sig";
+  HttpResponse sig_response;
+  if (!http.get(base_request(config, sig_url, kMaxSignatureBytes), {}, &sig_response, &err)) {
+    return failure(current, err);
+  }
+  if (sig_response.status != 200) {
+    return failure(current, "download failed: HTTP " + std::to_string(sig_response.status) + " from " + sig_url);
+  }
+
+  if (!verify_signature(response.body, sig_response.body, config.trusted_keys, &err)) {
+    return failure(current, err + " — refusing it");
+  }
+  std::shared_ptr<SignatureList> list = parse_signature_list(response.body, &err);
+  if (!list) return failure(current, "the downloaded list is unusable: " + err + " — refusing it");
+  if (std::string why = strict_check(*list); !why.empty()) return failure(current, why);
+
+  UpdateState new_state{config.list_url, response.etag, response.last_modified, list->list_version};
+  if (list->list_version < baseline) {
+    return failure(current, "list version " + std::to_string(list->list_version) + " is older than the installed " +
+                                std::to_string(baseline) + " — refusing downgrade");
+  }
+  if (list->list_version == baseline) {
+    // Same list again (a server without validators): nothing to install. Remember the validators when they
+    // describe the stored copy, so that the next check is a conditional request.
+    if (have_installed && installed.list->list_version == baseline) {
+      write_update_state(config.store_dir, new_state, config.write_file, &ignored);
+    }
+    UpdateOutcome out;
+    out.ok = true;
+    out.status = "not_modified";
+    out.active = current;
+    return out;
+  }
+
+  if (!install_list(config.store_dir, response.body, sig_response.body, have_installed, config.write_file, &err)) {
+    return failure(current, "cannot install the list: " + err + " — the previous list stays in use");
+  }
+  // Only an optimisation for the next check: a failure here is not a failed update.
+  if (!write_update_state(config.store_dir, new_state, config.write_file, &ignored)) {
+    remove_file(paths.state, &ignored);
+  }
+
+  UpdateOutcome out;
+  out.ok = true;
+  out.status = "updated";
+  out.active.list = std::move(list);
+  out.active.source = "updated";
+  out.active.path = paths.current;
+  out.active.previous_available = have_installed || file_exists(config.bundled_path);
+  attach_user_list(config.store_dir, &out.active);
+  return out;
+}
+
+UpdateOutcome rollback_signatures(const UpdateConfig& config, const ActiveList& current) {
+  StorePaths paths(config.store_dir);
+  if (!file_exists(paths.previous) && !file_exists(paths.current)) {
+    return failure(current, "no previous list is kept — nothing to roll back", "nothing_to_rollback");
+  }
+  StoreLock lock;
+  bool busy = false;
+  std::string err;
+  if (!lock.acquire(config.store_dir, &busy, &err)) {
+    return failure(current, busy ? err : "cannot roll back: " + err, busy ? "update_in_progress" : "update_failed");
+  }
+  if (file_exists(paths.previous)) {
+    StoredList previous;
+    if (!read_verified_list(paths.previous, config.trusted_keys, &previous, &err)) {
+      return failure(current, "the previous list cannot be restored: " + err);
+    }
+  } else if (!file_exists(config.bundled_path)) {
+    return failure(current, "no previous list is kept — nothing to roll back", "nothing_to_rollback");
+  }
+  if (!restore_previous(config.store_dir, &err)) {
+    return failure(current, "rollback failed: " + err);
+  }
+  // The validators belong to the list just discarded: the next update must fetch in full.
+  std::string ignored;
+  remove_file(paths.state, &ignored);
+
+  UpdateOutcome out;
+  out.active = load_active_list(config.store_dir, config.bundled_path, config.trusted_keys, &err);
+  if (out.active.source == "none") return failure(current, "rollback left no usable list: " + err);
+  out.ok = true;
+  out.status = "rolled_back";
+  return out;
+}
+
+}  // namespace mailveil

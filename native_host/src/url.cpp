@@ -1,0 +1,273 @@
+#include "url.h"
+
+#include <algorithm>
+#include <array>
+#include <unordered_set>
+
+namespace mailveil {
+namespace {
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+  return out;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_scheme_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+         c == '.';
+}
+
+// Multi-label public suffixes common in mail traffic. Single-label TLDs need no entry.
+const std::unordered_set<std::string_view>& multi_label_suffixes() {
+  static const std::unordered_set<std::string_view> kSuffixes = {
+      "co.uk",  "org.uk", "ac.uk",  "gov.uk", "me.uk",  "ltd.uk", "plc.uk", "com.au", "net.au", "org.au",
+      "edu.au", "gov.au", "co.nz",  "org.nz", "co.jp",  "ne.jp",  "or.jp",  "ac.jp",  "co.kr",  "or.kr",
+      "com.br", "net.br", "org.br", "gov.br", "com.mx", "com.ar", "com.co", "com.pe", "com.tr", "com.cn",
+      "net.cn", "org.cn", "com.hk", "com.tw", "com.sg", "com.my", "co.in",  "net.in", "org.in", "co.za",
+      "co.il",  "co.id",  "com.ua", "com.pl", "com.es", "com.pt", "co.th",  "com.vn", "com.ph", "com.ng",
+      "gouv.fr", "asso.fr", "com.fr", "co.at", "or.at",  "com.be", "com.ru", "com.sa", "com.eg", "com.pk",
+      "appspot.com", "herokuapp.com", "azurewebsites.net", "cloudfront.net", "github.io", "blogspot.com",
+      "s3.amazonaws.com", "web.app", "firebaseapp.com", "netlify.app", "vercel.app", "pages.dev",
+  };
+  return kSuffixes;
+}
+
+bool is_ipv4(std::string_view host) {
+  int dots = 0;
+  int digits = 0;
+  for (char c : host) {
+    if (c == '.') {
+      if (digits == 0) return false;
+      ++dots;
+      digits = 0;
+    } else if (c >= '0' && c <= '9') {
+      if (++digits > 3) return false;
+    } else {
+      return false;
+    }
+  }
+  return dots == 3 && digits > 0;
+}
+
+}  // namespace
+
+std::string Url::without_fragment() const {
+  std::string out = scheme + "://";
+  if (!userinfo.empty()) out += userinfo + "@";
+  out += host;
+  if (!port.empty()) out += ":" + port;
+  out += path;
+  if (has_query) out += "?" + query;
+  return out;
+}
+
+std::string Url::str() const {
+  std::string out = without_fragment();
+  if (has_fragment) out += "#" + fragment;
+  return out;
+}
+
+std::optional<Url> parse_url(std::string_view text) {
+  // Browsers strip leading/trailing C0 controls and spaces, and drop tabs/newlines anywhere.
+  size_t b = 0;
+  size_t e = text.size();
+  while (b < e && static_cast<unsigned char>(text[b]) <= 0x20) ++b;
+  while (e > b && static_cast<unsigned char>(text[e - 1]) <= 0x20) --e;
+  std::string s;
+  s.reserve(e - b);
+  for (size_t i = b; i < e; ++i) {
+    if (text[i] != '\t' && text[i] != '\n' && text[i] != '\r') s.push_back(text[i]);
+  }
+
+  Url url;
+  size_t pos = 0;
+  if (s.size() >= 2 && (s[0] == '/' || s[0] == '\\') && (s[1] == '/' || s[1] == '\\')) {
+    url.scheme = "https";
+    pos = 2;
+  } else {
+    size_t colon = s.find(':');
+    if (colon == std::string::npos || colon == 0) return std::nullopt;
+    for (size_t i = 0; i < colon; ++i) {
+      if (!is_scheme_char(s[i])) return std::nullopt;
+    }
+    url.scheme = lower(std::string_view(s).substr(0, colon));
+    pos = colon + 1;
+    size_t slashes = 0;
+    while (pos < s.size() && (s[pos] == '/' || s[pos] == '\\')) {
+      ++pos;
+      ++slashes;
+    }
+    if (slashes < 2 && url.scheme != "http" && url.scheme != "https") return std::nullopt;
+  }
+  size_t auth_end = s.find_first_of("/\\?#", pos);
+  if (auth_end == std::string::npos) auth_end = s.size();
+  std::string_view authority = std::string_view(s).substr(pos, auth_end - pos);
+  if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    url.userinfo = std::string(authority.substr(0, at));
+    authority.remove_prefix(at + 1);
+  }
+  std::string_view hostport = authority;
+  if (!hostport.empty() && hostport.front() == '[') {
+    size_t close = hostport.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    url.host = lower(hostport.substr(0, close + 1));
+    if (close + 1 < hostport.size() && hostport[close + 1] == ':') url.port = hostport.substr(close + 2);
+  } else {
+    size_t colon = hostport.rfind(':');
+    if (colon != std::string_view::npos) {
+      url.port = hostport.substr(colon + 1);
+      hostport = hostport.substr(0, colon);
+    }
+    url.host = lower(percent_decode(hostport));
+    while (!url.host.empty() && url.host.back() == '.') url.host.pop_back();
+  }
+  if (url.host.empty()) return std::nullopt;
+  if (!std::all_of(url.port.begin(), url.port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  if ((url.scheme == "https" && url.port == "443") || (url.scheme == "http" && url.port == "80")) url.port.clear();
+
+  std::string_view rest = std::string_view(s).substr(auth_end);
+  if (size_t hash = rest.find('#'); hash != std::string_view::npos) {
+    url.fragment = std::string(rest.substr(hash + 1));
+    url.has_fragment = true;
+    rest = rest.substr(0, hash);
+  }
+  if (size_t q = rest.find('?'); q != std::string_view::npos) {
+    url.query = std::string(rest.substr(q + 1));
+    url.has_query = true;
+    rest = rest.substr(0, q);
+  }
+  url.path = std::string(rest);
+  std::replace(url.path.begin(), url.path.end(), '\\', '/');
+  if (url.path.empty()) url.path = "/";
+  return url;
+}
+
+std::string percent_decode(std::string_view s, bool plus_as_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]);
+      int lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(plus_as_space && c == '+' ? ' ' : c);
+  }
+  return out;
+}
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3);
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> split_query(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find_first_of("&;", start);
+    if (end == std::string_view::npos) end = query.size();
+    std::string_view part = query.substr(start, end - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      if (eq == std::string_view::npos) {
+        out.emplace_back(std::string(part), std::string());
+      } else {
+        out.emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
+      }
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string join_query(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::string out;
+  for (const auto& [k, v] : pairs) {
+    if (!out.empty()) out.push_back('&');
+    out += k;
+    if (!v.empty()) out += "=" + v;
+  }
+  return out;
+}
+
+bool is_valid_hostname(std::string_view host) {
+  if (host.empty() || host.size() > 253 || host.front() == '.' || host.back() == '.') return false;
+  size_t label = 0;
+  for (size_t i = 0; i < host.size(); ++i) {
+    char c = host[i];
+    if (c == '.') {
+      if (label == 0 || host[i - 1] == '-') return false;
+      label = 0;
+      continue;
+    }
+    bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok || (label == 0 && c == '-') || ++label > 63) return false;
+  }
+  return host.back() != '-';
+}
+
+bool host_matches_domain(std::string_view host, std::string_view domain) {
+  if (domain.empty() || host.size() < domain.size()) return false;
+  if (host.size() == domain.size()) return host == domain;
+  return host.ends_with(domain) && host[host.size() - domain.size() - 1] == '.';
+}
+
+std::string registrable_domain(std::string_view host) {
+  if (host.empty() || host.front() == '[' || is_ipv4(host)) return std::string(host);
+  // Walk labels from the right: the registrable domain is one label more than the longest known suffix.
+  std::array<size_t, 4> dots{};  // positions of the last dots, nearest to the end first
+  size_t found = 0;
+  for (size_t i = host.size(); i-- > 0 && found < dots.size();) {
+    if (host[i] == '.') dots[found++] = i;
+  }
+  if (found == 0) return std::string(host);
+  // Longest suffix first: up to 3 labels ("s3.amazonaws.com"). A suffix of L labels starts after dots[L-1];
+  // the registrable domain adds one label, starting after dots[L] (or the whole host).
+  for (size_t labels = std::min<size_t>(found, 3); labels >= 2; --labels) {
+    std::string_view suffix = host.substr(dots[labels - 1] + 1);
+    if (multi_label_suffixes().count(suffix)) {
+      return std::string(labels < found ? host.substr(dots[labels] + 1) : host);
+    }
+  }
+  return std::string(found >= 2 ? host.substr(dots[1] + 1) : host);
+}
+
+std::string address_domain(std::string_view address) {
+  size_t at = address.rfind('@');
+  if (at == std::string_view::npos) return "";
+  std::string d = lower(address.substr(at + 1));
+  while (!d.empty() && (d.back() == '>' || d.back() == ' ')) d.pop_back();
+  return d;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,114 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "leak_detector.h"
+
+using namespace mailveil;
+
+namespace {
+
+// Digests of "jane.doe@example.org", computed independently (Python hashlib).
+constexpr const char* kMd5 = "b49be4c6d5b60918bf27d1189d8f326d";
+constexpr const char* kSha1 = "395059822cad73bf29f93d7f70738e7b72b79cfb";
+constexpr const char* kSha224 = "642e30ebe0e0b0a099653ebdd373ddf84fb1a09c28c00c5db2a02e18";
+constexpr const char* kSha256 = "7f73355bf032dcbb8e5a3f51f1e4a8ba92ef1344de2d95382634cf91da6d6181";
+constexpr const char* kSha384 =
+    "e4d29765fc0ea0560e5114dcb9ac75aa27cc0c33fa756a922c105c7f7cb2d28dc9b42fe931b1076e97c1198158d15f14";
+constexpr const char* kSha512 =
+    "e60e6bcd51c48461008dd4d3ca9944ca3997a899652a01f2640f9625c785a8acf49775a987bba6b01cfcb9d92d5853d78ace301bfc47935"
+    "7ca4cbfa3a18b36ec";
+
+std::vector<Leak> leaks_in(const std::string& url) {
+  LeakDetector d({"Jane.Doe@Example.org"});
+  auto u = parse_url(url);
+  REQUIRE(u);
+  return d.find(*u);
+}
+
+bool has(const std::vector<Leak>& leaks, const std::string& encoding, const std::string& where) {
+  return std::any_of(leaks.begin(), leaks.end(),
+                     [&](const Leak& l) { return l.encoding == encoding && l.where == where; });
+}
+
+}  // namespace
+
+TEST_CASE("plain and url-encoded addresses are found with their location", "[leak]") {
+  CHECK(has(leaks_in("https://t.example/o?e=jane.doe@example.org"), "plain", "query:e"));
+  CHECK(has(leaks_in("https://t.example/o?e=JANE.DOE%40EXAMPLE.ORG"), "url-encoded", "query:e"));
+  CHECK(has(leaks_in("https://t.example/o?e=jane.doe%2540example.org"), "url-encoded", "query:e"));
+  CHECK(has(leaks_in("https://t.example/open/jane.doe@example.org/1.gif"), "plain", "path"));
+  CHECK(has(leaks_in("https://t.example/x#jane.doe@example.org"), "plain", "fragment"));
+}
+
+TEST_CASE("every hash is found in lower and upper hex", "[leak]") {
+  const std::pair<const char*, const char*> cases[] = {{"md5", kMd5},       {"sha1", kSha1},
+                                                       {"sha224", kSha224}, {"sha256", kSha256},
+                                                       {"sha384", kSha384}, {"sha512", kSha512}};
+  for (const auto& [name, hex] : cases) {
+    INFO(name);
+    CHECK(has(leaks_in(std::string("https://t.example/p.gif?uid=") + hex), name, "query:uid"));
+    std::string upper = hex;
+    std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+    CHECK(has(leaks_in("https://t.example/p/" + upper + ".gif"), name, "path"));
+  }
+}
+
+TEST_CASE("base64 forms, padded or not, standard or url-safe, and embedded in JSON", "[leak]") {
+  CHECK(has(leaks_in("https://t.example/o?m=amFuZS5kb2VAZXhhbXBsZS5vcmc="), "base64", "query:m"));
+  CHECK(has(leaks_in("https://t.example/o?m=amFuZS5kb2VAZXhhbXBsZS5vcmc%3D"), "base64", "query:m"));
+  CHECK(has(leaks_in("https://t.example/o/amFuZS5kb2VAZXhhbXBsZS5vcmc"), "base64", "path"));
+  CHECK(has(leaks_in("https://t.example/o?h=f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE="), "sha256-base64", "query:h"));
+  CHECK(has(leaks_in("https://t.example/o?h=f3M1W_Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE"), "sha256-base64", "query:h"));
+  CHECK(has(leaks_in("https://t.example/o?d=eyJlbWFpbCI6ICJqYW5lLmRvZUBleGFtcGxlLm9yZyIsICJjIjogN30="),
+            "base64-embedded", "query:d"));
+  CHECK(has(leaks_in("https://t.example/o?x=6a616e652e646f65406578616d706c652e6f7267"), "hex", "query:x"));
+}
+
+TEST_CASE("no leak reported for other addresses, other hashes, or no address", "[leak]") {
+  CHECK(leaks_in("https://t.example/o?e=john@example.org&h=0123456789abcdef0123456789abcdef").empty());
+  CHECK(leaks_in("https://cdn.example/img/7f73355bf032dcbb.png").empty());  // a prefix of the hash is not the hash
+  LeakDetector none({});
+  CHECK(none.find(*parse_url("https://t.example/o?e=jane.doe@example.org")).empty());
+  LeakDetector invalid({"not-an-address", "@x", ""});
+  CHECK(invalid.addresses().empty());
+}
+
+TEST_CASE("one leak per encoding and place even when repeated", "[leak]") {
+  auto leaks = leaks_in(std::string("https://t.example/o?a=") + kMd5 + kMd5);
+  CHECK(std::count_if(leaks.begin(), leaks.end(), [](const Leak& l) { return l.encoding == "md5"; }) == 1);
+}
+
+TEST_CASE("mask hides every address encoding and per-recipient tokens", "[leak]") {
+  LeakDetector d({"jane.doe@example.org"});
+  auto url = parse_url(std::string("https://t.example/open/550e8400-e29b-41d4-a716-446655440000.gif?e=jane.doe%40example.org&h=") +
+                       kSha256 + "&b=amFuZS5kb2VAZXhhbXBsZS5vcmc%3D&tid=UA-12345-1&utm_campaign=spring&sid=a8Fk29dLq0Zx7PmW");
+  REQUIRE(url);
+  std::string masked = d.mask(*url);
+  CHECK(masked.find("jane") == std::string::npos);
+  CHECK(masked.find(kSha256) == std::string::npos);
+  CHECK(masked.find("amFuZS5k") == std::string::npos);
+  CHECK(masked.find("550e8400") == std::string::npos);
+  CHECK(masked.find("a8Fk29dLq0Zx7PmW") == std::string::npos);
+  CHECK(masked.find("e=[email]") != std::string::npos);
+  CHECK(masked.find("h=[email:sha256]") != std::string::npos);
+  CHECK(masked.find("b=[email:base64]") != std::string::npos);
+  CHECK(masked.find("/open/[token].gif") != std::string::npos);
+  CHECK(masked.find("tid=UA-12345-1") != std::string::npos);       // evidence stays readable
+  CHECK(masked.find("utm_campaign=spring") != std::string::npos);
+  CHECK(masked.find("sid=[token]") != std::string::npos);
+}
+
+TEST_CASE("looks_like_personal_token separates ids from words", "[leak]") {
+  CHECK(looks_like_personal_token("550e8400-e29b-41d4-a716-446655440000"));
+  CHECK(looks_like_personal_token("1234567890"));
+  CHECK(looks_like_personal_token("1234567890.1700000000"));
+  CHECK(looks_like_personal_token("0123456789abcdef"));
+  CHECK(looks_like_personal_token("a8Fk29dLq0Zx7PmW"));
+  CHECK_FALSE(looks_like_personal_token("newsletter"));
+  CHECK_FALSE(looks_like_personal_token("summer-sale-2024-fr"));
+  CHECK_FALSE(looks_like_personal_token("12345"));
+  CHECK_FALSE(looks_like_personal_token("hello world 12345678"));
+  CHECK(mask_address("jane.doe@example.org") == "j\u2026@example.org");
+  CHECK(mask_address("nonsense") == "[address]");
+}

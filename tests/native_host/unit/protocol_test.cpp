@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "protocol.h"
+#include "test_support.h"
+
+using namespace mailveil;
+using nlohmann::json;
+
+TEST_CASE("parse_request classifies broken payloads with the right code", "[protocol]") {
+  ProtocolError e;
+  json id;
+  CHECK_FALSE(parse_request("\xff\xfe{}", &e, &id));
+  CHECK(e.code == ErrorCode::kInvalidUtf8);
+  CHECK_FALSE(parse_request("{\"id\":1,", &e, &id));
+  CHECK(e.code == ErrorCode::kInvalidJson);
+  CHECK_FALSE(parse_request("[1,2,3]", &e, &id));
+  CHECK(e.code == ErrorCode::kNotAnObject);
+  CHECK_FALSE(parse_request("{\"id\":7}", &e, &id));
+  CHECK(e.code == ErrorCode::kMissingField);
+  CHECK(id == 7);  // the id is echoed even when the request is unusable
+  CHECK_FALSE(parse_request("{\"id\":\"x\",\"action\":5}", &e, &id));
+  CHECK(e.code == ErrorCode::kWrongType);
+  CHECK_FALSE(parse_request("{\"id\":[1],\"action\":\"hello\"}", &e, &id));
+  CHECK(e.code == ErrorCode::kWrongType);
+  auto ok = parse_request("{\"id\":\"r1\",\"action\":\"status\"}", &e, &id);
+  REQUIRE(ok);
+  CHECK(ok->action == "status");
+  CHECK(ok->id == "r1");
+}
+
+TEST_CASE("is_valid_utf8 rejects overlongs, surrogates and truncation", "[protocol]") {
+  CHECK(is_valid_utf8("plain ascii"));
+  CHECK(is_valid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));          // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));      // surrogate
+  CHECK_FALSE(is_valid_utf8("\xe2\x82"));          // truncated
+  CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // above U+10FFFF
+}
+
+TEST_CASE("parse_classify names the offending field on wrong types", "[protocol]") {
+  ProtocolError e;
+  auto check = [&](const std::string& text, ErrorCode code, const std::string& needle) {
+    INFO(text);
+    CHECK_FALSE(parse_classify(json::parse(text), &e));
+    CHECK(e.code == code);
+    CHECK(e.message.find(needle) != std::string::npos);
+  };
+  check(R"({})", ErrorCode::kMissingField, "message");
+  check(R"({"message": 3})", ErrorCode::kWrongType, "message");
+  check(R"({"message": {}})", ErrorCode::kMissingField, "message.elements");
+  check(R"({"message": {"elements": {}}})", ErrorCode::kWrongType, "message.elements");
+  check(R"({"message": {"elements": [], "user_addresses": "a@b.c"}})", ErrorCode::kWrongType, "user_addresses");
+  check(R"({"message": {"elements": [], "user_addresses": [1]}})", ErrorCode::kWrongType, "user_addresses[0]");
+  check(R"({"message": {"elements": [{"kind": "img"}]}})", ErrorCode::kMissingField, "elements[0].url");
+  check(R"({"message": {"elements": [{"kind": "img", "url": 5}]}})", ErrorCode::kWrongType, "elements[0].url");
+  check(R"({"message": {"elements": [{"kind": "nope", "url": "x"}]}})", ErrorCode::kInvalidValue, "unknown kind");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": [1, 1]}]}})", ErrorCode::kWrongType, "declared");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": {"width": "1"}}]}})", ErrorCode::kWrongType,
+        "declared.width");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "visible": "yes"}]}})", ErrorCode::kWrongType, "visible");
+  check(R"({"message": {"sender": 1, "elements": []}})", ErrorCode::kWrongType, "message.sender");
+}
+
+TEST_CASE("parse_classify reads a full element and defaults refs", "[protocol]") {
+  ProtocolError e;
+  auto email = parse_classify(json::parse(R"({"message": {"id": "m", "webmail": "gmail", "sender": "a@b.example",
+      "user_addresses": ["me@x.example"], "elements": [
+        {"ref": "img1", "kind": "img", "url": "https://t.example/o.gif", "declared": {"width": 1, "height": 1.4},
+         "rendered": {"width": 0, "height": 0}, "visible": false},
+        {"kind": "link", "url": "https://shop.example/", "text": "Buy"}]}})"),
+                              &e);
+  REQUIRE(email);
+  REQUIRE(email->elements.size() == 2);
+  CHECK(email->elements[0].ref == "img1");
+  CHECK(email->elements[0].declared.height == 1);
+  CHECK(email->elements[0].rendered.width == 0);
+  CHECK_FALSE(email->elements[0].visible);
+  CHECK(email->elements[1].ref == "e1");
+  CHECK(email->elements[1].kind == ElementKind::kLink);
+  CHECK(email->elements[1].text == "Buy");
+}
+
+TEST_CASE("too many elements is refused with too_many_elements", "[protocol]") {
+  json elements = json::array();
+  for (size_t i = 0; i <= kMaxElements; ++i) elements.push_back({{"kind", "img"}, {"url", "https://a.example/"}});
+  ProtocolError e;
+  CHECK_FALSE(parse_classify({{"message", {{"elements", elements}}}}, &e));
+  CHECK(e.code == ErrorCode::kTooManyElements);
+}
+
+TEST_CASE("classify replies never exceed the outbound cap: detail dropped, then elements truncated", "[protocol]") {
+  Email email;
+  email.user_addresses = {"jane.doe@example.org"};
+  for (int i = 0; i < 3000; ++i) {
+    email.elements.push_back(test::element(
+        ElementKind::kImg, "https://t.unknown.example/open/" + std::to_string(1000000000 + i) + "a8Fk29dLq0Zx7PmW.gif?u=" +
+                               std::string(200, 'q'),
+        1, 1));
+    email.elements.back().ref = "e" + std::to_string(i);
+  }
+  EmailReport report = test::fixture_engine().classify(email);
+  std::string full = serialize_classify_reply("r", report, 64u << 20);
+  CHECK(json::parse(full)["result"]["truncated"] == false);
+  CHECK(full.size() > 200000);
+
+  std::string reduced = serialize_classify_reply("r", report, full.size() - 1);
+  CHECK(reduced.size() <= full.size() - 1);
+  auto rj = json::parse(reduced);
+  CHECK(rj["result"]["detail"] == "reduced");
+  CHECK(rj["result"]["elements"].size() == 3000);
+
+  std::string tiny = serialize_classify_reply("r", report, 100000);
+  CHECK(tiny.size() <= 100000);
+  auto tj = json::parse(tiny);
+  CHECK(tj["result"]["truncated"] == true);
+  CHECK(tj["result"]["omitted"].get<size_t>() + tj["result"]["elements"].size() == 3000);
+  CHECK(tj["id"] == "r");
+  CHECK(tj["result"]["score"]["grade"] == report.score.grade);
+}
+
+TEST_CASE("every error code has a distinct wire name", "[protocol]") {
+  std::set<std::string> names;
+  for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c) names.insert(to_string(static_cast<ErrorCode>(c)));
+  CHECK(names.size() == static_cast<size_t>(ErrorCode::kInternal) + 1);
+  json r = error_reply(3, "classify", {ErrorCode::kWrongType, "x"});
+  CHECK(r["id"] == 3);
+  CHECK(r["action"] == "classify");
+  CHECK(r["ok"] == false);
+  CHECK(r["error"]["code"] == "wrong_type");
+  CHECK(error_reply(nullptr, "", {ErrorCode::kInvalidJson, "x"})["action"].is_null());
+}

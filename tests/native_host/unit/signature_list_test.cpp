@@ -1,0 +1,105 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "matcher.h"
+#include "signature_list.h"
+#include "test_support.h"
+
+using namespace mailveil;
+
+namespace {
+
+const EntryError* skipped(const SignatureList& l, const std::string& id) {
+  auto it = std::find_if(l.skipped.begin(), l.skipped.end(), [&](const EntryError& e) { return e.id == id; });
+  return it == l.skipped.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+TEST_CASE("invalid entries are reported with index and reason and skipped", "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(test::data_path("signatures/with-bad-entries.json"), &err);
+  REQUIRE(list);
+  CHECK(list->list_version == 5);
+  REQUIRE(list->trackers.size() == 2);
+  CHECK(list->trackers[0].id == "good-one");
+  CHECK(list->trackers[1].id == "good-two");
+  CHECK(list->skipped.size() == 9);
+
+  const EntryError* hostile = skipped(*list, "hostile-regex");
+  REQUIRE(hostile);
+  CHECK(hostile->index == 1);
+  CHECK(hostile->reason.find("RE2") != std::string::npos);
+  const EntryError* huge = skipped(*list, "huge-repeat");
+  REQUIRE(huge);
+  CHECK(huge->reason.find("RE2") != std::string::npos);
+  CHECK(skipped(*list, "BadId")->index == 3);
+  CHECK(skipped(*list, "no-match-fields")->reason.find("at least one") != std::string::npos);
+  CHECK(skipped(*list, "bad-category")->reason.find("weather") != std::string::npos);
+  CHECK(skipped(*list, "wrong-type")->reason.find("domains") != std::string::npos);
+  CHECK(skipped(*list, "bad-domain")->reason.find("hostname") != std::string::npos);
+  auto dup = std::find_if(list->skipped.begin(), list->skipped.end(), [](const EntryError& e) { return e.index == 6; });
+  REQUIRE(dup != list->skipped.end());
+  CHECK(dup->reason == "duplicate id");
+  auto not_object = std::find_if(list->skipped.begin(), list->skipped.end(), [](const EntryError& e) { return e.index == 8; });
+  REQUIRE(not_object != list->skipped.end());
+  CHECK(not_object->reason == "entry is not an object");
+}
+
+TEST_CASE("whole-file problems reject the list with a clear error", "[signatures]") {
+  std::string err;
+  CHECK_FALSE(parse_signature_list("{not json", &err));
+  CHECK(err.find("not valid JSON") != std::string::npos);
+  CHECK_FALSE(parse_signature_list("[1,2]", &err));
+  CHECK(err.find("object") != std::string::npos);
+  CHECK_FALSE(parse_signature_list(R"({"format_version":2,"list_version":1,"trackers":[]})", &err));
+  CHECK(err.find("format_version 2") != std::string::npos);
+  CHECK_FALSE(parse_signature_list(R"({"format_version":1,"list_version":1})", &err));
+  CHECK(err.find("trackers") != std::string::npos);
+  CHECK_FALSE(parse_signature_list(R"({"format_version":1,"trackers":[]})", &err));
+  CHECK(err.find("list_version") != std::string::npos);
+  CHECK_FALSE(load_signature_list("/nonexistent/list.json", &err));
+  CHECK(err.find("cannot open") != std::string::npos);
+}
+
+TEST_CASE("matcher finds trackers by domain, host and pattern, honouring applies_to", "[signatures]") {
+  Matcher m(test::fixture_list());
+  auto match = [&](const std::string& s, bool link) {
+    auto u = parse_url(s);
+    REQUIRE(u);
+    auto r = m.match(*u, u->without_fragment(), link);
+    return r ? r.tracker->id + "/" + r.how : std::string("none");
+  };
+  CHECK(match("https://www.google-analytics.com/collect?v=1", false) == "google-analytics/domain");
+  CHECK(match("https://stats.g.doubleclick.net/r/collect", false) == "google-analytics/host");
+  CHECK(match("https://other.doubleclick.net/x", false) == "none");  // hosts are exact
+  CHECK(match("https://u123.ct.sendgrid.net/wf/open?upn=abc", false) == "sendgrid/pattern");
+  CHECK(match("https://u123.ct.sendgrid.net/static/logo.png", false) == "none");
+  CHECK(match("https://links-only.example/c?u=1", true) == "link-only/domain");
+  CHECK(match("https://links-only.example/c?u=1", false) == "none");
+  CHECK(match("https://notgoogle-analytics.com/collect", false) == "none");
+  CHECK(match("https://shop.example/img.png", false) == "none");
+
+  auto domains = m.block_domains();
+  CHECK(std::find(domains.begin(), domains.end(), "google-analytics.com") != domains.end());
+  CHECK(std::find(domains.begin(), domains.end(), "stats.g.doubleclick.net") != domains.end());
+  CHECK(std::find(domains.begin(), domains.end(), "links-only.example") == domains.end());  // links are not fetched
+}
+
+TEST_CASE("the shipped signature list loads cleanly and is large enough", "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
+  REQUIRE(list);
+  INFO(err);
+  for (const auto& s : list->skipped) INFO("skipped " << s.index << " " << s.id << ": " << s.reason);
+  CHECK(list->skipped.empty());
+  CHECK(list->trackers.size() >= 250);
+  Matcher m(list);
+  CHECK(m.set_errors().empty());
+  // Categories the brief names are all represented.
+  for (const char* cat : {"analytics", "advertising", "esp", "sales-tracker", "marketing-automation"}) {
+    INFO(cat);
+    CHECK(std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
+  }
+}

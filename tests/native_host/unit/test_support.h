@@ -1,0 +1,40 @@
+// Shared helpers for the unit tests: fixture paths and a fixture engine.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "classifier.h"
+#include "signature_list.h"
+
+namespace mailveil::test {
+
+inline std::string data_path(const std::string& rel) { return std::string(MAILVEIL_TEST_DATA) + "/" + rel; }
+
+/// The small fixture list tests/data/signatures/test-list.json, loaded once.
+inline std::shared_ptr<const SignatureList> fixture_list() {
+  static std::shared_ptr<const SignatureList> list = [] {
+    std::string err;
+    auto l = load_signature_list(data_path("signatures/test-list.json"), &err);
+    if (!l) throw std::runtime_error(err);
+    return l;
+  }();
+  return list;
+}
+
+inline const Engine& fixture_engine() {
+  static Engine engine(fixture_list());
+  return engine;
+}
+
+/// An element with the given kind/url and optional declared size.
+inline Element element(ElementKind kind, std::string url, int w = -1, int h = -1, bool visible = true) {
+  Element e;
+  e.kind = kind;
+  e.url = std::move(url);
+  e.declared = {w, h};
+  e.visible = visible;
+  return e;
+}
+
+}  // namespace mailveil::test

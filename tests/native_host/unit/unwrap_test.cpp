@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include "unwrap.h"
+
+using namespace mailveil;
+
+namespace {
+
+std::string unwrap(const std::string& s, std::vector<std::string>* via) {
+  auto u = parse_url(s);
+  REQUIRE(u);
+  return unwrap_webmail(*u, via).str();
+}
+
+}  // namespace
+
+TEST_CASE("webmail proxies and wrappers are unwrapped to the original URL", "[unwrap]") {
+  std::vector<std::string> via;
+  CHECK(unwrap("https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/collect?v=1&tid=UA-1-1",
+               &via) == "https://www.google-analytics.com/collect?v=1&tid=UA-1-1");
+  CHECK(via == std::vector<std::string>{"gmail-proxy"});
+
+  via.clear();
+  CHECK(unwrap("https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1", &via) ==
+        "http://pixel.example/o.gif?u=1");
+
+  via.clear();
+  CHECK(unwrap("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
+               &via) == "https://shop.example/a?b=1");
+  CHECK(via == std::vector<std::string>{"outlook-safelinks"});
+
+  via.clear();
+  CHECK(unwrap("https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors", &via) ==
+        "https://shop.example/x");
+
+  via.clear();
+  CHECK(unwrap("https://ecp.yusercontent.com/mail?url=https%3A%2F%2Ftrack.example%2Fo.gif&t=1700000000&ymreqid=x&sig=y",
+               &via) == "https://track.example/o.gif");
+  CHECK(via == std::vector<std::string>{"yahoo-proxy"});
+
+  via.clear();
+  CHECK(unwrap("https://mail.proton.me/api/core/v4/images?Url=https%3A%2F%2Ftrack.example%2Fp.png&DryRun=0&UID=abc", &via) ==
+        "https://track.example/p.png");
+  CHECK(via == std::vector<std::string>{"proton-proxy"});
+}
+
+TEST_CASE("nested wrappers are all removed; non-wrappers are untouched", "[unwrap]") {
+  std::vector<std::string> via;
+  std::string inner = "https%3A%2F%2Fwww.google.com%2Furl%3Fq%3Dhttps%253A%252F%252Fshop.example%252Fdeal";
+  CHECK(unwrap("https://nam02.safelinks.protection.outlook.com/?url=" + inner + "&data=x", &via) ==
+        "https://shop.example/deal");
+  CHECK(via.size() == 2);
+  via.clear();
+  CHECK(unwrap("https://cdn.example.com/logo.png", &via) == "https://cdn.example.com/logo.png");
+  CHECK(via.empty());
+  // A googleusercontent URL that is not the proxy (e.g. a photo) stays as it is.
+  CHECK(unwrap("https://lh3.googleusercontent.com/a/photo.jpg", &via) == "https://lh3.googleusercontent.com/a/photo.jpg");
+}
+
+TEST_CASE("redirect_destination reads params, base64 and path segments", "[unwrap]") {
+  std::string how;
+  auto d = redirect_destination(*parse_url("https://click.example/c?id=42&url=https%3A%2F%2Fshop.example%2Fp%3Fx%3D1"), {}, &how);
+  REQUIRE(d);
+  CHECK(d->str() == "https://shop.example/p?x=1");
+  CHECK(how == "param:url");
+
+  d = redirect_destination(*parse_url("https://t.example/r?target=aHR0cHM6Ly9zaG9wLmV4YW1wbGUvYg=="), {}, &how);
+  REQUIRE(d);
+  CHECK(d->str() == "https://shop.example/b");
+  CHECK(how == "param:target:base64");
+
+  d = redirect_destination(
+      *parse_url("https://abc.r.us-east-1.awstrack.me/L0/https:%2F%2Fshop.example%2Fsale%3Fa=1/1/0100018b-token/xyz=123"), {},
+      &how);
+  REQUIRE(d);
+  CHECK(d->str() == "https://shop.example/sale?a=1");
+  CHECK(how == "path");
+
+  d = redirect_destination(*parse_url("https://t.example/c?dst=https%3A%2F%2Fa.example%2F&url=https%3A%2F%2Fb.example%2F"),
+                           {"dst"}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "a.example");  // the tracker's own parameter wins
+
+  CHECK_FALSE(redirect_destination(*parse_url("https://t.example/track/click?u=abc&id=def&e=123"), {}, &how));
+}
+
+TEST_CASE("strip_tracking_params removes utm and friends and keeps the rest", "[unwrap]") {
+  auto u = *parse_url("https://shop.example/p?id=7&utm_source=nl&utm_medium=email&mc_eid=abc&fbclid=x&color=red&_hsenc=p2");
+  auto removed = strip_tracking_params(&u);
+  CHECK(removed.size() == 5);
+  CHECK(u.str() == "https://shop.example/p?id=7&color=red");
+  auto only = *parse_url("https://shop.example/p?utm_source=nl");
+  strip_tracking_params(&only);
+  CHECK(only.str() == "https://shop.example/p");
+  auto none = *parse_url("https://shop.example/p?q=1");
+  CHECK(strip_tracking_params(&none).empty());
+  CHECK(is_tracking_param("UTM_Campaign"));
+  CHECK_FALSE(is_tracking_param("utmost"));
+}
