@@ -3,7 +3,7 @@
 // synchronously at top level, as MV3 requires; state is loaded lazily by `ready`.
 import '../shared/webmails.js';
 import '../shared/build-config.js';
-import { HostError, NativeClient, kErrorStates } from './native-client.js';
+import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
@@ -52,7 +52,9 @@ function onHostStatus(status) {
     if (status.state === 'ready') {
       refreshRules();
       // Messages that could not be checked while the host was away get another chance.
-      if (kErrorStates.includes(was)) for (const tabId of tabs.ids()) tellTab(tabId, { what: 'reapply' });
+      for (const tabId of tabs.ids()) {
+        if (openMessages(tabs.get(tabId)).some((m) => m.status === 'error')) tellTab(tabId, { what: 'reapply' });
+      }
     }
   });
 }
@@ -80,7 +82,8 @@ function errorOf(e) {
 async function refreshBadge(tabId) {
   const tab = tabs.get(tabId);
   if (!tab) return;
-  const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages: openMessages(tab) }, client.status());
+  const messages = openMessages(tab).map((m) => ({ status: m.status, score: m.result ? m.result.score : null }));
+  const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages }, client.status());
   try {
     await Promise.all([
       api.action.setBadgeText({ tabId, text: b.text }),
@@ -173,7 +176,7 @@ async function onClassify(msg, sender, webmail) {
   const record = {
     key, id: message.id || null, webmail: webmail.id, sender: message.sender || null, userAddresses: message.user_addresses,
     status: 'pending', error: null, elements, result: null, decisions: [], truncated: !!msg.truncated,
-    firstSeenAt: Number(msg.firstSeenAt) || 0, classifiedAt: 0,
+    firstSeenAt: Number(msg.firstSeenAt) || 0, classifiedAt: 0, badgeAt: 0,
   };
   tab.messages[key] = record;
   if (!tab.openKeys.includes(key)) tab.openKeys.push(key);
@@ -203,7 +206,10 @@ async function onClassify(msg, sender, webmail) {
   record.result = result;
   record.decisions = plan.decisions;
   record.classifiedAt = Date.now();
-  if (tabs.get(tabId) === tab && tab.messages[key] === record) await refreshBadge(tabId);
+  if (tabs.get(tabId) === tab && tab.messages[key] === record) {
+    await refreshBadge(tabId);
+    record.badgeAt = tab.badge ? tab.badge.at : 0;  // when the badge first showed this message's result
+  }
   tabs.save();
   broadcast({ what: 'state-changed', tabId });
   return { ok: true, decisions: plan.decisions };

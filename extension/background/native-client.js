@@ -111,13 +111,15 @@ export class NativeClient {
     return this.connect_();
   }
 
-  /** Forgets the backoff and connects now (popup "retry"). */
+  /** Forgets the backoff and connects now (popup "retry"). An attempt already in flight is reused. */
   reconnectNow() {
+    if (this.ready_) return this.ready_;
     if (this.retryTimer_) this.timers_.clearTimeout(this.retryTimer_);
     this.retryTimer_ = null;
     this.attempt_ = 0;
-    if (this.port_ && this.state_ !== 'ready') this.dropPort_();
-    return this.ensureReady();
+    if (this.state_ === 'ready' && this.port_) return Promise.resolve(this.hello_);
+    this.dropPort_();
+    return this.connect_();
   }
 
   connect_() {
@@ -173,9 +175,15 @@ export class NativeClient {
     this.scheduleRetry_();
   }
 
+  /** Closes the port on purpose; requests still waiting on it fail with the current state. */
   dropPort_() {
     const port = this.port_;
     this.port_ = null;
+    for (const [id, p] of this.pending_) {
+      this.timers_.clearTimeout(p.timer);
+      this.pending_.delete(id);
+      p.reject(new HostError(this.state_, 'connection to mailveil-host closed'));
+    }
     if (port) {
       try {
         port.disconnect();

@@ -2,7 +2,7 @@
 
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
-  missing: 'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Install it with: mailveil-install install',
+  missing: 'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Run the MailVeil installer (mailveil-install.py install), then press Try again.',
   'too-old': 'The installed MailVeil helper program is too old for this extension. Remote images stay blocked until you update mailveil-host.',
   'extension-too-old': 'This extension is older than the installed helper program supports. Update the extension.',
   forbidden: 'The MailVeil helper program refuses this extension (it was installed for another extension id). Re-run the installer.',

@@ -38,11 +38,24 @@ const RE2& click_path_re() {
   return re;
 }
 
+/// True when the last path segment is not a static file: no extension, or a server-side script's. A 1x1 image
+/// served by a script (or a shortener slug) is generated per request; a 1x1 "spacer.gif" is a file.
+bool is_dynamic_endpoint(const Url& url) {
+  std::string_view path = url.path;
+  std::string_view last = path.substr(path.rfind('/') + 1);
+  size_t dot = last.rfind('.');
+  if (last.empty() || dot == std::string_view::npos) return !last.empty();
+  std::string ext(last.substr(dot + 1));
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  static const std::set<std::string> kScripts = {"php", "aspx", "asp", "ashx", "jsp", "cgi", "shtml", "pl", "fcgi", "do"};
+  return kScripts.count(ext) > 0;
+}
+
 bool is_tiny(const Size& s) { return s.known() && s.width <= kTinySide && s.height <= kTinySide; }
 
 bool has_recipient_token(const Url& url) {
-  for (const auto& [k, v] : split_query(url.query)) {
-    if (looks_like_personal_token(percent_decode(v))) return true;
+  for (const auto& [k, v] : split_query_views(url.query)) {
+    if (v.size() >= 10 && looks_like_personal_token(percent_decode(v))) return true;
   }
   size_t start = 0;
   while (start < url.path.size()) {
@@ -97,6 +110,7 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
   const bool path_shape = RE2::PartialMatch(url.path, tracking_path_re());
   const bool token = has_recipient_token(url);
   const bool query = url.has_query && !url.query.empty();
+  const bool dynamic = is_dynamic_endpoint(url);
 
   if (sig) add_reason(&r->reasons, "signature");
   if (leaked) add_reason(&r->reasons, "address-leak");
@@ -104,12 +118,14 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
   if (hidden) add_reason(&r->reasons, "hidden-image");
   if (path_shape) add_reason(&r->reasons, "tracking-path");
   if (token) add_reason(&r->reasons, "recipient-token");
+  if ((tiny || hidden) && dynamic) add_reason(&r->reasons, "dynamic-endpoint");
 
-  const bool heuristic_block = ((tiny || hidden) && (token || path_shape || query)) || (path_shape && token);
+  const bool heuristic_block =
+      ((tiny || hidden) && (token || path_shape || query || dynamic)) || (path_shape && token);
   if (sig || leaked || heuristic_block) {
     r->verdict = Verdict::kBlock;
     r->tracker = sig ? info_of(*sig.tracker) : heuristic_info(url);
-    r->third_party = sig ? true : is_third_party(ctx, url);
+    r->third_party = is_third_party(ctx, url);
   } else {
     // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
     r->reasons.clear();
@@ -125,7 +141,7 @@ void judge_link(const Context& ctx, const Url& url, const std::vector<std::strin
     add_reason(&r->reasons, "click-tracker");
     r->tracked = true;
     r->tracker = info_of(*sig.tracker);
-    r->third_party = true;
+    r->third_party = is_third_party(ctx, url);
     destination = redirect_destination(url, sig.tracker->redirect_params, &how);
   } else if (auto d = redirect_destination(url, {}, &how)) {
     const bool path_shape =
@@ -215,7 +231,7 @@ EmailReport Engine::classify(const Email& email) const {
       }
     }
     if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
-    if (r.interesting()) r.evidence_url = detector.mask(url);
+    if (r.interesting()) r.evidence_url = detector.mask(url, leaks);
     if (!link && r.verdict == Verdict::kBlock &&
         ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {
       for (auto& f : analyse_google_analytics(url, r.ref)) report.findings.push_back(std::move(f));

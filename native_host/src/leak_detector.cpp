@@ -13,7 +13,7 @@ namespace {
 // the shortest plausible address ("a@b.co") is 8.
 constexpr size_t kMinHexRun = 32;
 constexpr size_t kMinBase64Run = 8;
-constexpr size_t kMinEmbeddedRun = 12;
+constexpr size_t kMinEmbeddedRun = 16;
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_base64_char(char c) {
@@ -46,6 +46,16 @@ void for_each_run(std::string_view text, size_t min_len, Pred pred, Fn fn) {
     while (i < text.size() && pred(text[i])) ++i;
     if (i - start >= min_len) fn(text.substr(start, i - start));
   }
+}
+
+/// Base64 of text mixes upper and lower case; words, slugs and hex do not. Saves decoding most path segments.
+bool has_mixed_case(std::string_view s) {
+  bool upper = false, lower = false;
+  for (char c : s) {
+    upper |= (c >= 'A' && c <= 'Z');
+    lower |= (c >= 'a' && c <= 'z');
+  }
+  return upper && lower;
 }
 
 bool mostly_printable(std::string_view s) {
@@ -146,15 +156,31 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
     std::string url = base64url_encode(a);
     if (url != base64_variants_.back().text) base64_variants_.push_back({url, "base64url", i, false});
   }
+  for (const auto& a : addresses_) {
+    mask_needles_.push_back({a, "[email]", true});
+    std::string encoded = a;
+    replace_all(&encoded, "@", "%40", false);
+    mask_needles_.push_back({encoded, "[email]", true});
+  }
+  for (const auto& v : hex_variants_) mask_needles_.push_back({v.text, "[email:" + v.encoding + "]", true});
+  for (const auto& v : base64_variants_) {
+    // Padding may follow, raw or percent-encoded; the longest form must be replaced first.
+    for (const char* pad : {"%3D%3D", "%3d%3d", "==", "%3D", "%3d", "=", ""}) {
+      mask_needles_.push_back({v.text + pad, "[email:" + v.encoding + "]", false});
+    }
+  }
+  // Longest first, so a digest is replaced before any shorter needle that happens to lie inside it.
+  std::stable_sort(mask_needles_.begin(), mask_needles_.end(),
+                   [](const MaskNeedle& x, const MaskNeedle& y) { return x.text.size() > y.text.size(); });
 }
 
-void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, const std::string& where,
-                                std::vector<Leak>* out, bool allow_embedded) const {
+void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out,
+                                bool allow_embedded) const {
   if (text.find('@') != std::string_view::npos) {
     std::string lower = to_lower(text);
     for (size_t i = 0; i < addresses_.size(); ++i) {
       if (lower.find(addresses_[i]) != std::string::npos) {
-        out->push_back({raw_had_at ? "plain" : "url-encoded", where, i});
+        out->push_back({raw_had_at ? "plain" : "url-encoded", {}, i});
       }
     }
   }
@@ -162,7 +188,7 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, const st
     std::string lower = to_lower(run);
     for (const auto& v : hex_variants_) {
       if (v.text.size() <= lower.size() && lower.find(v.text) != std::string::npos) {
-        out->push_back({v.encoding, where, v.address});
+        out->push_back({v.encoding, {}, v.address});
       }
     }
   });
@@ -170,15 +196,15 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, const st
     bool direct = false;
     for (const auto& v : base64_variants_) {
       if (v.text.size() <= run.size() && run.find(v.text) != std::string_view::npos) {
-        out->push_back({v.encoding, where, v.address});
+        out->push_back({v.encoding, {}, v.address});
         direct = true;
       }
     }
     std::string decoded;
-    if (!direct && allow_embedded && run.size() >= kMinEmbeddedRun && base64_decode(run, &decoded) &&
-        mostly_printable(decoded)) {
+    if (!direct && allow_embedded && run.size() >= kMinEmbeddedRun && has_mixed_case(run) &&
+        base64_decode(run, &decoded) && mostly_printable(decoded)) {
       std::vector<Leak> inner;
-      scan_decoded(decoded, true, where, &inner, false);
+      scan_decoded(decoded, true, &inner, false);
       for (auto& leak : inner) {
         leak.encoding = leak.encoding == "plain" || leak.encoding == "url-encoded"
                             ? "base64-embedded"
@@ -189,30 +215,38 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, const st
   });
 }
 
-void LeakDetector::scan_piece(std::string_view raw, const std::string& where, std::vector<Leak>* out) const {
+void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std::string_view key,
+                              std::vector<Leak>* out) const {
   if (raw.empty()) return;
-  bool had_at = raw.find('@') != std::string_view::npos;
-  std::string once = percent_decode(raw);
-  scan_decoded(once, had_at, where, out, true);
-  if (once.find('%') != std::string::npos) {
-    std::string twice = percent_decode(once);
-    if (twice != once) scan_decoded(twice, had_at, where, out, true);
+  const size_t before = out->size();
+  const bool had_at = raw.find('@') != std::string_view::npos;
+  if (raw.find('%') == std::string_view::npos) {
+    scan_decoded(raw, had_at, out, true);
+  } else {
+    std::string once = percent_decode(raw);
+    scan_decoded(once, had_at, out, true);
+    if (once.find('%') != std::string::npos) {
+      std::string twice = percent_decode(once);
+      if (twice != once) scan_decoded(twice, had_at, out, true);
+    }
   }
+  if (out->size() == before) return;
+  std::string name = key.empty() ? std::string(where) : std::string(where) + ":" + percent_decode(key);
+  for (size_t i = before; i < out->size(); ++i) (*out)[i].where = name;
 }
 
 std::vector<Leak> LeakDetector::find(const Url& url) const {
   std::vector<Leak> found;
   if (addresses_.empty()) return found;
-  scan_piece(url.userinfo, "userinfo", &found);
-  scan_piece(url.path, "path", &found);
-  for (const auto& [key, value] : split_query(url.query)) {
-    std::string where = "query:" + percent_decode(key);
-    scan_piece(value, where, &found);
-    scan_piece(key, where, &found);
+  scan_piece(url.userinfo, "userinfo", {}, &found);
+  scan_piece(url.path, "path", {}, &found);
+  for (const auto& [key, value] : split_query_views(url.query)) {
+    scan_piece(value, "query", key, &found);
+    scan_piece(key, "query", key, &found);
   }
-  scan_piece(url.fragment, "fragment", &found);
+  scan_piece(url.fragment, "fragment", {}, &found);
   // A subdomain can carry a token, rarely the address; hashes in hostnames do occur.
-  scan_piece(url.host, "host", &found);
+  scan_piece(url.host, "host", {}, &found);
 
   std::vector<Leak> unique;
   std::set<std::tuple<std::string, std::string, size_t>> seen;
@@ -222,25 +256,20 @@ std::vector<Leak> LeakDetector::find(const Url& url) const {
   return unique;
 }
 
-std::string LeakDetector::mask_text(std::string_view raw) const {
+std::string LeakDetector::mask_text(std::string_view raw, bool leaky) const {
   std::string s(raw);
-  for (const auto& a : addresses_) {
-    replace_all(&s, a, "[email]", true);
-    std::string encoded = a;
-    replace_all(&encoded, "@", "%40", false);
-    replace_all(&s, encoded, "[email]", true);
-  }
-  for (const auto& v : hex_variants_) replace_all(&s, v.text, "[email:" + v.encoding + "]", true);
-  for (const auto& v : base64_variants_) {
-    // Padding may follow, raw or percent-encoded.
-    for (const char* pad : {"%3D%3D", "%3d%3d", "==", "%3D", "%3d", "=", ""}) {
-      replace_all(&s, v.text + pad, "[email:" + v.encoding + "]", false);
-    }
+  if (!leaky) return s;
+  std::string lowered = to_lower(s);
+  for (const auto& n : mask_needles_) {
+    if ((n.case_insensitive ? lowered : s).find(n.text) == std::string::npos) continue;
+    replace_all(&s, n.text, n.replacement, n.case_insensitive);
+    lowered = to_lower(s);
   }
   return s;
 }
 
-std::string LeakDetector::mask(const Url& url) const {
+std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) const {
+  const bool leaky = !found.empty();
   Url masked = url;
   masked.userinfo = url.userinfo.empty() ? "" : "[userinfo]";
   std::string path;
@@ -250,7 +279,7 @@ std::string LeakDetector::mask(const Url& url) const {
     if (slash == std::string::npos) slash = url.path.size();
     std::string_view segment = std::string_view(url.path).substr(start, slash - start);
     std::string_view body = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
-    std::string text = mask_text(body);
+    std::string text = mask_text(body, leaky);
     // Keep file extensions readable ("[token].gif").
     std::string_view stem = body;
     std::string ext;
@@ -267,15 +296,15 @@ std::string LeakDetector::mask(const Url& url) const {
 
   auto pairs = split_query(url.query);
   for (auto& [key, value] : pairs) {
-    std::string text = mask_text(value);
+    std::string text = mask_text(value, leaky);
     if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
       text = "[token]";
     }
     value = std::move(text);
-    key = mask_text(key);
+    key = mask_text(key, leaky);
   }
   masked.query = join_query(pairs);
-  masked.fragment = mask_text(url.fragment);
+  masked.fragment = mask_text(url.fragment, leaky);
   return masked.str();
 }
 

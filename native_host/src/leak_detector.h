@@ -28,7 +28,10 @@ class LeakDetector {
   std::vector<Leak> find(const Url& url) const;
   /// The URL with every address encoding replaced by "[email]" / "[email:<encoding>]" and opaque per-recipient
   /// tokens in query values and path segments replaced by "[token]".
-  std::string mask(const Url& url) const;
+  std::string mask(const Url& url) const { return mask(url, find(url)); }
+  /// As above, when the caller already ran find(): address encodings are only searched for when `found` is
+  /// not empty, which keeps masking cheap for the common, leak-free URL.
+  std::string mask(const Url& url, const std::vector<Leak>& found) const;
   /// Normalised (trimmed, lower-cased) addresses, in order; invalid ones dropped.
   const std::vector<std::string>& addresses() const { return addresses_; }
   bool empty() const { return addresses_.empty(); }
@@ -41,14 +44,21 @@ class LeakDetector {
     bool case_insensitive = false;
   };
   /// Appends leaks found in one decoded URL component.
-  void scan_piece(std::string_view raw, const std::string& where, std::vector<Leak>* out) const;
-  void scan_decoded(std::string_view text, bool raw_had_at, const std::string& where, std::vector<Leak>* out,
-                    bool allow_embedded) const;
-  std::string mask_text(std::string_view raw) const;
+  /// Scans one component; `where` is only built when something is found.
+  void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out) const;
+  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, bool allow_embedded) const;
+  std::string mask_text(std::string_view raw, bool leaky) const;
 
   std::vector<std::string> addresses_;
   std::vector<Variant> hex_variants_;     ///< digests and hex of the address: searched in hex runs
   std::vector<Variant> base64_variants_;  ///< base64 forms: searched in base64 runs, case-sensitive
+  /// Every literal to hide in evidence, with its replacement ("[email]", "[email:sha256]"), longest first.
+  struct MaskNeedle {
+    std::string text;  ///< lower-cased when case_insensitive
+    std::string replacement;
+    bool case_insensitive = false;
+  };
+  std::vector<MaskNeedle> mask_needles_;
 };
 
 /// True for a value that looks like a per-recipient identifier: a UUID, 10+ digits, 16+ hex characters, or

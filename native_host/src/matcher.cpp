@@ -58,7 +58,7 @@ const Tracker* Matcher::lookup_host(std::string_view host, bool for_link, std::s
     return nullptr;
   };
   if (!hosts_.empty()) {
-    if (auto it = hosts_.find(std::string(host)); it != hosts_.end()) {
+    if (auto it = hosts_.find(host); it != hosts_.end()) {
       if (const Tracker* t = pick(it->second)) {
         *how = "host";
         return t;
@@ -68,7 +68,7 @@ const Tracker* Matcher::lookup_host(std::string_view host, bool for_link, std::s
   // Try the host itself, then each parent domain: a.b.example.com, b.example.com, example.com, com.
   std::string_view suffix = host;
   while (!suffix.empty()) {
-    if (auto it = domains_.find(std::string(suffix)); it != domains_.end()) {
+    if (auto it = domains_.find(suffix); it != domains_.end()) {
       if (const Tracker* t = pick(it->second)) {
         *how = "domain";
         return t;

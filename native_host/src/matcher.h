@@ -47,9 +47,15 @@ class Matcher {
   const Tracker* lookup_host(std::string_view host, bool for_link, std::string* how) const;
 
   std::shared_ptr<const SignatureList> list_;
+  // Heterogeneous lookup: probe with string_view suffixes of the host without building strings.
+  struct ViewHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Index = std::unordered_map<std::string, std::vector<size_t>, ViewHash, std::equal_to<>>;
   // Host or domain -> tracker indices (several entries may share one domain with different applies_to).
-  std::unordered_map<std::string, std::vector<size_t>> domains_;
-  std::unordered_map<std::string, std::vector<size_t>> hosts_;
+  Index domains_;
+  Index hosts_;
   struct PatternSet;
   std::unique_ptr<PatternSet> patterns_;
   std::vector<std::string> set_errors_;

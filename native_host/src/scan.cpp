@@ -122,7 +122,17 @@ class JsonSink : public ScanSink {
     report.erase("elements");
     report.erase("truncated");
     json elements = json::array();
-    for (const auto& e : m.report.elements) elements.push_back(element_record(e));
+    for (size_t i = 0; i < m.report.elements.size(); ++i) {
+      json record = element_record(m.report.elements[i]);
+      if (i < m.email.elements.size()) {
+        const Element& source = m.email.elements[i];
+        if (source.declared.width >= 0 || source.declared.height >= 0) {
+          record["declared"] = {{"width", source.declared.width}, {"height", source.declared.height}};
+        }
+        record["visible"] = source.visible;
+      }
+      elements.push_back(std::move(record));
+    }
     report["elements"] = std::move(elements);
     json recipients = json::array();
     for (const auto& a : m.recipients) recipients.push_back(mask_address(a));

@@ -40,6 +40,43 @@ using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/// Strict standard base64: length a multiple of 4, padding only at the very end, nothing outside the
+/// alphabet. (digest.h's decoder is lenient on purpose, for leak detection; a signature file is not.)
+bool strict_base64_decode(std::string_view text, std::string* out) {
+  out->clear();
+  if (text.size() % 4 != 0) return false;
+  for (size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (size_t k = 0; k < 4; ++k) {
+      char c = text[i + k];
+      if (c == '=') {
+        if (i + 4 != text.size() || k < 2) return false;
+        ++pad;
+        v[k] = 0;
+      } else {
+        if (pad > 0) return false;
+        v[k] = base64_value(c);
+        if (v[k] < 0) return false;
+      }
+    }
+    uint32_t n = (uint32_t(v[0]) << 18) | (uint32_t(v[1]) << 12) | (uint32_t(v[2]) << 6) | uint32_t(v[3]);
+    out->push_back(char((n >> 16) & 0xff));
+    if (pad < 2) out->push_back(char((n >> 8) & 0xff));
+    if (pad < 1) out->push_back(char(n & 0xff));
+  }
+  return true;
+}
+
 bool verify_with_key(std::string_view data, const std::string& sig, const PublicKey& key) {
   PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
   if (!pkey) return false;
@@ -67,7 +104,7 @@ const PublicKey& test_only_public_key() { return kTestOnlyKey; }
 bool decode_signature_file(std::string_view text, std::string* raw, std::string* err) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  if (!base64_decode(text, raw) || raw->size() != kSignatureSize) {
+  if (!strict_base64_decode(text, raw) || raw->size() != kSignatureSize) {
     *err = "the signature file is malformed (expected the base64 of a 64-byte Ed25519 signature)";
     return false;
   }

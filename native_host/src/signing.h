@@ -24,8 +24,8 @@ const std::vector<PublicKey>& compiled_in_keys();
 /// The test-only public key (tests/data/keys/), exposed so tests can check it is not trusted by default.
 const PublicKey& test_only_public_key();
 
-/// Decodes a detached signature file: base64 of the 64-byte signature, surrounding whitespace allowed.
-/// False with *err on anything else.
+/// Decodes a detached signature file: strict standard base64 (padding required, nothing outside the
+/// alphabet) of the 64-byte signature, surrounding whitespace allowed. False with *err on anything else.
 bool decode_signature_file(std::string_view text, std::string* raw, std::string* err);
 
 /// Verifies `signature_file` (as read from FILE.sig) over `data` against each key in turn. True when one

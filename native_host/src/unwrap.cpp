@@ -112,10 +112,14 @@ Url unwrap_webmail(const Url& url, std::vector<std::string>* via) {
 }
 
 std::optional<Url> redirect_destination(const Url& url, const std::vector<std::string>& params, std::string* how) {
-  auto pairs = split_query(url.query);
+  // Decode and lower-case each key once; values are only decoded for keys that may carry a destination.
+  std::vector<std::pair<std::string, std::string_view>> pairs;
+  for (const auto& [k, v] : split_query_views(url.query)) {
+    if (v.size() >= 8) pairs.emplace_back(lower(percent_decode(k)), v);
+  }
   auto try_param = [&](std::string_view name) -> std::optional<Url> {
     for (const auto& [k, v] : pairs) {
-      if (lower(percent_decode(k)) != name) continue;
+      if (k != name) continue;
       bool b64 = false;
       if (auto u = decode_url_value(v, &b64)) {
         *how = "param:" + std::string(name) + (b64 ? ":base64" : "");
@@ -124,11 +128,13 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
     }
     return std::nullopt;
   };
-  for (const auto& p : params) {
-    if (auto u = try_param(lower(p))) return u;
-  }
-  for (auto p : kDestinationParams) {
-    if (auto u = try_param(p)) return u;
+  if (!pairs.empty()) {
+    for (const auto& p : params) {
+      if (auto u = try_param(lower(p))) return u;
+    }
+    for (auto p : kDestinationParams) {
+      if (auto u = try_param(p)) return u;
+    }
   }
   // Destination as a path segment: /L0/https:%2F%2Fshop.example%2Fx/1/...
   size_t start = 0;

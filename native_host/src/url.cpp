@@ -155,6 +155,9 @@ std::optional<Url> parse_url(std::string_view text) {
 }
 
 std::string percent_decode(std::string_view s, bool plus_as_space) {
+  if (s.find('%') == std::string_view::npos && (!plus_as_space || s.find('+') == std::string_view::npos)) {
+    return std::string(s);
+  }
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
@@ -192,6 +195,12 @@ std::string percent_encode(std::string_view s) {
 
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [k, v] : split_query_views(query)) out.emplace_back(std::string(k), std::string(v));
+  return out;
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> split_query_views(std::string_view query) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
   size_t start = 0;
   while (start <= query.size()) {
     size_t end = query.find_first_of("&;", start);
@@ -200,9 +209,9 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view qu
     if (!part.empty()) {
       size_t eq = part.find('=');
       if (eq == std::string_view::npos) {
-        out.emplace_back(std::string(part), std::string());
+        out.emplace_back(part, std::string_view());
       } else {
-        out.emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
+        out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
       }
     }
     start = end + 1;

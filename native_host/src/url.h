@@ -41,6 +41,9 @@ std::string percent_encode(std::string_view s);
 /// Splits a raw query string into raw (still encoded) key/value pairs, in order. '&' and ';' separate.
 std::vector<std::pair<std::string, std::string>> split_query(std::string_view query);
 
+/// As split_query, without copying: views into `query`.
+std::vector<std::pair<std::string_view, std::string_view>> split_query_views(std::string_view query);
+
 /// Joins raw pairs back into a query string.
 std::string join_query(const std::vector<std::pair<std::string, std::string>>& pairs);
 

@@ -202,3 +202,17 @@ TEST_CASE("classification is deterministic", "[classifier]") {
     for (size_t k = 0; k < a.elements.size(); ++k) CHECK(b.elements[k].verdict == a.elements[k].verdict);
   }
 }
+
+TEST_CASE("tiny images served by scripts or shortener slugs are blocked; static spacers are not", "[classifier]") {
+  auto r = test::fixture_engine().classify(message({
+      element(ElementKind::kImg, "https://is.gd/khpEBP", 1, 1),
+      element(ElementKind::kImg, "https://app.mailer.example/files/7/open.shtml", 1, 1),
+      element(ElementKind::kImg, "https://www.shop.example/img/spacer.gif", 1, 1),
+      element(ElementKind::kImg, "https://www.shop.example/img/", 1, 1),
+  }));
+  CHECK(r.elements[0].verdict == Verdict::kBlock);
+  CHECK(has_reason(r.elements[0], "dynamic-endpoint"));
+  CHECK(r.elements[1].verdict == Verdict::kBlock);
+  CHECK(r.elements[2].verdict == Verdict::kAllow);
+  CHECK(r.elements[3].verdict == Verdict::kAllow);
+}

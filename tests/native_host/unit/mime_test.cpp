@@ -410,6 +410,7 @@ TEST_CASE("corpus: every dev mail parses and extracts cleanly", "[corpus]") {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     if (entry.path().extension() != ".eml") continue;
     const std::string raw = read_file(entry.path().string());
+    INFO("file " << entry.path().filename().string());
     ++files;
     const auto t0 = std::chrono::steady_clock::now();
     ParsedMail m;
@@ -418,7 +419,6 @@ TEST_CASE("corpus: every dev mail parses and extracts cleanly", "[corpus]") {
     for (const auto& h : m.html_parts) REQUIRE_NOTHROW(per_part.push_back(extract_elements(h)));
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    INFO("file " << entry.path().filename().string());
     for (const auto& [name, value] : m.headers) {
       CHECK(is_valid_utf8(name));
       CHECK(is_valid_utf8(value));

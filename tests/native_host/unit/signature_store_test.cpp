@@ -1,8 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <signal.h>
-#include <sys/resource.h>
-
 #include "atomic_file.h"
 #include "signature_store.h"
 #include "update_test_support.h"
@@ -25,26 +22,6 @@ struct StoreRig {
     REQUIRE(make_dirs(store, &err));
   }
   ActiveList load(std::string* err) const { return load_active_list(store, bundled, test_keys(), err); }
-};
-
-/// Lowers the file size limit (RLIMIT_FSIZE) for the scope: writes past it fail with EFBIG, like a full disk.
-class FileSizeLimit {
- public:
-  explicit FileSizeLimit(rlim_t bytes) {
-    old_handler_ = ::signal(SIGXFSZ, SIG_IGN);
-    ::getrlimit(RLIMIT_FSIZE, &old_);
-    rlimit lim = old_;
-    lim.rlim_cur = bytes;
-    ::setrlimit(RLIMIT_FSIZE, &lim);
-  }
-  ~FileSizeLimit() {
-    ::setrlimit(RLIMIT_FSIZE, &old_);
-    ::signal(SIGXFSZ, old_handler_);
-  }
-
- private:
-  rlimit old_{};
-  sighandler_t old_handler_;
 };
 
 }  // namespace

@@ -3,25 +3,33 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "digest.h"
 #include "signing.h"
 #include "update_test_support.h"
 
 using namespace mailveil;
 using namespace mailveil::test;
 
-TEST_CASE("base64 round-trips and rejects malformed input", "[signing]") {
-  for (std::string s : {std::string(""), std::string("f"), std::string("fo"), std::string("foo"),
-                        std::string("foob"), std::string("\x00\xff\x10", 3)}) {
-    std::string back;
-    REQUIRE(base64_decode(base64_encode(s), &back));
-    CHECK(back == s);
-  }
-  CHECK(base64_encode("foob") == "Zm9vYg==");
+TEST_CASE("signature files must be strict base64 of 64 bytes", "[signing]") {
+  const std::string raw(64, '\x5a');
   std::string out;
-  CHECK_FALSE(base64_decode("Zm9vYg=", &out));    // length not a multiple of 4
-  CHECK_FALSE(base64_decode("Zm9v YmE=", &out));  // whitespace inside
-  CHECK_FALSE(base64_decode("Zm=vYmE=", &out));   // padding in the middle
-  CHECK_FALSE(base64_decode("Zm9v*mE=", &out));   // not in the alphabet
+  std::string err;
+  CHECK(decode_signature_file(base64_encode(raw), &out, &err));
+  CHECK(out == raw);
+  CHECK(decode_signature_file("\n " + base64_encode(raw) + "\r\n", &out, &err));
+  const std::string good = base64_encode(raw);  // 88 characters, ends with "=="
+  for (const std::string& bad : std::vector<std::string>{good.substr(0, 87),                        // length not a multiple of 4
+                                good.substr(0, 40) + " " + good.substr(41),  // whitespace inside
+                                good.substr(0, 86) + "A=",                   // padding then data
+                                "=" + good.substr(1),                        // padding first
+                                good.substr(0, 10) + "*" + good.substr(11),  // not in the alphabet
+                                good.substr(0, 10) + "-" + good.substr(11),  // URL-safe alphabet
+                                base64_encode(std::string(63, 'a')),         // 63 bytes
+                                base64_encode(std::string(65, 'a'))}) {      // 65 bytes
+    INFO(bad);
+    CHECK_FALSE(decode_signature_file(bad, &out, &err));
+    CHECK(err.find("malformed") != std::string::npos);
+  }
 }
 
 TEST_CASE("a signature made with the test key verifies over exactly the signed bytes", "[signing]") {

@@ -1,0 +1,350 @@
+// End-to-end: the test build of the extension in Debian's chromium and firefox-esr (headless, puppeteer-core),
+// the REAL mailveil-host installed for the test profile with the project's installer, and fixture pages that
+// reproduce each webmail's message view. Every browser request goes through the logging fixture server; the
+// assertions about what was (not) fetched come from that log. Run with tests/run-e2e.sh.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FixtureServer } from './lib/fixture-server.mjs';
+import {
+  Session, hostBinary, installHost, kRoot, makeSandbox, readPopup, sleep, waitForNoProcesses,
+} from './lib/browsers.mjs';
+
+const kHost = hostBinary();
+const kList = JSON.parse(fs.readFileSync(path.join(kRoot, 'signatures/trackers.json'), 'utf8'));
+const kFakeHost = path.join(kRoot, 'tests/e2e/fake-host.py');
+const kBrowsers = (process.env.MAILVEIL_E2E_BROWSERS || 'chromium,firefox').split(',').filter(Boolean);
+const sha256 = (s) => crypto.createHash('sha256').update(s).digest('hex');
+const md5 = (s) => crypto.createHash('md5').update(s).digest('hex');
+
+const kGmail = 'http://gmail.mailveil.test/bouygues.html';
+const kGmailAltered = 'http://gmail.mailveil.test/altered.html';
+const kOutlook = 'http://outlook.mailveil.test/newsletter.html';
+const kYahoo = 'http://yahoo.mailveil.test/personal.html';
+const kProton = 'http://proton.mailveil.test/conversation.html';
+
+/** What each fixture must and must not make the browser fetch. */
+const kExpect = {
+  gmail: {
+    legit: [/meips\/ADKq_NZlegitLogo001/, /meips\/ADKq_NZlegitBanner002/, /meips\/ADKq_NZlegitBg005/],
+    trackers: [/ADKq_NZtracker/, /google-analytics\.com/, /weborama\./],
+  },
+  outlook: {
+    legit: [/cdn\.shop-example\.com\/newsletter\/hero\.png/, /cdn\.shop-example\.com\/newsletter\/product-42(@2x)?\.png/, /cdn\.shop-example\.com\/newsletter\/footer-bg\.png/],
+    trackers: [/list-manage\.com\/track\//, /google-analytics\.com/, /url4242\.shop-example\.com/],
+  },
+  yahoo: {
+    legit: [/ecp\.yusercontent\.com\/mail\?url=http%3A%2F%2Fphotos\.friend-example\.org%2Fholiday%2Fbeach\.png/, /photos\.friend-example\.org\/holiday\/sunset\.png/],
+    trackers: [],
+  },
+  proton: {
+    legit: [/photos\.friend-example\.org\/lunch\/p1\.png/, /cdn\.crm-example\.com\/signature\/logo\.png/],
+    later: [/photos\.friend-example\.org\/orders\/p3\.png/],
+    trackers: [/hubspotemail\.net/, /url4242\.shop-example\.org/],
+  },
+};
+
+const grade = (s) => s && s.badge && s.badge.text;
+const isGrade = (s) => /^[A-F]$/.test(grade(s) || '');
+
+function matching(server, since, re) {
+  return server.requests(since).filter((r) => re.test(r.url) || re.test(r.host));
+}
+
+async function waitForRequests(server, since, regexes, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (regexes.every((re) => matching(server, since, re).length)) return;
+    await sleep(100);
+  }
+  const missing = regexes.filter((re) => !matching(server, since, re).length);
+  assert.fail(`legitimate images never requested: ${missing.join(', ')}`);
+}
+
+function assertNotRequested(server, since, regexes) {
+  for (const re of regexes) {
+    const hits = matching(server, since, re);
+    assert.equal(hits.length, 0, `tracker requested: ${re} -> ${hits.map((h) => `${h.method} ${h.url}`).join(', ')}`);
+  }
+}
+
+/** naturalWidth of the <img> elements matching a src pattern, in the page and its same-origin frames. */
+async function imageWidths(page, pattern) {
+  return page.evaluate((src) => {
+    const re = new RegExp(src);
+    const docs = [document, ...[...document.querySelectorAll('iframe')].map((f) => f.contentDocument).filter(Boolean)];
+    return docs.flatMap((d) => [...d.querySelectorAll('img')])
+      .filter((i) => re.test(i.getAttribute('src') || '') || re.test(i.getAttribute('data-mailveil-src') || ''))
+      .map((i) => ({ width: i.naturalWidth, held: i.hasAttribute('data-mailveil-src'), blocked: i.hasAttribute('data-mailveil-blocked') }));
+  }, pattern.source);
+}
+
+async function popupFor(session, page) {
+  const popup = await session.openPopup(page);
+  const info = await readPopup(popup);
+  return { popup, info };
+}
+
+for (const kind of kBrowsers) {
+  describe(`${kind}: host installed`, () => {
+    let server;
+    let session;
+    let sandbox;
+
+    before(async () => {
+      assert.ok(kHost, 'mailveil-host not built: set MAILVEIL_HOST or build build/native_host/mailveil-host');
+      server = await new FixtureServer().start();
+      sandbox = makeSandbox(`${kind}-main`);
+      installHost(sandbox, kHost);
+      session = await Session.launch(kind, { sandbox, proxyPort: server.port });
+    });
+
+    after(async () => {
+      if (session) await session.close();
+      if (server) await server.stop();
+      if (sandbox) {
+        // The browser is gone; every host it started must have exited on EOF.
+        const left = await waitForNoProcesses(sandbox.dir);
+        fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        assert.deepEqual(left, [], `processes left behind: ${left.join(' ')}`);
+      }
+    });
+
+    test('Gmail, Bouygues-style mail: GA and Weborama pixels behind the image proxy never fetched, hashed address reported, legitimate images shown', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kGmail);
+      const state = await session.waitForState(page, isGrade);
+      assert.match(grade(state), /^[DEF]$/, 'two trackers leaking the address: a poor grade');
+      await waitForRequests(server, since, kExpect.gmail.legit);
+      await sleep(500);
+      assertNotRequested(server, since, kExpect.gmail.trackers);
+      for (const w of await imageWidths(page, /ADKq_NZlegit/)) assert.ok(w.width > 0 && !w.held, 'legitimate image displayed');
+      const trackers = await imageWidths(page, /ADKq_NZtracker/);
+      assert.equal(trackers.length, 2);
+      for (const t of trackers) assert.ok(t.held && t.blocked && t.width === 0, 'tracker held back and marked');
+      const link = await page.$eval('a[data-mailveil-href]', (a) => ({ href: a.getAttribute('href'), safe: a.getAttribute('data-saferedirecturl') }));
+      assert.deepEqual(link, { href: 'https://www.bouyguestelecom.fr/offres/bbox', safe: 'https://www.bouyguestelecom.fr/offres/bbox' });
+
+      const { popup, info } = await popupFor(session, page);
+      assert.equal(info.hostError, null);
+      assert.match(info.listVersion, new RegExp(`List ${kList.list_version} \\(${kList.published}\\)`));
+      assert.equal(info.messages.length, 1);
+      const [m] = info.messages;
+      assert.equal(m.grade, grade(state), 'popup grade = badge');
+      assert.match(m.sender, /newsletter@news\.bouygues-example\.fr/);
+      assert.match(m.summary, /Blocked 2/);
+      const ga = m.rows.find((r) => r.company === 'Google' && r.kind === 'img');
+      const wb = m.rows.find((r) => r.company === 'Weborama');
+      assert.ok(ga && wb, 'a row per tracker');
+      assert.equal(ga.category, 'analytics');
+      assert.match(ga.leaks, /SHA-256/);
+      assert.match(ga.evidence, /google-analytics\.com\/collect\?.*\[email:sha256\]/);
+      assert.match(wb.leaks, /MD5/);
+      assert.match(wb.evidence, /weborama\.fr\/.*\[email:md5\]/);
+      assert.equal(ga.verdict, 'blocked');
+      for (const secret of ['reader.one@example.org', sha256('reader.one@example.org'), md5('reader.one@example.org')]) {
+        assert.ok(!info.text.includes(secret), 'the popup never shows the address or its hash in clear');
+      }
+      assert.ok(m.findings.some((f) => /Google/.test(f) && /sha256/i.test(f)), 'leak finding listed');
+      await popup.close();
+      await page.close();
+    });
+
+    test('Outlook, ESP newsletter: open pixels blocked, click-tracked links rewritten to their destination', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kOutlook);
+      const state = await session.waitForState(page, isGrade);
+      assert.match(grade(state), /^[C-F]$/);
+      await waitForRequests(server, since, kExpect.outlook.legit);
+      await sleep(500);
+      assertNotRequested(server, since, kExpect.outlook.trackers);
+      const hrefs = await page.$$eval('div[aria-label="Message body"] a', (as) => as.map((a) => a.getAttribute('href')));
+      assert.equal(hrefs[0], 'https://shop-example.com/product/42', 'Mailchimp click redirect replaced by its destination');
+      assert.equal(hrefs[1], 'https://shop-example.com/sale', 'utm parameters removed');
+      assert.match(hrefs[2], /^http:\/\/url4242\.shop-example\.com\/ls\/click/, 'destination unknown: left as is');
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      assert.ok(m.rows.some((r) => r.company === 'Intuit' && r.category === 'esp' && r.verdict === 'blocked'));
+      assert.ok(m.rows.some((r) => r.verdict === 'link cleaned' && /shop-example\.com\/product\/42$/.test(r.evidence)));
+      assert.ok(m.rows.some((r) => /tracked link/.test(r.verdict)));
+      assert.ok(!info.text.includes('reader.two@example.net'));
+      await popup.close();
+      await page.close();
+    });
+
+    test('Yahoo, clean personal mail: nothing blocked, best grade, images through Yahoo\'s proxy load', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kYahoo);
+      const state = await session.waitForState(page, isGrade);
+      assert.equal(grade(state), 'A');
+      await waitForRequests(server, since, kExpect.yahoo.legit);
+      for (const w of await imageWidths(page, /friend-example|yusercontent/)) assert.ok(w.width > 0 && !w.blocked);
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      assert.equal(m.grade, 'A');
+      assert.match(m.summary, /Blocked 0/);
+      assert.ok(!m.rows.some((r) => r.action === 'block'), 'no false block');
+      await popup.close();
+      await page.close();
+    });
+
+    test('Proton, conversation of three messages in iframes, the third opened after load', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kProton);
+      await session.waitForState(page, (s) => isGrade(s) && s.tab.openKeys.length === 2
+        && Object.values(s.tab.messages).every((x) => x.status === 'done'));
+      await waitForRequests(server, since, kExpect.proton.legit);
+      await page.evaluate(() => window.mvFixture.open('p3'));
+      const state = await session.waitForState(page, (s) => s.tab.openKeys.length === 3
+        && Object.values(s.tab.messages).every((x) => x.status === 'done') && isGrade(s));
+      await waitForRequests(server, since, kExpect.proton.later);
+      await sleep(500);
+      assertNotRequested(server, since, kExpect.proton.trackers);
+      const { popup, info } = await popupFor(session, page);
+      assert.equal(info.messages.length, 3);
+      const grades = info.messages.map((x) => x.grade);
+      assert.equal(grade(state), [...grades].sort().at(-1), 'badge shows the worst message');
+      assert.equal(info.messages.find((x) => /alice@/.test(x.sender)).grade, 'A');
+      assert.ok(info.messages.find((x) => /sales@crm-example/.test(x.sender)).rows.some((r) => r.company === 'HubSpot' && r.verdict === 'blocked'));
+      assert.ok(info.messages.find((x) => /news@shop-example/.test(x.sender)).rows.some((r) => r.company === 'Twilio' && r.verdict === 'blocked'));
+      await popup.close();
+      await page.close();
+    });
+
+    test('Gmail with an altered layout: "?" badge, popup explains, remote images stay blocked', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kGmailAltered);
+      const state = await session.waitForState(page, (s) => grade(s) === '?');
+      assert.equal(state.tab.layout, 'unrecognised');
+      await sleep(1000);
+      assertNotRequested(server, since, [...kExpect.gmail.trackers, ...kExpect.gmail.legit]);
+      const { popup, info } = await popupFor(session, page);
+      assert.match(info.layoutWarning, /Gmail's layout is not recognised/);
+      assert.match(info.layoutWarning, /Remote images stay blocked/);
+      assert.equal(info.messages.length, 0);
+      await popup.close();
+      await page.close();
+    });
+
+    test('report and per-element overrides: one click builds a masked report; allow/block choices persist', async () => {
+      const page = await session.newPage();
+      await page.goto(kOutlook);
+      await session.waitForState(page, isGrade);
+      let { popup, info } = await popupFor(session, page);
+      const pixel = info.messages[0].rows.find((r) => /id=override-test/.test(r.evidence));
+      const hero = info.messages[0].rows.find((r) => /hero\.png/.test(r.evidence));
+      assert.ok(pixel && hero);
+      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
+      await popup.waitForFunction(() => document.querySelector('#report-text').value.length > 0, { timeout: 10000, polling: 100 });
+      const report = await popup.$eval('#report-text', (t) => t.value);
+      assert.match(report, /override-test/, 'the element is identified');
+      assert.match(report, /outlook/i, 'the webmail is named');
+      assert.match(report, new RegExp(String(kList.list_version)), 'the list version is named');
+      assert.ok(!report.includes('reader.two@example.net'), 'no address in clear');
+      assert.match(await popup.$eval('#report-save', (a) => a.href), /^blob:/, 'report can be saved');
+      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
+      await popup.$eval(`tr.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
+      await sleep(500);
+      await popup.close();
+      await page.close();
+
+      const again = await session.newPage();
+      const since = server.mark();
+      await again.goto(kOutlook);
+      await session.waitForState(again, isGrade);
+      await waitForRequests(server, since, [/id=override-test/]);
+      await sleep(500);
+      assert.equal(matching(server, since, /hero\.png/).length, 0, 'blocked by the user');
+      assertNotRequested(server, since, [/list-manage\.com\/track\/open\.php\?u=a1b2c3d4e5f6a7b8c9d0e1f2a&id=0f1e2d3c4b/, /google-analytics/]);
+      ({ popup, info } = await popupFor(session, again));
+      const rows = info.messages[0].rows;
+      assert.match(rows.find((r) => /id=override-test/.test(r.evidence)).verdict, /loaded \(your choice\)/);
+      assert.match(rows.find((r) => /hero\.png/.test(r.evidence)).verdict, /blocked \(your choice\)/);
+      await popup.close();
+      await again.close();
+    });
+
+    test('signature update on demand: the popup reports the outcome, the list stays in use', async () => {
+      const page = await session.newPage();
+      await page.goto(kYahoo);
+      await session.waitForState(page, isGrade);
+      const { popup } = await popupFor(session, page);
+      await popup.$eval('#update-btn', (b) => b.click());
+      await popup.waitForFunction(() => {
+        const t = document.querySelector('#update-status').textContent;
+        return t && !/Checking|Downloading/.test(t);
+      }, { timeout: 60000, polling: 200 });
+      const info = await readPopup(popup);
+      // No network here: the download fails, and the popup must say so rather than stay silent.
+      assert.match(info.updateStatus, /Update failed: .+ The current list stays in use\.|up to date|updated/);
+      assert.match(info.listVersion, new RegExp(String(kList.list_version)));
+      await popup.close();
+      await page.close();
+    });
+  });
+
+  describe(`${kind}: host absent, then too old, then installed`, () => {
+    let server;
+    let session;
+    let sandbox;
+
+    before(async () => {
+      server = await new FixtureServer().start();
+      sandbox = makeSandbox(`${kind}-nohost`);
+      session = await Session.launch(kind, { sandbox, proxyPort: server.port });
+    });
+
+    after(async () => {
+      if (session) await session.close();
+      if (server) await server.stop();
+      if (sandbox) {
+        // The browser is gone; every host it started must have exited on EOF.
+        const left = await waitForNoProcesses(sandbox.dir);
+        fs.rmSync(sandbox.dir, { recursive: true, force: true });
+        assert.deepEqual(left, [], `processes left behind: ${left.join(' ')}`);
+      }
+    });
+
+    test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kGmail);
+      const state = await session.waitForState(page, (s) => grade(s) === '!');
+      assert.equal(state.host.state, 'missing');
+      await sleep(1000);
+      assertNotRequested(server, since, [...kExpect.gmail.trackers, ...kExpect.gmail.legit]);
+      const { popup, info } = await popupFor(session, page);
+      assert.equal(info.hostErrorState, 'missing');
+      assert.match(info.hostError, /not installed/);
+      await popup.close();
+
+      // The user installs an old helper and presses "Try again".
+      installHost(sandbox, kFakeHost);
+      let p = await session.openPopup(page);
+      await p.$eval('#retry-host', (b) => b.click());
+      await p.waitForFunction(() => document.querySelector('#host-error').dataset.state === 'too-old', { timeout: 10000, polling: 100 });
+      assert.match((await readPopup(p)).hostError, /too old/);
+      assert.equal(grade(await session.hook(page, 'state')), '!');
+      await p.close();
+
+      // Then the current one: the open mail gets checked without a reload.
+      installHost(sandbox, kHost);
+      const before2 = server.mark();
+      p = await session.openPopup(page);
+      await p.$eval('#retry-host', (b) => b.click());
+      await session.waitForState(page, isGrade);
+      await waitForRequests(server, before2, kExpect.gmail.legit);
+      await sleep(300);
+      assertNotRequested(server, since, kExpect.gmail.trackers);
+      await p.close();
+      await page.close();
+    });
+  });
+}

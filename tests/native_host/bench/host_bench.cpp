@@ -1,0 +1,185 @@
+// Google Benchmark targets for the host (issue #2, point 10):
+//   BM_ClassifyTypical   one typical marketing mail, ~60 elements, against the shipped list
+//   BM_Classify5000      a 5,000-element mail
+//   BM_LoadSignatures    parse + validate + compile the shipped list
+//   BM_ColdStartHello    spawn mailveil-host as a browser does, send hello, read the reply (cold start + load);
+//                        reports the child's peak RSS (VmHWM) as a counter
+// Run: tools/bench.sh (prints the figures), or build/tests/mailveil_bench directly.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "classifier.h"
+#include "signature_list.h"
+
+namespace {
+
+using mailveil::Element;
+using mailveil::ElementKind;
+using mailveil::Email;
+
+std::string shipped_list_path() { return std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json"; }
+
+std::shared_ptr<const mailveil::SignatureList> shipped_list() {
+  static auto list = [] {
+    std::string err;
+    auto l = mailveil::load_signature_list(shipped_list_path(), &err);
+    if (!l) throw std::runtime_error(err);
+    return l;
+  }();
+  return list;
+}
+
+Element make(ElementKind kind, std::string url, int w = -1, int h = -1) {
+  Element e;
+  e.kind = kind;
+  e.url = std::move(url);
+  e.declared = {w, h};
+  return e;
+}
+
+/// A realistic newsletter: brand images, a hero, social icons, tracked links, two pixels, a Gmail-proxied URL.
+Email typical_email() {
+  Email m;
+  m.sender = "news@shop.example";
+  m.webmail = "gmail";
+  m.user_addresses = {"jane.doe@example.org", "jane@work.example"};
+  for (int i = 0; i < 18; ++i) {
+    m.elements.push_back(make(ElementKind::kImg,
+                              "https://ci3.googleusercontent.com/proxy/AbC" + std::to_string(i) +
+                                  "=s0-d-e1-ft#https://img.shop.example/2024/11/product-" + std::to_string(i) + ".jpg",
+                              280, 280));
+  }
+  for (int i = 0; i < 6; ++i) {
+    m.elements.push_back(make(ElementKind::kImg, "https://cdn.shop.example/icons/social-" + std::to_string(i) + ".png", 32, 32));
+  }
+  for (int i = 0; i < 30; ++i) {
+    m.elements.push_back(make(ElementKind::kLink,
+                              "https://shop.us4.list-manage.com/track/click?u=2f0d8e1b4c&id=" + std::to_string(1000 + i) +
+                                  "&e=a8Fk29dLq0&url=https%3A%2F%2Fshop.example%2Fp%2F" + std::to_string(i) +
+                                  "%3Futm_source%3Dnewsletter%26utm_medium%3Demail"));
+  }
+  m.elements.push_back(make(ElementKind::kImg,
+                            "https://shop.us4.list-manage.com/track/open.php?u=2f0d8e1b4c&id=9a8b7c&e=a8Fk29dLq0", 1, 1));
+  m.elements.push_back(make(ElementKind::kImg,
+                            "https://www.google-analytics.com/collect?v=1&tid=UA-1234-5&cid=1234567890.1700000000&t=event&ec=email&ea=open",
+                            1, 1));
+  m.elements.push_back(make(ElementKind::kImg,
+                            "https://tlc.solution.weborama.fr/fcgi-bin/dispatch.fcgi?a.A=ev&g.cv=7f73355bf032dcbb8e5a3f51f1e4a8ba92ef1344de2d95382634cf91da6d6181",
+                            1, 1));
+  m.elements.push_back(make(ElementKind::kCssBackground, "https://img.shop.example/bg/pattern.png"));
+  m.elements.push_back(make(ElementKind::kLink, "https://shop.example/unsubscribe?e=jane.doe%40example.org"));
+  m.elements.push_back(make(ElementKind::kLink, "mailto:help@shop.example"));
+  for (size_t i = 0; i < m.elements.size(); ++i) m.elements[i].ref = "e" + std::to_string(i);
+  return m;
+}
+
+Email big_email(size_t n) {
+  Email base = typical_email();
+  Email m = base;
+  m.elements.clear();
+  for (size_t i = 0; i < n; ++i) {
+    Element e = base.elements[i % base.elements.size()];
+    e.url += (e.url.find('?') == std::string::npos ? "?n=" : "&n=") + std::to_string(i);
+    e.ref = "e" + std::to_string(i);
+    m.elements.push_back(std::move(e));
+  }
+  return m;
+}
+
+void BM_ClassifyTypical(benchmark::State& state) {
+  mailveil::Engine engine(shipped_list());
+  Email m = typical_email();
+  for (auto _ : state) {
+    auto report = engine.classify(m);
+    benchmark::DoNotOptimize(report);
+  }
+  state.counters["elements"] = static_cast<double>(m.elements.size());
+}
+BENCHMARK(BM_ClassifyTypical)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_Classify5000(benchmark::State& state) {
+  mailveil::Engine engine(shipped_list());
+  Email m = big_email(5000);
+  for (auto _ : state) {
+    auto report = engine.classify(m);
+    benchmark::DoNotOptimize(report);
+  }
+}
+BENCHMARK(BM_Classify5000)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+void BM_LoadSignatures(benchmark::State& state) {
+  std::ifstream in(shipped_list_path());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  for (auto _ : state) {
+    std::string err;
+    auto list = mailveil::parse_signature_list(text, &err);
+    mailveil::Engine engine(list);
+    benchmark::DoNotOptimize(engine);
+  }
+}
+BENCHMARK(BM_LoadSignatures)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+/// Spawns the host with the Chrome caller argument, sends hello, waits for the reply; returns peak RSS in KiB.
+long spawn_hello_once() {
+  int in_pipe[2], out_pipe[2];
+  if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    close(in_pipe[1]);
+    close(out_pipe[0]);
+    setenv("MAILVEIL_HOME", "/tmp/mailveil-bench-home", 1);
+    setenv("MAILVEIL_SIGNATURES", shipped_list_path().c_str(), 1);
+    execl(MAILVEIL_HOST_BINARY, MAILVEIL_HOST_BINARY, "chrome-extension://celkdkpfmogfmihpiofdidjkhbcliejm/", nullptr);
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  const std::string hello = R"({"id":1,"action":"hello","protocol":1})";
+  uint32_t n = static_cast<uint32_t>(hello.size());
+  std::string frame(reinterpret_cast<const char*>(&n), 4);
+  frame += hello;
+  if (write(in_pipe[1], frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) return -1;
+  char buf[4096];
+  size_t got = 0;
+  uint32_t len = 0;
+  while (true) {
+    pollfd p{out_pipe[0], POLLIN, 0};
+    if (poll(&p, 1, 5000) <= 0) break;
+    ssize_t r = read(out_pipe[0], buf, sizeof(buf));
+    if (r <= 0) break;
+    if (got < 4) std::memcpy(reinterpret_cast<char*>(&len) + got, buf, std::min<size_t>(4 - got, static_cast<size_t>(r)));
+    got += static_cast<size_t>(r);
+    if (got >= 4 && got >= 4 + len) break;
+  }
+  close(in_pipe[1]);  // EOF: the host exits
+  close(out_pipe[0]);
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return usage.ru_maxrss;  // KiB on Linux
+}
+
+void BM_ColdStartHello(benchmark::State& state) {
+  long max_rss = 0;
+  for (auto _ : state) max_rss = std::max(max_rss, spawn_hello_once());
+  state.counters["peak_rss_MiB"] = static_cast<double>(max_rss) / 1024.0;
+}
+BENCHMARK(BM_ColdStartHello)->Unit(benchmark::kMillisecond)->Iterations(30)->Repetitions(3)->ReportAggregatesOnly(true);
+
+}  // namespace
+
+BENCHMARK_MAIN();
