@@ -31,7 +31,7 @@ RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mailveil-e2e-run-XXXXXX")
 cleanup() {
   local pids=""
   for p in /proc/[0-9]*; do
-    if tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$RUN_DIR"; then pids="$pids ${p#/proc/}"; fi
+    if { tr '\0' ' ' < "$p/cmdline"; } 2>/dev/null | grep -qF "$RUN_DIR"; then pids="$pids ${p#/proc/}"; fi
   done
   if [ -n "$pids" ]; then
     echo "run-e2e: stopping leftover processes:$pids" >&2

@@ -265,7 +265,8 @@ async function onTestMessage(msg, sender) {
     };
   }
   if (msg.what === 'test-open-popup') {
-    const created = await api.tabs.create({ url: api.runtime.getURL(`popup/popup.html?tab=${tabId}`), active: false });
+    const nonce = encodeURIComponent(String((msg.args && msg.args.nonce) || ''));
+    const created = await api.tabs.create({ url: api.runtime.getURL(`popup/popup.html?tab=${tabId}&n=${nonce}`), active: false });
     return { ok: true, popupTabId: created.id };
   }
   return { ok: false, error: { code: 'unknown_message' } };

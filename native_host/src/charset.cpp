@@ -72,8 +72,8 @@ Resolved resolve(std::string_view label_in) {
   if (label.empty()) return {Family::kUnknown, ""};
   if (label.size() > 40) return {Family::kUnknown, ""};
   for (char c : label) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-                    c == ':' || c == '+';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':' || c == '+';
     if (!ok) return {Family::kUnknown, ""};
   }
   static const std::map<std::string, Resolved, std::less<>> kAliases = {
@@ -272,8 +272,10 @@ std::string windows1252_to_utf8(std::string_view s) {
   out.reserve(s.size() + s.size() / 4);
   for (char ch : s) {
     const unsigned char c = static_cast<unsigned char>(ch);
-    if (c < 0x80) out.push_back(ch);
-    else append_utf8(&out, windows1252_code_point(c));
+    if (c < 0x80)
+      out.push_back(ch);
+    else
+      append_utf8(&out, windows1252_code_point(c));
   }
   return out;
 }

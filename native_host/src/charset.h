@@ -20,9 +20,10 @@ std::string windows1252_to_utf8(std::string_view s);
 uint32_t windows1252_code_point(unsigned char b);
 
 /// Converts `bytes` labelled with `charset` to UTF-8. Labels are matched case-insensitively with common aliases
-/// (utf8, latin1, cp1252, gb2312 -> GB18030, ks_c_5601-1987 -> CP949, ...). An empty or unknown label, or a
-/// label that is us-ascii/UTF-8 while the bytes are not, falls back to windows-1252 (or U+FFFD repair for
-/// declared UTF-8). Never throws; the result is always valid UTF-8.
+/// (utf8, latin1 and iso-8859-1 -> windows-1252 as browsers do, gb2312 -> GB18030, ks_c_5601-1987 -> CP949,
+/// shift_jis -> CP932); other labels go to glibc iconv. Fallbacks: declared UTF-8 with bad bytes gets U+FFFD;
+/// us-ascii or an empty label keeps valid UTF-8 and reads anything else as windows-1252; a label iconv does not
+/// know is read as windows-1252. Never throws; the result is always valid UTF-8.
 std::string to_utf8(std::string_view bytes, std::string_view charset);
 
 }  // namespace mailveil

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <initializer_list>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <vector>
@@ -140,8 +140,10 @@ StyleInfo parse_style(std::string_view style_in) {
     while (i < css.size()) {
       const char c = css[i];
       if (quote) {
-        if (c == '\\') ++i;
-        else if (c == quote) quote = 0;
+        if (c == '\\')
+          ++i;
+        else if (c == quote)
+          quote = 0;
       } else if (c == '"' || c == '\'') {
         quote = c;
       } else if (c == '(') {
@@ -266,8 +268,10 @@ void scan_css_urls(std::string_view css, bool stylesheet, Emit&& emit) {
           while (k < n && css[k] != ')') ++k;
         } else {
           while (k < n && css[k] != ')') {
-            if (css[k] == '\\') k = read_css_escape(css, k, &url);
-            else url.push_back(css[k++]);
+            if (css[k] == '\\')
+              k = read_css_escape(css, k, &url);
+            else
+              url.push_back(css[k++]);
           }
         }
         emit(std::string(trim(url)), true);
@@ -321,9 +325,12 @@ std::vector<std::string> parse_srcset(std::string_view s) {
       int parens = 0;
       while (i < n) {
         const char c = s[i];
-        if (c == '(') ++parens;
-        else if (c == ')' && parens > 0) --parens;
-        else if (c == ',' && parens == 0) break;
+        if (c == '(')
+          ++parens;
+        else if (c == ')' && parens > 0)
+          --parens;
+        else if (c == ',' && parens == 0)
+          break;
         ++i;
       }
     }
@@ -357,8 +364,8 @@ struct Attributes {
 };
 
 bool is_void_element(std::string_view name) {
-  static constexpr std::string_view kVoid[] = {"area",  "base",   "br",   "col",  "embed", "hr",    "img",
-                                               "input", "keygen", "link", "meta", "param", "source", "track",
+  static constexpr std::string_view kVoid[] = {"area",  "base",   "br",    "col",      "embed",   "hr",     "img",
+                                               "input", "keygen", "link",  "meta",     "param",   "source", "track",
                                                "wbr",   "image",  "frame", "basefont", "bgsound", "isindex"};
   for (auto v : kVoid) {
     if (v == name) return true;
@@ -506,8 +513,7 @@ class Extractor {
 
   /// After the start tag of a raw-text element, skips (or scans) its content up to the matching end tag.
   size_t skip_raw_text(const std::string& name, size_t i) {
-    if (!name_in(name, {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
-                        "plaintext"})) {
+    if (!name_in(name, {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"})) {
       return i;
     }
     const size_t n = html_.size();
@@ -575,16 +581,19 @@ class Extractor {
       idx = find_open({"option"}, {"select", "html"});
     } else if (name == "dt" || name == "dd") {
       idx = find_open({"dt", "dd"}, {"dl", "html"});
-    } else if (name_in(name, {"p", "div", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "center",
-                              "blockquote", "form", "hr", "pre", "section", "article", "header", "footer", "nav",
-                              "dl", "address", "fieldset", "figure", "main", "menu"})) {
+    } else if (name_in(name, {"p",  "div",     "table",    "ul",      "ol",     "h1",         "h2",
+                              "h3", "h4",      "h5",       "h6",      "center", "blockquote", "form",
+                              "hr", "pre",     "section",  "article", "header", "footer",     "nav",
+                              "dl", "address", "fieldset", "figure",  "main",   "menu"})) {
       idx = find_open({"p"}, {"html", "table", "td", "th", "caption", "object", "button", "marquee", "template"});
     }
     if (name == "a" && link_index_ >= 0) {
       // A new <a> ends the previous one (nested links are not allowed).
       const size_t a = find_open({"a"}, {});
-      if (a != std::string::npos) idx = (idx == std::string::npos) ? a : std::min(idx, a);
-      else finish_link();
+      if (a != std::string::npos)
+        idx = (idx == std::string::npos) ? a : std::min(idx, a);
+      else
+        finish_link();
     }
     if (idx != std::string::npos) pop_to(idx);
   }
@@ -636,8 +645,8 @@ class Extractor {
       declared.height = st.max_height;
     }
 
-    const bool collapsed = st.overflow_hidden && (st.max_height == 0 || st.height == 0 || st.max_width == 0 ||
-                                                  st.width == 0);
+    const bool collapsed =
+        st.overflow_hidden && (st.max_height == 0 || st.height == 0 || st.max_width == 0 || st.width == 0);
     const bool hides_content = st.display_none || st.visibility_hidden || st.opacity_zero || collapsed;
     const bool visible = !(parent_hidden || hides_content || st.width == 0 || st.height == 0);
 
@@ -662,8 +671,10 @@ class Extractor {
       const size_t media = find_open({"video", "audio", "picture"}, {});
       ElementKind kind = ElementKind::kOther;
       if (media != std::string::npos) {
-        if (stack_[media].name == "video") kind = ElementKind::kVideo;
-        else if (stack_[media].name == "audio") kind = ElementKind::kAudio;
+        if (stack_[media].name == "video")
+          kind = ElementKind::kVideo;
+        else if (stack_[media].name == "audio")
+          kind = ElementKind::kAudio;
       }
       emit_attr(kind, "src");
     } else if (name == "a") {
@@ -700,9 +711,8 @@ class Extractor {
     }
     if (name_in(name, {"body", "table", "td", "th", "tr"})) emit_attr(ElementKind::kBackgroundAttr, "background");
     if (style) {
-      scan_css_urls(*style, false, [&](const std::string& url, bool) {
-        emit(ElementKind::kCssBackground, url, declared, visible);
-      });
+      scan_css_urls(*style, false,
+                    [&](const std::string& url, bool) { emit(ElementKind::kCssBackground, url, declared, visible); });
     }
 
     if (!is_void_element(name) && stack_.size() < kMaxStack) {
@@ -738,9 +748,12 @@ class Extractor {
       }
       pending_space = false;
       size_t len = 1;
-      if (c >= 0xF0) len = 4;
-      else if (c >= 0xE0) len = 3;
-      else if (c >= 0xC0) len = 2;
+      if (c >= 0xF0)
+        len = 4;
+      else if (c >= 0xE0)
+        len = 3;
+      else if (c >= 0xC0)
+        len = 2;
       out.append(decoded, i, len);
       i += len;
       ++chars;
@@ -759,8 +772,8 @@ class Extractor {
   std::string_view html_;
   std::vector<Element> out_;
   std::vector<Open> stack_;
-  int link_index_ = -1;                 ///< element index of the open <a>, or -1
-  size_t link_stack_pos_ = SIZE_MAX;    ///< its stack index (SIZE_MAX when not on the stack)
+  int link_index_ = -1;               ///< element index of the open <a>, or -1
+  size_t link_stack_pos_ = SIZE_MAX;  ///< its stack index (SIZE_MAX when not on the stack)
   std::string link_raw_;
 };
 

@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <chrono>
 #include <mutex>
 #include <string_view>
 
@@ -37,6 +38,12 @@ struct Transfer {
   uint64_t max_bytes = 0;
   bool too_large = false;
   const TransferProgressFn* progress = nullptr;
+  // Stall detection: libcurl's LOW_SPEED check averages over a window of several seconds, so a server that
+  // sent a few bytes and went silent is caught late. This measures the time since the last byte instead.
+  std::chrono::seconds stall_limit{0};
+  std::chrono::steady_clock::time_point last_byte_at = std::chrono::steady_clock::now();
+  curl_off_t last_dlnow = 0;
+  bool stalled = false;
 };
 
 size_t on_body(char* data, size_t size, size_t count, void* user) {
@@ -82,8 +89,16 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, curl_off_t) {
   auto* t = static_cast<Transfer*>(user);
-  if (t->progress && *t->progress && dlnow > 0) {
-    (*t->progress)(static_cast<uint64_t>(dlnow), dltotal > 0 ? static_cast<uint64_t>(dltotal) : 0);
+  auto now = std::chrono::steady_clock::now();
+  if (dlnow != t->last_dlnow) {
+    t->last_dlnow = dlnow;
+    t->last_byte_at = now;
+    if (t->progress && *t->progress && dlnow > 0) {
+      (*t->progress)(static_cast<uint64_t>(dlnow), dltotal > 0 ? static_cast<uint64_t>(dltotal) : 0);
+    }
+  } else if (t->stall_limit.count() > 0 && now - t->last_byte_at >= t->stall_limit) {
+    t->stalled = true;
+    return 1;  // aborts with CURLE_ABORTED_BY_CALLBACK
   }
   return 0;
 }
@@ -116,6 +131,7 @@ class CurlHttpClient : public HttpClient {
     transfer.response = response;
     transfer.max_bytes = request.max_bytes;
     transfer.progress = &progress;
+    transfer.stall_limit = std::chrono::seconds(request.stall_seconds);
     char errbuf[CURL_ERROR_SIZE] = {0};
 
     std::unique_ptr<curl_slist, SlistDeleter> headers;
@@ -163,6 +179,11 @@ class CurlHttpClient : public HttpClient {
     const std::string& url = request.url;
     if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       *err = "download failed: " + url + " is larger than the " + describe_size(request.max_bytes) + " limit";
+      return false;
+    }
+    if (transfer.stalled) {
+      *err = "download failed: timed out fetching " + url + " (no data for " +
+             std::to_string(request.stall_seconds) + " s)";
       return false;
     }
     switch (rc) {

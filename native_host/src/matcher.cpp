@@ -29,23 +29,45 @@ bool applies(const Tracker& t, bool for_link) { return for_link ? t.applies_to_l
 
 }  // namespace
 
-Matcher::Matcher(std::shared_ptr<const SignatureList> list)
-    : list_(std::move(list)), patterns_(std::make_unique<PatternSet>(set_options())) {
+Matcher::Matcher(std::shared_ptr<const SignatureList> list) : list_(std::move(list)) {
   const auto& trackers = list_->trackers;
   for (size_t i = 0; i < trackers.size(); ++i) {
     for (const auto& d : trackers[i].domains) domains_[d].push_back(i);
     for (const auto& h : trackers[i].hosts) hosts_[h].push_back(i);
+  }
+  patterns_ = build_pattern_set(/*isolate=*/false);
+  if (!patterns_->compiled && !patterns_->tracker_of.empty()) {
+    // The combined program did not fit: some pattern parses but compiles too large. Find it by compiling each
+    // alone, leave it out, and build the set again, so that one bad pattern cannot disable all the others.
+    patterns_ = build_pattern_set(/*isolate=*/true);
+  }
+}
+
+std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(bool isolate) {
+  auto set = std::make_unique<PatternSet>(set_options());
+  const auto& trackers = list_->trackers;
+  for (size_t i = 0; i < trackers.size(); ++i) {
     for (const auto& p : trackers[i].patterns) {
       std::string error;
-      int index = patterns_->set.Add(p, &error);
-      if (index < 0) {
-        set_errors_.push_back(trackers[i].id + ": " + error);
+      if (isolate) {
+        RE2::Options alone;
+        alone.set_log_errors(false);
+        alone.set_max_mem(1 << 20);
+        RE2 re(p, alone);
+        if (!re.ok()) {
+          set_errors_.push_back(trackers[i].id + ": " + re.error());
+          continue;
+        }
+      }
+      if (set->set.Add(p, &error) < 0) {
+        if (!isolate) set_errors_.push_back(trackers[i].id + ": " + error);
         continue;
       }
-      patterns_->tracker_of.push_back(i);
+      set->tracker_of.push_back(i);
     }
   }
-  patterns_->compiled = !patterns_->tracker_of.empty() && patterns_->set.Compile();
+  set->compiled = !set->tracker_of.empty() && set->set.Compile();
+  return set;
 }
 
 Matcher::~Matcher() = default;

@@ -45,6 +45,10 @@ class Matcher {
 
  private:
   const Tracker* lookup_host(std::string_view host, bool for_link, std::string* how) const;
+  struct PatternSet;
+  /// Adds every pattern to a new set and compiles it; with isolate, each pattern is first compiled alone and
+  /// left out (recorded in set_errors_) when it fails.
+  std::unique_ptr<PatternSet> build_pattern_set(bool isolate);
 
   std::shared_ptr<const SignatureList> list_;
   // Heterogeneous lookup: probe with string_view suffixes of the host without building strings.
@@ -56,7 +60,6 @@ class Matcher {
   // Host or domain -> tracker indices (several entries may share one domain with different applies_to).
   Index domains_;
   Index hosts_;
-  struct PatternSet;
   std::unique_ptr<PatternSet> patterns_;
   std::vector<std::string> set_errors_;
 };

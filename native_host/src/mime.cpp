@@ -48,12 +48,13 @@ bool is_field_name_char(char c) {
 }
 
 /// Reads the header block (unfolding continuation lines) up to the blank line. A line that is neither a field
-/// nor a continuation ends the headers and starts the body, as lenient readers do.
-Entity split_entity(std::string_view raw) {
+/// nor a continuation ends the headers and starts the body, as lenient readers do. For a `whole_message` (not a
+/// body part), a leading mbox "From " envelope line is skipped.
+Entity split_entity(std::string_view raw, bool whole_message) {
   Entity e;
   size_t pos = 0;
   // mbox envelope line ("From sender date") before the real headers.
-  if (raw.substr(0, 5) == "From ") next_line(raw, &pos);
+  if (whole_message && raw.substr(0, 5) == "From ") next_line(raw, &pos);
   while (pos < raw.size()) {
     const size_t line_start = pos;
     const std::string_view line = next_line(raw, &pos);
@@ -67,7 +68,8 @@ Entity split_entity(std::string_view raw) {
     }
     const size_t colon = line.find(':');
     size_t name_end = colon;
-    while (name_end != std::string_view::npos && name_end > 0 && (line[name_end - 1] == ' ' || line[name_end - 1] == '\t')) {
+    while (name_end != std::string_view::npos && name_end > 0 &&
+           (line[name_end - 1] == ' ' || line[name_end - 1] == '\t')) {
       --name_end;
     }
     bool valid = colon != std::string_view::npos && name_end > 0;
@@ -100,8 +102,7 @@ std::string percent_decode(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-        hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
@@ -142,8 +143,12 @@ MediaType parse_media_type(std::string_view value) {
     if (value[i] == '(') {  // comment
       int level = 0;
       while (i < n) {
-        if (value[i] == '(') ++level;
-        else if (value[i] == ')' && --level == 0) { ++i; break; }
+        if (value[i] == '(')
+          ++level;
+        else if (value[i] == ')' && --level == 0) {
+          ++i;
+          break;
+        }
         ++i;
       }
       continue;
@@ -190,7 +195,10 @@ MediaType parse_media_type(std::string_view value) {
       seg.extended = true;  // "name*=" is always extended
     } else {
       for (char c : rest) {
-        if (c < '0' || c > '9' || index > 1000) { index = -1; break; }
+        if (c < '0' || c > '9' || index > 1000) {
+          index = -1;
+          break;
+        }
         index = index * 10 + (c - '0');
       }
     }
@@ -314,10 +322,11 @@ class MimeWalker {
  public:
   explicit MimeWalker(ParsedMail* out) : out_(out) {}
 
-  /// Handles one entity: `default_type` is the type assumed without a Content-Type header.
-  void walk(std::string_view raw, int depth, bool top_level, bool digest_child) {
+  /// Handles one entity. `digest_child`: inside multipart/digest, where the default type is message/rfc822.
+  /// `whole_message`: a top-level or encapsulated message (may start with an mbox envelope line).
+  void walk(std::string_view raw, int depth, bool top_level, bool digest_child, bool whole_message) {
     if (depth > kMaxDepth || leaves_ >= kMaxParts) return;
-    const Entity e = split_entity(raw);
+    const Entity e = split_entity(raw, whole_message);
     if (top_level) {
       out_->headers.reserve(e.fields.size());
       for (const auto& f : e.fields) {
@@ -352,14 +361,14 @@ class MimeWalker {
       const bool digest = mt.subtype == "digest";
       for (std::string_view part : parts) {
         if (leaves_ >= kMaxParts) break;
-        walk(part, depth + 1, false, digest);
+        walk(part, depth + 1, false, digest, false);
       }
       return;
     }
     if (mt.type == "message" && (mt.subtype == "rfc822" || mt.subtype == "global")) {
       // Forwarded / attached messages are read too: their HTML is what the reader opens.
       const std::string inner = decode_transfer(e.body, cte);
-      walk(inner, depth + 1, false, false);
+      walk(inner, depth + 1, false, false, true);
       return;
     }
     if (disposition == "attachment") return;
@@ -421,8 +430,7 @@ bool parse_encoded_word(std::string_view s, size_t at, size_t* next_close, size_
       const char c = text[k];
       if (c == '_') {
         bytes->push_back(' ');
-      } else if (c == '=' && k + 2 < text.size() && hex_value(text[k + 1]) >= 0 &&
-                 hex_value(text[k + 2]) >= 0) {
+      } else if (c == '=' && k + 2 < text.size() && hex_value(text[k + 1]) >= 0 && hex_value(text[k + 2]) >= 0) {
         bytes->push_back(static_cast<char>(hex_value(text[k + 1]) * 16 + hex_value(text[k + 2])));
         k += 2;
       } else {
@@ -515,7 +523,7 @@ ParsedMail parse_mail(std::string_view raw) {
   ParsedMail mail;
   try {
     MimeWalker walker(&mail);
-    walker.walk(raw, 0, true, false);
+    walker.walk(raw, 0, true, false, true);
   } catch (...) {
     // Only allocation failure can get here; return what was read.
   }
@@ -534,13 +542,13 @@ bool quoted_local_part(std::string_view s) {
 /// Cleans a candidate addr-spec: strips stray punctuation around it and checks for local@domain.
 bool clean_address(std::string_view in, std::string* out) {
   std::string_view s = trim(in);
-  while (!s.empty() && (s.front() == '<' || s.front() == '\'' || s.front() == '(' || s.front() == '[' ||
-                        s.front() == ',' || s.front() == ';' || s.front() == ':' ||
-                        (s.front() == '"' && !quoted_local_part(s)))) {
+  while (!s.empty() &&
+         (s.front() == '<' || s.front() == '\'' || s.front() == '(' || s.front() == '[' || s.front() == ',' ||
+          s.front() == ';' || s.front() == ':' || (s.front() == '"' && !quoted_local_part(s)))) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == '>' || s.back() == '"' || s.back() == '\'' || s.back() == ')' ||
-                        s.back() == ']' || s.back() == ',' || s.back() == ';' || s.back() == '.' || s.back() == ':')) {
+  while (!s.empty() && (s.back() == '>' || s.back() == '"' || s.back() == '\'' || s.back() == ')' || s.back() == ']' ||
+                        s.back() == ',' || s.back() == ';' || s.back() == '.' || s.back() == ':')) {
     s.remove_suffix(1);
   }
   if (istarts_with(s, "mailto:")) s.remove_prefix(7);
@@ -569,14 +577,19 @@ void take_mailbox(std::string_view box, std::vector<std::string>* out, std::unor
   for (size_t i = 0; i < box.size(); ++i) {
     const char c = box[i];
     if (in_quote) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_quote = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_quote = false;
       continue;
     }
     if (comment > 0) {
-      if (c == '\\') ++i;
-      else if (c == '(') ++comment;
-      else if (c == ')') --comment;
+      if (c == '\\')
+        ++i;
+      else if (c == '(')
+        ++comment;
+      else if (c == ')')
+        --comment;
       continue;
     }
     if (c == '"') {
@@ -644,14 +657,19 @@ std::vector<std::string> extract_addresses(std::string_view value) {
       }
       const char c = value[i];
       if (in_quote) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_quote = false;
+        if (c == '\\')
+          ++i;
+        else if (c == '"')
+          in_quote = false;
         continue;
       }
       if (comment > 0) {
-        if (c == '\\') ++i;
-        else if (c == '(') ++comment;
-        else if (c == ')') --comment;
+        if (c == '\\')
+          ++i;
+        else if (c == '(')
+          ++comment;
+        else if (c == ')')
+          --comment;
         continue;
       }
       if (in_angle) {
@@ -659,16 +677,23 @@ std::vector<std::string> extract_addresses(std::string_view value) {
         continue;
       }
       switch (c) {
-        case '"': in_quote = true; break;
-        case '(': comment = 1; break;
-        case '<': in_angle = true; break;
+        case '"':
+          in_quote = true;
+          break;
+        case '(':
+          comment = 1;
+          break;
+        case '<':
+          in_angle = true;
+          break;
         case ',':
         case ';':
         case ':':
           take_mailbox(value.substr(start, i - start), &out, &seen);
           start = i + 1;
           break;
-        default: break;
+        default:
+          break;
       }
     }
   } catch (...) {

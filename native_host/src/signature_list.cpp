@@ -1,6 +1,7 @@
 #include "signature_list.h"
 
 #include <re2/re2.h>
+#include <re2/set.h>
 
 #include <algorithm>
 #include <fstream>
@@ -59,7 +60,7 @@ bool read_required_string(const json& entry, const char* field, std::string* out
 }
 
 /// Validates one entry into *t. Returns false with the reason when it must be skipped.
-bool parse_entry(const json& entry, Tracker* t, std::string* why) {
+bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string* why) {
   if (!entry.is_object()) {
     *why = "entry is not an object";
     return false;
@@ -104,10 +105,20 @@ bool parse_entry(const json& entry, Tracker* t, std::string* why) {
     RE2::Options options;
     options.set_log_errors(false);
     options.set_max_mem(kPatternMaxMem);
-    RE2 re(p, options);
-    if (!re.ok()) {
-      *why = "pattern rejected by RE2: " + re.error();
-      return false;
+    if (check == PatternCheck::kCompile) {
+      RE2 re(p, options);
+      if (!re.ok()) {
+        *why = "pattern rejected by RE2: " + re.error();
+        return false;
+      }
+    } else {
+      // RE2::Set::Add parses without compiling: the cheap check for an already verified list.
+      RE2::Set probe(options, RE2::UNANCHORED);
+      std::string error;
+      if (probe.Add(p, &error) < 0) {
+        *why = "pattern rejected by RE2: " + error;
+        return false;
+      }
     }
   }
   std::vector<std::string> applies_to;
@@ -149,7 +160,8 @@ const std::vector<std::string>& tracker_categories() {
   return kCategories;
 }
 
-std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err) {
+std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err,
+                                                    PatternCheck check) {
   json doc = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     *err = "signature list is not valid JSON";
@@ -190,7 +202,7 @@ std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, 
   for (const auto& entry : *trackers) {
     Tracker t;
     std::string why;
-    if (!parse_entry(entry, &t, &why)) {
+    if (!parse_entry(entry, check, &t, &why)) {
       list->skipped.push_back({index, t.id, why});
     } else if (!seen_ids.insert(t.id).second) {
       list->skipped.push_back({index, t.id, "duplicate id"});
@@ -202,7 +214,7 @@ std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, 
   return list;
 }
 
-std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err) {
+std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err, PatternCheck check) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *err = "cannot open signature list " + path;
@@ -210,7 +222,7 @@ std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std:
   }
   std::ostringstream buf;
   buf << in.rdbuf();
-  auto list = parse_signature_list(buf.str(), err);
+  auto list = parse_signature_list(buf.str(), err, check);
   if (!list) *err = path + ": " + *err;
   return list;
 }

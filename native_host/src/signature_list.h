@@ -47,12 +47,22 @@ struct SignatureList {
   std::vector<EntryError> skipped;  ///< entries rejected at load
 };
 
+/// How much work goes into checking each pattern.
+enum class PatternCheck {
+  kCompile,  ///< compile every pattern on its own (budgeted): for untrusted input such as a downloaded update
+  kParse,    ///< parse only (syntax, unsupported constructs, repetition limits): for a list that was fully
+             ///< checked before it was installed; a pattern that parses but cannot be compiled is still caught
+             ///< by the Matcher, which then isolates it (Matcher::set_errors)
+};
+
 /// Parses and validates a list from JSON text. Returns nullptr and sets *err when the file as a whole is
 /// unusable (not JSON, wrong format_version, no trackers array). Bad entries are recorded in `skipped`.
-std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err);
+std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err,
+                                                    PatternCheck check = PatternCheck::kCompile);
 
 /// Reads a file and parses it as above.
-std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err);
+std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err,
+                                                   PatternCheck check = PatternCheck::kCompile);
 
 /// Known categories, in display order.
 const std::vector<std::string>& tracker_categories();

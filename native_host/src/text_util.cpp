@@ -30,7 +30,8 @@ size_t ifind(std::string_view haystack, std::string_view needle, size_t from) {
   if (needle.empty()) return from <= haystack.size() ? from : std::string_view::npos;
   if (haystack.size() < needle.size()) return std::string_view::npos;
   const char first_lower = ascii_lower_char(needle[0]);
-  const char first_upper = (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 32) : first_lower;
+  const char first_upper =
+      (first_lower >= 'a' && first_lower <= 'z') ? static_cast<char>(first_lower - 32) : first_lower;
   const size_t last = haystack.size() - needle.size();
   size_t i = from;
   while (i <= last) {
@@ -185,41 +186,36 @@ struct NamedEntity {
 
 // The references that actually occur in mail; sorted by name for binary search.
 constexpr NamedEntity kEntities[] = {
-    {"AElig", 0xC6},   {"Aacute", 0xC1},  {"Acirc", 0xC2},   {"Agrave", 0xC0},  {"Aring", 0xC5},
-    {"Atilde", 0xC3},  {"Auml", 0xC4},    {"Ccedil", 0xC7},  {"Eacute", 0xC9},  {"Ecirc", 0xCA},
-    {"Egrave", 0xC8},  {"Euml", 0xCB},    {"Iacute", 0xCD},  {"Icirc", 0xCE},   {"Igrave", 0xCC},
-    {"Iuml", 0xCF},    {"Ntilde", 0xD1},  {"Oacute", 0xD3},  {"Ocirc", 0xD4},   {"Ograve", 0xD2},
-    {"Oslash", 0xD8},  {"Otilde", 0xD5},  {"Ouml", 0xD6},    {"Uacute", 0xDA},  {"Ucirc", 0xDB},
-    {"Ugrave", 0xD9},  {"Uuml", 0xDC},    {"Yacute", 0xDD},  {"aacute", 0xE1},  {"acirc", 0xE2},
-    {"acute", 0xB4},   {"aelig", 0xE6},   {"agrave", 0xE0},  {"amp", 0x26},     {"apos", 0x27},
-    {"aring", 0xE5},   {"atilde", 0xE3},  {"auml", 0xE4},    {"bdquo", 0x201E}, {"brvbar", 0xA6},
-    {"bull", 0x2022},  {"ccedil", 0xE7},  {"cedil", 0xB8},   {"cent", 0xA2},    {"check", 0x2713},
-    {"colon", 0x3A},   {"comma", 0x2C},   {"copy", 0xA9},    {"curren", 0xA4},  {"dagger", 0x2020},
-    {"darr", 0x2193},  {"deg", 0xB0},     {"divide", 0xF7},  {"eacute", 0xE9},  {"ecirc", 0xEA},
-    {"egrave", 0xE8},  {"emsp", 0x2003},  {"ensp", 0x2002},  {"equals", 0x3D},  {"eth", 0xF0},
-    {"euml", 0xEB},    {"euro", 0x20AC},  {"excl", 0x21},    {"frac12", 0xBD},  {"frac14", 0xBC},
-    {"frac34", 0xBE},  {"gt", 0x3E},      {"hearts", 0x2665}, {"hellip", 0x2026}, {"iacute", 0xED},
-    {"icirc", 0xEE},   {"iexcl", 0xA1},   {"igrave", 0xEC},  {"iquest", 0xBF},  {"iuml", 0xEF},
-    {"laquo", 0xAB},   {"larr", 0x2190},  {"ldquo", 0x201C}, {"lowbar", 0x5F},  {"lpar", 0x28},
-    {"lrm", 0x200E},   {"lsaquo", 0x2039}, {"lsquo", 0x2018}, {"lt", 0x3C},      {"macr", 0xAF},
-    {"mdash", 0x2014}, {"micro", 0xB5},   {"middot", 0xB7},  {"nbsp", 0xA0},    {"ndash", 0x2013},
-    {"newline", 0x0A}, {"not", 0xAC},     {"ntilde", 0xF1},  {"num", 0x23},     {"oacute", 0xF3},
-    {"ocirc", 0xF4},   {"ograve", 0xF2},  {"ordf", 0xAA},    {"ordm", 0xBA},    {"oslash", 0xF8},
-    {"otilde", 0xF5},  {"ouml", 0xF6},    {"para", 0xB6},    {"percnt", 0x25},  {"period", 0x2E},
-    {"plus", 0x2B},    {"plusmn", 0xB1},  {"pound", 0xA3},   {"prime", 0x2032}, {"quest", 0x3F},
-    {"quot", 0x22},    {"raquo", 0xBB},   {"rarr", 0x2192},  {"rdquo", 0x201D}, {"reg", 0xAE},
-    {"rlm", 0x200F},   {"rpar", 0x29},    {"rsaquo", 0x203A}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
-    {"sect", 0xA7},    {"semi", 0x3B},    {"shy", 0xAD},     {"sol", 0x2F},     {"sup1", 0xB9},
-    {"sup2", 0xB2},    {"sup3", 0xB3},    {"szlig", 0xDF},   {"tab", 0x09},     {"thinsp", 0x2009},
-    {"thorn", 0xFE},   {"times", 0xD7},   {"trade", 0x2122}, {"uacute", 0xFA},  {"uarr", 0x2191},
-    {"ucirc", 0xFB},   {"ugrave", 0xF9},  {"uml", 0xA8},     {"uuml", 0xFC},    {"yacute", 0xFD},
-    {"yen", 0xA5},     {"yuml", 0xFF},    {"zwj", 0x200D},   {"zwnj", 0x200C},
+    {"AElig", 0xC6},   {"Aacute", 0xC1},   {"Acirc", 0xC2},    {"Agrave", 0xC0},   {"Aring", 0xC5},   {"Atilde", 0xC3},
+    {"Auml", 0xC4},    {"Ccedil", 0xC7},   {"Eacute", 0xC9},   {"Ecirc", 0xCA},    {"Egrave", 0xC8},  {"Euml", 0xCB},
+    {"Iacute", 0xCD},  {"Icirc", 0xCE},    {"Igrave", 0xCC},   {"Iuml", 0xCF},     {"Ntilde", 0xD1},  {"Oacute", 0xD3},
+    {"Ocirc", 0xD4},   {"Ograve", 0xD2},   {"Oslash", 0xD8},   {"Otilde", 0xD5},   {"Ouml", 0xD6},    {"Uacute", 0xDA},
+    {"Ucirc", 0xDB},   {"Ugrave", 0xD9},   {"Uuml", 0xDC},     {"Yacute", 0xDD},   {"aacute", 0xE1},  {"acirc", 0xE2},
+    {"acute", 0xB4},   {"aelig", 0xE6},    {"agrave", 0xE0},   {"amp", 0x26},      {"apos", 0x27},    {"aring", 0xE5},
+    {"atilde", 0xE3},  {"auml", 0xE4},     {"bdquo", 0x201E},  {"brvbar", 0xA6},   {"bull", 0x2022},  {"ccedil", 0xE7},
+    {"cedil", 0xB8},   {"cent", 0xA2},     {"check", 0x2713},  {"colon", 0x3A},    {"comma", 0x2C},   {"copy", 0xA9},
+    {"curren", 0xA4},  {"dagger", 0x2020}, {"darr", 0x2193},   {"deg", 0xB0},      {"divide", 0xF7},  {"eacute", 0xE9},
+    {"ecirc", 0xEA},   {"egrave", 0xE8},   {"emsp", 0x2003},   {"ensp", 0x2002},   {"equals", 0x3D},  {"eth", 0xF0},
+    {"euml", 0xEB},    {"euro", 0x20AC},   {"excl", 0x21},     {"frac12", 0xBD},   {"frac14", 0xBC},  {"frac34", 0xBE},
+    {"gt", 0x3E},      {"hearts", 0x2665}, {"hellip", 0x2026}, {"iacute", 0xED},   {"icirc", 0xEE},   {"iexcl", 0xA1},
+    {"igrave", 0xEC},  {"iquest", 0xBF},   {"iuml", 0xEF},     {"laquo", 0xAB},    {"larr", 0x2190},  {"ldquo", 0x201C},
+    {"lowbar", 0x5F},  {"lpar", 0x28},     {"lrm", 0x200E},    {"lsaquo", 0x2039}, {"lsquo", 0x2018}, {"lt", 0x3C},
+    {"macr", 0xAF},    {"mdash", 0x2014},  {"micro", 0xB5},    {"middot", 0xB7},   {"nbsp", 0xA0},    {"ndash", 0x2013},
+    {"newline", 0x0A}, {"not", 0xAC},      {"ntilde", 0xF1},   {"num", 0x23},      {"oacute", 0xF3},  {"ocirc", 0xF4},
+    {"ograve", 0xF2},  {"ordf", 0xAA},     {"ordm", 0xBA},     {"oslash", 0xF8},   {"otilde", 0xF5},  {"ouml", 0xF6},
+    {"para", 0xB6},    {"percnt", 0x25},   {"period", 0x2E},   {"plus", 0x2B},     {"plusmn", 0xB1},  {"pound", 0xA3},
+    {"prime", 0x2032}, {"quest", 0x3F},    {"quot", 0x22},     {"raquo", 0xBB},    {"rarr", 0x2192},  {"rdquo", 0x201D},
+    {"reg", 0xAE},     {"rlm", 0x200F},    {"rpar", 0x29},     {"rsaquo", 0x203A}, {"rsquo", 0x2019}, {"sbquo", 0x201A},
+    {"sect", 0xA7},    {"semi", 0x3B},     {"shy", 0xAD},      {"sol", 0x2F},      {"sup1", 0xB9},    {"sup2", 0xB2},
+    {"sup3", 0xB3},    {"szlig", 0xDF},    {"tab", 0x09},      {"thinsp", 0x2009}, {"thorn", 0xFE},   {"times", 0xD7},
+    {"trade", 0x2122}, {"uacute", 0xFA},   {"uarr", 0x2191},   {"ucirc", 0xFB},    {"ugrave", 0xF9},  {"uml", 0xA8},
+    {"uuml", 0xFC},    {"yacute", 0xFD},   {"yen", 0xA5},      {"yuml", 0xFF},     {"zwj", 0x200D},   {"zwnj", 0x200C},
 };
 
 // Legacy references that browsers also accept without the trailing ';'.
 bool is_legacy_entity(std::string_view name) {
-  static constexpr std::string_view kLegacy[] = {"amp", "lt", "gt", "quot", "nbsp", "copy", "reg", "AMP",
-                                                 "LT",  "GT", "QUOT"};
+  static constexpr std::string_view kLegacy[] = {"amp", "lt",  "gt", "quot", "nbsp", "copy",
+                                                 "reg", "AMP", "LT", "GT",   "QUOT"};
   for (auto l : kLegacy) {
     if (l == name) return true;
   }
@@ -233,9 +229,8 @@ const NamedEntity* find_entity(std::string_view name) {
   if (name == "QUOT") return find_entity("quot");
   const NamedEntity* begin = std::begin(kEntities);
   const NamedEntity* end = std::end(kEntities);
-  const NamedEntity* it = std::lower_bound(begin, end, name, [](const NamedEntity& e, std::string_view n) {
-    return std::string_view(e.name) < n;
-  });
+  const NamedEntity* it = std::lower_bound(
+      begin, end, name, [](const NamedEntity& e, std::string_view n) { return std::string_view(e.name) < n; });
   if (it != end && std::string_view(it->name) == name) return it;
   return nullptr;
 }

@@ -149,7 +149,7 @@ for (const kind of kBrowsers) {
         assert.ok(!info.text.includes(secret), 'the popup never shows the address or its hash in clear');
       }
       assert.ok(m.findings.some((f) => /Google/.test(f) && /sha256/i.test(f)), 'leak finding listed');
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
 
@@ -172,7 +172,7 @@ for (const kind of kBrowsers) {
       assert.ok(m.rows.some((r) => r.verdict === 'link cleaned' && /shop-example\.com\/product\/42$/.test(r.evidence)));
       assert.ok(m.rows.some((r) => /tracked link/.test(r.verdict)));
       assert.ok(!info.text.includes('reader.two@example.net'));
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
 
@@ -189,7 +189,7 @@ for (const kind of kBrowsers) {
       assert.equal(m.grade, 'A');
       assert.match(m.summary, /Blocked 0/);
       assert.ok(!m.rows.some((r) => r.action === 'block'), 'no false block');
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
 
@@ -197,12 +197,12 @@ for (const kind of kBrowsers) {
       const page = await session.newPage();
       const since = server.mark();
       await page.goto(kProton);
-      await session.waitForState(page, (s) => isGrade(s) && s.tab.openKeys.length === 2
-        && Object.values(s.tab.messages).every((x) => x.status === 'done'));
+      const settled = (n) => (s) => isGrade(s) && s.tab.openKeys.length === n
+        && Object.values(s.tab.messages).every((x) => x.status === 'done' && x.badgeAt > 0);
+      await session.waitForState(page, settled(2));
       await waitForRequests(server, since, kExpect.proton.legit);
       await page.evaluate(() => window.mvFixture.open('p3'));
-      const state = await session.waitForState(page, (s) => s.tab.openKeys.length === 3
-        && Object.values(s.tab.messages).every((x) => x.status === 'done') && isGrade(s));
+      const state = await session.waitForState(page, settled(3));
       await waitForRequests(server, since, kExpect.proton.later);
       await sleep(500);
       assertNotRequested(server, since, kExpect.proton.trackers);
@@ -213,7 +213,7 @@ for (const kind of kBrowsers) {
       assert.equal(info.messages.find((x) => /alice@/.test(x.sender)).grade, 'A');
       assert.ok(info.messages.find((x) => /sales@crm-example/.test(x.sender)).rows.some((r) => r.company === 'HubSpot' && r.verdict === 'blocked'));
       assert.ok(info.messages.find((x) => /news@shop-example/.test(x.sender)).rows.some((r) => r.company === 'Twilio' && r.verdict === 'blocked'));
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
 
@@ -229,7 +229,7 @@ for (const kind of kBrowsers) {
       assert.match(info.layoutWarning, /Gmail's layout is not recognised/);
       assert.match(info.layoutWarning, /Remote images stay blocked/);
       assert.equal(info.messages.length, 0);
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
 
@@ -252,7 +252,7 @@ for (const kind of kBrowsers) {
       await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
       await popup.$eval(`tr.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
       await sleep(500);
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
 
       const again = await session.newPage();
@@ -267,7 +267,7 @@ for (const kind of kBrowsers) {
       const rows = info.messages[0].rows;
       assert.match(rows.find((r) => /id=override-test/.test(r.evidence)).verdict, /loaded \(your choice\)/);
       assert.match(rows.find((r) => /hero\.png/.test(r.evidence)).verdict, /blocked \(your choice\)/);
-      await popup.close();
+      await Session.closePage(popup);
       await again.close();
     });
 
@@ -285,7 +285,7 @@ for (const kind of kBrowsers) {
       // No network here: the download fails, and the popup must say so rather than stay silent.
       assert.match(info.updateStatus, /Update failed: .+ The current list stays in use\.|up to date|updated/);
       assert.match(info.listVersion, new RegExp(String(kList.list_version)));
-      await popup.close();
+      await Session.closePage(popup);
       await page.close();
     });
   });
@@ -323,7 +323,7 @@ for (const kind of kBrowsers) {
       const { popup, info } = await popupFor(session, page);
       assert.equal(info.hostErrorState, 'missing');
       assert.match(info.hostError, /not installed/);
-      await popup.close();
+      await Session.closePage(popup);
 
       // The user installs an old helper and presses "Try again".
       installHost(sandbox, kFakeHost);
@@ -332,7 +332,7 @@ for (const kind of kBrowsers) {
       await p.waitForFunction(() => document.querySelector('#host-error').dataset.state === 'too-old', { timeout: 10000, polling: 100 });
       assert.match((await readPopup(p)).hostError, /too old/);
       assert.equal(grade(await session.hook(page, 'state')), '!');
-      await p.close();
+      await Session.closePage(p);
 
       // Then the current one: the open mail gets checked without a reload.
       installHost(sandbox, kHost);
@@ -343,7 +343,7 @@ for (const kind of kBrowsers) {
       await waitForRequests(server, before2, kExpect.gmail.legit);
       await sleep(300);
       assertNotRequested(server, since, kExpect.gmail.trackers);
-      await p.close();
+      await Session.closePage(p);
       await page.close();
     });
   });

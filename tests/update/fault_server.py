@@ -4,7 +4,8 @@
     fault_server.py --root DIR [--port 0]
 
 Prints "PORT <n>" on stdout once listening, then serves until killed or until its stdin closes (so a
-crashed test never leaves it behind). A request path is /<mode>/<file>; <file> is read from DIR.
+crashed test never leaves it behind). A request path is /<mode>/<file>; <file> (which may name a
+subdirectory, e.g. rig-3/trackers.json) is read from DIR and never from outside it.
 
 Modes:
   ok                 200 with the file; ETag + Last-Modified; 304 for a matching If-None-Match or
@@ -44,8 +45,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _file(self, name):
-        path = os.path.join(self.root, os.path.basename(name))
-        if not name or not os.path.isfile(path):
+        root = os.path.realpath(self.root)
+        path = os.path.realpath(os.path.join(root, name))
+        if not name or not path.startswith(root + os.sep) or not os.path.isfile(path):
             return None, None
         with open(path, "rb") as f:
             return f.read(), os.stat(path).st_mtime

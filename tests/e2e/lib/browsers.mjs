@@ -136,7 +136,8 @@ export class Session {
 
   /** Opens the real popup page for the page's tab (in a tab of its own) and returns it once rendered. */
   async openPopup(page) {
-    const { popupTabId } = await this.hook(page, 'open-popup');
+    const nonce = Math.random().toString(36).slice(2, 10);
+    const { popupTabId } = await this.hook(page, 'open-popup', { nonce });
     if (popupTabId === undefined) throw new Error('popup tab not created');
     const deadline = Date.now() + 10000;
     while (Date.now() < deadline) {
@@ -147,7 +148,7 @@ export class Session {
         } catch {
           continue;
         }
-        if (/\/popup\/popup\.html\?tab=/.test(href)) {
+        if (href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`)) {
           await p.waitForSelector('body[data-ready="1"]', { timeout: 10000 });
           return p;
         }
@@ -155,6 +156,19 @@ export class Session {
       await sleep(100);
     }
     throw new Error('popup page not found');
+  }
+
+  /** Closes a page (popup tabs opened by the extension included). */
+  static async closePage(p) {
+    try {
+      await p.close();
+    } catch {
+      try {
+        await p.evaluate(() => window.close());
+      } catch {
+        // gone already
+      }
+    }
   }
 
   async close() {

@@ -2,7 +2,6 @@
 #include "html_extract.h"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "charset.h"
@@ -173,7 +172,9 @@ TEST_CASE("links carry collapsed, decoded, capped anchor text", "[html][links]")
   const auto els = extract_elements(
       "<a href=\"https://l.example/1\">\n  Read   <b>more</b>&nbsp;&amp;\n\tmore  </a>"
       "<a href=\"https://l.example/2\"><img src=\"https://l.example/banner.png\"></a>"
-      "<a href=\"https://l.example/3\">" + long_text + "</a>"
+      "<a href=\"https://l.example/3\">" +
+      long_text +
+      "</a>"
       "<a href=\"https://l.example/4\">unclosed <a href=\"https://l.example/5\">next</a> tail"
       "<map><area href=\"https://l.example/area\" alt=\" Area  link \"></map>"
       "<a name=\"anchor-only\">no href</a>");
@@ -215,11 +216,11 @@ TEST_CASE("media, frames, objects, forms, inputs and stylesheets", "[html]") {
       "<link rel=\"Stylesheet\" href=\"https://c.example/s.css\"><link rel=\"icon\" href=\"https://c.example/i.ico\">");
   using K = ElementKind;
   const std::vector<std::pair<K, std::string>> expected = {
-      {K::kIframe, "https://f.example/frame"},      {K::kVideo, "https://m.example/v.mp4"},
-      {K::kVideo, "https://m.example/poster.jpg"},  {K::kVideo, "https://m.example/v.webm"},
-      {K::kAudio, "https://m.example/a.mp3"},       {K::kAudio, "https://m.example/a.ogg"},
-      {K::kEmbed, "https://m.example/e.swf"},       {K::kObject, "https://m.example/o.svg"},
-      {K::kForm, "https://f.example/post"},         {K::kInputImage, "https://f.example/btn.png"},
+      {K::kIframe, "https://f.example/frame"},     {K::kVideo, "https://m.example/v.mp4"},
+      {K::kVideo, "https://m.example/poster.jpg"}, {K::kVideo, "https://m.example/v.webm"},
+      {K::kAudio, "https://m.example/a.mp3"},      {K::kAudio, "https://m.example/a.ogg"},
+      {K::kEmbed, "https://m.example/e.swf"},      {K::kObject, "https://m.example/o.svg"},
+      {K::kForm, "https://f.example/post"},        {K::kInputImage, "https://f.example/btn.png"},
       {K::kOther, "https://c.example/s.css"},
   };
   REQUIRE(els.size() == expected.size());

@@ -3,7 +3,6 @@
 #include "mime.h"
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +66,13 @@ TEST_CASE("LF-only messages and a leading mbox From_ line are read", "[mime]") {
   CHECK(m.text_parts[0] == "Hello\n");
 }
 
+TEST_CASE("a body part starting with \"From \" keeps that line", "[mime]") {
+  const ParsedMail m = parse_mail(single("Content-Type: multipart/mixed; boundary=f\r\n",
+                                         "--f\r\nFrom the desk of the editor\r\nsecond line\r\n--f--\r\n"));
+  REQUIRE(m.text_parts.size() == 1);
+  CHECK(m.text_parts[0] == "From the desk of the editor\r\nsecond line");
+}
+
 TEST_CASE("a line that is not a header field starts the body", "[mime]") {
   const ParsedMail m = parse_mail("Subject: s\r\nthis is body text without a blank line\r\nmore\r\n");
   CHECK(m.headers.size() == 1);
@@ -98,8 +104,14 @@ TEST_CASE("RFC 2047 encoded words are decoded", "[mime][rfc2047]") {
   // Unknown charset: read as windows-1252.
   CHECK(decode_header_words("=?x-made-up?q?=93hi=94?=") == "\xE2\x80\x9Chi\xE2\x80\x9D");
   // Raw 8-bit header text: valid UTF-8 is kept, anything else is read as windows-1252.
-  CHECK(decode_header_words("Gr\xC3\xBC\xC3\x9F""e") == "Gr\xC3\xBC\xC3\x9F""e");
-  CHECK(decode_header_words("Gr\xFC\xDF""e") == "Gr\xC3\xBC\xC3\x9F""e");
+  CHECK(decode_header_words("Gr\xC3\xBC\xC3\x9F"
+                            "e") ==
+        "Gr\xC3\xBC\xC3\x9F"
+        "e");
+  CHECK(decode_header_words("Gr\xFC\xDF"
+                            "e") ==
+        "Gr\xC3\xBC\xC3\x9F"
+        "e");
 }
 
 TEST_CASE("parse_mail decodes encoded words in header values", "[mime][rfc2047]") {
@@ -173,8 +185,8 @@ TEST_CASE("multipart: missing final boundary, prefix boundaries, transport paddi
   SECTION("base64-encoded message/rfc822 is decoded and parsed") {
     const std::string inner = "Content-Type: text/html\r\n\r\n<a href=\"https://x.example/\">x</a>";
     std::string b64 = "Q29udGVudC1UeXBlOiB0ZXh0L2h0bWwNCg0KPGEgaHJlZj0iaHR0cHM6Ly94LmV4YW1wbGUvIj54PC9hPg==";
-    const ParsedMail m = parse_mail(single("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n",
-                                           b64));
+    const ParsedMail m =
+        parse_mail(single("Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n", b64));
     REQUIRE(m.html_parts.size() == 1);
     CHECK(m.html_parts[0] == "<a href=\"https://x.example/\">x</a>");
     CHECK(decode_base64(b64) == inner);
@@ -182,13 +194,13 @@ TEST_CASE("multipart: missing final boundary, prefix boundaries, transport paddi
 }
 
 TEST_CASE("attachments and non-text parts are skipped", "[mime][multipart]") {
-  const ParsedMail m = parse_mail(single(
-      "Content-Type: multipart/mixed; boundary=q\r\n",
-      "--q\r\nContent-Type: text/plain\r\nContent-Disposition: inline\r\n\r\nshown\r\n"
-      "--q\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nhidden\r\n"
-      "--q\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n"
-      "--q\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n"
-      "--q--\r\n"));
+  const ParsedMail m = parse_mail(
+      single("Content-Type: multipart/mixed; boundary=q\r\n",
+             "--q\r\nContent-Type: text/plain\r\nContent-Disposition: inline\r\n\r\nshown\r\n"
+             "--q\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=a.txt\r\n\r\nhidden\r\n"
+             "--q\r\nContent-Type: image/gif\r\n\r\nGIF89a\r\n"
+             "--q\r\nContent-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\n"
+             "--q--\r\n"));
   REQUIRE(m.text_parts.size() == 1);
   CHECK(m.text_parts[0] == "shown");
   CHECK(m.html_parts.empty());
@@ -215,29 +227,30 @@ TEST_CASE("quoted-printable decoding", "[mime][qp]") {
   CHECK(decode_quoted_printable("=3D=3d=C3=A9") == "==\xC3\xA9");
   CHECK(decode_quoted_printable("bad =ZZ and =4 end=") == "bad =ZZ and =4 end");
   CHECK(decode_quoted_printable("a=\r\n") == "a");
-  const ParsedMail m = parse_mail(single("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: Quoted-Printable\r\n",
-                                         "<a href=3D\"https://x.example/?a=3D1&amp;b=3d2\">caf=C3=A9</a>=\r\n!"));
+  const ParsedMail m =
+      parse_mail(single("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: Quoted-Printable\r\n",
+                        "<a href=3D\"https://x.example/?a=3D1&amp;b=3d2\">caf=C3=A9</a>=\r\n!"));
   REQUIRE(m.html_parts.size() == 1);
   CHECK(m.html_parts[0] == "<a href=\"https://x.example/?a=1&amp;b=2\">caf\xC3\xA9</a>!");
 }
 
 TEST_CASE("base64 decoding is lenient", "[mime][base64]") {
   CHECK(decode_base64("SGVsbG8=") == "Hello");
-  CHECK(decode_base64("SGVs\r\nbG8") == "Hello");            // line breaks, missing padding
-  CHECK(decode_base64("SG!!Vs bG8*=") == "Hello");           // garbage ignored
-  CHECK(decode_base64("SGk=SGk=") == "HiHi");                // concatenated blocks
+  CHECK(decode_base64("SGVs\r\nbG8") == "Hello");   // line breaks, missing padding
+  CHECK(decode_base64("SG!!Vs bG8*=") == "Hello");  // garbage ignored
+  CHECK(decode_base64("SGk=SGk=") == "HiHi");       // concatenated blocks
   CHECK(decode_base64("") == "");
-  const ParsedMail m = parse_mail(single("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: BASE64\r\n",
-                                         "Y2Fmw6k\r\n"));
+  const ParsedMail m = parse_mail(
+      single("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: BASE64\r\n", "Y2Fmw6k\r\n"));
   REQUIRE(m.text_parts.size() == 1);
   CHECK(m.text_parts[0] == "caf\xC3\xA9");
 }
 
 TEST_CASE("7bit, 8bit, binary and unknown transfer encodings pass through", "[mime]") {
   for (const char* cte : {"7bit", "8bit", "binary", "x-unknown"}) {
-    const ParsedMail m = parse_mail(single(std::string("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ") +
-                                               cte + "\r\n",
-                                           "a=3D b\xC3\xA9"));
+    const ParsedMail m = parse_mail(
+        single(std::string("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: ") + cte + "\r\n",
+               "a=3D b\xC3\xA9"));
     REQUIRE(m.text_parts.size() == 1);
     CHECK(m.text_parts[0] == "a=3D b\xC3\xA9");
   }
@@ -286,7 +299,7 @@ TEST_CASE("charset helpers", "[charset]") {
   CHECK(is_valid_utf8(repair_utf8("\xFF\xFE\x80mixed\xC3\xA9")));
   CHECK(to_utf8("\x81", "windows-1252") == "\xC2\x81");  // undefined byte -> C1 control, as browsers do
   CHECK(to_utf8("\xA4", "latin1") == "\xC2\xA4");
-  CHECK(to_utf8("abc", "utf-16le").size() > 0);       // not ASCII-compatible: goes through iconv
+  CHECK(to_utf8("abc", "utf-16le").size() > 0);  // not ASCII-compatible: goes through iconv
   CHECK(is_valid_utf8(to_utf8("a\x00\xD8", "UTF-16LE")));
 }
 
@@ -361,7 +374,8 @@ TEST_CASE("MboxReader splits messages and unescapes >From", "[mime][mbox]") {
   CHECK(msgs[0] ==
         "From: alice@example.org\nSubject: one\n\nFirst body line\nFrom the start, this line was escaped.\n"
         ">From deeper quoting.\n");
-  CHECK(contains(msgs[1], "Not a separator: From here on it is text.\nFrom inside a paragraph (no blank line before) stays.\n"));
+  CHECK(contains(msgs[1],
+                 "Not a separator: From here on it is text.\nFrom inside a paragraph (no blank line before) stays.\n"));
   CHECK(parse_mail(msgs[1]).header("Subject") == "two");
   CHECK(msgs[2] == "From: carol@example.org\nSubject: three\n\nLast.\n");
   CHECK_FALSE(reader.next(&msg));
@@ -441,6 +455,6 @@ TEST_CASE("corpus: every dev mail parses and extracts cleanly", "[corpus]") {
   std::cout << "[corpus] files=" << files << " with_html=" << with_html << " with_elements=" << with_elements
             << " elements=" << elements << " parse+extract=" << seconds << "s\n";
   REQUIRE(files >= 100);
-  CHECK(with_html * 10 >= files * 6);       // most of these mails are HTML
-  CHECK(with_elements * 10 >= files * 6);   // and most HTML mails carry links or images
+  CHECK(with_html * 10 >= files * 6);      // most of these mails are HTML
+  CHECK(with_elements * 10 >= files * 6);  // and most HTML mails carry links or images
 }

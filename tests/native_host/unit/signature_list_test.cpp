@@ -103,3 +103,26 @@ TEST_CASE("the shipped signature list loads cleanly and is large enough", "[sign
     CHECK(std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
   }
 }
+
+TEST_CASE("a pattern that parses but compiles too large is isolated, never fatal", "[signatures]") {
+  // 100 x 10 repetitions of a large Unicode class: within RE2's parse limits, beyond any sane program size.
+  const std::string text = R"({"format_version": 1, "list_version": 1, "trackers": [
+      {"id": "too-big", "name": "Big", "company": "X", "category": "esp", "patterns": ["(?:[\\pL\\pN]{100}){10}"]},
+      {"id": "fine", "name": "Fine", "company": "Y", "category": "esp", "patterns": ["^https?://t\\.fine\\.example/o/"]}]})";
+  std::string err;
+  auto strict = parse_signature_list(text, &err);  // untrusted input: compiled one by one
+  REQUIRE(strict);
+  REQUIRE(strict->skipped.size() == 1);
+  CHECK(strict->skipped[0].id == "too-big");
+
+  auto trusted = parse_signature_list(text, &err, PatternCheck::kParse);  // verified before: parse only
+  REQUIRE(trusted);
+  CHECK(trusted->skipped.empty());
+  Matcher m(trusted);
+  REQUIRE(m.set_errors().size() == 1);
+  CHECK(m.set_errors()[0].starts_with("too-big"));
+  auto u = parse_url("https://t.fine.example/o/abc");
+  auto hit = m.match(*u, u->without_fragment(), false);
+  REQUIRE(hit);
+  CHECK(hit.tracker->id == "fine");
+}

@@ -21,18 +21,17 @@ constexpr int64_t kInstalled = 2026112301;
 
 /// Server files, a store with kInstalled installed through the real server, and the list being served.
 struct FaultRig {
-  TempDir files;
+  ServedDir files;
   TempDir home;
   std::string store = home / "store";
   std::string bundled = home / "bundled.json";
-  FaultServer server{files.path()};
   ActiveList active;
   std::map<std::string, std::string> before;
 
   FaultRig() {
     spit(bundled, list_json(kBundled, {"bundled-one"}));
     write_signed(files.path(), "trackers.json", list_json(kInstalled));
-    UpdateOutcome o = update(server.url("ok", "trackers.json"));
+    UpdateOutcome o = update(files.url("ok", "trackers.json"));
     REQUIRE(o.ok);
     REQUIRE(o.status == "updated");
     active = o.active;
@@ -74,7 +73,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 TEST_CASE("fault: a newer list over real HTTP installs; the same list again is 304", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401, {"alpha", "beta", "gamma"}));
-  UpdateOutcome o = rig.update(rig.server.url("ok", "next.json"));
+  UpdateOutcome o = rig.update(rig.files.url("ok", "next.json"));
   REQUIRE(o.ok);
   CHECK(o.status == "updated");
   CHECK(o.active.list->list_version == 2026112401);
@@ -82,7 +81,7 @@ TEST_CASE("fault: a newer list over real HTTP installs; the same list again is 3
   rig.active = o.active;
   rig.before = snapshot(rig.store);
 
-  UpdateOutcome again = rig.update(rig.server.url("ok", "next.json"));
+  UpdateOutcome again = rig.update(rig.files.url("ok", "next.json"));
   REQUIRE(again.ok);
   CHECK(again.status == "not_modified");  // the server answered 304 to our If-None-Match
   CHECK(again.active.list == rig.active.list);
@@ -96,7 +95,7 @@ TEST_CASE("fault: progress is reported while a slow list arrives", "[update-faul
   const std::string big = list_json(2026112401, ids);
   write_signed(rig.files.path(), "big.json", big);
   std::vector<std::pair<uint64_t, uint64_t>> calls;
-  UpdateOutcome o = rig.update(rig.server.url("slow", "big.json"), [&](uint64_t r, uint64_t t) {
+  UpdateOutcome o = rig.update(rig.files.url("slow", "big.json"), [&](uint64_t r, uint64_t t) {
     calls.emplace_back(r, t);
   });
   REQUIRE(o.ok);
@@ -108,13 +107,13 @@ TEST_CASE("fault: progress is reported while a slow list arrives", "[update-faul
 
 TEST_CASE("fault: HTTP 404", "[update-fault]") {
   FaultRig rig;
-  const std::string url = rig.server.url("notfound", "trackers.json");
+  const std::string url = rig.files.url("notfound", "trackers.json");
   rig.expect_intact(rig.update(url), "download failed: HTTP 404 from " + url);
 }
 
 TEST_CASE("fault: HTTP 500", "[update-fault]") {
   FaultRig rig;
-  const std::string url = rig.server.url("error", "trackers.json");
+  const std::string url = rig.files.url("error", "trackers.json");
   rig.expect_intact(rig.update(url), "download failed: HTTP 500 from " + url);
 }
 
@@ -128,13 +127,13 @@ TEST_CASE("fault: the body stalls past the timeout", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401));
   auto t0 = std::chrono::steady_clock::now();
-  rig.expect_intact(rig.update(rig.server.url("stall", "next.json")), "download failed: timed out fetching");
+  rig.expect_intact(rig.update(rig.files.url("stall", "next.json")), "download failed: timed out fetching");
   CHECK(seconds_since(t0) < 10);
 }
 
 TEST_CASE("fault: no response at all until the total timeout", "[update-fault]") {
   FaultRig rig;
-  UpdateConfig c = rig.config(rig.server.url("stall-headers", "trackers.json"));
+  UpdateConfig c = rig.config(rig.files.url("stall-headers", "trackers.json"));
   c.stall_seconds = 60;  // only the total timeout can end this one
   c.timeout_seconds = 2;
   auto t0 = std::chrono::steady_clock::now();
@@ -145,14 +144,14 @@ TEST_CASE("fault: no response at all until the total timeout", "[update-fault]")
 TEST_CASE("fault: truncated body", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401));
-  rig.expect_intact(rig.update(rig.server.url("truncated", "next.json")),
+  rig.expect_intact(rig.update(rig.files.url("truncated", "next.json")),
                     "download failed: the connection closed before the whole file arrived");
 }
 
 TEST_CASE("fault: oversized body (announced, and chunked without a length)", "[update-fault]") {
   FaultRig rig;
   for (const char* mode : {"oversized", "oversized-chunked"}) {
-    const std::string url = rig.server.url(mode, "trackers.json") + "?bytes=4194304";
+    const std::string url = rig.files.url(mode, "trackers.json") + "?bytes=4194304";
     rig.expect_intact(rig.update(url), "download failed: " + url + " is larger than the 1 MiB limit");
   }
 }
@@ -160,44 +159,44 @@ TEST_CASE("fault: oversized body (announced, and chunked without a length)", "[u
 TEST_CASE("fault: a redirect to plain http is not followed", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401));
-  rig.expect_intact(rig.update(rig.server.url("redirect-http", "next.json")), "redirected to a non-HTTPS address");
+  rig.expect_intact(rig.update(rig.files.url("redirect-http", "next.json")), "redirected to a non-HTTPS address");
 }
 
 TEST_CASE("fault: bad signature", "[update-fault]") {
   FaultRig rig;
   spit(rig.files / "forged.json", list_json(2026112401, {"alpha", "evil"}));
   spit(rig.files / "forged.json.sig", test_sign(list_json(2026112401)));
-  rig.expect_intact(rig.update(rig.server.url("ok", "forged.json")), "signature does not match the list — refusing it");
+  rig.expect_intact(rig.update(rig.files.url("ok", "forged.json")), "signature does not match the list — refusing it");
 }
 
 TEST_CASE("fault: signature missing on the server", "[update-fault]") {
   FaultRig rig;
   spit(rig.files / "unsigned.json", list_json(2026112401));
-  const std::string url = rig.server.url("ok", "unsigned.json");
+  const std::string url = rig.files.url("ok", "unsigned.json");
   rig.expect_intact(rig.update(url), "download failed: HTTP 404 from " + url + ".sig");
 }
 
 TEST_CASE("fault: valid signature over a schema-invalid list", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "schema.json", "{\"format_version\": 1, \"list_version\": 2026112401}");
-  rig.expect_intact(rig.update(rig.server.url("ok", "schema.json")),
+  rig.expect_intact(rig.update(rig.files.url("ok", "schema.json")),
                     "the downloaded list is unusable: signature list has no trackers array — refusing it");
   write_signed(rig.files.path(), "entry.json",
                list_json(2026112401, {"alpha"}, R"({"id": "no-target", "name": "N", "company": "N", "category": "esp"})"));
-  rig.expect_intact(rig.update(rig.server.url("ok", "entry.json")),
+  rig.expect_intact(rig.update(rig.files.url("ok", "entry.json")),
                     "entry 1 'no-target': needs at least one of domains, hosts, patterns) — refusing it");
 }
 
 TEST_CASE("fault: a list with a pattern RE2 rejects", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "regex.json", list_json(2026112401, {"alpha"}, kRe2RejectedEntry));
-  rig.expect_intact(rig.update(rig.server.url("ok", "regex.json")), "'bad-regex': pattern rejected by RE2");
+  rig.expect_intact(rig.update(rig.files.url("ok", "regex.json")), "'bad-regex': pattern rejected by RE2");
 }
 
 TEST_CASE("fault: downgrade to an older signed list", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "old.json", list_json(2026112001));
-  rig.expect_intact(rig.update(rig.server.url("ok", "old.json")),
+  rig.expect_intact(rig.update(rig.files.url("ok", "old.json")),
                     "list version 2026112001 is older than the installed 2026112301 — refusing downgrade");
 }
 
@@ -209,7 +208,7 @@ TEST_CASE("fault: disk full while installing (real write failure via RLIMIT_FSIZ
   UpdateOutcome o;
   {
     FileSizeLimit limit(2048);  // the new list is several KiB: its write fails part-way
-    o = rig.update(rig.server.url("ok", "next.json"));
+    o = rig.update(rig.files.url("ok", "next.json"));
   }
   rig.expect_intact(o, "cannot install the list: cannot write " + rig.store + "/current.json.new: File too large");
   CHECK(o.message.find("the previous list stays in use") != std::string::npos);
@@ -218,7 +217,7 @@ TEST_CASE("fault: disk full while installing (real write failure via RLIMIT_FSIZ
 TEST_CASE("fault: unwritable store (injected writer failing like a read-only directory)", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401));
-  UpdateConfig c = rig.config(rig.server.url("ok", "next.json"));
+  UpdateConfig c = rig.config(rig.files.url("ok", "next.json"));
   c.write_file = [](const std::string& path, std::string_view, std::string* e) {
     *e = "cannot create a temporary file next to " + path + ": Read-only file system";
     return false;
@@ -230,7 +229,7 @@ TEST_CASE("fault: store directory that cannot be created", "[update-fault]") {
   FaultRig rig;
   write_signed(rig.files.path(), "next.json", list_json(2026112401));
   spit(rig.home / "not-a-dir", "x");
-  UpdateConfig c = rig.config(rig.server.url("ok", "next.json"));
+  UpdateConfig c = rig.config(rig.files.url("ok", "next.json"));
   c.store_dir = rig.home / "not-a-dir/store";
   UpdateOutcome o = rig.update(c);
   CHECK_FALSE(o.ok);
@@ -251,13 +250,13 @@ TEST_CASE("CLI: update, up to date, failure, rollback, import", "[update-fault][
     return run_update_command(args, base, out, err);
   };
 
-  CHECK(run({"--url", rig.server.url("ok", "next.json")}) == 0);
+  CHECK(run({"--url", rig.files.url("ok", "next.json")}) == 0);
   CHECK(out.str().find("updated: now signature list 2026112401") != std::string::npos);
 
-  CHECK(run({"update", "--url=" + rig.server.url("ok", "next.json")}) == 0);
+  CHECK(run({"update", "--url=" + rig.files.url("ok", "next.json")}) == 0);
   CHECK(out.str().find("already up to date: signature list 2026112401") != std::string::npos);
 
-  CHECK(run({"--url", rig.server.url("error", "next.json")}) == 1);
+  CHECK(run({"--url", rig.files.url("error", "next.json")}) == 1);
   CHECK(err.str().find("update failed: download failed: HTTP 500 from") != std::string::npos);
 
   CHECK(run({"--rollback"}) == 0);
@@ -283,6 +282,6 @@ TEST_CASE("CLI: update, up to date, failure, rollback, import", "[update-fault][
   CHECK(err.str().find("--url needs a value") != std::string::npos);
 
   base.allow_loopback_http = false;  // what every non-test host runs with
-  CHECK(run({"--url", rig.server.url("ok", "next.json")}) == 1);
+  CHECK(run({"--url", rig.files.url("ok", "next.json")}) == 1);
   CHECK(err.str().find("only https:// addresses are accepted") != std::string::npos);
 }

@@ -229,6 +229,7 @@ class FaultServer {
   std::string url(const std::string& mode, const std::string& file) const {
     return "http://127.0.0.1:" + std::to_string(port_) + "/" + mode + "/" + file;
   }
+  int port() const { return port_; }
 
  private:
   void stop() {
@@ -264,6 +265,42 @@ class FileSizeLimit {
  private:
   rlimit old_{};
   sighandler_t old_handler_;
+};
+
+/// The fault server shared by all tests of one process: python start-up costs about a second on a busy
+/// machine, so it is started once, on first use, and stopped at exit.
+struct SharedFaultServer {
+  TempDir root;
+  FaultServer server{root.path()};
+  int directories = 0;
+};
+
+inline SharedFaultServer& shared_fault_server() {
+  static SharedFaultServer shared;
+  return shared;
+}
+
+/// A directory of its own under the shared server's root; a file F written there is served at url(mode, F).
+class ServedDir {
+ public:
+  ServedDir() : shared_(shared_fault_server()), name_("rig-" + std::to_string(++shared_.directories)) {
+    fs::create_directory(path());
+  }
+  ~ServedDir() {
+    std::error_code ec;
+    fs::remove_all(path(), ec);
+  }
+  ServedDir(const ServedDir&) = delete;
+  ServedDir& operator=(const ServedDir&) = delete;
+  std::string path() const { return shared_.root / name_; }
+  std::string operator/(const std::string& rel) const { return path() + "/" + rel; }
+  std::string url(const std::string& mode, const std::string& file) const {
+    return shared_.server.url(mode, name_ + "/" + file);
+  }
+
+ private:
+  SharedFaultServer& shared_;
+  std::string name_;
 };
 
 /// A loopback port with nothing listening (bound, then closed).

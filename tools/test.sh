@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The README's second command, and what CI runs: every test.
+#  1. host: build (RelWithDebInfo, -Wall -Wextra -Werror) and run the Catch2 suite through CTest
+#  2. host again under AddressSanitizer + UndefinedBehaviorSanitizer
+#  3. extension: node --test unit tests and web-ext lint
+#  4. end-to-end: real Chromium and Firefox ESR, headless, against local fixture pages and the real host
+# Each stage prints its own summary; the last line is the total.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+
+tools/install-deps.sh --browsers
+PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+stage() { printf '\n==== %s ====\n' "$1"; }
+
+stage "host: build and unit/integration tests"
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILVEIL_BUILD_BENCH=ON >/dev/null
+cmake --build build/test -j"$jobs"
+ctest --test-dir build/test -j"$jobs" --output-on-failure
+
+stage "host: AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DMAILVEIL_SANITIZE=ON -DMAILVEIL_BUILD_BENCH=OFF >/dev/null
+cmake --build build/asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build/asan -j"$jobs" --output-on-failure
+
+stage "extension: unit tests and web-ext lint"
+node --test tests/extension/
+node tools/pack-extension.mjs
+npx web-ext lint --source-dir dist/firefox --self-hosted --warnings-as-errors
+
+stage "end-to-end: Chromium and Firefox ESR"
+MAILVEIL_HOST="$PWD/build/test/native_host/mailveil-host" bash tests/run-e2e.sh
+
+echo
+echo "all test stages passed"
