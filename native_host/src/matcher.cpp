@@ -20,10 +20,17 @@ namespace {
 RE2::Options set_options() {
   RE2::Options options;
   options.set_log_errors(false);
+  // URLs are ASCII on the wire (percent-encoding, punycode): byte mode keeps programs small; in UTF-8 mode
+  // every [^/]* becomes a multi-byte automaton.
+  options.set_encoding(RE2::Options::EncodingLatin1);
   // The DFA for a few hundred patterns needs more than the 8 MiB default to avoid falling back.
   options.set_max_mem(64 << 20);
   return options;
 }
+
+// Total RE2 program instructions accepted when isolating patterns: well under what the 64 MiB set budget
+// compiles (about 2.8M instructions), leaving room for the DFA. The shipped list uses about 40k.
+constexpr size_t kSetProgramBudget = 1'000'000;
 
 bool applies(const Tracker& t, bool for_link) { return for_link ? t.applies_to_link : t.applies_to_pixel; }
 
@@ -46,18 +53,24 @@ Matcher::Matcher(std::shared_ptr<const SignatureList> list) : list_(std::move(li
 std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(bool isolate) {
   auto set = std::make_unique<PatternSet>(set_options());
   const auto& trackers = list_->trackers;
+  size_t program_size = 0;
   for (size_t i = 0; i < trackers.size(); ++i) {
     for (const auto& p : trackers[i].patterns) {
       std::string error;
       if (isolate) {
-        RE2::Options alone;
-        alone.set_log_errors(false);
+        RE2::Options alone = set_options();
         alone.set_max_mem(1 << 20);
         RE2 re(p, alone);
         if (!re.ok()) {
           set_errors_.push_back(trackers[i].id + ": " + re.error());
           continue;
         }
+        // Patterns that each fit can still overflow the set together: keep the first ones within budget.
+        if (program_size + static_cast<size_t>(re.ProgramSize()) > kSetProgramBudget) {
+          set_errors_.push_back(trackers[i].id + ": left out, the pattern set's size budget is used up");
+          continue;
+        }
+        program_size += static_cast<size_t>(re.ProgramSize());
       }
       if (set->set.Add(p, &error) < 0) {
         if (!isolate) set_errors_.push_back(trackers[i].id + ": " + error);

@@ -104,6 +104,7 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
     }
     RE2::Options options;
     options.set_log_errors(false);
+    options.set_encoding(RE2::Options::EncodingLatin1);  // as the Matcher compiles them
     options.set_max_mem(kPatternMaxMem);
     if (check == PatternCheck::kCompile) {
       RE2 re(p, options);
