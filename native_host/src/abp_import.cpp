@@ -70,14 +70,14 @@ struct FilterOptions {
 
 /// Parses the comma-separated options. False with *reason when the filter cannot be imported.
 bool parse_options(std::string_view text, bool exception, FilterOptions* out, std::string* reason) {
-  static const std::set<std::string> kPixelTypes = {"image", "media", "object", "subdocument", "frame",
-                                                    "other", "object-subrequest"};
+  static const std::set<std::string> kPixelTypes = {"image", "media", "object",           "subdocument",
+                                                    "frame", "other", "object-subrequest"};
   static const std::set<std::string> kLinkTypes = {"document", "doc", "popup"};
-  static const std::set<std::string> kIrrelevant = {"script",    "stylesheet", "css",          "xmlhttprequest",
-                                                    "xhr",       "font",       "ping",         "beacon",
+  static const std::set<std::string> kIrrelevant = {"script",    "stylesheet", "css",           "xmlhttprequest",
+                                                    "xhr",       "font",       "ping",          "beacon",
                                                     "websocket", "webrtc",     "inline-script", "inline-font"};
-  static const std::set<std::string> kPageLevel = {"elemhide", "ehide",        "generichide", "ghide",
-                                                   "genericblock", "specifichide", "shide",   "content"};
+  static const std::set<std::string> kPageLevel = {"elemhide",     "ehide",        "generichide", "ghide",
+                                                   "genericblock", "specifichide", "shide",       "content"};
   bool any_positive = false;
   bool pixel = false;
   bool link = false;
@@ -352,9 +352,8 @@ AbpImport import_abp_list(std::string_view text, const AbpImportOptions& options
     Tracker& e = f->entry;
     e.id = options.id_prefix + (f->exception ? "x" : "") + std::to_string(line_no);
     e.category = options.category;
-    std::string host = e.domains.empty()
-                           ? anchored_host(std::string_view(f->filter).substr(f->exception ? 2 : 0))
-                           : e.domains.front();
+    std::string host =
+        e.domains.empty() ? anchored_host(std::string_view(f->filter).substr(f->exception ? 2 : 0)) : e.domains.front();
     e.name = !host.empty() ? host : f->filter.substr(0, std::min<size_t>(f->filter.size(), 80));
     e.company = host.empty() ? std::string() : registrable_domain(host);
     if (f->exception) {
@@ -386,16 +385,23 @@ std::string user_list_json(const AbpImport& import, const std::string& source_na
   int64_t version = (int64_t(utc.tm_year + 1900) * 100000000) + int64_t(utc.tm_mon + 1) * 1000000 +
                     int64_t(utc.tm_mday) * 10000 + int64_t(utc.tm_hour) * 100 + utc.tm_min;
 
-  json stats = {{"lines", import.stats.lines},         {"filters", import.stats.filters},
-                {"imported", import.stats.imported},   {"exceptions", import.stats.exceptions},
-                {"duplicates", import.stats.duplicates}, {"unsupported", import.stats.unsupported},
+  json stats = {{"lines", import.stats.lines},
+                {"filters", import.stats.filters},
+                {"imported", import.stats.imported},
+                {"exceptions", import.stats.exceptions},
+                {"duplicates", import.stats.duplicates},
+                {"unsupported", import.stats.unsupported},
                 {"unsupported_reasons", import.stats.unsupported_reasons}};
   json doc = {{"format_version", kSignatureFormatVersion},
               {"list_version", version},
               {"published", date},
               {"description", "User list imported from " + source_name + " (Adblock Plus syntax)"},
-              {"import", {{"format", "adblock-plus"}, {"source", source_name}, {"title", import.title},
-                          {"imported_at", stamp}, {"stats", stats}}}};
+              {"import",
+               {{"format", "adblock-plus"},
+                {"source", source_name},
+                {"title", import.title},
+                {"imported_at", stamp},
+                {"stats", stats}}}};
   json trackers = json::array();
   auto notes = [](const AbpFilter& f) { return f.filter + " (line " + std::to_string(f.line) + ")"; };
   for (const auto& f : import.trackers) trackers.push_back(entry_json(f.entry, notes(f)));

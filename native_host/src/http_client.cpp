@@ -182,8 +182,8 @@ class CurlHttpClient : public HttpClient {
       return false;
     }
     if (transfer.stalled) {
-      *err = "download failed: timed out fetching " + url + " (no data for " +
-             std::to_string(request.stall_seconds) + " s)";
+      *err = "download failed: timed out fetching " + url + " (no data for " + std::to_string(request.stall_seconds) +
+             " s)";
       return false;
     }
     switch (rc) {

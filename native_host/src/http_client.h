@@ -17,9 +17,9 @@ struct HttpRequest {
   std::string if_none_match;      ///< ETag of the copy we hold; empty: not sent
   std::string if_modified_since;  ///< Last-Modified of the copy we hold, verbatim; empty: not sent
   long connect_timeout_seconds = 10;
-  long timeout_seconds = 30;  ///< whole transfer
-  long stall_seconds = 15;    ///< abort when no byte arrives for this long
-  uint64_t max_bytes = 8u << 20;  ///< the body may not exceed this (checked while receiving)
+  long timeout_seconds = 30;         ///< whole transfer
+  long stall_seconds = 15;           ///< abort when no byte arrives for this long
+  uint64_t max_bytes = 8u << 20;     ///< the body may not exceed this (checked while receiving)
   bool allow_loopback_http = false;  ///< tests only: plain http to 127.0.0.1 / ::1 / localhost
 };
 

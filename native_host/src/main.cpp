@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "callers.h"
+#include "evaluation.h"
 #include "framing.h"
 #include "host.h"
 #include "logging.h"
@@ -24,7 +25,8 @@ constexpr const char* kUsage =
     "usage:\n"
     "  mailveil-host chrome-extension://<id>/       (started by Chrome/Chromium: native messaging on stdio)\n"
     "  mailveil-host <manifest.json> <addon-id>     (started by Firefox)\n"
-    "  mailveil-host scan [--json] [--address ADDR]... FILE|DIR...\n"
+    "  mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--address ADDR]... FILE|DIR...\n"
+    "  mailveil-host eval [--data DIR]               (precision/recall on the labelled set)\n"
     "  mailveil-host update [--rollback] [--url URL] [--import-abp FILE]\n"
     "  mailveil-host version\n";
 
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   const std::string& command = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "scan") return mailveil::run_scan_command(rest);
+  if (command == "eval") return mailveil::run_eval_command(rest);
   if (command == "update") return mailveil::run_update_command(rest);
   if (command == "version" || command == "--version") {
     std::cout << "mailveil-host " << MAILVEIL_VERSION << " (protocol " << mailveil::kProtocolVersion << ")\n";

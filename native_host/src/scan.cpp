@@ -6,12 +6,14 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unistd.h>
 
 #include "html_extract.h"
 #include "leak_detector.h"
 #include "mime.h"
 #include "paths.h"
 #include "protocol.h"
+#include "report.h"
 #include "signature_store.h"
 
 namespace mailveil {
@@ -293,19 +295,28 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
 int run_scan_command(const std::vector<std::string>& args) {
   ScanOptions options;
   bool as_json = false;
+  bool quiet = false;
   std::string signatures;
+  std::string report_path;
+  std::string csv_path;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") {
       as_json = true;
     } else if (a == "--progress") {
       options.progress = true;
-    } else if (a == "--address" || a == "--signatures") {
+    } else if (a == "--quiet") {
+      quiet = true;
+    } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv") {
       if (i + 1 >= args.size()) {
         std::cerr << "mailveil-host scan: " << a << " needs a value\n";
         return 2;
       }
-      (a == "--address" ? options.extra_addresses.emplace_back() : signatures) = args[++i];
+      const std::string& value = args[++i];
+      if (a == "--address") options.extra_addresses.push_back(value);
+      if (a == "--signatures") signatures = value;
+      if (a == "--report") report_path = value;
+      if (a == "--csv") csv_path = value;
     } else if (a.starts_with("--")) {
       std::cerr << "mailveil-host scan: unknown option " << a << "\n";
       return 2;
@@ -317,7 +328,8 @@ int run_scan_command(const std::vector<std::string>& args) {
     std::transform(a.begin(), a.end(), a.begin(), [](unsigned char c) { return std::tolower(c); });
   }
   if (options.inputs.empty()) {
-    std::cerr << "usage: mailveil-host scan [--json] [--progress] [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
+    std::cerr << "usage: mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--quiet] [--progress]\n"
+                 "                          [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
     return 2;
   }
   std::string err;
@@ -331,10 +343,40 @@ int run_scan_command(const std::vector<std::string>& args) {
     std::cerr << "mailveil-host scan: " << err << "\n";
     return 2;
   }
+  // Report files are opened before scanning so that a bad path fails at once, not after a long scan.
+  std::ofstream report_file, csv_file;
+  for (auto [path, file] : {std::pair{&report_path, &report_file}, std::pair{&csv_path, &csv_file}}) {
+    if (path->empty()) continue;
+    file->open(*path, std::ios::binary | std::ios::trunc);
+    if (!*file) {
+      std::cerr << "mailveil-host scan: cannot write " << *path << "\n";
+      return 2;
+    }
+  }
+  // Long audits show progress on stderr when someone watches it.
+  if (!report_path.empty() || !csv_path.empty()) options.progress = options.progress || ::isatty(2) == 1;
   Engine engine(list);
-  auto sink = as_json ? make_json_sink(std::cout) : make_table_sink(std::cout);
+  std::vector<std::unique_ptr<ScanSink>> owned;
+  if (!quiet || as_json) owned.push_back(as_json ? make_json_sink(std::cout) : make_table_sink(std::cout));
+  if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs));
+  if (!csv_path.empty()) owned.push_back(make_csv_sink(csv_file));
+  std::vector<ScanSink*> sinks;
+  for (auto& s : owned) sinks.push_back(s.get());
+  auto sink = make_tee_sink(std::move(sinks));
   size_t unreadable = run_scan(engine, options, *sink);
   std::cout.flush();
+  for (auto [path, file] : {std::pair{&report_path, &report_file}, std::pair{&csv_path, &csv_file}}) {
+    if (path->empty()) continue;
+    file->close();
+    if (!*file) {
+      std::cerr << "mailveil-host scan: error writing " << *path << "\n";
+      return 2;
+    }
+  }
+  if (quiet && !as_json) {
+    std::cerr << "scan: " << (report_path.empty() ? "" : "report " + report_path + " ")
+              << (csv_path.empty() ? "" : "csv " + csv_path + " ") << "written\n";
+  }
   return unreadable == 0 ? 0 : 1;
 }
 

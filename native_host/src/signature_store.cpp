@@ -19,8 +19,8 @@ const WriteFileFn& writer_or_default(const WriteFileFn& write) {
 }
 
 std::string describe_skipped(const SignatureList& list) {
-  std::string out = std::to_string(list.skipped.size()) + " entr" + (list.skipped.size() == 1 ? "y" : "ies") +
-                    " skipped";
+  std::string out =
+      std::to_string(list.skipped.size()) + " entr" + (list.skipped.size() == 1 ? "y" : "ies") + " skipped";
   const EntryError& first = list.skipped.front();
   out += " (first: entry " + std::to_string(first.index);
   if (!first.id.empty()) out += " '" + first.id + "'";
@@ -98,8 +98,8 @@ bool restore_previous(const std::string& store_dir, std::string* err) {
   if (file_exists(p.previous)) {
     // Drop the signature first: a crash in between leaves an unverifiable current list, so the loader falls
     // back to the previous (or bundled) list, never to a half-restored one.
-    if (!remove_file(p.current_sig, err) || !remove_file(p.current, err) ||
-        !rename_file(p.previous, p.current, err) || !rename_file(p.previous_sig, p.current_sig, err)) {
+    if (!remove_file(p.current_sig, err) || !remove_file(p.current, err) || !rename_file(p.previous, p.current, err) ||
+        !rename_file(p.previous_sig, p.current_sig, err)) {
       return false;
     }
   } else if (file_exists(p.current)) {

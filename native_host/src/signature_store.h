@@ -23,10 +23,10 @@ namespace mailveil {
 /// Matcher (isolating a huge imported list from the signed one).
 struct ActiveList {
   std::shared_ptr<const SignatureList> list;
-  std::string source;  ///< "bundled" or "updated" ("none" when nothing could be loaded)
-  std::string path;    ///< file it was read from
-  bool previous_available = false;  ///< a rollback target exists
-  std::shared_ptr<const SignatureList> user_list;        ///< imported entries; null when none
+  std::string source;                              ///< "bundled" or "updated" ("none" when nothing could be loaded)
+  std::string path;                                ///< file it was read from
+  bool previous_available = false;                 ///< a rollback target exists
+  std::shared_ptr<const SignatureList> user_list;  ///< imported entries; null when none
   std::shared_ptr<const SignatureList> user_exceptions;  ///< imported `@@` exceptions; null when none
   std::string user_path;                                 ///< file the user list came from
   std::vector<std::string> warnings;  ///< problems that did not stop loading (e.g. a tampered current list)

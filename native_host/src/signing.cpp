@@ -1,12 +1,12 @@
 #include "signing.h"
 
-#include "digest.h"
-
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <memory>
+
+#include "digest.h"
 
 namespace mailveil {
 namespace {
@@ -145,8 +145,7 @@ bool parse_public_key_pem(std::string_view pem, PublicKey* key, std::string* err
   return true;
 }
 
-bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file,
-               std::string* err) {
+bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file, std::string* err) {
   BioPtr bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
   if (!bio) {
     *err = "out of memory";

@@ -1,13 +1,13 @@
 /// Ed25519 detached signatures over signature lists (OpenSSL); the trusted public keys are compiled in.
 #pragma once
 
-#include "digest.h"  // base64_encode / base64_decode
-
 #include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "digest.h"  // base64_encode / base64_decode
 
 namespace mailveil {
 
@@ -38,8 +38,6 @@ bool parse_public_key_pem(std::string_view pem, PublicKey* key, std::string* err
 
 /// Signs `data` with a PEM private key and returns the signature file text (base64 + newline). Used by the
 /// tests and by maintainers' tooling; the host never signs.
-bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file,
-               std::string* err);
-
+bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file, std::string* err);
 
 }  // namespace mailveil

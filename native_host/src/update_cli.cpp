@@ -65,8 +65,7 @@ bool parse_args(std::vector<std::string> args, CliOptions* o, bool* help, std::s
       o->rollback = true;
     } else if (a == "--remove-import") {
       o->remove_import = true;
-    } else if (value("--url", &o->url) || value("--import-abp", &o->import_file) ||
-               value("--category", &o->category)) {
+    } else if (value("--url", &o->url) || value("--import-abp", &o->import_file) || value("--category", &o->category)) {
       if (!err->empty()) return false;
     } else {
       if (err->empty()) *err = "unknown argument '" + a + "'";

@@ -136,7 +136,8 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
 
   ProgressThrottle throttle(progress);
   HttpResponse response;
-  if (!http.get(request, [&](uint64_t r, uint64_t t) { throttle(r, t); }, &response, &err)) {
+  if (!http.get(
+          request, [&](uint64_t r, uint64_t t) { throttle(r, t); }, &response, &err)) {
     return failure(current, err);
   }
   if (response.status == 304) {

@@ -25,17 +25,17 @@ inline constexpr char kDefaultUpdateUrl[] = "https://signatures.mailveil.org/v1/
 /// Outcome of update or rollback. On failure `active` is the unchanged previous state.
 struct UpdateOutcome {
   bool ok = false;
-  std::string status;   ///< "updated", "not_modified", "rolled_back" on success
-  std::string message;  ///< human-readable reason on failure
+  std::string status;      ///< "updated", "not_modified", "rolled_back" on success
+  std::string message;     ///< human-readable reason on failure
   std::string error_code;  ///< on failure: "update_failed", "nothing_to_rollback" or "update_in_progress"
-  ActiveList active;    ///< the list to serve from now on
+  ActiveList active;       ///< the list to serve from now on
 };
 
 /// Settings; default_update_config() fills them from the environment and paths.h.
 struct UpdateConfig {
-  std::string list_url;        ///< $MAILVEIL_UPDATE_URL or the project's default HTTPS URL
-  std::string store_dir;       ///< signature_store_dir()
-  std::string bundled_path;    ///< bundled_signatures_path()
+  std::string list_url;      ///< $MAILVEIL_UPDATE_URL or the project's default HTTPS URL
+  std::string store_dir;     ///< signature_store_dir()
+  std::string bundled_path;  ///< bundled_signatures_path()
   long timeout_seconds = 30;
   uint64_t max_bytes = 8u << 20;
   bool allow_loopback_http = false;  ///< tests only: plain http to 127.0.0.1

@@ -1,11 +1,12 @@
-#include <catch2/catch.hpp>
+#include "abp_import.h"
+
 #include <re2/re2.h>
 
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 
-#include "abp_import.h"
 #include "matcher.h"
 #include "signature_store.h"
 #include "update_test_support.h"
@@ -136,7 +137,8 @@ TEST_CASE("unsupported filters are reported with a reason", "[abp]") {
   CHECK(unsupported("example.com##.ad-banner") == "cosmetic (element hiding) filter");
   CHECK(unsupported("##.tracker") == "cosmetic (element hiding) filter");
   CHECK(unsupported("example.com#@#.x") == "cosmetic (element hiding) filter");
-  CHECK(unsupported("||t.example^$script") == "only request types e-mail does not load ($script, $xmlhttprequest, ...)");
+  CHECK(unsupported("||t.example^$script") ==
+        "only request types e-mail does not load ($script, $xmlhttprequest, ...)");
   CHECK(unsupported("||t.example^$xmlhttprequest,ping") ==
         "only request types e-mail does not load ($script, $xmlhttprequest, ...)");
   CHECK(unsupported("||t.example^$domain=site.example") == "restricted to pages of given sites ($domain=)");

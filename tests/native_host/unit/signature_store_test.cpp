@@ -1,7 +1,8 @@
+#include "signature_store.h"
+
 #include <catch2/catch.hpp>
 
 #include "atomic_file.h"
-#include "signature_store.h"
 #include "update_test_support.h"
 
 using namespace mailveil;

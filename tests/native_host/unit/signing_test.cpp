@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
+#include "signing.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 
 #include "digest.h"
-#include "signing.h"
 #include "update_test_support.h"
 
 using namespace mailveil;
@@ -18,7 +18,8 @@ TEST_CASE("signature files must be strict base64 of 64 bytes", "[signing]") {
   CHECK(out == raw);
   CHECK(decode_signature_file("\n " + base64_encode(raw) + "\r\n", &out, &err));
   const std::string good = base64_encode(raw);  // 88 characters, ends with "=="
-  for (const std::string& bad : std::vector<std::string>{good.substr(0, 87),                        // length not a multiple of 4
+  for (const std::string& bad :
+       std::vector<std::string>{good.substr(0, 87),                          // length not a multiple of 4
                                 good.substr(0, 40) + " " + good.substr(41),  // whitespace inside
                                 good.substr(0, 86) + "A=",                   // padding then data
                                 "=" + good.substr(1),                        // padding first
@@ -111,8 +112,8 @@ TEST_CASE("tools/mailveil-sign produces signatures the host verifies", "[signing
   const std::string tool = std::string(MAILVEIL_TEST_DATA) + "/../../tools/mailveil-sign";
   const std::string list = dir / "trackers.json";
   spit(list, list_json(2026112302));
-  std::string cmd = "'" + tool + "' sign '" + test_data("keys/test-only-ed25519-private.pem") + "' '" + list +
-                    "' >/dev/null 2>&1";
+  std::string cmd =
+      "'" + tool + "' sign '" + test_data("keys/test-only-ed25519-private.pem") + "' '" + list + "' >/dev/null 2>&1";
   REQUIRE(std::system(cmd.c_str()) == 0);
   std::string err;
   CHECK(verify_signature(slurp(list), slurp(list + ".sig"), test_keys(), &err));
@@ -120,8 +121,8 @@ TEST_CASE("tools/mailveil-sign produces signatures the host verifies", "[signing
   // The tool refuses to sign a list that would not load.
   const std::string broken = dir / "broken.json";
   spit(broken, "{\"format_version\": 2, \"list_version\": 1, \"trackers\": []}");
-  cmd = "'" + tool + "' sign '" + test_data("keys/test-only-ed25519-private.pem") + "' '" + broken +
-        "' >/dev/null 2>&1";
+  cmd =
+      "'" + tool + "' sign '" + test_data("keys/test-only-ed25519-private.pem") + "' '" + broken + "' >/dev/null 2>&1";
   CHECK(std::system(cmd.c_str()) != 0);
   CHECK_FALSE(file_exists(broken + ".sig"));
 }

@@ -3,7 +3,6 @@
 // served, and the store on disk is byte-for-byte what it was.
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <sstream>
 
@@ -95,9 +94,8 @@ TEST_CASE("fault: progress is reported while a slow list arrives", "[update-faul
   const std::string big = list_json(2026112401, ids);
   write_signed(rig.files.path(), "big.json", big);
   std::vector<std::pair<uint64_t, uint64_t>> calls;
-  UpdateOutcome o = rig.update(rig.files.url("slow", "big.json"), [&](uint64_t r, uint64_t t) {
-    calls.emplace_back(r, t);
-  });
+  UpdateOutcome o =
+      rig.update(rig.files.url("slow", "big.json"), [&](uint64_t r, uint64_t t) { calls.emplace_back(r, t); });
   REQUIRE(o.ok);
   REQUIRE(calls.size() >= 2);
   for (size_t i = 1; i < calls.size(); ++i) CHECK(calls[i].first > calls[i - 1].first);
@@ -181,8 +179,9 @@ TEST_CASE("fault: valid signature over a schema-invalid list", "[update-fault]")
   write_signed(rig.files.path(), "schema.json", "{\"format_version\": 1, \"list_version\": 2026112401}");
   rig.expect_intact(rig.update(rig.files.url("ok", "schema.json")),
                     "the downloaded list is unusable: signature list has no trackers array — refusing it");
-  write_signed(rig.files.path(), "entry.json",
-               list_json(2026112401, {"alpha"}, R"({"id": "no-target", "name": "N", "company": "N", "category": "esp"})"));
+  write_signed(
+      rig.files.path(), "entry.json",
+      list_json(2026112401, {"alpha"}, R"({"id": "no-target", "name": "N", "company": "N", "category": "esp"})"));
   rig.expect_intact(rig.update(rig.files.url("ok", "entry.json")),
                     "entry 1 'no-target': needs at least one of domains, hosts, patterns) — refusing it");
 }

@@ -2,11 +2,11 @@
 // python fault server (tests/update/fault_server.py) run as a child process.
 #pragma once
 
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -123,8 +123,7 @@ inline std::map<std::string, std::string> snapshot(const std::string& dir) {
 }
 
 /// An UpdateConfig for a temp store, trusting only the test key.
-inline UpdateConfig test_config(const std::string& store_dir, const std::string& bundled_path,
-                                const std::string& url) {
+inline UpdateConfig test_config(const std::string& store_dir, const std::string& bundled_path, const std::string& url) {
   UpdateConfig c;
   c.list_url = url;
   c.store_dir = store_dir;

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "updater.h"
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "updater.h"
 #include "update_test_support.h"
 
 using namespace mailveil;
@@ -62,9 +62,8 @@ TEST_CASE("a first update installs a verified list and reports progress", "[upda
   const std::string v1 = list_json(2026112301, {"alpha", "beta", "gamma"});
   rig.publish(v1, "\"e1\"");
   std::vector<std::pair<uint64_t, uint64_t>> progress;
-  UpdateOutcome o = update_signatures(rig.config, rig.active, [&](uint64_t r, uint64_t t) {
-    progress.emplace_back(r, t);
-  }, rig.http);
+  UpdateOutcome o = update_signatures(
+      rig.config, rig.active, [&](uint64_t r, uint64_t t) { progress.emplace_back(r, t); }, rig.http);
   REQUIRE(o.ok);
   CHECK(o.status == "updated");
   CHECK(o.active.source == "updated");
@@ -202,8 +201,9 @@ TEST_CASE("update refusals leave the served list and the store untouched", "[upd
     check_refused(rig, rig.update(), "the downloaded list is unusable: unsupported format_version 2", before);
   }
   SECTION("valid signature over a list with one invalid entry") {
-    rig.publish(list_json(2026112401, {"alpha"},
-                          R"({"id": "x", "name": "X", "company": "X", "category": "nonsense", "domains": ["x.example"]})"));
+    rig.publish(
+        list_json(2026112401, {"alpha"},
+                  R"({"id": "x", "name": "X", "company": "X", "category": "nonsense", "domains": ["x.example"]})"));
     check_refused(rig, rig.update(), "invalid entry (entry 1 'x': unknown category 'nonsense') — refusing it", before);
   }
   SECTION("valid signature over a list with a pattern RE2 rejects") {
@@ -230,8 +230,9 @@ TEST_CASE("update refusals leave the served list and the store untouched", "[upd
       *e = "cannot write " + path + ": No space left on device";
       return false;
     };
-    check_refused(rig, rig.update(), "cannot install the list: cannot write " + rig.store +
-                                         "/current.json.new: No space left on device — the previous list stays in use",
+    check_refused(rig, rig.update(),
+                  "cannot install the list: cannot write " + rig.store +
+                      "/current.json.new: No space left on device — the previous list stays in use",
                   before);
   }
 }
