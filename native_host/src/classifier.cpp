@@ -185,6 +185,26 @@ const char* to_string(Verdict verdict) {
 
 Engine::Engine(std::shared_ptr<const SignatureList> list) : matcher_(std::move(list)) {}
 
+Engine::Engine(std::shared_ptr<const SignatureList> list, std::shared_ptr<const SignatureList> user_list,
+               std::shared_ptr<const SignatureList> user_exceptions)
+    : matcher_(std::move(list)) {
+  if (user_list && !user_list->trackers.empty()) user_ = std::make_unique<Matcher>(std::move(user_list));
+  if (user_exceptions && !user_exceptions->trackers.empty()) {
+    user_exceptions_ = std::make_unique<Matcher>(std::move(user_exceptions));
+  }
+}
+
+SignatureMatch Engine::match(const Url& url, std::string_view normalized, bool for_link) const {
+  SignatureMatch m = matcher_.match(url, normalized, for_link);
+  if (m || !user_) return m;
+  // Exceptions are matched without regard to applies_to: an @@ rule lifts the user list for that URL.
+  if (user_exceptions_ &&
+      (user_exceptions_->match(url, normalized, for_link) || user_exceptions_->match(url, normalized, !for_link))) {
+    return m;
+  }
+  return user_->match(url, normalized, for_link);
+}
+
 EmailReport Engine::classify(const Email& email) const {
   EmailReport report;
   report.message_id = email.message_id;
@@ -215,7 +235,7 @@ EmailReport Engine::classify(const Email& email) const {
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();
-    SignatureMatch sig = matcher_.match(url, normalized, link);
+    SignatureMatch sig = match(url, normalized, link);
     std::vector<Leak> leaks = detector.find(url);
 
     if (link) {

@@ -36,7 +36,9 @@ std::shared_ptr<const Engine> Host::engine() const {
 }
 
 void Host::install(ActiveList list) {
-  auto engine = std::make_shared<const Engine>(list.list ? list.list : std::make_shared<const SignatureList>());
+  auto engine = std::make_shared<const Engine>(list.list ? list.list : std::make_shared<const SignatureList>(),
+                                               list.user_list, list.user_exceptions);
+  for (const auto& w : list.warnings) spdlog::warn("signature list: {}", w);
   for (const auto& e : engine->matcher().set_errors()) spdlog::warn("pattern left out of the set: {}", e);
   std::lock_guard<std::mutex> lock(mutex_);
   engine_ = std::move(engine);
@@ -117,6 +119,7 @@ json Host::signatures_json() const {
           {"published", l.published},
           {"trackers", l.trackers.size()},
           {"skipped", l.skipped.size()},
+          {"user_trackers", engine_->user_trackers()},
           {"source", active_.source},
           {"path", active_.path},
           {"previous_available", active_.previous_available}};
@@ -303,9 +306,10 @@ void Host::on_update(const Request& req) {
       reply["final"] = true;
       send(reply);
     } else {
-      const bool nothing = rollback && !current.previous_available;
-      json reply = error_reply(id, "update",
-                               {nothing ? ErrorCode::kNothingToRollback : ErrorCode::kUpdateFailed, outcome.message});
+      ErrorCode code = ErrorCode::kUpdateFailed;
+      if (outcome.error_code == "nothing_to_rollback") code = ErrorCode::kNothingToRollback;
+      if (outcome.error_code == "update_in_progress") code = ErrorCode::kUpdateInProgress;  // another process
+      json reply = error_reply(id, "update", {code, outcome.message});
       reply["final"] = true;
       ++errors_;
       spdlog::warn("update failed: {}", outcome.message);

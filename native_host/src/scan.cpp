@@ -333,12 +333,13 @@ int run_scan_command(const std::vector<std::string>& args) {
     return 2;
   }
   std::string err;
-  std::shared_ptr<const SignatureList> list;
+  ActiveList active;
   if (!signatures.empty()) {
-    list = load_signature_list(signatures, &err);
+    active.list = load_signature_list(signatures, &err);
   } else {
-    list = load_active_list(signature_store_dir(), bundled_signatures_path(), &err).list;
+    active = load_active_list(signature_store_dir(), bundled_signatures_path(), &err);  // with the user list
   }
+  std::shared_ptr<const SignatureList> list = active.list;
   if (!list) {
     std::cerr << "mailveil-host scan: " << err << "\n";
     return 2;
@@ -355,7 +356,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   // Long audits show progress on stderr when someone watches it.
   if (!report_path.empty() || !csv_path.empty()) options.progress = options.progress || ::isatty(2) == 1;
-  Engine engine(list);
+  Engine engine(list, active.user_list, active.user_exceptions);
   std::vector<std::unique_ptr<ScanSink>> owned;
   if (!quiet || as_json) owned.push_back(as_json ? make_json_sink(std::cout) : make_table_sink(std::cout));
   if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs));

@@ -216,3 +216,28 @@ TEST_CASE("tiny images served by scripts or shortener slugs are blocked; static 
   CHECK(r.elements[2].verdict == Verdict::kAllow);
   CHECK(r.elements[3].verdict == Verdict::kAllow);
 }
+
+TEST_CASE("an imported user list is consulted after the signed list, and its exceptions lift it", "[classifier]") {
+  std::string err;
+  auto user = parse_signature_list(R"({"format_version": 1, "list_version": 1, "trackers": [
+      {"id": "abp-1", "name": "||pixel.newsletter-tool.example^", "company": "pixel.newsletter-tool.example",
+       "category": "spam-tracker", "domains": ["newsletter-tool.example"]},
+      {"id": "abp-2", "name": "||google-analytics.com^", "company": "imported", "category": "analytics",
+       "domains": ["google-analytics.com"]}]})", &err);
+  auto exceptions = parse_signature_list(R"({"format_version": 1, "list_version": 1, "trackers": [
+      {"id": "abp-x", "name": "@@||cdn.newsletter-tool.example^", "company": "-", "category": "spam-tracker",
+       "domains": ["cdn.newsletter-tool.example"]}]})", &err);
+  REQUIRE(user);
+  REQUIRE(exceptions);
+  Engine engine(test::fixture_list(), user, exceptions);
+  CHECK(engine.user_trackers() == 2);
+  auto r = engine.classify(message({
+      element(ElementKind::kImg, "https://pixel.newsletter-tool.example/p.png", 600, 200),
+      element(ElementKind::kImg, "https://cdn.newsletter-tool.example/logo.png", 600, 200),
+      element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1", 1, 1),
+  }));
+  CHECK(r.elements[0].verdict == Verdict::kBlock);
+  CHECK(r.elements[0].tracker.id == "abp-1");
+  CHECK(r.elements[1].verdict == Verdict::kAllow);  // @@ exception
+  CHECK(r.elements[2].tracker.id == "google-analytics");  // the signed list wins
+}
