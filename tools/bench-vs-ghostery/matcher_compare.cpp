@@ -2,6 +2,9 @@
 //
 //   matcher_compare export-abp LIST.json OUT.txt
 //       Writes the list in Adblock Plus syntax (native_host/src/abp_export.h) for the Ghostery side.
+//   matcher_compare abp-subset FILTERS.txt OUT.txt
+//       Writes the filters of an ABP list that MailVeil's importer keeps, with the options it reads as always
+//       true in webmail ($third-party, $domain=~x) removed: the same rules, with the same meaning, for Ghostery.
 //   matcher_compare run (--list LIST.json | --abp FILTERS.txt) --urls URLS.tsv --verdicts OUT.tsv
 //                       [--passes N] [--loads N]
 //       Loads the rules (timed, with the memory they take), matches every URL N+1 times (the first pass warms
@@ -155,6 +158,60 @@ int export_abp_command(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// The filter with the meaning MailVeil's importer gives it, spelt for a uBlock Origin / Ghostery engine: options
+/// the importer reads as always true in webmail are dropped (`third-party`/`3p`: every remote request of a mail is
+/// third-party to the webmail page; negated-only `domain=~a|~b`: never the webmail's site), and the type options
+/// are replaced by the importer's reading: fetched resources only -> `~document`, links only -> `document`, both
+/// -> none (these engines read "no type option" as every type, documents included).
+std::string webmail_equivalent(const mailveil::AbpFilter& f) {
+  static const std::vector<std::string> kTypes = {
+      "image", "media", "object", "object-subrequest", "subdocument", "frame", "other", "document", "doc",
+      "popup", "script", "stylesheet", "css", "xmlhttprequest", "xhr", "font", "ping", "beacon", "websocket",
+      "webrtc", "all"};
+  const std::string& filter = f.filter;
+  const size_t dollar = filter.rfind('$');
+  const bool has_options = dollar != std::string::npos && !(dollar + 1 < filter.size() && filter[dollar + 1] == '/');
+  std::string kept;
+  if (has_options) {
+    std::istringstream options(filter.substr(dollar + 1));
+    for (std::string o; std::getline(options, o, ',');) {
+      const std::string name = o.empty() || o[0] != '~' ? o : o.substr(1);
+      if (o == "third-party" || o == "3p" || o.rfind("domain=~", 0) == 0 || o.rfind("from=~", 0) == 0) continue;
+      if (std::find(kTypes.begin(), kTypes.end(), name) != kTypes.end()) continue;
+      kept += (kept.empty() ? "" : ",") + o;
+    }
+  }
+  const bool pixel = f.entry.applies_to_pixel, link = f.entry.applies_to_link;
+  if (pixel != link) kept += std::string(kept.empty() ? "" : ",") + (pixel ? "~document" : "document");
+  return filter.substr(0, has_options ? dollar : filter.size()) + (kept.empty() ? "" : "$" + kept);
+}
+
+int abp_subset_command(const std::vector<std::string>& args) {
+  if (args.size() != 2) {
+    std::cerr << "usage: matcher_compare abp-subset FILTERS.txt OUT.txt\n";
+    return 2;
+  }
+  std::string text;
+  if (!read_file(args[0], &text)) {
+    std::cerr << "matcher_compare: cannot read " << args[0] << "\n";
+    return 2;
+  }
+  mailveil::AbpImport import = mailveil::import_abp_list(text, {});
+  std::ofstream out(args[1], std::ios::binary);
+  out << "[Adblock Plus 2.0]\n! Title: " << import.title << " (the filters MailVeil imports)\n";
+  for (const auto* v : {&import.trackers, &import.exceptions}) {
+    for (const auto& f : *v) out << webmail_equivalent(f) << "\n";
+  }
+  if (!out.flush()) {
+    std::cerr << "matcher_compare: cannot write " << args[1] << "\n";
+    return 2;
+  }
+  std::cerr << import.stats.filters << " filters: " << import.stats.imported << " imported, " << import.stats.exceptions
+            << " exceptions, " << import.stats.duplicates << " duplicates, " << import.stats.unsupported
+            << " unsupported\n";
+  return 0;
+}
+
 int run_command(const std::vector<std::string>& args) {
   std::string list_path, abp_path, urls_path, verdicts_path;
   int passes = 5;
@@ -266,6 +323,7 @@ int run_command(const std::vector<std::string>& args) {
       {"entries", rules.entries},
       {"exceptions", rules.exceptions ? rules.exceptions->trackers.size() : 0},
       {"skipped_entries", rules.trackers->skipped.size()},
+      {"patterns_left_out_of_set", rules.matcher->set_errors().size()},
       {"load_ms_first", first_load_ms},
       {"load_ms_median", percentile(load_ms, 0.5)},
       {"load_ms_all", load_ms},
@@ -289,13 +347,14 @@ int run_command(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::cerr << "usage: matcher_compare export-abp LIST.json OUT.txt | run ...\n";
+    std::cerr << "usage: matcher_compare export-abp LIST.json OUT.txt | abp-subset IN.txt OUT.txt | run ...\n";
     return 2;
   }
   const std::string command = args[0];
   args.erase(args.begin());
   try {
     if (command == "export-abp") return export_abp_command(args);
+    if (command == "abp-subset") return abp_subset_command(args);
     if (command == "run") return run_command(args);
   } catch (const std::exception& e) {
     std::cerr << "matcher_compare: " << e.what() << "\n";

@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "abp_export.h"
+#include "abp_import.h"
 #include "evaluation.h"
+#include "matcher.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -222,4 +225,80 @@ TEST_CASE("the labelled evaluation set meets the pixel targets with the shipped 
   INFO(out.text.str());
   CHECK(status == 0);
   CHECK(out.text.str().find("76 mail(s)") != std::string::npos);
+}
+
+// ---- ABP export (native_host/src/abp_export.h): the rules Ghostery's engine gets in the comparison -------------
+
+TEST_CASE("re2_to_js_regex keeps the meaning and escapes slashes", "[abp-export]") {
+  bool ci = true;
+  std::string why;
+  CHECK(re2_to_js_regex("^https?://[^/?#]+/open\\.aspx\\?", &ci, &why) == "^https?:\\/\\/[^\\/?#]+\\/open\\.aspx\\?");
+  CHECK_FALSE(ci);
+  CHECK(re2_to_js_regex("(?i)^https?://x\\.example/a\\z", &ci, &why) == "^https?:\\/\\/x\\.example\\/a$");
+  CHECK(ci);
+  CHECK(re2_to_js_regex("\\A(?P<h>[a-z]+)\\.example[]/]", &ci, &why) == "^(?<h>[a-z]+)\\.example[]\\/]");
+  CHECK(re2_to_js_regex("a\\/b", &ci, &why) == "a\\/b");
+  for (const char* unsupported : {"\\pL+", "x(?i)y", "[[:alpha:]]", "\\Qa.b\\E", "(?s).", "a\\"}) {
+    INFO(unsupported);
+    CHECK_FALSE(re2_to_js_regex(unsupported, &ci, &why));
+    CHECK_FALSE(why.empty());
+  }
+}
+
+TEST_CASE("export_abp writes domains, exact hosts, patterns and type options", "[abp-export]") {
+  AbpExport ex = export_abp(*test::fixture_list(), "fixture");
+  const std::string& t = ex.text;
+  CHECK(t.starts_with("[Adblock Plus 2.0]\n! Title: fixture\n"));
+  CHECK(t.find("\n||google-analytics.com^\n") != std::string::npos);
+  CHECK(t.find("\n|http://stats.g.doubleclick.net^\n|https://stats.g.doubleclick.net^\n") != std::string::npos);
+  CHECK(t.find("\n/^https?:\\/\\/[^\\/]*sendgrid\\.net\\/(?:wf\\/open|ls\\/click)/$match-case\n") !=
+        std::string::npos);
+  CHECK(t.find("\n||links-only.example^$document\n") != std::string::npos);
+  CHECK(t.find("! weborama: Weborama (Weborama)\n") != std::string::npos);
+  CHECK(ex.skipped.empty());
+  size_t lines = 0;
+  for (char c : t) lines += c == '\n';
+  size_t comments = 0;
+  for (size_t p = t.find("\n!"); p != std::string::npos; p = t.find("\n!", p + 1)) ++comments;
+  CHECK(ex.filters == lines - comments - 1);  // minus the [Adblock Plus 2.0] line
+}
+
+TEST_CASE("an exported list read back by the ABP importer judges URLs as the original", "[abp-export]") {
+  AbpExport ex = export_abp(*test::fixture_list(), "fixture");
+  AbpImport back = import_abp_list(ex.text, {});
+  CHECK(back.stats.unsupported == 0);
+  CHECK(back.stats.imported == ex.filters);
+  std::string err;
+  auto reread = parse_signature_list(user_list_json(back, "export.txt"), &err);
+  REQUIRE(reread);
+  CHECK(reread->skipped.empty());
+  Matcher original(test::fixture_list());
+  Matcher exported(reread);
+  const std::vector<std::string> pixels = {
+      "https://www.google-analytics.com/collect?v=1&tid=UA-1",
+      "https://stats.g.doubleclick.net/r/collect?v=1",
+      "https://x.stats.g.doubleclick.net/r/collect",  // hosts are exact: no match on either side
+      "https://u1.ct.sendgrid.net/wf/open?upn=abc",
+      "https://u1.ct.sendgrid.net/wf/other",
+      "https://click.shop.example/?qs=0123456789abcdef",
+      "https://tlc.solution.weborama.fr/fcgi-bin/dispatch.fcgi",
+      "https://www.shop.example/logo.png",
+      "https://evil.example/?r=google-analytics.com",
+      "https://notweborama.fr/x.gif",
+  };
+  size_t matched = 0;
+  for (const auto& u : pixels) {
+    auto url = parse_url(u);
+    REQUIRE(url);
+    const bool a = static_cast<bool>(original.match(*url, url->without_fragment(), false));
+    const bool b = static_cast<bool>(exported.match(*url, url->without_fragment(), false));
+    INFO(u);
+    CHECK(a == b);
+    matched += a;
+  }
+  CHECK(matched == 5);
+  auto link = parse_url("https://go.links-only.example/c?id=1");
+  REQUIRE(link);
+  CHECK(exported.match(*link, link->without_fragment(), true));
+  CHECK_FALSE(exported.match(*link, link->without_fragment(), false));
 }

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# MailVeil's matcher against Ghostery's @ghostery/adblocker (npm), in one run, on the same rules and the same URLs
+# (issue #5, docs/evaluation.md): load time, memory, match time per URL (median, p99) and verdict agreement, with
+# the ratio JS / C++.
+#
+#   tools/bench-vs-ghostery.sh [ours|easyprivacy|all]
+#
+#   ours         our signatures/trackers.json; Ghostery loads the same list exported to ABP syntax (default)
+#   easyprivacy  EasyPrivacy: our importer's share of it, and Ghostery the very same filters
+#   all          both, one after the other
+#
+# URLs: the 20,603 requests of ../shared/bench/top500-sitelist-requests.json plus every element URL of the dev
+# corpus (../shared/corpus/dev, extracted with `mailveil-host scan --json`). The data is read from ../shared at
+# run time, never copied into the project. Environment: SHARED (default $REPO/../shared), BUILD_DIR (default
+# $REPO/build/bench-ghostery, Release), PASSES (timed passes, default 5), LOADS (timed loads, default 10),
+# OUT_DIR (keep the intermediate files and JSON results there instead of a temporary directory).
+# Needs node >= 20. Ghostery's package is installed once with `npm ci` in tools/bench-vs-ghostery (lock file
+# committed); after that the script runs offline.
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+SHARED="${SHARED:-$REPO/../shared}"
+BUILD_DIR="${BUILD_DIR:-$REPO/build/bench-ghostery}"
+PASSES="${PASSES:-5}"
+LOADS="${LOADS:-10}"
+WHICH="${1:-ours}"
+NODE_DIR="$REPO/tools/bench-vs-ghostery"
+
+case "$WHICH" in ours|easyprivacy|all) ;; *) echo "usage: $0 [ours|easyprivacy|all]" >&2; exit 2 ;; esac
+for f in "$SHARED/bench/top500-sitelist-requests.json" "$SHARED/bench/easyprivacy.txt"; do
+  [ -r "$f" ] || { echo "bench-vs-ghostery: $f not found (set SHARED)" >&2; exit 2; }
+done
+command -v node >/dev/null || { echo "bench-vs-ghostery: node is required" >&2; exit 2; }
+
+if [ ! -d "$NODE_DIR/node_modules/@ghostery/adblocker" ]; then
+  echo "== installing @ghostery/adblocker (npm ci, once)" >&2
+  (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+echo "== building (Release) in $BUILD_DIR" >&2
+cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMAILVEIL_BUILD_BENCH=ON >/dev/null
+cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target matcher_compare mailveil-host >/dev/null
+TOOL="$BUILD_DIR/tests/matcher_compare"
+HOST="$BUILD_DIR/native_host/mailveil-host"
+
+if [ -n "${OUT_DIR:-}" ]; then
+  WORK="$OUT_DIR"
+  mkdir -p "$WORK"
+else
+  WORK="$(mktemp -d)"
+  trap 'rm -rf "$WORK"' EXIT
+fi
+
+echo "== extracting the dev corpus URLs (mailveil-host scan --json)" >&2
+status=0
+"$HOST" scan --json --signatures "$REPO/signatures/trackers.json" "$SHARED/corpus/dev" >"$WORK/scan.json" || status=$?
+[ "$status" -le 1 ] || { echo "bench-vs-ghostery: scan failed ($status)" >&2; exit 2; }
+node "$NODE_DIR/prepare-urls.mjs" --top500 "$SHARED/bench/top500-sitelist-requests.json" \
+  --scan-json "$WORK/scan.json" --out "$WORK/urls.tsv"
+
+run_pair() {  # name, our rules option, our rules file, Ghostery's filter file, label
+  local name="$1" our_opt="$2" our_rules="$3" filters="$4" label="$5"
+  echo "== $name: MailVeil" >&2
+  "$TOOL" run "$our_opt" "$our_rules" --urls "$WORK/urls.tsv" --verdicts "$WORK/$name.ours.tsv" \
+    --passes "$PASSES" --loads "$LOADS" >"$WORK/$name.ours.json"
+  echo "== $name: Ghostery" >&2
+  node --expose-gc "$NODE_DIR/ghostery-side.mjs" --filters "$filters" --urls "$WORK/urls.tsv" \
+    --verdicts "$WORK/$name.ghostery.tsv" --passes "$PASSES" --loads "$LOADS" >"$WORK/$name.ghostery.json"
+  echo
+  node "$NODE_DIR/compare.mjs" --urls "$WORK/urls.tsv" --ours "$WORK/$name.ours.json" \
+    --ours-verdicts "$WORK/$name.ours.tsv" --ghostery "$WORK/$name.ghostery.json" \
+    --ghostery-verdicts "$WORK/$name.ghostery.tsv" --label "$label" --json-out "$WORK/$name.result.json"
+}
+
+if [ "$WHICH" = ours ] || [ "$WHICH" = all ]; then
+  "$TOOL" export-abp "$REPO/signatures/trackers.json" "$WORK/mailveil.abp.txt"
+  run_pair ours --list "$REPO/signatures/trackers.json" "$WORK/mailveil.abp.txt" \
+    "signatures/trackers.json (Ghostery: the same list exported to ABP syntax)"
+fi
+if [ "$WHICH" = easyprivacy ] || [ "$WHICH" = all ]; then
+  [ "$WHICH" = all ] && echo
+  "$TOOL" abp-subset "$SHARED/bench/easyprivacy.txt" "$WORK/easyprivacy.subset.txt"
+  run_pair easyprivacy --abp "$WORK/easyprivacy.subset.txt" "$WORK/easyprivacy.subset.txt" \
+    "EasyPrivacy, the filters MailVeil imports (both engines load the same file)"
+fi
