@@ -1,5 +1,7 @@
 #include "updater.h"
 
+#include "matcher.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -51,6 +53,13 @@ std::string strict_check(const SignatureList& list) {
     return "the downloaded list has no valid 'published' date (YYYY-MM-DD) — refusing it";
   }
   if (list.trackers.empty()) return "the downloaded list has no tracker entries — refusing it";
+  // Patterns that each compile can still be too large together: build the matcher the host would serve.
+  std::shared_ptr<const SignatureList> view(std::shared_ptr<const SignatureList>(), &list);  // non-owning
+  Matcher matcher(view);
+  if (!matcher.set_errors().empty()) {
+    return "the downloaded list's patterns do not compile together (" + matcher.set_errors().front() +
+           ") — refusing it";
+  }
   return {};
 }
 

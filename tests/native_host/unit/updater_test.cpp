@@ -210,6 +210,18 @@ TEST_CASE("update refusals leave the served list and the store untouched", "[upd
     rig.publish(list_json(2026112401, {"alpha"}, kRe2RejectedEntry));
     check_refused(rig, rig.update(), "'bad-regex': pattern rejected by RE2", before);
   }
+  SECTION("valid signature over patterns that compile alone but not together") {
+    std::string body;
+    for (int i = 0; i < 40; ++i) body += "ab";  // 80 bytes, repeated 1000 times per pattern
+    std::string extra;
+    for (int i = 0; i < 40; ++i) {
+      if (i) extra += ",\n    ";
+      extra += R"({"id": "big-)" + std::to_string(i) + R"(", "name": "Big", "company": "Big", "category": "esp", )" +
+               R"("patterns": ["(?:)" + body + "){1000}" + std::to_string(i) + R"("]})";
+    }
+    rig.publish(list_json(2026112401, {"alpha"}, extra));
+    check_refused(rig, rig.update(), "patterns do not compile together", before);
+  }
   SECTION("list without a published date") {
     std::string j = list_json(2026112401);
     j.replace(j.find("\"published\": \"2026-11-23\","), 26, "");
