@@ -64,11 +64,15 @@ run_pair() {  # name, our rules option, our rules file, Ghostery's filter file, 
     --passes "$PASSES" --loads "$LOADS" >"$WORK/$name.ours.json"
   echo "== $name: Ghostery" >&2
   node --expose-gc "$NODE_DIR/ghostery-side.mjs" --filters "$filters" --urls "$WORK/urls.tsv" \
-    --verdicts "$WORK/$name.ghostery.tsv" --passes "$PASSES" --loads "$LOADS" >"$WORK/$name.ghostery.json"
+    --verdicts "$WORK/$name.ghostery.tsv" --passes "$PASSES" --loads "$LOADS" \
+    --serialized-out "$WORK/$name.ghostery.bin" >"$WORK/$name.ghostery.json"
+  node "$NODE_DIR/ghostery-side.mjs" --deserialize "$WORK/$name.ghostery.bin" --loads "$LOADS" \
+    >"$WORK/$name.ghostery-cold.json"
   echo
   node "$NODE_DIR/compare.mjs" --urls "$WORK/urls.tsv" --ours "$WORK/$name.ours.json" \
     --ours-verdicts "$WORK/$name.ours.tsv" --ghostery "$WORK/$name.ghostery.json" \
-    --ghostery-verdicts "$WORK/$name.ghostery.tsv" --label "$label" --json-out "$WORK/$name.result.json"
+    --ghostery-verdicts "$WORK/$name.ghostery.tsv" --ghostery-deserialize "$WORK/$name.ghostery-cold.json" \
+    --label "$label" --json-out "$WORK/$name.result.json"
 }
 
 if [ "$WHICH" = ours ] || [ "$WHICH" = all ]; then

@@ -63,7 +63,8 @@ void keep_strongest(std::map<std::string, const ElementResult*>* by_url, const E
   auto [it, inserted] = by_url->emplace(e.url, &e);
   if (inserted) return;
   const ElementResult* old = it->second;
-  const bool stronger = (e.verdict == Verdict::kBlock && old->verdict != Verdict::kBlock) || (e.tracked && !old->tracked);
+  const bool stronger =
+      (e.verdict == Verdict::kBlock && old->verdict != Verdict::kBlock) || (e.tracked && !old->tracked);
   if (stronger) it->second = &e;
 }
 
@@ -88,6 +89,8 @@ void print_cases(std::ostream& out, const char* title, const std::vector<EvalCas
   }
 }
 
+std::optional<std::vector<LabelledMail>> parse_labels_or_throw(const std::string& json_text, std::string* err);
+
 std::string default_data_dir() {
   std::error_code ec;
   if (fs::is_regular_file("tests/data/eval/labels.json", ec)) return "tests/data/eval";
@@ -96,7 +99,9 @@ std::string default_data_dir() {
 
 }  // namespace
 
-double Confusion::precision() const { return tp + fp == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fp); }
+double Confusion::precision() const {
+  return tp + fp == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
+}
 double Confusion::recall() const { return tp + fn == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fn); }
 
 bool EvalResult::meets_targets() const {
@@ -105,6 +110,17 @@ bool EvalResult::meets_targets() const {
 }
 
 std::optional<std::vector<LabelledMail>> parse_eval_labels(const std::string& json_text, std::string* err) {
+  try {
+    return parse_labels_or_throw(json_text, err);
+  } catch (const json::exception& e) {  // a field of the wrong type
+    *err = std::string("labels: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+namespace {
+
+std::optional<std::vector<LabelledMail>> parse_labels_or_throw(const std::string& json_text, std::string* err) {
   json doc = json::parse(json_text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("mails") || !doc["mails"].is_array()) {
     *err = "labels: not a JSON object with a \"mails\" array";
@@ -160,6 +176,8 @@ std::optional<std::vector<LabelledMail>> parse_eval_labels(const std::string& js
   return out;
 }
 
+}  // namespace
+
 EvalResult evaluate(const Engine& engine, const std::vector<LabelledMail>& labels, const std::string& data_dir) {
   EvalResult r;
   for (const LabelledMail& label : labels) {
@@ -202,8 +220,9 @@ EvalResult evaluate(const Engine& engine, const std::vector<LabelledMail>& label
     for (const auto& url : pixel_set) {
       if (fetched.count(url)) continue;
       ++r.pixels.fn;  // the pipeline did not even extract it
-      r.pixel_misses.push_back({label.file, url, links.count(url) ? "extracted as a link, not as a fetched element"
-                                                                   : "not extracted from the mail"});
+      r.pixel_misses.push_back(
+          {label.file, url,
+           links.count(url) ? "extracted as a link, not as a fetched element" : "not extracted from the mail"});
     }
 
     // Tracked links.
@@ -231,7 +250,8 @@ EvalResult evaluate(const Engine& engine, const std::vector<LabelledMail>& label
     const bool same_b64 = base64_forms_equal(ascii_lower(label.recipient));
     std::map<std::pair<std::string, std::string>, std::string> found;  // -> company
     for (const auto& e : m.report.elements) {
-      for (const auto& l : e.leaks) found.emplace(std::pair{e.url, normalise_encoding(l.encoding, same_b64)}, l.company);
+      for (const auto& l : e.leaks)
+        found.emplace(std::pair{e.url, normalise_encoding(l.encoding, same_b64)}, l.company);
     }
     std::set<std::pair<std::string, std::string>> expected;
     for (const auto& l : label.leaks) {
@@ -267,9 +287,9 @@ EvalResult evaluate(const Engine& engine, const std::vector<LabelledMail>& label
         ++r.destinations_ok;
         continue;
       }
-      std::string got = it == links.end()                              ? "link not extracted"
+      std::string got = it == links.end()                          ? "link not extracted"
                         : it->second->verdict == Verdict::kRewrite ? "rewritten to " + it->second->rewrite_url
-                                                                       : describe(*it->second);
+                                                                   : describe(*it->second);
       r.destination_errors.push_back({label.file, link, "expected " + destination + "; " + got});
     }
 
@@ -306,8 +326,8 @@ void print_eval(const EvalResult& r, std::ostream& out) {
   if (r.unreadable) out << ", " << r.unreadable << " unreadable";
   out << "\n\n";
   char head[160];
-  std::snprintf(head, sizeof(head), "%-22s %5s %5s %5s %5s %10s %8s\n", "per URL", "TP", "FP", "FN", "TN",
-                "precision", "recall");
+  std::snprintf(head, sizeof(head), "%-22s %5s %5s %5s %5s %10s %8s\n", "per URL", "TP", "FP", "FN", "TN", "precision",
+                "recall");
   out << head;
   line("tracking pixels", r.pixels, true);
   line("tracked links", r.links, true);

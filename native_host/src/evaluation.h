@@ -63,9 +63,9 @@ struct EvalCase {
 struct EvalResult {
   size_t mails = 0;
   size_t unreadable = 0;  ///< labelled mails whose file could not be read
-  Confusion pixels;  ///< per distinct fetched URL of each mail
-  Confusion links;   ///< per distinct link URL of each mail: tracked or not
-  Confusion leaks;   ///< per (URL, encoding): tn unused
+  Confusion pixels;       ///< per distinct fetched URL of each mail
+  Confusion links;        ///< per distinct link URL of each mail: tracked or not
+  Confusion leaks;        ///< per (URL, encoding): tn unused
   size_t leak_company_mismatches = 0;
   size_t destinations = 0;     ///< labelled destinations
   size_t destinations_ok = 0;  ///< rewritten to exactly the labelled destination

@@ -231,7 +231,8 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
     }
   }
   if (out->size() == before) return;
-  std::string name = key.empty() ? std::string(where) : std::string(where) + ":" + percent_decode(key);
+  // The key itself may be the address (`?jane@example.org=1`): the location must not repeat it in clear.
+  std::string name = key.empty() ? std::string(where) : std::string(where) + ":" + mask_text(percent_decode(key), true);
   for (size_t i = before; i < out->size(); ++i) (*out)[i].where = name;
 }
 

@@ -41,7 +41,9 @@ std::string evidence_of(const ElementResult& e) {
   if (!e.error_code.empty() && e.evidence_url.empty()) {
     return "[" + e.error_code + ": " + std::to_string(e.url.size()) + " bytes]";
   }
-  const std::string& source = !e.evidence_url.empty() ? e.evidence_url : !e.unwrapped_url.empty() ? e.unwrapped_url : e.url;
+  const std::string& source = !e.evidence_url.empty()    ? e.evidence_url
+                              : !e.unwrapped_url.empty() ? e.unwrapped_url
+                                                         : e.url;
   return shorten(clean_text(source), kMaxShownUrl);
 }
 
@@ -69,12 +71,23 @@ std::string html_escape(std::string_view s) {
   out.reserve(s.size() + 16);
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -139,8 +152,9 @@ std::string score_histogram(const std::array<size_t, 11>& buckets) {
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(kWidth) + "\" height=\"" +
                     std::to_string(kHeight) +
                     "\" role=\"img\" aria-label=\"Number of mails per score bucket\">"
-                    "<line x1=\"0\" y1=\"" + std::to_string(kBase) + "\" x2=\"" + std::to_string(kWidth) +
-                    "\" y2=\"" + std::to_string(kBase) + "\" stroke=\"#999\"/>";
+                    "<line x1=\"0\" y1=\"" +
+                    std::to_string(kBase) + "\" x2=\"" + std::to_string(kWidth) + "\" y2=\"" + std::to_string(kBase) +
+                    "\" stroke=\"#999\"/>";
   for (size_t i = 0; i < buckets.size(); ++i) {
     const int x = kLeft + static_cast<int>(i) * (kBarW + kGap);
     const int height = static_cast<int>((kBase - kTop) * static_cast<double>(buckets[i]) / static_cast<double>(max));
@@ -201,9 +215,8 @@ std::string mask_addresses_in_text(std::string_view text) {
     while (end < text.size() && is_domain_char(text[end])) ++end;
     std::string_view domain = text.substr(i + at_len, end - i - at_len);
     while (!domain.empty() && (domain.back() == '.' || domain.back() == '-')) domain.remove_suffix(1);
-    const size_t dot = domain.rfind('.');
-    const bool valid = start < i && !domain.empty() && is_alnum(domain.front()) && dot != std::string_view::npos &&
-                       dot > 0 && dot + 1 < domain.size();
+    // No dot required: "someone@localhost" or an anonymised "someone@pot" is still someone.
+    const bool valid = start < i && domain.size() >= 2 && is_alnum(domain.front());
     if (!valid) {
       i += at_len;
       continue;
@@ -406,7 +419,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
   out << "</div>\n";
 
   // Score distribution.
-  out << "<h2>Score distribution</h2>\n" << score_histogram(a.score_buckets()) << "\n<table style=\"width:auto\">"
+  out << "<h2>Score distribution</h2>\n"
+      << score_histogram(a.score_buckets()) << "\n<table style=\"width:auto\">"
       << "<tr><th>grade</th><th>score</th><th>mails</th><th>share</th></tr>\n";
   size_t max_grade = 0;
   for (const auto& [g, count] : a.grades()) max_grade = std::max(max_grade, count);
@@ -416,8 +430,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
     auto it = a.grades().find(letters[i]);
     const size_t count = it == a.grades().end() ? 0 : it->second;
     out << "<tr><td><span class=\"g\" style=\"background:" << grade_color(letters[i]) << "\">" << letters[i]
-        << "</span></td><td>" << ranges[i] << "</td><td class=\"n\">" << bar(count, max_grade) << "</td><td class=\"n\">"
-        << pct(count, n) << "</td></tr>\n";
+        << "</span></td><td>" << ranges[i] << "</td><td class=\"n\">" << bar(count, max_grade)
+        << "</td><td class=\"n\">" << pct(count, n) << "</td></tr>\n";
   }
   out << "</table>\n";
 
@@ -429,8 +443,7 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
     max_company = std::max(max_company, v.mails);
   }
   std::stable_sort(companies.begin(), companies.end(), [](const auto& x, const auto& y) {
-    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails
-                                              : x.second->pixels > y.second->pixels;
+    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails : x.second->pixels > y.second->pixels;
   });
   out << "<h2>Tracking companies</h2>\n<p class=\"note\">Who is contacted when the mails are opened (pixels) or "
          "clicked (tracked links), and who receives the reader's address. Companies are the signature list's "
@@ -457,8 +470,7 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
     max_sender = std::max(max_sender, v.mails);
   }
   std::stable_sort(senders.begin(), senders.end(), [](const auto& x, const auto& y) {
-    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails
-                                              : x.second->pixels > y.second->pixels;
+    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails : x.second->pixels > y.second->pixels;
   });
   out << "<h2>Sender domains</h2>\n<table><tr><th>sender domain</th><th>mails</th><th>with trackers</th>"
          "<th>pixels</th><th>tracked links</th><th>leaks</th><th>GA hits</th><th>mean score</th><th>lowest</th>"
@@ -470,8 +482,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
         << "</td><td class=\"n\">" << s.mails_with_trackers << " (" << pct(s.mails_with_trackers, s.mails)
         << ")</td><td class=\"n\">" << s.pixels << "</td><td class=\"n\">" << s.tracked_links << "</td><td class=\"n\">"
         << s.leaks << "</td><td class=\"n\">" << s.ga_hits << "</td><td class=\"n\">" << mean(s.score_sum, s.mails)
-        << "</td><td class=\"n\"><span class=\"g\" style=\"background:" << grade_color(low_grade) << "\">"
-        << low_grade << "</span> " << s.min_score << "</td><td>" << top_names(s.companies, 4) << "</td></tr>\n";
+        << "</td><td class=\"n\"><span class=\"g\" style=\"background:" << grade_color(low_grade) << "\">" << low_grade
+        << "</span> " << s.min_score << "</td><td>" << top_names(s.companies, 4) << "</td></tr>\n";
   }
   out << "</table>\n";
   if (senders.size() > kHtmlRows) {
@@ -667,8 +679,8 @@ std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<s
 }
 
 const std::vector<std::string>& csv_columns() {
-  static const std::vector<std::string> kColumns = {"file",    "index",   "sender_domain", "kind",
-                                                    "verdict", "tracker", "company",       "category",
+  static const std::vector<std::string> kColumns = {"file",    "index",          "sender_domain", "kind",
+                                                    "verdict", "tracker",        "company",       "category",
                                                     "reasons", "leak_encodings", "evidence_url"};
   return kColumns;
 }

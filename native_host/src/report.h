@@ -26,7 +26,9 @@ inline constexpr size_t kMaxReportErrors = 20;
 inline constexpr const char* kOtherKey = "(other)";
 
 /// Replaces every e-mail address found in free text (with `@` or a percent-encoded `%40`) by its masked form
-/// (`mask_address`): nothing personal leaves a report even when it sits outside the reader's known addresses.
+/// (`mask_address`): nothing personal leaves a report even when it sits outside the reader's known addresses
+/// (a URL carrying someone else's address, a query key that is an address). Errs on the side of masking: any
+/// `x@yz` shape counts, with or without a dot in the domain.
 std::string mask_addresses_in_text(std::string_view text);
 
 /// Counts per name with a bound on distinct names: once `limit` names are held, new ones go to kOtherKey.
@@ -70,8 +72,8 @@ struct CompanyStats {
   size_t tracked_links = 0;
   size_t leaks = 0;  ///< address leaks it receives
   BoundedCounter categories;
-  BoundedCounter trackers;  ///< tracker names
-  BoundedCounter senders;   ///< sender domains, by mails
+  BoundedCounter trackers;            ///< tracker names
+  BoundedCounter senders;             ///< sender domains, by mails
   std::vector<std::string> examples;  ///< masked evidence URLs
 };
 
@@ -106,6 +108,7 @@ class ScanAggregate {
   /// Records an unreadable input.
   void add_error(const std::string& file, const std::string& error);
 
+  /// Totals over all messages: mails, mails with trackers / a pixel / a leak / a GA hit, element counts, errors.
   size_t messages() const { return messages_; }
   size_t messages_with_trackers() const { return with_trackers_; }
   size_t messages_with_pixels() const { return with_pixels_; }
@@ -120,6 +123,7 @@ class ScanAggregate {
   const std::array<size_t, 11>& score_buckets() const { return score_buckets_; }
   /// Mails per grade, A to F.
   const std::map<std::string, size_t>& grades() const { return grades_; }
+  /// Rows per sender domain (sender_key), per company, per leak kind and per sender domain with GA hits.
   const std::map<std::string, SenderStats>& senders() const { return senders_; }
   const std::map<std::string, CompanyStats>& companies() const { return companies_; }
   /// Keyed by masked address, encoding and company joined with '\t'.
@@ -127,6 +131,7 @@ class ScanAggregate {
   const std::map<std::string, GaStats>& ga() const { return ga_; }
   /// Finding codes over all mails (mails carrying each code).
   const BoundedCounter& findings() const { return findings_; }
+  /// The first kMaxReportErrors unreadable inputs, with their errors.
   const std::vector<std::pair<std::string, std::string>>& error_examples() const { return error_examples_; }
 
  private:

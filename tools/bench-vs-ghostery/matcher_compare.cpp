@@ -162,12 +162,14 @@ int export_abp_command(const std::vector<std::string>& args) {
 /// the importer reads as always true in webmail are dropped (`third-party`/`3p`: every remote request of a mail is
 /// third-party to the webmail page; negated-only `domain=~a|~b`: never the webmail's site), and the type options
 /// are replaced by the importer's reading: fetched resources only -> `~document`, links only -> `document`, both
-/// -> none (these engines read "no type option" as every type, documents included).
+/// -> none (these engines read "no type option" as every type, documents included). Exceptions get no type option.
 std::string webmail_equivalent(const mailveil::AbpFilter& f) {
-  static const std::vector<std::string> kTypes = {
-      "image", "media", "object", "object-subrequest", "subdocument", "frame", "other", "document", "doc",
-      "popup", "script", "stylesheet", "css", "xmlhttprequest", "xhr", "font", "ping", "beacon", "websocket",
-      "webrtc", "all"};
+  static const std::vector<std::string> kTypes = {"image",       "media",          "object",    "object-subrequest",
+                                                  "subdocument", "frame",          "other",     "document",
+                                                  "doc",         "popup",          "script",    "stylesheet",
+                                                  "css",         "xmlhttprequest", "xhr",       "font",
+                                                  "ping",        "beacon",         "websocket", "webrtc",
+                                                  "all"};
   const std::string& filter = f.filter;
   const size_t dollar = filter.rfind('$');
   const bool has_options = dollar != std::string::npos && !(dollar + 1 < filter.size() && filter[dollar + 1] == '/');
@@ -182,7 +184,8 @@ std::string webmail_equivalent(const mailveil::AbpFilter& f) {
     }
   }
   const bool pixel = f.entry.applies_to_pixel, link = f.entry.applies_to_link;
-  if (pixel != link) kept += std::string(kept.empty() ? "" : ",") + (pixel ? "~document" : "document");
+  // Exceptions keep no type option: the importer reads `@@...$~document` as a page-level exception and drops it.
+  if (pixel != link && !f.exception) kept += std::string(kept.empty() ? "" : ",") + (pixel ? "~document" : "document");
   return filter.substr(0, has_options ? dollar : filter.size()) + (kept.empty() ? "" : "$" + kept);
 }
 
@@ -219,12 +222,18 @@ int run_command(const std::vector<std::string>& args) {
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
     const std::string& k = args[i];
     const std::string& v = args[i + 1];
-    if (k == "--list") list_path = v;
-    else if (k == "--abp") abp_path = v;
-    else if (k == "--urls") urls_path = v;
-    else if (k == "--verdicts") verdicts_path = v;
-    else if (k == "--passes") passes = std::max(1, std::stoi(v));
-    else if (k == "--loads") loads = std::max(1, std::stoi(v));
+    if (k == "--list")
+      list_path = v;
+    else if (k == "--abp")
+      abp_path = v;
+    else if (k == "--urls")
+      urls_path = v;
+    else if (k == "--verdicts")
+      verdicts_path = v;
+    else if (k == "--passes")
+      passes = std::max(1, std::stoi(v));
+    else if (k == "--loads")
+      loads = std::max(1, std::stoi(v));
     else {
       std::cerr << "matcher_compare: unknown option " << k << "\n";
       return 2;
@@ -317,27 +326,26 @@ int run_command(const std::vector<std::string>& args) {
   double mean = 0;
   for (double v : per_url) mean += v;
   mean = per_url.empty() ? 0 : mean / static_cast<double>(per_url.size());
-  nlohmann::json summary = {
-      {"engine", "mailveil"},
-      {"rules", list_path.empty() ? abp_path : list_path},
-      {"entries", rules.entries},
-      {"exceptions", rules.exceptions ? rules.exceptions->trackers.size() : 0},
-      {"skipped_entries", rules.trackers->skipped.size()},
-      {"patterns_left_out_of_set", rules.matcher->set_errors().size()},
-      {"load_ms_first", first_load_ms},
-      {"load_ms_median", percentile(load_ms, 0.5)},
-      {"load_ms_all", load_ms},
-      {"memory_rss_kb", rss_after - rss_before},
-      {"memory_heap_kb", static_cast<double>(heap_after - heap_before) / 1024.0},
-      {"urls", requests.size()},
-      {"matched", matched},
-      {"passes", passes},
-      {"per_url_ns_median", percentile(per_url, 0.5)},
-      {"per_url_ns_p99", percentile(per_url, 0.99)},
-      {"per_url_ns_mean", mean},
-      {"per_url_ns_max", per_url.empty() ? 0 : *std::max_element(per_url.begin(), per_url.end())},
-      {"pass_ms_mean", measured_total_ms / passes},
-      {"timer_overhead_ns_median", percentile(empty, 0.5)}};
+  nlohmann::json summary = {{"engine", "mailveil"},
+                            {"rules", list_path.empty() ? abp_path : list_path},
+                            {"entries", rules.entries},
+                            {"exceptions", rules.exceptions ? rules.exceptions->trackers.size() : 0},
+                            {"skipped_entries", rules.trackers->skipped.size()},
+                            {"patterns_left_out_of_set", rules.matcher->set_errors().size()},
+                            {"load_ms_first", first_load_ms},
+                            {"load_ms_median", percentile(load_ms, 0.5)},
+                            {"load_ms_all", load_ms},
+                            {"memory_rss_kb", rss_after - rss_before},
+                            {"memory_heap_kb", static_cast<double>(heap_after - heap_before) / 1024.0},
+                            {"urls", requests.size()},
+                            {"matched", matched},
+                            {"passes", passes},
+                            {"per_url_ns_median", percentile(per_url, 0.5)},
+                            {"per_url_ns_p99", percentile(per_url, 0.99)},
+                            {"per_url_ns_mean", mean},
+                            {"per_url_ns_max", per_url.empty() ? 0 : *std::max_element(per_url.begin(), per_url.end())},
+                            {"pass_ms_mean", measured_total_ms / passes},
+                            {"timer_overhead_ns_median", percentile(empty, 0.5)}};
   std::cout << summary.dump(2) << "\n";
   return 0;
 }

@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
+#include "evaluation.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -8,7 +9,6 @@
 
 #include "abp_export.h"
 #include "abp_import.h"
-#include "evaluation.h"
 #include "matcher.h"
 #include "test_support.h"
 
@@ -34,12 +34,17 @@ struct EvalDir {
   }
 };
 
-/// Captures std::cout for the lifetime of the object.
+/// Captures std::cout and std::cerr for the lifetime of the object.
 struct CoutCapture {
   std::ostringstream text;
+  std::ostringstream errors;
   std::streambuf* old;
-  CoutCapture() : old(std::cout.rdbuf(text.rdbuf())) {}
-  ~CoutCapture() { std::cout.rdbuf(old); }
+  std::streambuf* old_err;
+  CoutCapture() : old(std::cout.rdbuf(text.rdbuf())), old_err(std::cerr.rdbuf(errors.rdbuf())) {}
+  ~CoutCapture() {
+    std::cout.rdbuf(old);
+    std::cerr.rdbuf(old_err);
+  }
 };
 
 constexpr const char* kPixel = "https://u1.ct.sendgrid.net/wf/open?upn=abcdefghijklmnopqrstuvwxyz";
@@ -65,24 +70,23 @@ void write_set(const EvalDir& dir) {
                           "\" width=200 height=50><a href=\"" + kClick + "\">x</a><a href=\"" + kPlain + "\">y</a>"));
   dir.write("b.eml", mail(std::string("<img src=\"") + kSpacer + "\" width=1 height=1><img src=\"" + kLeaky +
                           "\" width=1 height=1><a href=\"" + kClick + "\">x</a>"));
-  nlohmann::json labels = {
-      {"mails",
-       {{{"file", "a.eml"},
-         {"type", "tracker"},
-         {"recipient", "ann.lee@example.com"},
-         {"expected_grade", "C"},
-         {"expected_score", 64},
-         {"pixels", {kPixel}},
-         {"tracked_links", {kClick}},
-         {"leaks", nlohmann::json::array()}},
-        {{"file", "b.eml"},
-         {"type", "tricky"},
-         {"recipient", "ann.lee@example.com"},
-         {"expected_grade", "A"},
-         {"expected_score", 100},
-         {"pixels", {kSpacer}},
-         {"tracked_links", nlohmann::json::array()},
-         {"leaks", {{{"url", kLeaky}, {"encoding", "plain"}, {"company", "tracker.example"}}}}}}}};
+  nlohmann::json labels = {{"mails",
+                            {{{"file", "a.eml"},
+                              {"type", "tracker"},
+                              {"recipient", "ann.lee@example.com"},
+                              {"expected_grade", "C"},
+                              {"expected_score", 64},
+                              {"pixels", {kPixel}},
+                              {"tracked_links", {kClick}},
+                              {"leaks", nlohmann::json::array()}},
+                             {{"file", "b.eml"},
+                              {"type", "tricky"},
+                              {"recipient", "ann.lee@example.com"},
+                              {"expected_grade", "A"},
+                              {"expected_score", 100},
+                              {"pixels", {kSpacer}},
+                              {"tracked_links", nlohmann::json::array()},
+                              {"leaks", {{{"url", kLeaky}, {"encoding", "plain"}, {"company", "tracker.example"}}}}}}}};
   dir.write("labels.json", labels.dump());
 }
 
@@ -132,6 +136,8 @@ TEST_CASE("parse_eval_labels reads the set's shape and rejects others", "[eval]"
   CHECK(err.find("file") != std::string::npos);
   CHECK_FALSE(parse_eval_labels(R"({"mails":[{"file":"x","pixels":"https://p"}]})", &err));
   CHECK_FALSE(parse_eval_labels("{not json", &err));
+  CHECK_FALSE(parse_eval_labels(R"({"mails":[{"file":"x","type":5}]})", &err));  // wrong type: no throw
+  CHECK(err.find("labels") != std::string::npos);
 }
 
 TEST_CASE("evaluate counts per-URL hits, misses and false positives against the labels", "[eval]") {
@@ -180,7 +186,8 @@ TEST_CASE("evaluate reports a labelled URL the mail does not contain and an unre
   CHECK(r.mails == 2);
   CHECK(r.pixels.fn == 2);
   bool reported = false;
-  for (const auto& c : r.pixel_misses) reported |= c.url == "https://absent.example/o.gif" && c.detail.find("not extracted") != std::string::npos;
+  for (const auto& c : r.pixel_misses)
+    reported |= c.url == "https://absent.example/o.gif" && c.detail.find("not extracted") != std::string::npos;
   CHECK(reported);
   CHECK_FALSE(r.meets_targets());
 }
@@ -214,7 +221,9 @@ TEST_CASE("eval command: exit status follows the pixel targets", "[eval]") {
   {
     CoutCapture out;
     CHECK(run_eval_command({"--data", (dir.path / "nowhere").string(), "--signatures", list}) == 2);
+    CHECK(out.errors.str().find("cannot read") != std::string::npos);
     CHECK(run_eval_command({"--bogus"}) == 2);
+    CHECK(out.errors.str().find("usage:") != std::string::npos);
   }
 }
 
@@ -251,8 +260,7 @@ TEST_CASE("export_abp writes domains, exact hosts, patterns and type options", "
   CHECK(t.starts_with("[Adblock Plus 2.0]\n! Title: fixture\n"));
   CHECK(t.find("\n||google-analytics.com^\n") != std::string::npos);
   CHECK(t.find("\n|http://stats.g.doubleclick.net^\n|https://stats.g.doubleclick.net^\n") != std::string::npos);
-  CHECK(t.find("\n/^https?:\\/\\/[^\\/]*sendgrid\\.net\\/(?:wf\\/open|ls\\/click)/$match-case\n") !=
-        std::string::npos);
+  CHECK(t.find("\n/^https?:\\/\\/[^\\/]*sendgrid\\.net\\/(?:wf\\/open|ls\\/click)/$match-case\n") != std::string::npos);
   CHECK(t.find("\n||links-only.example^$document\n") != std::string::npos);
   CHECK(t.find("! weborama: Weborama (Weborama)\n") != std::string::npos);
   CHECK(ex.skipped.empty());

@@ -112,3 +112,12 @@ TEST_CASE("looks_like_personal_token separates ids from words", "[leak]") {
   CHECK(mask_address("jane.doe@example.org") == "j\u2026@example.org");
   CHECK(mask_address("nonsense") == "[address]");
 }
+
+TEST_CASE("a leak location never repeats the address in clear", "[leak]") {
+  auto leaks = leaks_in("https://t.example/o?jane.doe%40example.org=1");
+  REQUIRE_FALSE(leaks.empty());
+  for (const auto& l : leaks) {
+    CHECK(l.where.find("jane") == std::string::npos);
+    CHECK(l.where == "query:[email]");
+  }
+}
