@@ -43,7 +43,10 @@ std::optional<Url> decode_url_value(std::string_view raw, bool* was_base64) {
   }
   std::string decoded;
   std::string b64 = percent_decode(raw);
-  if (b64.size() >= 12 && base64_decode(b64, &decoded) && starts_with_http(decoded)) {
+  if (b64.size() >= 12 && base64_decode(b64, &decoded) && lower(decoded.substr(0, 4)) == "http") {
+    // Some ESPs base64 a percent-encoded URL ("https%3A%2F%2F...").
+    if (decoded.find("://") == std::string::npos) decoded = percent_decode(decoded);
+    if (!starts_with_http(decoded)) return std::nullopt;
     if (auto u = parse_url(decoded)) {
       *was_base64 = true;
       return u;
@@ -142,10 +145,12 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
     size_t slash = url.path.find('/', start + 1);
     if (slash == std::string::npos) slash = url.path.size();
     std::string_view seg = std::string_view(url.path).substr(start + 1, slash - start - 1);
-    if (seg.size() > 10 && (seg.find("%2F") != std::string_view::npos || seg.find("%2f") != std::string_view::npos)) {
+    // An encoded URL ("https:%2F%2F…") or a base64 one ("aHR0cHM6Ly9…" is base64 of "https://").
+    const bool encoded = seg.find("%2F") != std::string_view::npos || seg.find("%2f") != std::string_view::npos;
+    if (seg.size() > 10 && (encoded || seg.starts_with("aHR0c"))) {
       bool b64 = false;
       if (auto u = decode_url_value(seg, &b64)) {
-        *how = "path";
+        *how = b64 ? "path:base64" : "path";
         return u;
       }
     }

@@ -97,3 +97,17 @@ TEST_CASE("strip_tracking_params removes utm and friends and keeps the rest", "[
   CHECK(is_tracking_param("UTM_Campaign"));
   CHECK_FALSE(is_tracking_param("utmost"));
 }
+
+TEST_CASE("base64 destinations in path segments and base64 of a percent-encoded URL are recovered", "[unwrap]") {
+  std::string how;
+  auto d = redirect_destination(
+      *parse_url("https://click.mail.example/5qhdrx/dvgfeq/aHR0cHM6Ly93d3cuc2hvcC5leGFtcGxlL2lzc3VlLzQ4"), {}, &how);
+  REQUIRE(d);
+  CHECK(d->str() == "https://www.shop.example/issue/48");
+  CHECK(how == "path:base64");
+  d = redirect_destination(
+      *parse_url("https://x.acemlnb.example/link?redirectUrl=aHR0cHMlM0ElMkYlMkZ3d3cuc2hvcC5leGFtcGxlJTJGYg==&s=1"), {"redirectUrl"},
+      &how);
+  REQUIRE(d);
+  CHECK(d->str() == "https://www.shop.example/b");
+}
