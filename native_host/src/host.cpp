@@ -12,8 +12,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 const Host::Action Host::kActions[] = {
@@ -98,11 +96,11 @@ void Host::handle(std::string_view payload) {
 }
 
 void Host::send(const json& reply) {
-  std::string text = dump(reply);
+  std::string text = dump_json(reply);
   if (!writer_.write(text)) {
     // Only a bug can build a reply this large; say so within the limit.
     ProtocolError e{ErrorCode::kInternal, "reply exceeded the outbound frame limit"};
-    writer_.write(dump(error_reply(reply.value("id", json()), reply.value("action", std::string()), e)));
+    writer_.write(dump_json(error_reply(reply.value("id", json()), reply.value("action", std::string()), e)));
   }
 }
 
@@ -292,7 +290,7 @@ void Host::on_update(const Request& req) {
           last = now;
           json progress = {{"id", id},       {"action", "update"}, {"ok", true},
                            {"final", false}, {"progress", {{"received", received}, {"total", total}}}};
-          writer_.write(dump(progress));
+          writer_.write(dump_json(progress));
         });
       }
     } catch (const std::exception& e) {

@@ -1,5 +1,7 @@
 #include "leak_detector.h"
 
+#include "text_util.h"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -19,13 +21,6 @@ bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
          c == '-' || c == '_';
-}
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 std::string_view strip_padding(std::string_view s) {
@@ -69,7 +64,7 @@ bool mostly_printable(std::string_view s) {
 /// Replaces every occurrence of needle in hay (ASCII case-insensitive when ci) with replacement.
 void replace_all(std::string* hay, std::string_view needle, std::string_view replacement, bool ci) {
   if (needle.empty()) return;
-  std::string lowered = ci ? to_lower(*hay) : std::string();
+  std::string lowered = ci ? ascii_lower(*hay) : std::string();
   std::string_view search = ci ? std::string_view(lowered) : std::string_view(*hay);
   std::string out;
   size_t pos = 0;
@@ -128,7 +123,7 @@ std::string mask_address(std::string_view address) {
 
 LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
   for (const auto& raw : addresses) {
-    std::string a = to_lower(raw);
+    std::string a = ascii_lower(raw);
     a.erase(0, a.find_first_not_of(" \t<"));
     a.erase(a.find_last_not_of(" \t>") + 1);
     size_t at = a.find('@');
@@ -177,7 +172,7 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
 void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out,
                                 bool allow_embedded) const {
   if (text.find('@') != std::string_view::npos) {
-    std::string lower = to_lower(text);
+    std::string lower = ascii_lower(text);
     for (size_t i = 0; i < addresses_.size(); ++i) {
       if (lower.find(addresses_[i]) != std::string::npos) {
         out->push_back({raw_had_at ? "plain" : "url-encoded", {}, i});
@@ -185,7 +180,7 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
     }
   }
   for_each_run(text, kMinHexRun, is_hex, [&](std::string_view run) {
-    std::string lower = to_lower(run);
+    std::string lower = ascii_lower(run);
     for (const auto& v : hex_variants_) {
       if (v.text.size() <= lower.size() && lower.find(v.text) != std::string::npos) {
         out->push_back({v.encoding, {}, v.address});
@@ -260,11 +255,11 @@ std::vector<Leak> LeakDetector::find(const Url& url) const {
 std::string LeakDetector::mask_text(std::string_view raw, bool leaky) const {
   std::string s(raw);
   if (!leaky) return s;
-  std::string lowered = to_lower(s);
+  std::string lowered = ascii_lower(s);
   for (const auto& n : mask_needles_) {
     if ((n.case_insensitive ? lowered : s).find(n.text) == std::string::npos) continue;
     replace_all(&s, n.text, n.replacement, n.case_insensitive);
-    lowered = to_lower(s);
+    lowered = ascii_lower(s);
   }
   return s;
 }

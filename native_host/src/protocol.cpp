@@ -73,8 +73,6 @@ bool read_size(const json& obj, const char* key, const std::string& path, Size* 
   return read_dimension(*it, "width", p, &out->width, err) && read_dimension(*it, "height", p, &out->height, err);
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 const char* to_string(ErrorCode code) {
@@ -223,6 +221,8 @@ std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
   return email;
 }
 
+std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 json ok_reply(const json& id, std::string_view action, json result) {
   return {{"id", id}, {"action", action}, {"ok", true}, {"result", std::move(result)}};
 }
@@ -313,16 +313,16 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
 
 std::string serialize_classify_reply(const json& id, const EmailReport& report, size_t max_bytes) {
   const size_t all = report.elements.size();
-  std::string out = dump(ok_reply(id, "classify", report_to_json(report, true, all)));
+  std::string out = dump_json(ok_reply(id, "classify", report_to_json(report, true, all)));
   if (out.size() <= max_bytes) return out;
-  out = dump(ok_reply(id, "classify", report_to_json(report, false, all)));
+  out = dump_json(ok_reply(id, "classify", report_to_json(report, false, all)));
   if (out.size() <= max_bytes) return out;
   // Binary search for the largest prefix of elements that fits.
   size_t lo = 0, hi = all;
-  std::string best = dump(ok_reply(id, "classify", report_to_json(report, false, 0)));
+  std::string best = dump_json(ok_reply(id, "classify", report_to_json(report, false, 0)));
   while (lo < hi) {
     size_t mid = lo + (hi - lo + 1) / 2;
-    std::string candidate = dump(ok_reply(id, "classify", report_to_json(report, false, mid)));
+    std::string candidate = dump_json(ok_reply(id, "classify", report_to_json(report, false, mid)));
     if (candidate.size() <= max_bytes) {
       lo = mid;
       best = std::move(candidate);

@@ -64,6 +64,9 @@ std::optional<Email> parse_classify(const nlohmann::json& body, ProtocolError* e
 /// Parses one element object (used by classify and report); `path` prefixes error messages.
 std::optional<Element> parse_element(const nlohmann::json& value, const std::string& path, ProtocolError* error);
 
+/// Serialises for the wire: compact, invalid UTF-8 replaced rather than thrown on.
+std::string dump_json(const nlohmann::json& j);
+
 /// {"id", "action", "ok": true, "result"}.
 nlohmann::json ok_reply(const nlohmann::json& id, std::string_view action, nlohmann::json result);
 /// {"id", "action", "ok": false, "error": {"code", "message"}}; action null when empty.

@@ -22,8 +22,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 bool has_extension(const std::string& path, std::initializer_list<const char*> exts) {
   std::string ext = fs::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -141,7 +139,7 @@ class JsonSink : public ScanSink {
     json j = {{"file", m.file},    {"index", m.index},          {"subject", m.subject},
               {"sender", m.sender}, {"date", m.date},           {"recipients", recipients},
               {"result", std::move(report)}};
-    out_ << (first_ ? "\n" : ",\n") << dump(j);
+    out_ << (first_ ? "\n" : ",\n") << dump_json(j);
     first_ = false;
   }
 
@@ -149,7 +147,7 @@ class JsonSink : public ScanSink {
     errors_.push_back({{"file", file}, {"error", error}});
   }
 
-  void finish() override { out_ << "\n],\"errors\":" << dump(errors_) << "}\n"; }
+  void finish() override { out_ << "\n],\"errors\":" << dump_json(errors_) << "}\n"; }
 
  private:
   std::ostream& out_;

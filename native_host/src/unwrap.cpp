@@ -1,5 +1,7 @@
 #include "unwrap.h"
 
+#include "text_util.h"
+
 #include <algorithm>
 #include <array>
 #include <string_view>
@@ -11,23 +13,16 @@ namespace {
 
 constexpr int kMaxUnwrapDepth = 6;
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 /// Raw value of the first query parameter named `name` (ASCII case-insensitive), if any.
 std::optional<std::string> query_param(const Url& url, std::string_view name) {
   for (const auto& [k, v] : split_query(url.query)) {
-    if (lower(percent_decode(k)) == name) return v;
+    if (ascii_lower(percent_decode(k)) == name) return v;
   }
   return std::nullopt;
 }
 
 bool starts_with_http(std::string_view s) {
-  std::string head = lower(s.substr(0, 8));
+  std::string head = ascii_lower(s.substr(0, 8));
   return head.starts_with("http://") || head.starts_with("https://") || head.starts_with("//");
 }
 
@@ -43,7 +38,7 @@ std::optional<Url> decode_url_value(std::string_view raw, bool* was_base64) {
   }
   std::string decoded;
   std::string b64 = percent_decode(raw);
-  if (b64.size() >= 12 && base64_decode(b64, &decoded) && lower(decoded.substr(0, 4)) == "http") {
+  if (b64.size() >= 12 && base64_decode(b64, &decoded) && ascii_lower(decoded.substr(0, 4)) == "http") {
     // Some ESPs base64 a percent-encoded URL ("https%3A%2F%2F...").
     if (decoded.find("://") == std::string::npos) decoded = percent_decode(decoded);
     if (!starts_with_http(decoded)) return std::nullopt;
@@ -118,7 +113,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
   // Decode and lower-case each key once; values are only decoded for keys that may carry a destination.
   std::vector<std::pair<std::string, std::string_view>> pairs;
   for (const auto& [k, v] : split_query_views(url.query)) {
-    if (v.size() >= 8) pairs.emplace_back(lower(percent_decode(k)), v);
+    if (v.size() >= 8) pairs.emplace_back(ascii_lower(percent_decode(k)), v);
   }
   auto try_param = [&](std::string_view name) -> std::optional<Url> {
     for (const auto& [k, v] : pairs) {
@@ -133,7 +128,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
   };
   if (!pairs.empty()) {
     for (const auto& p : params) {
-      if (auto u = try_param(lower(p))) return u;
+      if (auto u = try_param(ascii_lower(p))) return u;
     }
     for (auto p : kDestinationParams) {
       if (auto u = try_param(p)) return u;
@@ -160,7 +155,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
 }
 
 bool is_tracking_param(std::string_view raw_key) {
-  std::string key = lower(raw_key);
+  std::string key = ascii_lower(raw_key);
   static constexpr std::array<std::string_view, 6> kPrefixes = {"utm_", "mtm_", "pk_", "elq", "_bta_", "oly_"};
   for (auto p : kPrefixes) {
     if (key.starts_with(p)) return true;

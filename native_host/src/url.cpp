@@ -1,26 +1,13 @@
 #include "url.h"
 
+#include "text_util.h"
+
 #include <algorithm>
 #include <array>
 #include <unordered_set>
 
 namespace mailveil {
 namespace {
-
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
-  return out;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool is_scheme_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
@@ -116,7 +103,7 @@ std::optional<Url> parse_url(std::string_view text) {
     for (size_t i = 0; i < colon; ++i) {
       if (!is_scheme_char(s[i])) return std::nullopt;
     }
-    url.scheme = lower(s.substr(0, colon));
+    url.scheme = ascii_lower(s.substr(0, colon));
     pos = colon + 1;
     size_t slashes = 0;
     while (pos < s.size() && (s[pos] == '/' || s[pos] == '\\')) {
@@ -136,7 +123,7 @@ std::optional<Url> parse_url(std::string_view text) {
   if (!hostport.empty() && hostport.front() == '[') {
     size_t close = hostport.find(']');
     if (close == std::string_view::npos) return std::nullopt;
-    url.host = lower(hostport.substr(0, close + 1));
+    url.host = ascii_lower(hostport.substr(0, close + 1));
     if (close + 1 < hostport.size() && hostport[close + 1] == ':') url.port = hostport.substr(close + 2);
   } else {
     size_t colon = hostport.rfind(':');
@@ -144,7 +131,7 @@ std::optional<Url> parse_url(std::string_view text) {
       url.port = hostport.substr(colon + 1);
       hostport = hostport.substr(0, colon);
     }
-    url.host = lower(percent_decode(hostport));
+    url.host = ascii_lower(percent_decode(hostport));
     while (!url.host.empty() && url.host.back() == '.') url.host.pop_back();
   }
   if (url.host.empty()) return std::nullopt;
@@ -290,7 +277,7 @@ std::string registrable_domain(std::string_view host) {
 std::string address_domain(std::string_view address) {
   size_t at = address.rfind('@');
   if (at == std::string_view::npos) return "";
-  std::string d = lower(address.substr(at + 1));
+  std::string d = ascii_lower(address.substr(at + 1));
   while (!d.empty() && (d.back() == '>' || d.back() == ' ')) d.pop_back();
   return d;
 }
