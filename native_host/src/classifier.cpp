@@ -54,9 +54,12 @@ bool is_dynamic_endpoint(const Url& url) {
 bool is_tiny(const Size& s) { return s.known() && s.width <= kTinySide && s.height <= kTinySide; }
 
 bool has_recipient_token(const Url& url) {
-  for (const auto& [k, v] : split_query_views(url.query)) {
-    if (v.size() >= 10 && looks_like_personal_token(percent_decode(v))) return true;
-  }
+  bool token = false;
+  for_each_query_pair(url.query, [&](std::string_view, std::string_view v) {
+    token = v.size() >= 10 && looks_like_personal_token(percent_decode(v));
+    return !token;
+  });
+  if (token) return true;
   size_t start = 0;
   while (start < url.path.size()) {
     size_t slash = url.path.find('/', start + 1);
@@ -205,10 +208,20 @@ SignatureMatch Engine::match(const Url& url, std::string_view normalized, bool f
   return user_->match(url, normalized, for_link);
 }
 
+std::shared_ptr<const LeakDetector> Engine::detector_for(const std::vector<std::string>& addresses) const {
+  std::lock_guard lock(detector_mutex_);
+  if (!detector_ || detector_addresses_ != addresses) {
+    detector_ = std::make_shared<const LeakDetector>(addresses);
+    detector_addresses_ = addresses;
+  }
+  return detector_;
+}
+
 EmailReport Engine::classify(const Email& email) const {
   EmailReport report;
   report.message_id = email.message_id;
-  LeakDetector detector(email.user_addresses);
+  const std::shared_ptr<const LeakDetector> kept = detector_for(email.user_addresses);
+  const LeakDetector& detector = *kept;
   Context ctx{matcher_, detector, std::string()};
   if (std::string d = address_domain(email.sender); !d.empty()) ctx.sender_domain = registrable_domain(d);
 

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "email.h"
+#include "leak_detector.h"
 #include "matcher.h"
 #include "score.h"
 #include "signature_list.h"
@@ -106,9 +108,16 @@ class Engine {
   SignatureMatch match(const Url& url, std::string_view normalized, bool for_link) const;
 
  private:
+  /// The leak detector for these addresses, kept for the next message: the mails of one mailbox share their
+  /// addresses, and building a detector hashes and encodes each address some twenty ways.
+  std::shared_ptr<const LeakDetector> detector_for(const std::vector<std::string>& addresses) const;
+
   Matcher matcher_;
   std::unique_ptr<Matcher> user_;
   std::unique_ptr<Matcher> user_exceptions_;
+  mutable std::mutex detector_mutex_;
+  mutable std::vector<std::string> detector_addresses_;
+  mutable std::shared_ptr<const LeakDetector> detector_;
 };
 
 }  // namespace mailveil

@@ -58,6 +58,10 @@ std::string encode(std::string_view data, const char* alphabet, bool pad) {
 
 }  // namespace
 
+void prepare_digests() {
+  for (HashAlgorithm a : kHashAlgorithms) evp_md(a);
+}
+
 std::string raw_digest(HashAlgorithm algorithm, std::string_view data) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   unsigned int len = 0;

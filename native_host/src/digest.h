@@ -8,6 +8,15 @@ namespace mailveil {
 
 enum class HashAlgorithm { kMd5, kSha1, kSha224, kSha256, kSha384, kSha512 };
 
+/// Every algorithm above, in that order.
+inline constexpr HashAlgorithm kHashAlgorithms[] = {HashAlgorithm::kMd5,    HashAlgorithm::kSha1,
+                                                    HashAlgorithm::kSha224, HashAlgorithm::kSha256,
+                                                    HashAlgorithm::kSha384, HashAlgorithm::kSha512};
+
+/// Loads OpenSSL's digest implementations now rather than on the first hash (about 2 ms: configuration,
+/// provider, algorithm fetches). The host calls it on a helper thread at start, while the list loads.
+void prepare_digests();
+
 /// Lower-case hex digest of data.
 std::string hex_digest(HashAlgorithm algorithm, std::string_view data);
 /// Raw (binary) digest of data.

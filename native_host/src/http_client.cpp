@@ -1,18 +1,82 @@
 #include "http_client.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 
 #include <cctype>
 #include <chrono>
-#include <mutex>
 #include <string_view>
 
 namespace mailveil {
 namespace {
 
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+// libcurl is loaded with dlopen on the first update, not linked: linking it maps some 30 shared libraries
+// (TLS, Kerberos, LDAP, SSH...) into every host process, which cost more than half of the host's cold start,
+// while only the rare update needs them (docs/updates.md). The Debian package libcurl4 provides the library.
+constexpr char kCurlLibrary[] = "libcurl.so.4";
+
+/// The libcurl entry points the client uses, resolved from the loaded library.
+struct CurlApi {
+  decltype(&::curl_global_init) global_init = nullptr;
+  decltype(&::curl_easy_init) easy_init = nullptr;
+  decltype(&::curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&::curl_easy_perform) easy_perform = nullptr;
+  decltype(&::curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&::curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&::curl_easy_strerror) easy_strerror = nullptr;
+  decltype(&::curl_slist_append) slist_append = nullptr;
+  decltype(&::curl_slist_free_all) slist_free_all = nullptr;
+  decltype(&::curl_url) url = nullptr;
+  decltype(&::curl_url_cleanup) url_cleanup = nullptr;
+  decltype(&::curl_url_set) url_set = nullptr;
+  decltype(&::curl_url_get) url_get = nullptr;
+  decltype(&::curl_free) free = nullptr;
+  std::string error;  ///< why loading failed; empty when every entry point resolved
+};
+
+template <typename Fn>
+bool resolve(void* lib, const char* name, Fn* out, std::string* error) {
+  *out = reinterpret_cast<Fn>(dlsym(lib, name));
+  if (!*out && error->empty()) error->assign(std::string(kCurlLibrary) + " lacks " + name);
+  return *out != nullptr;
+}
+
+CurlApi load_curl() {
+  CurlApi api;
+  // Never unloaded: libcurl and its TLS backend keep global state for the life of the process.
+  void* lib = dlopen(kCurlLibrary, RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    const char* why = dlerror();
+    api.error = std::string("cannot load ") + kCurlLibrary + " (install the libcurl4 package): " + (why ? why : "?");
+    return api;
+  }
+  std::string& e = api.error;
+  resolve(lib, "curl_global_init", &api.global_init, &e);
+  resolve(lib, "curl_easy_init", &api.easy_init, &e);
+  resolve(lib, "curl_easy_setopt", &api.easy_setopt, &e);
+  resolve(lib, "curl_easy_perform", &api.easy_perform, &e);
+  resolve(lib, "curl_easy_getinfo", &api.easy_getinfo, &e);
+  resolve(lib, "curl_easy_cleanup", &api.easy_cleanup, &e);
+  resolve(lib, "curl_easy_strerror", &api.easy_strerror, &e);
+  resolve(lib, "curl_slist_append", &api.slist_append, &e);
+  resolve(lib, "curl_slist_free_all", &api.slist_free_all, &e);
+  resolve(lib, "curl_url", &api.url, &e);
+  resolve(lib, "curl_url_cleanup", &api.url_cleanup, &e);
+  resolve(lib, "curl_url_set", &api.url_set, &e);
+  resolve(lib, "curl_url_get", &api.url_get, &e);
+  resolve(lib, "curl_free", &api.free, &e);
+  if (e.empty() && api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) e = "curl_global_init failed";
+  return api;
+}
+
+/// The loaded library, or nullptr with the reason in *err. Loaded and initialised once, thread-safe.
+const CurlApi* curl_api(std::string* err) {
+  static const CurlApi api = load_curl();
+  if (!api.error.empty()) {
+    *err = api.error;
+    return nullptr;
+  }
+  return &api;
 }
 
 std::string lower(std::string_view s) {
@@ -104,13 +168,16 @@ int on_progress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, cu
 }
 
 struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const CurlApi* api;
+  void operator()(CURL* c) const { api->easy_cleanup(c); }
 };
 struct SlistDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
+  const CurlApi* api;
+  void operator()(curl_slist* l) const { api->slist_free_all(l); }
 };
 struct UrlDeleter {
-  void operator()(CURLU* u) const { curl_url_cleanup(u); }
+  const CurlApi* api;
+  void operator()(CURLU* u) const { api->url_cleanup(u); }
 };
 
 /// The libcurl implementation of HttpClient. One easy handle per request: updates are rare.
@@ -120,8 +187,13 @@ class CurlHttpClient : public HttpClient {
            std::string* err) override {
     *response = HttpResponse{};
     if (!check_update_url(request.url, request.allow_loopback_http, err)) return false;
-    global_init();
-    std::unique_ptr<CURL, EasyDeleter> curl(curl_easy_init());
+    std::string load_error;
+    const CurlApi* api = curl_api(&load_error);
+    if (!api) {
+      *err = "download failed: " + load_error;
+      return false;
+    }
+    std::unique_ptr<CURL, EasyDeleter> curl(api->easy_init(), EasyDeleter{api});
     if (!curl) {
       *err = "download failed: cannot initialise libcurl";
       return false;
@@ -134,9 +206,9 @@ class CurlHttpClient : public HttpClient {
     transfer.stall_limit = std::chrono::seconds(request.stall_seconds);
     char errbuf[CURL_ERROR_SIZE] = {0};
 
-    std::unique_ptr<curl_slist, SlistDeleter> headers;
+    std::unique_ptr<curl_slist, SlistDeleter> headers(nullptr, SlistDeleter{api});
     auto add_header = [&](const std::string& line) {
-      curl_slist* l = curl_slist_append(headers.get(), line.c_str());
+      curl_slist* l = api->slist_append(headers.get(), line.c_str());
       if (l) {
         (void)headers.release();
         headers.reset(l);
@@ -146,36 +218,36 @@ class CurlHttpClient : public HttpClient {
     if (!request.if_modified_since.empty()) add_header("If-Modified-Since: " + request.if_modified_since);
 
     const bool plain_http_ok = request.allow_loopback_http && lower(request.url).starts_with("http://");
-    curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https");
+    api->easy_setopt(h, CURLOPT_URL, request.url.c_str());
+    api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https");
     // Redirects may only lead to HTTPS, even in the loopback test mode.
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, request.connect_timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, request.timeout_seconds);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, request.stall_seconds);
-    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
-    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // the size cap applies to the decoded bytes
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "mailveil-host/" MAILVEIL_VERSION);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    api->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+    api->easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+    api->easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+    api->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    api->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
+    api->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, request.connect_timeout_seconds);
+    api->easy_setopt(h, CURLOPT_TIMEOUT, request.timeout_seconds);
+    api->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    api->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, request.stall_seconds);
+    api->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
+    api->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // the size cap applies to the decoded bytes
+    api->easy_setopt(h, CURLOPT_USERAGENT, "mailveil-host/" MAILVEIL_VERSION);
+    api->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
+    api->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    api->easy_setopt(h, CURLOPT_WRITEDATA, &transfer);
+    api->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    api->easy_setopt(h, CURLOPT_HEADERDATA, &transfer);
+    api->easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    api->easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    api->easy_setopt(h, CURLOPT_XFERINFODATA, &transfer);
+    api->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 
-    CURLcode rc = curl_easy_perform(h);
-    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
+    CURLcode rc = api->easy_perform(h);
+    std::string detail = errbuf[0] ? std::string(errbuf) : std::string(api->easy_strerror(rc));
     const std::string& url = request.url;
     if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       *err = "download failed: " + url + " is larger than the " + describe_size(request.max_bytes) + " limit";
@@ -188,7 +260,7 @@ class CurlHttpClient : public HttpClient {
     }
     switch (rc) {
       case CURLE_OK:
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
+        api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
         return true;
       case CURLE_COULDNT_CONNECT:
         *err = "download failed: cannot connect to " + url + " (" + detail + ")";
@@ -202,7 +274,7 @@ class CurlHttpClient : public HttpClient {
         return false;
       case CURLE_PARTIAL_FILE: {
         curl_off_t expected = -1;
-        curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+        api->easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
         *err = "download failed: the connection closed before the whole file arrived from " + url + " (got " +
                std::to_string(response->body.size()) + " bytes" +
                (expected > 0 ? " of " + std::to_string(expected) : std::string()) + ")";
@@ -221,7 +293,7 @@ class CurlHttpClient : public HttpClient {
         *err = "download failed: TLS error with " + url + " (" + detail + ")";
         return false;
       default:
-        *err = "download failed: " + std::string(curl_easy_strerror(rc)) + " fetching " + url + " (" + detail + ")";
+        *err = "download failed: " + std::string(api->easy_strerror(rc)) + " fetching " + url + " (" + detail + ")";
         return false;
     }
   }
@@ -232,8 +304,14 @@ class CurlHttpClient : public HttpClient {
 std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
 
 bool check_update_url(const std::string& url, bool allow_loopback_http, std::string* err) {
-  std::unique_ptr<CURLU, UrlDeleter> u(curl_url());
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
+  std::string load_error;
+  const CurlApi* api = curl_api(&load_error);
+  if (!api) {
+    *err = "cannot check the update URL: " + load_error;
+    return false;
+  }
+  std::unique_ptr<CURLU, UrlDeleter> u(api->url(), UrlDeleter{api});
+  if (!u || api->url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) {
     *err = "the update URL '" + url + "' is not a valid absolute URL";
     return false;
   }
@@ -241,10 +319,10 @@ bool check_update_url(const std::string& url, bool allow_loopback_http, std::str
   char* host = nullptr;
   std::string s;
   std::string hs;
-  if (curl_url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && scheme) s = lower(scheme);
-  if (curl_url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && host) hs = host;
-  curl_free(scheme);
-  curl_free(host);
+  if (api->url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && scheme) s = lower(scheme);
+  if (api->url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && host) hs = host;
+  api->free(scheme);
+  api->free(host);
   if (s == "https") return true;
   if (s == "http" && allow_loopback_http && is_loopback_host(hs)) return true;
   *err = "the update URL '" + url + "' is not HTTPS; only https:// addresses are accepted";

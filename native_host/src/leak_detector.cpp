@@ -131,12 +131,9 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
     if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) continue;
     addresses_.push_back(a);
   }
-  static constexpr HashAlgorithm kAlgorithms[] = {HashAlgorithm::kMd5,    HashAlgorithm::kSha1,
-                                                  HashAlgorithm::kSha224, HashAlgorithm::kSha256,
-                                                  HashAlgorithm::kSha384, HashAlgorithm::kSha512};
   for (size_t i = 0; i < addresses_.size(); ++i) {
     const std::string& a = addresses_[i];
-    for (HashAlgorithm h : kAlgorithms) {
+    for (HashAlgorithm h : kHashAlgorithms) {
       std::string raw = raw_digest(h, a);
       hex_variants_.push_back({to_hex(raw), to_string(h), i, true});
       if (h == HashAlgorithm::kMd5 || h == HashAlgorithm::kSha1 || h == HashAlgorithm::kSha256) {
@@ -236,10 +233,11 @@ std::vector<Leak> LeakDetector::find(const Url& url) const {
   if (addresses_.empty()) return found;
   scan_piece(url.userinfo, "userinfo", {}, &found);
   scan_piece(url.path, "path", {}, &found);
-  for (const auto& [key, value] : split_query_views(url.query)) {
+  for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     scan_piece(value, "query", key, &found);
     scan_piece(key, "query", key, &found);
-  }
+    return true;
+  });
   scan_piece(url.fragment, "fragment", {}, &found);
   // A subdomain can carry a token, rarely the address; hashes in hostnames do occur.
   scan_piece(url.host, "host", {}, &found);
@@ -266,42 +264,66 @@ std::string LeakDetector::mask_text(std::string_view raw, bool leaky) const {
 
 std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) const {
   const bool leaky = !found.empty();
-  Url masked = url;
-  masked.userinfo = url.userinfo.empty() ? "" : "[userinfo]";
-  std::string path;
+  std::string out;
+  out.reserve(url.scheme.size() + url.host.size() + url.path.size() + url.query.size() + url.fragment.size() + 32);
+  out += url.scheme;
+  out += "://";
+  if (!url.userinfo.empty()) out += "[userinfo]@";
+  out += url.host;
+  if (!url.port.empty()) {
+    out.push_back(':');
+    out += url.port;
+  }
   size_t start = 0;
   while (start < url.path.size()) {
     size_t slash = url.path.find('/', start + 1);
     if (slash == std::string::npos) slash = url.path.size();
     std::string_view segment = std::string_view(url.path).substr(start, slash - start);
     std::string_view body = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
+    out.push_back('/');
     std::string text = mask_text(body, leaky);
-    // Keep file extensions readable ("[token].gif").
-    std::string_view stem = body;
-    std::string ext;
-    if (size_t dot = body.rfind('.'); dot != std::string_view::npos && body.size() - dot <= 5) {
-      stem = body.substr(0, dot);
-      ext = std::string(body.substr(dot));
+    if (text == body) {
+      // Keep file extensions readable ("[token].gif").
+      std::string_view stem = body;
+      std::string_view ext;
+      if (size_t dot = body.rfind('.'); dot != std::string_view::npos && body.size() - dot <= 5) {
+        stem = body.substr(0, dot);
+        ext = body.substr(dot);
+      }
+      if (looks_like_personal_token(percent_decode(stem))) {
+        out += "[token]";
+        out += ext;
+      } else {
+        out += body;
+      }
+    } else {
+      out += text;
     }
-    if (text == body && looks_like_personal_token(percent_decode(stem))) text = "[token]" + ext;
-    path += "/" + text;
     start = slash;
   }
-  masked.path = path.empty() ? url.path : path;
-  if (url.path.size() > 0 && url.path.back() == '/' && !masked.path.ends_with("/")) masked.path += "/";
-
-  auto pairs = split_query(url.query);
-  for (auto& [key, value] : pairs) {
-    std::string text = mask_text(value, leaky);
-    if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
-      text = "[token]";
-    }
-    value = std::move(text);
-    key = mask_text(key, leaky);
+  if (url.has_query) {
+    out.push_back('?');
+    bool first = true;
+    for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
+      if (!first) out.push_back('&');
+      first = false;
+      out += mask_text(key, leaky);
+      std::string text = mask_text(value, leaky);
+      if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
+        text = "[token]";
+      }
+      if (!text.empty()) {
+        out.push_back('=');
+        out += text;
+      }
+      return true;
+    });
   }
-  masked.query = join_query(pairs);
-  masked.fragment = mask_text(url.fragment, leaky);
-  return masked.str();
+  if (url.has_fragment) {
+    out.push_back('#');
+    out += mask_text(url.fragment, leaky);
+  }
+  return out;
 }
 
 }  // namespace mailveil

@@ -5,14 +5,24 @@
 
 #include <algorithm>
 
+#include "pattern_scope.h"
+#include "text_util.h"
+
 namespace mailveil {
 
-// The RE2::Set and the owning tracker of each of its patterns.
+// An RE2::Set and the pattern number of each of its members.
 struct Matcher::PatternSet {
-  explicit PatternSet(const RE2::Options& options) : set(options, RE2::UNANCHORED) {}
+  PatternSet(const RE2::Options& options, RE2::Anchor anchor) : set(options, anchor) {}
   RE2::Set set;
-  std::vector<size_t> tracker_of;  // set index -> tracker index
+  std::vector<size_t> number_of;  // set index -> pattern number
   bool compiled = false;
+};
+
+// The patterns that share one host key or first path segment, compiled together on first use.
+struct Matcher::Bucket {
+  std::vector<size_t> numbers;  // ascending
+  mutable std::once_flag once;
+  mutable std::unique_ptr<PatternSet> set;
 };
 
 namespace {
@@ -28,59 +38,114 @@ RE2::Options set_options() {
   return options;
 }
 
-// Total RE2 program instructions accepted when isolating patterns: well under what the 64 MiB set budget
-// compiles (about 2.8M instructions), leaving room for the DFA. The shipped list uses about 40k.
+// Total RE2 program instructions accepted in one set when isolating patterns: well under what the 64 MiB set
+// budget compiles (about 2.8M instructions), leaving room for the DFA. The shipped list uses about 40k.
 constexpr size_t kSetProgramBudget = 1'000'000;
 
 bool applies(const Tracker& t, bool for_link) { return for_link ? t.applies_to_link : t.applies_to_pixel; }
 
 }  // namespace
 
-Matcher::Matcher(std::shared_ptr<const SignatureList> list) : list_(std::move(list)) {
+Matcher::Matcher(std::shared_ptr<const SignatureList> list, MatcherCompile compile) : list_(std::move(list)) {
   const auto& trackers = list_->trackers;
+  std::vector<size_t> anywhere_anchored;
+  std::vector<size_t> anywhere_unanchored;
   for (size_t i = 0; i < trackers.size(); ++i) {
     for (const auto& d : trackers[i].domains) domains_[d].push_back(i);
     for (const auto& h : trackers[i].hosts) hosts_[h].push_back(i);
+    for (const auto& p : trackers[i].patterns) {
+      const size_t number = patterns_.size();
+      patterns_.push_back({&p, i});
+      PatternScope scope = pattern_scope(p);
+      BucketIndex* index = nullptr;
+      switch (scope.kind) {
+        case PatternScope::Kind::kAnywhere:
+          (is_start_anchored(p) ? anywhere_anchored : anywhere_unanchored).push_back(number);
+          ++layout_.anywhere;
+          continue;
+        case PatternScope::Kind::kHost:
+          index = &by_host_;
+          ++layout_.by_host;
+          break;
+        case PatternScope::Kind::kSegment:
+          index = &by_segment_;
+          ++layout_.by_segment;
+          break;
+      }
+      for (auto& key : scope.keys) {
+        auto& bucket = (*index)[std::move(key)];
+        if (!bucket) bucket = std::make_unique<Bucket>();
+        if (bucket->numbers.empty() || bucket->numbers.back() != number) bucket->numbers.push_back(number);
+      }
+    }
   }
-  patterns_ = build_pattern_set(/*isolate=*/false);
-  if (!patterns_->compiled && !patterns_->tracker_of.empty()) {
-    // The combined program did not fit: some pattern parses but compiles too large. Find it by compiling each
-    // alone, leave it out, and build the set again, so that one bad pattern cannot disable all the others.
-    patterns_ = build_pattern_set(/*isolate=*/true);
+  anywhere_anchored_ = compile_patterns(anywhere_anchored, /*start_anchored=*/true);
+  anywhere_unanchored_ = compile_patterns(anywhere_unanchored, /*start_anchored=*/false);
+  if (compile == MatcherCompile::kEager) {
+    for (const auto* index : {&by_host_, &by_segment_}) {
+      for (const auto& [key, bucket] : *index) bucket_set(*bucket);
+    }
   }
 }
 
-std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(bool isolate) {
-  auto set = std::make_unique<PatternSet>(set_options());
-  const auto& trackers = list_->trackers;
+std::unique_ptr<Matcher::PatternSet> Matcher::compile_patterns(const std::vector<size_t>& numbers,
+                                                                bool start_anchored) const {
+  auto set = build_pattern_set(numbers, start_anchored, /*isolate=*/false);
+  if (!set->compiled && !set->number_of.empty()) {
+    // The combined program did not fit: some pattern parses but compiles too large. Find it by compiling each
+    // alone, leave it out, and build the set again, so that one bad pattern cannot disable all the others.
+    set = build_pattern_set(numbers, start_anchored, /*isolate=*/true);
+  }
+  return set;
+}
+
+std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(const std::vector<size_t>& numbers,
+                                                                 bool start_anchored, bool isolate) const {
+  auto set = std::make_unique<PatternSet>(set_options(), start_anchored ? RE2::ANCHOR_START : RE2::UNANCHORED);
   size_t program_size = 0;
-  for (size_t i = 0; i < trackers.size(); ++i) {
-    for (const auto& p : trackers[i].patterns) {
-      std::string error;
-      if (isolate) {
-        RE2::Options alone = set_options();
-        alone.set_max_mem(1 << 20);
-        RE2 re(p, alone);
-        if (!re.ok()) {
-          set_errors_.push_back(trackers[i].id + ": " + re.error());
-          continue;
-        }
-        // Patterns that each fit can still overflow the set together: keep the first ones within budget.
-        if (program_size + static_cast<size_t>(re.ProgramSize()) > kSetProgramBudget) {
-          set_errors_.push_back(trackers[i].id + ": left out, the pattern set's size budget is used up");
-          continue;
-        }
-        program_size += static_cast<size_t>(re.ProgramSize());
-      }
-      if (set->set.Add(p, &error) < 0) {
-        if (!isolate) set_errors_.push_back(trackers[i].id + ": " + error);
+  for (size_t n : numbers) {
+    const std::string& p = *patterns_[n].text;
+    const std::string& id = list_->trackers[patterns_[n].tracker].id;
+    std::string error;
+    if (isolate) {
+      RE2::Options alone = set_options();
+      alone.set_max_mem(1 << 20);
+      RE2 re(p, alone);
+      if (!re.ok()) {
+        add_error(id + ": " + re.error());
         continue;
       }
-      set->tracker_of.push_back(i);
+      // Patterns that each fit can still overflow the set together: keep the first ones within budget.
+      if (program_size + static_cast<size_t>(re.ProgramSize()) > kSetProgramBudget) {
+        add_error(id + ": left out, the pattern set's size budget is used up");
+        continue;
+      }
+      program_size += static_cast<size_t>(re.ProgramSize());
     }
+    if (set->set.Add(p, &error) < 0) {
+      if (!isolate) add_error(id + ": " + error);
+      continue;
+    }
+    set->number_of.push_back(n);
   }
-  set->compiled = !set->tracker_of.empty() && set->set.Compile();
+  set->compiled = !set->number_of.empty() && set->set.Compile();
   return set;
+}
+
+const Matcher::PatternSet& Matcher::bucket_set(const Bucket& bucket) const {
+  // Scoped patterns are start-anchored (pattern_scope requires it).
+  std::call_once(bucket.once, [&] { bucket.set = compile_patterns(bucket.numbers, /*start_anchored=*/true); });
+  return *bucket.set;
+}
+
+void Matcher::add_error(std::string error) const {
+  std::lock_guard lock(errors_mutex_);
+  set_errors_.push_back(std::move(error));
+}
+
+std::vector<std::string> Matcher::set_errors() const {
+  std::lock_guard lock(errors_mutex_);
+  return set_errors_;
 }
 
 Matcher::~Matcher() = default;
@@ -116,24 +181,47 @@ const Tracker* Matcher::lookup_host(std::string_view host, bool for_link, std::s
   return nullptr;
 }
 
+void Matcher::best_hit(const PatternSet& set, std::string_view normalized, bool for_link, size_t* best) const {
+  if (!set.compiled) return;
+  std::vector<int> hits;
+  if (!set.set.Match(normalized, &hits)) return;
+  for (int h : hits) {
+    size_t n = set.number_of[static_cast<size_t>(h)];
+    if (n < *best && applies(list_->trackers[patterns_[n].tracker], for_link)) *best = n;
+  }
+}
+
 SignatureMatch Matcher::match(const Url& url, std::string_view normalized, bool for_link) const {
   SignatureMatch result;
   if (const Tracker* t = lookup_host(url.host, for_link, &result.how)) {
     result.tracker = t;
     return result;
   }
-  if (!patterns_->compiled) return result;
-  std::vector<int> hits;
-  if (!patterns_->set.Match(normalized, &hits)) return result;
-  // Lowest set index first: list order is the tie-breaker, so maintainers control precedence.
-  std::sort(hits.begin(), hits.end());
-  for (int h : hits) {
-    const Tracker& t = list_->trackers[patterns_->tracker_of[static_cast<size_t>(h)]];
-    if (applies(t, for_link)) {
-      result.tracker = &t;
-      result.how = "pattern";
-      return result;
+  // Lowest pattern number first: list order is the tie-breaker, so maintainers control precedence.
+  size_t best = patterns_.size();
+  if (!by_host_.empty()) {
+    std::string_view suffix = url.host;
+    while (!suffix.empty()) {
+      if (auto it = by_host_.find(suffix); it != by_host_.end()) {
+        best_hit(bucket_set(*it->second), normalized, for_link, &best);
+      }
+      size_t dot = suffix.find('.');
+      if (dot == std::string_view::npos) break;
+      suffix.remove_prefix(dot + 1);
     }
+  }
+  if (!by_segment_.empty()) {
+    std::string segment(first_path_segment(url.path));
+    for (char& c : segment) c = ascii_lower_char(c);
+    if (auto it = by_segment_.find(segment); it != by_segment_.end()) {
+      best_hit(bucket_set(*it->second), normalized, for_link, &best);
+    }
+  }
+  best_hit(*anywhere_anchored_, normalized, for_link, &best);
+  best_hit(*anywhere_unanchored_, normalized, for_link, &best);
+  if (best < patterns_.size()) {
+    result.tracker = &list_->trackers[patterns_[best].tracker];
+    result.how = "pattern";
   }
   return result;
 }

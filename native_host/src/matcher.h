@@ -1,8 +1,10 @@
-/// Signature matching: a host-suffix index for domains/hosts and one RE2::Set for all URL patterns,
-/// compiled once when a list is loaded. Pure: no I/O, no allocation-heavy work per call beyond the URL.
+/// Signature matching: a host-suffix index for domains/hosts, and URL patterns sorted by the part of the URL
+/// they are confined to (pattern_scope.h): patterns tied to a host or a first path segment sit in small
+/// per-key RE2::Sets compiled on first use; the rest form one RE2::Set compiled at load. Pure: no I/O.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -24,10 +26,16 @@ struct SignatureMatch {
   explicit operator bool() const { return tracker != nullptr; }
 };
 
-/// Compiled form of a SignatureList. Keeps the list alive.
+/// When a Matcher compiles the per-host and per-segment pattern sets.
+enum class MatcherCompile {
+  kLazy,   ///< on the first URL that needs each one: what the host serves with (fast start)
+  kEager,  ///< all at construction, so that set_errors() is complete: for checking a list before installing it
+};
+
+/// Compiled form of a SignatureList. Keeps the list alive. Thread-safe: lazy compilation is synchronised.
 class Matcher {
  public:
-  explicit Matcher(std::shared_ptr<const SignatureList> list);
+  explicit Matcher(std::shared_ptr<const SignatureList> list, MatcherCompile compile = MatcherCompile::kLazy);
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
@@ -40,15 +48,34 @@ class Matcher {
   std::vector<std::string> block_domains() const;
 
   const SignatureList& list() const { return *list_; }
-  /// Patterns that compiled on their own but could not join the set (reported at load, never fatal).
-  const std::vector<std::string>& set_errors() const { return set_errors_; }
+  /// Patterns that compiled on their own but could not join a set (never fatal). With kLazy, only the sets
+  /// compiled so far have been checked.
+  std::vector<std::string> set_errors() const;
+
+  /// How the patterns were sorted: tried on every URL, per host key, per first path segment.
+  struct Layout {
+    size_t anywhere = 0;
+    size_t by_host = 0;
+    size_t by_segment = 0;
+  };
+  Layout layout() const { return layout_; }
 
  private:
   const Tracker* lookup_host(std::string_view host, bool for_link, std::string* how) const;
   struct PatternSet;
-  /// Adds every pattern to a new set and compiles it; with isolate, each pattern is first compiled alone and
-  /// left out (recorded in set_errors_) when it fails.
-  std::unique_ptr<PatternSet> build_pattern_set(bool isolate);
+  struct Bucket;
+  /// Compiles the given patterns (numbers into patterns_) into one set. If the combined program does not fit,
+  /// each pattern is compiled alone and left out (recorded in set_errors_) when it fails or overflows.
+  /// With start_anchored, every pattern is start-anchored (is_start_anchored) and the set is searched with
+  /// RE2::ANCHOR_START.
+  std::unique_ptr<PatternSet> compile_patterns(const std::vector<size_t>& numbers, bool start_anchored) const;
+  std::unique_ptr<PatternSet> build_pattern_set(const std::vector<size_t>& numbers, bool start_anchored,
+                                                bool isolate) const;
+  /// The bucket's set, compiled on first use.
+  const PatternSet& bucket_set(const Bucket& bucket) const;
+  /// Lowers *best to the lowest pattern number of `set` that matches and applies.
+  void best_hit(const PatternSet& set, std::string_view normalized, bool for_link, size_t* best) const;
+  void add_error(std::string error) const;
 
   std::shared_ptr<const SignatureList> list_;
   // Heterogeneous lookup: probe with string_view suffixes of the host without building strings.
@@ -60,8 +87,21 @@ class Matcher {
   // Host or domain -> tracker indices (several entries may share one domain with different applies_to).
   Index domains_;
   Index hosts_;
-  std::unique_ptr<PatternSet> patterns_;
-  std::vector<std::string> set_errors_;
+  // Every pattern of the list, numbered in list order (the tie-breaker between matches), with its tracker.
+  struct Pattern {
+    const std::string* text;
+    size_t tracker;
+  };
+  std::vector<Pattern> patterns_;
+  // Patterns without a scope, compiled at construction: those anchored at the start, and the others.
+  std::unique_ptr<PatternSet> anywhere_anchored_;
+  std::unique_ptr<PatternSet> anywhere_unanchored_;
+  using BucketIndex = std::unordered_map<std::string, std::unique_ptr<Bucket>, ViewHash, std::equal_to<>>;
+  BucketIndex by_host_;     // host key -> its patterns
+  BucketIndex by_segment_;  // first path segment (lower case) -> its patterns
+  Layout layout_;
+  mutable std::mutex errors_mutex_;
+  mutable std::vector<std::string> set_errors_;
 };
 
 }  // namespace mailveil

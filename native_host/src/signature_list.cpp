@@ -102,18 +102,21 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
       *why = "pattern longer than " + std::to_string(kMaxPatternLength) + " characters";
       return false;
     }
-    RE2::Options options;
-    options.set_log_errors(false);
-    options.set_encoding(RE2::Options::EncodingLatin1);  // as the Matcher compiles them
-    options.set_max_mem(kPatternMaxMem);
     if (check == PatternCheck::kCompile) {
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_encoding(RE2::Options::EncodingLatin1);  // as the Matcher compiles them
+      options.set_max_mem(kPatternMaxMem);
       RE2 re(p, options);
       if (!re.ok()) {
         *why = "pattern rejected by RE2: " + re.error();
         return false;
       }
-    } else {
-      // RE2::Set::Add parses without compiling: the cheap check for an already verified list.
+    } else if (check == PatternCheck::kParse) {
+      // RE2::Set::Add parses without compiling: the cheap check.
+      RE2::Options options;
+      options.set_log_errors(false);
+      options.set_encoding(RE2::Options::EncodingLatin1);
       RE2::Set probe(options, RE2::UNANCHORED);
       std::string error;
       if (probe.Add(p, &error) < 0) {

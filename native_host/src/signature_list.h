@@ -50,9 +50,13 @@ struct SignatureList {
 /// How much work goes into checking each pattern.
 enum class PatternCheck {
   kCompile,  ///< compile every pattern on its own (budgeted): for untrusted input such as a downloaded update
-  kParse,    ///< parse only (syntax, unsupported constructs, repetition limits): for a list that was fully
-             ///< checked before it was installed; a pattern that parses but cannot be compiled is still caught
-             ///< by the Matcher, which then isolates it (Matcher::set_errors)
+  kParse,    ///< parse only (syntax, unsupported constructs, repetition limits): for the list shipped with the
+             ///< binary (or named by $MAILVEIL_SIGNATURES), whose bad entries are reported with their index; a
+             ///< pattern that parses but cannot be compiled is still left out by the Matcher (set_errors)
+  kDeferred,  ///< length only: for a list that passed kCompile before it was installed: a verified update whose
+              ///< signature was checked again on reading it, or a user list written by the importer.
+              ///< The Matcher parses each pattern when it compiles its set and leaves out any that fails
+              ///< (Matcher::set_errors), so a bad pattern costs only itself
 };
 
 /// Parses and validates a list from JSON text. Returns nullptr and sets *err when the file as a whole is

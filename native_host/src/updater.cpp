@@ -55,7 +55,7 @@ std::string strict_check(const SignatureList& list) {
   if (list.trackers.empty()) return "the downloaded list has no tracker entries — refusing it";
   // Patterns that each compile can still be too large together: build the matcher the host would serve.
   std::shared_ptr<const SignatureList> view(std::shared_ptr<const SignatureList>(), &list);  // non-owning
-  Matcher matcher(view);
+  Matcher matcher(view, MatcherCompile::kEager);
   if (!matcher.set_errors().empty()) {
     return "the downloaded list's patterns do not compile together (" + matcher.set_errors().front() +
            ") — refusing it";

@@ -59,19 +59,50 @@ bool is_ipv4(std::string_view host) {
 
 }  // namespace
 
+namespace {
+
+/// scheme://[userinfo@]host[:port]path[?query], appended to *out.
+void append_without_fragment(const Url& u, std::string* out) {
+  *out += u.scheme;
+  *out += "://";
+  if (!u.userinfo.empty()) {
+    *out += u.userinfo;
+    out->push_back('@');
+  }
+  *out += u.host;
+  if (!u.port.empty()) {
+    out->push_back(':');
+    *out += u.port;
+  }
+  *out += u.path;
+  if (u.has_query) {
+    out->push_back('?');
+    *out += u.query;
+  }
+}
+
+size_t size_without_fragment(const Url& u) {
+  return u.scheme.size() + 3 + u.userinfo.size() + 1 + u.host.size() + 1 + u.port.size() + u.path.size() + 1 +
+         u.query.size();
+}
+
+}  // namespace
+
 std::string Url::without_fragment() const {
-  std::string out = scheme + "://";
-  if (!userinfo.empty()) out += userinfo + "@";
-  out += host;
-  if (!port.empty()) out += ":" + port;
-  out += path;
-  if (has_query) out += "?" + query;
+  std::string out;
+  out.reserve(size_without_fragment(*this));
+  append_without_fragment(*this, &out);
   return out;
 }
 
 std::string Url::str() const {
-  std::string out = without_fragment();
-  if (has_fragment) out += "#" + fragment;
+  std::string out;
+  out.reserve(size_without_fragment(*this) + 1 + fragment.size());
+  append_without_fragment(*this, &out);
+  if (has_fragment) {
+    out.push_back('#');
+    out += fragment;
+  }
   return out;
 }
 
@@ -83,7 +114,10 @@ std::optional<Url> parse_url(std::string_view text) {
   while (e > b && static_cast<unsigned char>(text[e - 1]) <= 0x20) --e;
   std::string_view trimmed = text.substr(b, e - b);
   std::string cleaned;
-  if (find_any(trimmed, "\t\n\r") != std::string_view::npos) {
+  const bool has_tab_or_newline = std::any_of(trimmed.begin(), trimmed.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= '\r' && (c == '\t' || c == '\n' || c == '\r');
+  });
+  if (has_tab_or_newline) {
     cleaned.reserve(trimmed.size());
     for (char c : trimmed) {
       if (c != '\t' && c != '\n' && c != '\r') cleaned.push_back(c);
@@ -131,7 +165,7 @@ std::optional<Url> parse_url(std::string_view text) {
       url.port = hostport.substr(colon + 1);
       hostport = hostport.substr(0, colon);
     }
-    url.host = ascii_lower(percent_decode(hostport));
+    url.host = ascii_lower(hostport.find('%') == std::string_view::npos ? hostport : percent_decode(hostport));
     while (!url.host.empty() && url.host.back() == '.') url.host.pop_back();
   }
   if (url.host.empty()) return std::nullopt;
@@ -161,21 +195,22 @@ std::string percent_decode(std::string_view s, bool plus_as_space) {
   if (s.find('%') == std::string_view::npos && (!plus_as_space || s.find('+') == std::string_view::npos)) {
     return std::string(s);
   }
-  std::string out;
-  out.reserve(s.size());
+  std::string out(s.size(), '\0');  // decoding only shrinks
+  size_t n = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
     if (c == '%' && i + 2 < s.size()) {
       int hi = hex_value(s[i + 1]);
       int lo = hex_value(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
+        out[n++] = static_cast<char>(hi * 16 + lo);
         i += 2;
         continue;
       }
     }
-    out.push_back(plus_as_space && c == '+' ? ' ' : c);
+    out[n++] = plus_as_space && c == '+' ? ' ' : c;
   }
+  out.resize(n);
   return out;
 }
 
@@ -204,21 +239,10 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view qu
 
 std::vector<std::pair<std::string_view, std::string_view>> split_query_views(std::string_view query) {
   std::vector<std::pair<std::string_view, std::string_view>> out;
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = find_any(query, "&;", start);
-    if (end == std::string_view::npos) end = query.size();
-    std::string_view part = query.substr(start, end - start);
-    if (!part.empty()) {
-      size_t eq = part.find('=');
-      if (eq == std::string_view::npos) {
-        out.emplace_back(part, std::string_view());
-      } else {
-        out.emplace_back(part.substr(0, eq), part.substr(eq + 1));
-      }
-    }
-    start = end + 1;
-  }
+  for_each_query_pair(query, [&](std::string_view k, std::string_view v) {
+    out.emplace_back(k, v);
+    return true;
+  });
   return out;
 }
 
@@ -227,7 +251,10 @@ std::string join_query(const std::vector<std::pair<std::string, std::string>>& p
   for (const auto& [k, v] : pairs) {
     if (!out.empty()) out.push_back('&');
     out += k;
-    if (!v.empty()) out += "=" + v;
+    if (!v.empty()) {
+      out.push_back('=');
+      out += v;
+    }
   }
   return out;
 }

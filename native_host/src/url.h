@@ -44,6 +44,24 @@ std::vector<std::pair<std::string, std::string>> split_query(std::string_view qu
 /// As split_query, without copying: views into `query`.
 std::vector<std::pair<std::string_view, std::string_view>> split_query_views(std::string_view query);
 
+/// Calls fn(key, value) for each raw pair of `query`, in order, as split_query_views would list them, without
+/// building a vector. fn returns true to go on, false to stop.
+template <typename Fn>
+void for_each_query_pair(std::string_view query, Fn&& fn) {
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = start;  // a plain loop: find_first_of calls memchr once per character
+    while (end < query.size() && query[end] != '&' && query[end] != ';') ++end;
+    std::string_view part = query.substr(start, end - start);
+    if (!part.empty()) {
+      size_t eq = part.find('=');
+      bool go_on = eq == std::string_view::npos ? fn(part, std::string_view()) : fn(part.substr(0, eq), part.substr(eq + 1));
+      if (!go_on) return;
+    }
+    start = end + 1;
+  }
+}
+
 /// Joins raw pairs back into a query string.
 std::string join_query(const std::vector<std::pair<std::string, std::string>>& pairs);
 

@@ -108,17 +108,7 @@ TEST_CASE("the shipped signature list loads cleanly and is large enough", "[sign
 TEST_CASE("patterns too large to compile together are isolated, never fatal", "[signatures]") {
   // Each pattern is a 160-byte literal repeated 1000 times: it parses, it even compiles alone, but twenty of
   // them overflow the combined set. The matcher must keep the good patterns working.
-  std::string body;
-  for (int i = 0; i < 80; ++i) body += "ab";
-  nlohmann::json trackers = nlohmann::json::array();
-  for (int i = 0; i < 20; ++i) {
-    trackers.push_back({{"id", "huge-" + std::to_string(i)}, {"name", "Huge"}, {"company", "X"}, {"category", "esp"},
-                        {"patterns", {"(?:" + body + "){1000}" + std::to_string(i)}}});
-  }
-  trackers.push_back({{"id", "fine"}, {"name", "Fine"}, {"company", "Y"}, {"category", "esp"},
-                      {"patterns", {"^https?://t\\.fine\\.example/o/"}}});
-  const std::string text =
-      nlohmann::json({{"format_version", 1}, {"list_version", 1}, {"trackers", trackers}}).dump();
+  const std::string text = test::overflowing_list("", "^https?://t\\.fine\\.example/o/");
   std::string err;
   auto list = parse_signature_list(text, &err, PatternCheck::kParse);
   REQUIRE(list);
@@ -129,4 +119,38 @@ TEST_CASE("patterns too large to compile together are isolated, never fatal", "[
   auto hit = m.match(*u, u->without_fragment(), false);
   REQUIRE(hit);
   CHECK(hit.tracker->id == "fine");
+}
+
+TEST_CASE("with deferred checks a broken pattern is left out by the matcher, not the loader", "[signatures]") {
+  // kDeferred serves lists that were fully checked before they were installed; should one still hold a bad
+  // pattern, only that pattern is lost: the entry's other patterns and the rest of the list keep working.
+  const std::string text = nlohmann::json({{"format_version", 1},
+                                           {"list_version", 1},
+                                           {"trackers",
+                                            {{{"id", "mixed"},
+                                              {"name", "Mixed"},
+                                              {"company", "X"},
+                                              {"category", "esp"},
+                                              {"patterns", {"^https?://[^/?#]+/broken(/", "^https?://[^/?#]+/good/"}}},
+                                             {{"id", "other"},
+                                              {"name", "Other"},
+                                              {"company", "Y"},
+                                              {"category", "esp"},
+                                              {"patterns", {"^https?://t\\.other\\.example/o/"}}}}}})
+                               .dump();
+  std::string err;
+  auto deferred = parse_signature_list(text, &err, PatternCheck::kDeferred);
+  REQUIRE(deferred);
+  CHECK(deferred->skipped.empty());
+  auto parsed = parse_signature_list(text, &err, PatternCheck::kParse);
+  REQUIRE(parsed);
+  CHECK(parsed->skipped.size() == 1);
+
+  Matcher m(deferred, MatcherCompile::kEager);
+  REQUIRE(m.set_errors().size() == 1);
+  CHECK(m.set_errors().front().starts_with("mixed: "));
+  for (const char* url : {"https://a.example/good/x", "https://t.other.example/o/1"}) {
+    auto u = parse_url(url);
+    CHECK(m.match(*u, u->without_fragment(), false));
+  }
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "classifier.h"
@@ -35,6 +36,21 @@ inline Element element(ElementKind kind, std::string url, int w = -1, int h = -1
   e.declared = {w, h};
   e.visible = visible;
   return e;
+}
+
+/// A list of twenty entries whose patterns (prefix + a 160-byte group repeated 1000 times) each parse and
+/// compile alone but overflow one set together, followed by entry "fine" with `fine_pattern`.
+inline std::string overflowing_list(const std::string& prefix, const std::string& fine_pattern) {
+  std::string body;
+  for (int i = 0; i < 80; ++i) body += "ab";
+  nlohmann::json trackers = nlohmann::json::array();
+  for (int i = 0; i < 20; ++i) {
+    trackers.push_back({{"id", "huge-" + std::to_string(i)}, {"name", "Huge"}, {"company", "X"}, {"category", "esp"},
+                        {"patterns", {prefix + "(?:" + body + "){1000}" + std::to_string(i)}}});
+  }
+  trackers.push_back({{"id", "fine"}, {"name", "Fine"}, {"company", "Y"}, {"category", "esp"},
+                      {"patterns", {fine_pattern}}});
+  return nlohmann::json({{"format_version", 1}, {"list_version", 1}, {"trackers", trackers}}).dump();
 }
 
 }  // namespace mailveil::test
