@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "charset.h"
 #include "url.h"
 
 namespace mailveil {
@@ -123,7 +124,7 @@ bool parse_options(std::string_view text, bool exception, FilterOptions* out, st
       any_positive = true;
       pixel = link = true;
     } else if (kPixelTypes.count(name) || kLinkTypes.count(name) || kIrrelevant.count(name)) {
-      if (exception && (name == "document" || name == "doc")) {
+      if (exception && !negated && (name == "document" || name == "doc")) {
         *reason = kPageException;
         return false;
       }
@@ -308,7 +309,10 @@ std::optional<AbpFilter> convert_abp_filter(std::string_view raw, std::string* r
     *reason = kTooLong;
     return std::nullopt;
   }
-  if (!re2_accepts(re)) {
+  // abp_pattern_to_re2 writes quoted literals, ".*" and fixed groups: within the length limit that always
+  // compiles, so the costly RE2 check (a third of an EasyPrivacy import) is kept for /regex/ filters. What
+  // remains to check is the text itself, which the user list stores as JSON.
+  if (!is_valid_utf8(re)) {
     *reason = kRegexRejected;
     return std::nullopt;
   }
@@ -372,6 +376,14 @@ AbpImport import_abp_list(std::string_view text, const AbpImportOptions& options
     }
   }
   return result;
+}
+
+std::shared_ptr<SignatureList> imported_list(const std::vector<AbpFilter>& filters) {
+  auto list = std::make_shared<SignatureList>();
+  list->list_version = 1;
+  list->trackers.reserve(filters.size());
+  for (const auto& f : filters) list->trackers.push_back(f.entry);
+  return list;
 }
 
 std::string user_list_json(const AbpImport& import, const std::string& source_name) {

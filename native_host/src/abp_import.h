@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -58,6 +59,10 @@ struct AbpImport {
 
 /// Imports a list in Adblock Plus syntax. Never fails: unsupported filters are counted.
 AbpImport import_abp_list(std::string_view text, const AbpImportOptions& options);
+
+/// The entries of `filters` (an import's trackers or exceptions) as a list the Matcher takes, without the JSON
+/// round trip of user_list_json: what the host would serve after reading the user list back.
+std::shared_ptr<SignatureList> imported_list(const std::vector<AbpFilter>& filters);
 
 /// Serialises an import as a user list file (docs/updates.md): the signature list format plus an
 /// `exceptions` array and an informative `import` object. `source_name` names the imported file.

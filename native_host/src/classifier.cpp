@@ -51,7 +51,13 @@ bool is_dynamic_endpoint(const Url& url) {
   return kScripts.count(ext) > 0;
 }
 
-bool is_tiny(const Size& s) { return s.known() && s.width <= kTinySide && s.height <= kTinySide; }
+/// Both sides at most kTinySide, or one side that small and the other not given (`<img width="1">`): a browser
+/// draws such an image as a sliver, and no layout uses one; a 600x1 divider has both sides.
+bool is_tiny(const Size& s) {
+  const bool narrow = s.width >= 0 && s.width <= kTinySide;
+  const bool flat = s.height >= 0 && s.height <= kTinySide;
+  return (narrow && (flat || s.height < 0)) || (flat && s.width < 0);
+}
 
 bool has_recipient_token(const Url& url) {
   bool token = false;
@@ -77,7 +83,12 @@ void add_reason(std::vector<std::string>* reasons, const char* r) {
   if (std::find(reasons->begin(), reasons->end(), r) == reasons->end()) reasons->push_back(r);
 }
 
-TrackerInfo info_of(const Tracker& t) { return {t.id, t.name, t.company, t.category}; }
+/// The entry's names. An entry for a shape many operators use (company "Unknown") is named after the URL's
+/// registrable domain, so that two spam senders count as two companies and the report can tell them apart.
+TrackerInfo info_of(const Tracker& t, const Url& url) {
+  if (t.company == kUnknownCompany) return {t.id, t.name, registrable_domain(url.host), t.category};
+  return {t.id, t.name, t.company, t.category};
+}
 
 TrackerInfo heuristic_info(const Url& url) {
   std::string domain = registrable_domain(url.host);
@@ -127,7 +138,7 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
       ((tiny || hidden) && (token || path_shape || query || dynamic)) || (path_shape && token);
   if (sig || leaked || heuristic_block) {
     r->verdict = Verdict::kBlock;
-    r->tracker = sig ? info_of(*sig.tracker) : heuristic_info(url);
+    r->tracker = sig ? info_of(*sig.tracker, url) : heuristic_info(url);
     r->third_party = is_third_party(ctx, url);
   } else {
     // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
@@ -137,13 +148,19 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
 
 void judge_link(const Context& ctx, const Url& url, const std::vector<std::string>& via, ElementResult* r,
                 const SignatureMatch& sig, bool leaked) {
+  if (link_protection_service(url) && !sig) {
+    // The reader's organisation scans this link on click; removing the wrapper would remove the check.
+    add_reason(&r->reasons, "link-protection");
+    if (leaked) add_reason(&r->reasons, "address-leak");
+    return;
+  }
   std::string how;
   std::optional<Url> destination;
   if (sig) {
     add_reason(&r->reasons, "signature");
     add_reason(&r->reasons, "click-tracker");
     r->tracked = true;
-    r->tracker = info_of(*sig.tracker);
+    r->tracker = info_of(*sig.tracker, url);
     r->third_party = is_third_party(ctx, url);
     destination = redirect_destination(url, sig.tracker->redirect_params, &how);
   } else if (auto d = redirect_destination(url, {}, &how)) {

@@ -88,6 +88,24 @@ bool is_descriptive_key(std::string_view key) {
   return kKeys.count(key) > 0;
 }
 
+/// A file-name slug: at least two dashes or underscores and at least two lower-case words of three or more
+/// letters between them ("logos-norton-surfeasy-350x42-darkmode"). Random ids mix case and rarely hold words.
+bool is_word_slug(std::string_view v) {
+  size_t separators = 0;
+  size_t words = 0;
+  size_t start = 0;
+  for (size_t i = 0; i <= v.size(); ++i) {
+    if (i < v.size() && v[i] != '-' && v[i] != '_') continue;
+    if (i < v.size()) ++separators;
+    std::string_view part = v.substr(start, i - start);
+    if (part.size() >= 3 && std::all_of(part.begin(), part.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+      ++words;
+    }
+    start = i + 1;
+  }
+  return separators >= 2 && words >= 2;
+}
+
 }  // namespace
 
 bool looks_like_personal_token(std::string_view v) {
@@ -97,7 +115,7 @@ bool looks_like_personal_token(std::string_view v) {
     if (c >= '0' && c <= '9') ++digits;
     else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ++letters;
     else if (c == '-' || c == '_') ++dashes;
-    else if (c == '=' || c == '+' || c == '/' || c == '.') ++other;
+    else if (c == '=' || c == '+' || c == '/' || c == '.' || c == '~') ++other;  // '~': SparkPost's base64 padding
     else return false;  // spaces, punctuation: prose or a URL, not an identifier
     if (is_hex(c)) ++hex;
   }
@@ -110,7 +128,7 @@ bool looks_like_personal_token(std::string_view v) {
   // Mixed alphanumerics: require both letters and digits so words and slugs ("summer-sale-2024") pass.
   if (v.size() >= 16 && digits >= 2 && letters >= 2) {
     // A slug has most of its characters in letter runs separated by dashes; a token rarely has dashes.
-    return dashes * 8 < v.size();
+    return dashes * 8 < v.size() && !is_word_slug(v);
   }
   return false;
 }

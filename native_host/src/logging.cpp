@@ -14,7 +14,8 @@ bool init_file_logging(const std::string& path) {
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     // 1 MiB x 3 files: enough history for a bug report, bounded on disk.
     auto logger = spdlog::rotating_logger_mt("mailveil", path, 1 << 20, 3);
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%P] %v");
+    // UTC: unambiguous in a bug report, and no time-zone file to read at start.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l [%P] %v", spdlog::pattern_time_type::utc);
     logger->flush_on(spdlog::level::info);
     spdlog::set_default_logger(logger);
     return true;

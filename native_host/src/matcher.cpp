@@ -140,7 +140,10 @@ const Matcher::PatternSet& Matcher::bucket_set(const Bucket& bucket) const {
 
 void Matcher::add_error(std::string error) const {
   std::lock_guard lock(errors_mutex_);
-  set_errors_.push_back(std::move(error));
+  // A pattern with several keys sits in several buckets: report it once.
+  if (std::find(set_errors_.begin(), set_errors_.end(), error) == set_errors_.end()) {
+    set_errors_.push_back(std::move(error));
+  }
 }
 
 std::vector<std::string> Matcher::set_errors() const {

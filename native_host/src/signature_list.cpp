@@ -171,6 +171,10 @@ std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, 
     *err = "signature list is not valid JSON";
     return nullptr;
   }
+  return parse_signature_document(doc, err, check);
+}
+
+std::shared_ptr<SignatureList> parse_signature_document(const json& doc, std::string* err, PatternCheck check) {
   if (!doc.is_object()) {
     *err = "signature list must be a JSON object";
     return nullptr;

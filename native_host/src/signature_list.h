@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,9 @@ namespace mailveil {
 
 inline constexpr int kSignatureFormatVersion = 1;
 inline constexpr size_t kMaxPatternLength = 512;
+/// The company of an entry that describes a shape used by many operators; findings name the URL's registrable
+/// domain instead.
+inline constexpr std::string_view kUnknownCompany = "Unknown";
 
 /// One tracker entry.
 struct Tracker {
@@ -53,8 +57,9 @@ enum class PatternCheck {
   kParse,    ///< parse only (syntax, unsupported constructs, repetition limits): for the list shipped with the
              ///< binary (or named by $MAILVEIL_SIGNATURES), whose bad entries are reported with their index; a
              ///< pattern that parses but cannot be compiled is still left out by the Matcher (set_errors)
-  kDeferred,  ///< length only: for a list that passed kCompile before it was installed: a verified update whose
-              ///< signature was checked again on reading it, or a user list written by the importer.
+  kDeferred,  ///< length only: for a list checked before it was stored: a verified update (kCompile before install,
+              ///< signature checked again on reading it), or a user list written by the importer (its
+              ///< patterns compile by construction; /regex/ filters were compiled at import).
               ///< The Matcher parses each pattern when it compiles its set and leaves out any that fails
               ///< (Matcher::set_errors), so a bad pattern costs only itself
 };
@@ -63,6 +68,10 @@ enum class PatternCheck {
 /// unusable (not JSON, wrong format_version, no trackers array). Bad entries are recorded in `skipped`.
 std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err,
                                                     PatternCheck check = PatternCheck::kCompile);
+
+/// As above, from a document already parsed (the user list reads its extra fields from the same parse).
+std::shared_ptr<SignatureList> parse_signature_document(const nlohmann::json& doc, std::string* err,
+                                                        PatternCheck check = PatternCheck::kCompile);
 
 /// Reads a file and parses it as above.
 std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err,

@@ -157,8 +157,9 @@ bool parse_user_list(std::string_view json_text, std::shared_ptr<SignatureList>*
     *err = "user list is not a JSON object";
     return false;
   }
-  // Written by the importer, which compiled every pattern; the Matcher leaves out any that fails now.
-  *trackers = parse_signature_list(json_text, err, PatternCheck::kDeferred);
+  // Written by the importer, whose patterns compile by construction (docs/updates.md); should one not, the
+  // Matcher leaves it out alone.
+  *trackers = parse_signature_document(doc, err, PatternCheck::kDeferred);
   if (!*trackers) return false;
   exceptions->reset();
   auto it = doc.find("exceptions");
@@ -171,7 +172,7 @@ bool parse_user_list(std::string_view json_text, std::shared_ptr<SignatureList>*
   json wrapper = {{"format_version", kSignatureFormatVersion},
                   {"list_version", (*trackers)->list_version},
                   {"trackers", std::move(*it)}};
-  *exceptions = parse_signature_list(wrapper.dump(), err, PatternCheck::kDeferred);
+  *exceptions = parse_signature_document(wrapper, err, PatternCheck::kDeferred);
   if (!*exceptions) {
     *err = "user list exceptions: " + *err;
     return false;

@@ -57,6 +57,12 @@ std::optional<Url> wrapped_param(const Url& url, std::string_view name) {
   return decode_url_value(*v, &b64);
 }
 
+/// google.<any public suffix>, with or without "www." (google.com, www.google.co.uk, google.co.jp).
+bool is_google_host(std::string_view h) {
+  if (h.starts_with("www.")) h.remove_prefix(4);
+  return h.starts_with("google.") && registrable_domain(h) == h;
+}
+
 /// One layer of webmail wrapping; nullopt when the URL is not a known wrapper.
 std::optional<Url> unwrap_once(const Url& url, std::string* label) {
   const std::string& h = url.host;
@@ -72,7 +78,24 @@ std::optional<Url> unwrap_once(const Url& url, std::string* label) {
     *label = "outlook-safelinks";
     return wrapped_param(url, "url");
   }
-  if ((h == "www.google.com" || h == "google.com") && url.path == "/url") {
+  if (host_matches_domain(h, "services.web.outlook.com") && url.path.starts_with("/proxy/")) {
+    // Outlook.com's image proxy (cosmicpimg-prod.services.web.outlook.com/proxy/?u=<original>).
+    *label = "outlook-proxy";
+    return wrapped_param(url, "u");
+  }
+  if (is_google_host(h) && url.path.starts_with("/amp/") && url.path.size() > 5) {
+    // Google's AMP viewer: /amp/s/<host>/<path> is https://<host>/<path>; /amp/<host>/<path> is plain http.
+    std::string_view rest = std::string_view(url.path).substr(5);
+    const bool tls = rest.starts_with("s/");
+    if (tls) rest.remove_prefix(2);
+    std::string inner = std::string(tls ? "https://" : "http://") + std::string(rest);
+    if (url.has_query) inner += "?" + url.query;
+    if (auto u = parse_url(inner)) {
+      *label = "google-amp";
+      return u;
+    }
+  }
+  if (is_google_host(h) && url.path == "/url") {
     *label = "google-redirect";
     if (auto u = wrapped_param(url, "q")) return u;
     return wrapped_param(url, "url");
@@ -96,6 +119,23 @@ constexpr std::array<std::string_view, 30> kDestinationParams = {
     "tu",   "ru",        "go",       "jump",         "data",         "forward"};
 
 }  // namespace
+
+const char* link_protection_service(const Url& url) {
+  const std::string& h = url.host;
+  if (h == "urldefense.com" || h == "urldefense.proofpoint.com" || h == "urldefense.us") return "Proofpoint URL Defense";
+  if ((host_matches_domain(h, "mimecast.com") && h.starts_with("protect")) ||
+      host_matches_domain(h, "mimecastprotect.com")) {
+    return "Mimecast URL Protect";
+  }
+  if (h == "linkprotect.cudasvc.com") return "Barracuda Link Protection";
+  if (h == "clicktime.symantec.com") return "Symantec Click-time URL Protection";
+  if (h == "secure-web.cisco.com") return "Cisco Secure Email";
+  if (host_matches_domain(h, "imsva91-ctp.trendmicro.com") || (host_matches_domain(h, "trendmicro.com") &&
+                                                                 url.path.starts_with("/wis/clicktime/"))) {
+    return "Trend Micro Click-time Protection";
+  }
+  return nullptr;
+}
 
 Url unwrap_webmail(const Url& url, std::vector<std::string>* via) {
   Url current = url;

@@ -155,10 +155,16 @@ std::optional<Url> parse_url(std::string_view text) {
   }
   std::string_view hostport = authority;
   if (!hostport.empty() && hostport.front() == '[') {
+    // An IPv6 literal: hex digits, ':' and '.' only, then the end or ":port". Anything else ("[n-3].example",
+    // a template placeholder in spam) is not a URL a browser would fetch.
     size_t close = hostport.find(']');
     if (close == std::string_view::npos) return std::nullopt;
+    std::string_view inner = hostport.substr(1, close - 1);
+    const bool ipv6 = inner.find(':') != std::string_view::npos &&
+                      std::all_of(inner.begin(), inner.end(), [](char c) { return c == ':' || c == '.' || hex_value(c) >= 0; });
+    if (!ipv6 || (close + 1 < hostport.size() && hostport[close + 1] != ':')) return std::nullopt;
     url.host = ascii_lower(hostport.substr(0, close + 1));
-    if (close + 1 < hostport.size() && hostport[close + 1] == ':') url.port = hostport.substr(close + 2);
+    if (close + 1 < hostport.size()) url.port = hostport.substr(close + 2);
   } else {
     size_t colon = hostport.rfind(':');
     if (colon != std::string_view::npos) {

@@ -88,7 +88,8 @@ Rules load_list(const std::string& path) {
   return r;
 }
 
-/// Loads an ABP list through the importer (`mailveil-host update --import-abp`), then compiles it.
+/// Loads an ABP list through the importer (`mailveil-host update --import-abp`) and builds the matchers the
+/// host would serve: text to ready matcher, as Ghostery's FiltersEngine.parse goes from text to engine.
 Rules load_abp(const std::string& path) {
   Rules r;
   std::string text;
@@ -97,17 +98,10 @@ Rules load_abp(const std::string& path) {
     return r;
   }
   mailveil::AbpImport import = mailveil::import_abp_list(text, {});
-  nlohmann::json doc = nlohmann::json::parse(mailveil::user_list_json(import, path));
-  nlohmann::json exceptions = doc.value("exceptions", nlohmann::json::array());
-  doc.erase("exceptions");
-  r.trackers = mailveil::parse_signature_list(doc.dump(), &r.error, mailveil::PatternCheck::kParse);
-  if (!r.trackers) return r;
-  if (!exceptions.empty()) {
-    nlohmann::json wrapper = {{"format_version", mailveil::kSignatureFormatVersion},
-                              {"list_version", r.trackers->list_version},
-                              {"trackers", exceptions}};
-    r.exceptions = mailveil::parse_signature_list(wrapper.dump(), &r.error, mailveil::PatternCheck::kParse);
-    if (r.exceptions) r.exception_matcher = std::make_unique<Matcher>(r.exceptions);
+  r.trackers = mailveil::imported_list(import.trackers);
+  if (!import.exceptions.empty()) {
+    r.exceptions = mailveil::imported_list(import.exceptions);
+    r.exception_matcher = std::make_unique<Matcher>(r.exceptions);
   }
   r.matcher = std::make_unique<Matcher>(r.trackers);
   r.entries = r.trackers->trackers.size();

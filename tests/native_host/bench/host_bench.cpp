@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <spawn.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,6 +163,17 @@ void append_frame(std::string* out, const std::string& payload) {
   out->append(payload);
 }
 
+/// VmHWM of a live process, in KiB (0 if unreadable). Not the child's rusage: after posix_spawn (vfork) the
+/// kernel carries the parent's peak RSS into the child's ru_maxrss.
+long peak_rss_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
 /// One spawned host: the time from spawning it to reading both replies, and its peak RSS.
 struct ColdStart {
   double seconds = -1;  ///< negative when the host did not answer both
@@ -217,14 +227,13 @@ ColdStart spawn_until_first_verdict() {
     }
   }
   const auto stop = std::chrono::steady_clock::now();
+  if (spawned == 0) result.max_rss_kib = peak_rss_kib(pid);  // still alive, waiting for the next frame
   close(in_pipe[1]);  // EOF: the host exits
   close(out_pipe[0]);
   if (spawned != 0) return result;
   int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
+  waitpid(pid, &status, 0);
   if (replies == 2) result.seconds = std::chrono::duration<double>(stop - start).count();
-  result.max_rss_kib = usage.ru_maxrss;  // KiB on Linux
   return result;
 }
 

@@ -70,6 +70,11 @@ TEST_CASE("request types map to pixel and link", "[abp]") {
   CHECK_FALSE(mixed.entry.applies_to_link);
   AbpFilter not_script = convert("||t.example/p/$~script");
   CHECK(not_script.entry.applies_to_pixel);
+  // An exception for everything but the page itself is an ordinary exception for the resources.
+  AbpFilter not_page = convert("@@||cdn.example^$~document");
+  CHECK(not_page.exception);
+  CHECK(not_page.entry.applies_to_pixel);
+  CHECK_FALSE(not_page.entry.applies_to_link);
 }
 
 TEST_CASE("paths, wildcards, separators and anchors become anchored RE2 patterns", "[abp]") {

@@ -109,6 +109,9 @@ TEST_CASE("heuristics: tiny or hidden images with tokens are blocked, static spa
       element(ElementKind::kImg, "https://t.unknown-esp.example/open/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6.png"),
       element(ElementKind::kImg, "https://d111.cloudfront.net/assets/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6/logo.png", 200, 50),
       element(ElementKind::kImg, "https://mail.shop.example/images/pixel.gif?v=2", 0, 0),
+      element(ElementKind::kImg, "https://t.unknown-esp.example/img.gif?id=a8Fk29dLq0Zx7PmW", 1, -1),
+      element(ElementKind::kImg, "https://t.unknown-esp.example/img.gif?id=a8Fk29dLq0Zx7PmW", -1, 1),
+      element(ElementKind::kImg, "https://cdn.shop.example/img/rule.png?v=3", 1, 400),
   }));
   CHECK(r.elements[0].verdict == Verdict::kAllow);
   CHECK(r.elements[1].verdict == Verdict::kAllow);
@@ -123,6 +126,10 @@ TEST_CASE("heuristics: tiny or hidden images with tokens are blocked, static spa
   CHECK(has_reason(r.elements[4], "recipient-token"));
   CHECK(r.elements[5].verdict == Verdict::kAllow);  // CDN hash on a normal image
   CHECK(r.elements[6].verdict == Verdict::kBlock);  // 0x0 with a query
+  CHECK(r.elements[7].verdict == Verdict::kBlock);  // width="1" only
+  CHECK(has_reason(r.elements[7], "tiny-image"));
+  CHECK(r.elements[8].verdict == Verdict::kBlock);  // height="1" only
+  CHECK(r.elements[9].verdict == Verdict::kAllow);  // a 1x400 vertical rule has both sides
 }
 
 TEST_CASE("an address leak blocks an image on any host and is named after its domain", "[classifier]") {
@@ -163,6 +170,30 @@ TEST_CASE("links: known click trackers are rewritten when the destination is rec
   CHECK(r.elements[5].rewrite_url ==
         "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fc&data=05");
   CHECK(r.summary.tracked_links == 4);
+}
+
+TEST_CASE("links through a click-time URL scanner are left as they are", "[classifier]") {
+  // Redirect-shaped, with a token and a readable destination: without the exception these would be rewritten
+  // to the bare destination, removing the reader's organisation's phishing check.
+  const std::vector<std::string> wrapped = {
+      "https://clicktime.symantec.com/39e8TeBHakB1PfMJjJ1h1zf7V?u=https%3A%2F%2Fshop.example%2Fc%3Futm_source%3Dx",
+      "https://urldefense.com/v3/__https://shop.example/c?utm_source=x__;!!AbCdEf123456789!a8Fk29dLq0Zx7PmWq1$",
+      "https://protect-eu.mimecast.com/s/a8Fk29dLq0Zx7PmWq1?domain=shop.example",
+      "https://linkprotect.cudasvc.com/url?a=https%3a%2f%2fshop.example%2fc&c=E,1,a8Fk29dLq0Zx7PmWq1&typo=1",
+  };
+  std::vector<Element> elements;
+  for (const auto& u : wrapped) elements.push_back(element(ElementKind::kLink, u));
+  elements.push_back(element(ElementKind::kLink, "https://urldefense.example/c/a8Fk29dLq0Zx7PmWq1?redirect=https%3A%2F%2Fshop.example%2Fb"));
+  auto r = test::fixture_engine().classify(message(elements));
+  for (size_t i = 0; i < wrapped.size(); ++i) {
+    INFO(wrapped[i]);
+    CHECK(r.elements[i].verdict == Verdict::kAllow);
+    CHECK(r.elements[i].rewrite_url.empty());
+    CHECK_FALSE(r.elements[i].tracked);
+    CHECK(has_reason(r.elements[i], "link-protection"));
+  }
+  CHECK(r.elements.back().verdict == Verdict::kRewrite);  // a look-alike host is not a scanner
+  CHECK(r.summary.tracked_links == 1);
 }
 
 TEST_CASE("webmail proxies are seen through for images", "[classifier]") {

@@ -102,6 +102,12 @@ TEST_CASE("mask hides every address encoding and per-recipient tokens", "[leak]"
 TEST_CASE("looks_like_personal_token separates ids from words", "[leak]") {
   CHECK(looks_like_personal_token("550e8400-e29b-41d4-a716-446655440000"));
   CHECK(looks_like_personal_token("1234567890"));
+  // Image names with a size in them are slugs, not ids (a responsys logo was read as a token).
+  CHECK_FALSE(looks_like_personal_token("logos-norton-surfeasy-350x42-darkmode"));
+  CHECK_FALSE(looks_like_personal_token("hero_banner_2024_1200x600_winter"));
+  CHECK(looks_like_personal_token("a8Fk29dLq0Zx-7PmWq1_Zt"));
+  // SparkPost pads its base64 segments with '~'; they carry the recipient.
+  CHECK(looks_like_personal_token("QmFzZTY0VG9rZW5Gb3JUZXN0czEyMw~~"));
   CHECK(looks_like_personal_token("1234567890.1700000000"));
   CHECK(looks_like_personal_token("0123456789abcdef"));
   CHECK(looks_like_personal_token("a8Fk29dLq0Zx7PmW"));

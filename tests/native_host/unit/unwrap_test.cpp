@@ -15,33 +15,37 @@ std::string unwrap(const std::string& s, std::vector<std::string>* via) {
 }  // namespace
 
 TEST_CASE("webmail proxies and wrappers are unwrapped to the original URL", "[unwrap]") {
-  std::vector<std::string> via;
-  CHECK(unwrap("https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/collect?v=1&tid=UA-1-1",
-               &via) == "https://www.google-analytics.com/collect?v=1&tid=UA-1-1");
-  CHECK(via == std::vector<std::string>{"gmail-proxy"});
-
-  via.clear();
-  CHECK(unwrap("https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1", &via) ==
-        "http://pixel.example/o.gif?u=1");
-
-  via.clear();
-  CHECK(unwrap("https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
-               &via) == "https://shop.example/a?b=1");
-  CHECK(via == std::vector<std::string>{"outlook-safelinks"});
-
-  via.clear();
-  CHECK(unwrap("https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors", &via) ==
-        "https://shop.example/x");
-
-  via.clear();
-  CHECK(unwrap("https://ecp.yusercontent.com/mail?url=https%3A%2F%2Ftrack.example%2Fo.gif&t=1700000000&ymreqid=x&sig=y",
-               &via) == "https://track.example/o.gif");
-  CHECK(via == std::vector<std::string>{"yahoo-proxy"});
-
-  via.clear();
-  CHECK(unwrap("https://mail.proton.me/api/core/v4/images?Url=https%3A%2F%2Ftrack.example%2Fp.png&DryRun=0&UID=abc", &via) ==
-        "https://track.example/p.png");
-  CHECK(via == std::vector<std::string>{"proton-proxy"});
+  struct Case {
+    std::string wrapped;
+    std::string original;
+    std::string label;  // "" when the URL is not a wrapper
+  };
+  const std::vector<Case> cases = {
+      {"https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/collect?v=1&tid=UA-1-1",
+       "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", "gmail-proxy"},
+      {"https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1", "http://pixel.example/o.gif?u=1",
+       "gmail-proxy"},
+      {"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
+       "https://shop.example/a?b=1", "outlook-safelinks"},
+      {"https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors", "https://shop.example/x",
+       "google-redirect"},
+      {"https://ecp.yusercontent.com/mail?url=https%3A%2F%2Ftrack.example%2Fo.gif&t=1700000000&ymreqid=x&sig=y",
+       "https://track.example/o.gif", "yahoo-proxy"},
+      {"https://mail.proton.me/api/core/v4/images?Url=https%3A%2F%2Ftrack.example%2Fp.png&DryRun=0&UID=abc",
+       "https://track.example/p.png", "proton-proxy"},
+      {"https://cosmicpimg-prod.services.web.outlook.com/proxy/?u=http%3A%2F%2Furl9300.shop.example%2Fwf%2Fopen%3Fupn%3Dabc",
+       "http://url9300.shop.example/wf/open?upn=abc", "outlook-proxy"},
+      {"https://www.google.com/amp/s/track.example/o/a8Fk29dLq0?e=1", "https://track.example/o/a8Fk29dLq0?e=1",
+       "google-amp"},
+      {"https://www.google.co.uk/amp/spam.example/VXArTGYvaDlI", "http://spam.example/VXArTGYvaDlI", "google-amp"},
+      {"https://www.google.evil.example/amp/s/x.example/", "https://www.google.evil.example/amp/s/x.example/", ""},
+  };
+  for (const auto& c : cases) {
+    INFO(c.wrapped);
+    std::vector<std::string> via;
+    CHECK(unwrap(c.wrapped, &via) == c.original);
+    CHECK(via == (c.label.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.label}));
+  }
 }
 
 TEST_CASE("nested wrappers are all removed; non-wrappers are untouched", "[unwrap]") {

@@ -32,6 +32,14 @@ TEST_CASE("parse_url handles protocol-relative, default ports, backslashes and r
   CHECK_FALSE(parse_url("mailto:someone@example.org"));
   CHECK_FALSE(parse_url("http://a.example:80x/"));
   CHECK_FALSE(parse_url(""));
+  // Bracketed hosts are IPv6 literals, nothing else.
+  auto v6 = parse_url("http://[2001:DB8::1]:8080/p");
+  REQUIRE(v6);
+  CHECK(v6->host == "[2001:db8::1]");
+  CHECK(v6->port == "8080");
+  CHECK(parse_url("https://[::1]/")->host == "[::1]");
+  CHECK_FALSE(parse_url("https://[n-3].example.com/o/x"));  // a spam template placeholder
+  CHECK_FALSE(parse_url("https://[::1]evil.example/"));
 }
 
 TEST_CASE("percent_decode and percent_encode", "[url]") {
