@@ -8,6 +8,7 @@
 #include <set>
 
 #include "charset.h"
+#include "text_util.h"
 #include "url.h"
 
 namespace mailveil {
@@ -28,22 +29,6 @@ constexpr char kPageException[] = "page-level exception ($document, $elemhide, .
 constexpr char kMatchesAll[] = "matches every URL";
 constexpr char kRegexRejected[] = "regular expression RE2 rejects";
 constexpr char kTooLong[] = "pattern longer than 512 characters once converted";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_cosmetic(std::string_view line) {
   for (std::string_view sep : {"##", "#@#", "#?#", "#$#", "#@?#", "#@$#", "#%#", "#@%#"}) {
@@ -93,7 +78,7 @@ bool parse_options(std::string_view text, bool exception, FilterOptions* out, st
     bool negated = opt.front() == '~';
     if (negated) opt.remove_prefix(1);
     size_t eq = opt.find('=');
-    std::string name = lower(opt.substr(0, eq));
+    std::string name = ascii_lower(opt.substr(0, eq));
     std::string_view value = eq == std::string_view::npos ? std::string_view() : opt.substr(eq + 1);
 
     if (name == "third-party" || name == "3p" || name == "first-party" || name == "1p" || name == "strict1p" ||
@@ -168,11 +153,11 @@ std::string anchored_host(std::string_view body) {
   body.remove_prefix(2);
   size_t end = 0;
   while (end < body.size()) {
-    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(body[end])));
+    char c = ascii_lower_char(body[end]);
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')) break;
     ++end;
   }
-  std::string host = lower(body.substr(0, end));
+  std::string host = ascii_lower(body.substr(0, end));
   if (end < body.size() && std::string_view("^/:?$").find(body[end]) == std::string_view::npos) return {};
   return is_valid_hostname(host) ? host : std::string();
 }
@@ -298,7 +283,7 @@ std::optional<AbpFilter> convert_abp_filter(std::string_view raw, std::string* r
   }
   // ||host^ with nothing after it: a whole domain, matched by the host index rather than a regex.
   if (body.starts_with("||") && body.ends_with("^")) {
-    std::string host = lower(body.substr(2, body.size() - 3));
+    std::string host = ascii_lower(body.substr(2, body.size() - 3));
     if (is_valid_hostname(host) && host.find('.') != std::string::npos) {
       out.entry.domains.push_back(std::move(host));
       return out;

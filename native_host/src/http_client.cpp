@@ -3,9 +3,10 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 
-#include <cctype>
 #include <chrono>
 #include <string_view>
+
+#include "text_util.h"
 
 namespace mailveil {
 namespace {
@@ -79,14 +80,8 @@ const CurlApi* curl_api(std::string* err) {
   return &api;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 bool is_loopback_host(const std::string& host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   return h == "127.0.0.1" || h == "localhost" || h == "[::1]" || h == "::1";
 }
 
@@ -121,14 +116,6 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   size_t n = size * count;
@@ -141,7 +128,7 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   }
   size_t colon = line.find(':');
   if (colon == std::string_view::npos) return n;
-  std::string name = lower(trim(line.substr(0, colon)));
+  std::string name = ascii_lower(trim(line.substr(0, colon)));
   std::string_view value = trim(line.substr(colon + 1));
   if (name == "etag") {
     t->response->etag = std::string(value);
@@ -217,7 +204,7 @@ class CurlHttpClient : public HttpClient {
     if (!request.if_none_match.empty()) add_header("If-None-Match: " + request.if_none_match);
     if (!request.if_modified_since.empty()) add_header("If-Modified-Since: " + request.if_modified_since);
 
-    const bool plain_http_ok = request.allow_loopback_http && lower(request.url).starts_with("http://");
+    const bool plain_http_ok = request.allow_loopback_http && ascii_lower(request.url).starts_with("http://");
     api->easy_setopt(h, CURLOPT_URL, request.url.c_str());
     api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https");
     // Redirects may only lead to HTTPS, even in the loopback test mode.
@@ -319,7 +306,7 @@ bool check_update_url(const std::string& url, bool allow_loopback_http, std::str
   char* host = nullptr;
   std::string s;
   std::string hs;
-  if (api->url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && scheme) s = lower(scheme);
+  if (api->url_get(u.get(), CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK && scheme) s = ascii_lower(scheme);
   if (api->url_get(u.get(), CURLUPART_HOST, &host, 0) == CURLUE_OK && host) hs = host;
   api->free(scheme);
   api->free(host);

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "matcher.h"
@@ -102,6 +103,31 @@ TEST_CASE("the shipped signature list loads cleanly and is large enough", "[sign
   for (const char* cat : {"analytics", "advertising", "esp", "sales-tracker", "marketing-automation"}) {
     INFO(cat);
     CHECK(std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
+  }
+}
+
+TEST_CASE("the shipped list names the tracker shapes found in the dev corpus", "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
+  REQUIRE(list);
+  Matcher m(list);
+  const std::vector<std::tuple<std::string, bool, std::string>> cases = {
+      // url, for_link, expected tracker id
+      {"https://click.connect.shop.example/open.aspx?EQJYBPCV7X5ERBUJGTVYU5J42Q.100220&d=100220&bmt=0", false,
+       "salesforce-mc"},
+      {"https://r.notification.shop.example/mk/op/sh/7nVTPddU8lzHnqb05ogAPTSk7aPFz3l/LyHSzdfTS-DL", false, "brevo"},
+      {"https://www.ebayadservices.com/marketingtracking/v1/impression?mkevt=4&siteId=15&mkcid=7", false,
+       "ebay-rover"},
+      {"https://tracking.affiliate.example/aff_i?offer_id=862&file_id=1742&aff_id=1038", false, "tune-hasoffers"},
+      {"https://l.instagram.com/?u=https%3A%2F%2Fshop.example%2F&e=AT3TokenForTests", true, "instagram-link-shim"},
+  };
+  for (const auto& [url, for_link, id] : cases) {
+    INFO(url);
+    auto u = parse_url(url);
+    REQUIRE(u);
+    auto hit = m.match(*u, u->without_fragment(), for_link);
+    REQUIRE(hit);
+    CHECK(hit.tracker->id == id);
   }
 }
 
