@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config python3 ca-certificates zip
-          nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libspdlog-dev libssl-dev catch2 libbenchmark-dev)
+          nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libssl-dev catch2 libbenchmark-dev)
 if [[ "${1:-}" == "--browsers" ]]; then
   packages+=(chromium firefox-esr xvfb)
 fi
