@@ -566,32 +566,45 @@ bool clean_address(std::string_view in, std::string* out) {
   return true;
 }
 
+/// Where a left-to-right scan of a header stands with respect to quoted strings and (nested) comments.
+struct QuoteState {
+  bool in_quote = false;
+  int comment = 0;
+
+  /// True when text[*i] lies inside a quoted string or a comment, and consumes it: an escaped character is
+  /// skipped with its backslash, a closing '"' or ')' ends the quote or comment. The caller starts them.
+  bool skip(std::string_view text, size_t* i) {
+    const char c = text[*i];
+    if (in_quote) {
+      if (c == '\\')
+        ++*i;
+      else if (c == '"')
+        in_quote = false;
+      return true;
+    }
+    if (comment > 0) {
+      if (c == '\\')
+        ++*i;
+      else if (c == '(')
+        ++comment;
+      else if (c == ')')
+        --comment;
+      return true;
+    }
+    return false;
+  }
+};
+
 /// Handles one mailbox (or group member) text: "Name <addr>", "addr (comment)", "addr".
 void take_mailbox(std::string_view box, std::vector<std::string>* out, std::unordered_set<std::string>* seen) {
   // Prefer the angle-addr at top level.
   size_t lt = std::string_view::npos;
   size_t gt = std::string_view::npos;
-  bool in_quote = false;
-  int comment = 0;
+  QuoteState state;
   std::string plain;  // the mailbox without quoted strings and comments, for bare addr-specs
   for (size_t i = 0; i < box.size(); ++i) {
     const char c = box[i];
-    if (in_quote) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_quote = false;
-      continue;
-    }
-    if (comment > 0) {
-      if (c == '\\')
-        ++i;
-      else if (c == '(')
-        ++comment;
-      else if (c == ')')
-        --comment;
-      continue;
-    }
+    if (state.skip(box, &i)) continue;
     if (c == '"') {
       // A quoted local part ("a b"@x) belongs to the address; a quoted display name does not.
       const size_t close = box.find('"', i + 1);
@@ -600,12 +613,12 @@ void take_mailbox(std::string_view box, std::vector<std::string>* out, std::unor
         i = close;
         continue;
       }
-      in_quote = true;
+      state.in_quote = true;
       plain.push_back(' ');
       continue;
     }
     if (c == '(') {
-      comment = 1;
+      state.comment = 1;
       plain.push_back(' ');
       continue;
     }
@@ -646,8 +659,7 @@ std::vector<std::string> extract_addresses(std::string_view value) {
   std::unordered_set<std::string> seen;
   try {
     // Split the list at top-level ',' ';' and group ':' (not inside quotes, comments or angle brackets).
-    bool in_quote = false;
-    int comment = 0;
+    QuoteState state;
     bool in_angle = false;
     size_t start = 0;
     for (size_t i = 0; i <= value.size(); ++i) {
@@ -656,32 +668,17 @@ std::vector<std::string> extract_addresses(std::string_view value) {
         break;
       }
       const char c = value[i];
-      if (in_quote) {
-        if (c == '\\')
-          ++i;
-        else if (c == '"')
-          in_quote = false;
-        continue;
-      }
-      if (comment > 0) {
-        if (c == '\\')
-          ++i;
-        else if (c == '(')
-          ++comment;
-        else if (c == ')')
-          --comment;
-        continue;
-      }
+      if (state.skip(value, &i)) continue;
       if (in_angle) {
         if (c == '>') in_angle = false;
         continue;
       }
       switch (c) {
         case '"':
-          in_quote = true;
+          state.in_quote = true;
           break;
         case '(':
-          comment = 1;
+          state.comment = 1;
           break;
         case '<':
           in_angle = true;
