@@ -117,6 +117,19 @@ std::string bar(size_t value, size_t max, const char* cls = "b") {
          "%\"></span></span> " + std::to_string(value);
 }
 
+/// A table's rows, most mails first (then most pixels), as (key, stats) pairs; the first row has the most
+/// mails, which scales the bars.
+template <typename Stats>
+std::vector<std::pair<std::string, const Stats*>> ranked_rows(const std::map<std::string, Stats>& table) {
+  std::vector<std::pair<std::string, const Stats*>> rows;
+  rows.reserve(table.size());
+  for (const auto& [k, v] : table) rows.emplace_back(k, &v);
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails : x.second->pixels > y.second->pixels;
+  });
+  return rows;
+}
+
 std::string top_names(const BoundedCounter& c, size_t n) {
   std::string out;
   size_t shown = 0;
@@ -436,15 +449,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
   out << "</table>\n";
 
   // Companies.
-  std::vector<std::pair<std::string, const CompanyStats*>> companies;
-  size_t max_company = 0;
-  for (const auto& [k, v] : a.companies()) {
-    companies.emplace_back(k, &v);
-    max_company = std::max(max_company, v.mails);
-  }
-  std::stable_sort(companies.begin(), companies.end(), [](const auto& x, const auto& y) {
-    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails : x.second->pixels > y.second->pixels;
-  });
+  const auto companies = ranked_rows(a.companies());
+  const size_t max_company = companies.empty() ? 0 : companies.front().second->mails;
   out << "<h2>Tracking companies</h2>\n<p class=\"note\">Who is contacted when the mails are opened (pixels) or "
          "clicked (tracked links), and who receives the reader's address. Companies are the signature list's "
          "owners; unlisted trackers found by the heuristics are named by their domain.</p>\n"
@@ -463,15 +469,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
   }
 
   // Sender domains.
-  std::vector<std::pair<std::string, const SenderStats*>> senders;
-  size_t max_sender = 0;
-  for (const auto& [k, v] : a.senders()) {
-    senders.emplace_back(k, &v);
-    max_sender = std::max(max_sender, v.mails);
-  }
-  std::stable_sort(senders.begin(), senders.end(), [](const auto& x, const auto& y) {
-    return x.second->mails != y.second->mails ? x.second->mails > y.second->mails : x.second->pixels > y.second->pixels;
-  });
+  const auto senders = ranked_rows(a.senders());
+  const size_t max_sender = senders.empty() ? 0 : senders.front().second->mails;
   out << "<h2>Sender domains</h2>\n<table><tr><th>sender domain</th><th>mails</th><th>with trackers</th>"
          "<th>pixels</th><th>tracked links</th><th>leaks</th><th>GA hits</th><th>mean score</th><th>lowest</th>"
          "<th>third-party companies</th></tr>\n";
