@@ -282,23 +282,23 @@ std::string LeakDetector::mask_text(std::string_view raw, bool leaky) const {
 
 std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) const {
   const bool leaky = !found.empty();
-  std::string out;
-  out.reserve(url.scheme.size() + url.host.size() + url.path.size() + url.query.size() + url.fragment.size() + 32);
-  out += url.scheme;
-  out += "://";
-  if (!url.userinfo.empty()) out += "[userinfo]@";
-  out += url.host;
-  if (!url.port.empty()) {
-    out.push_back(':');
-    out += url.port;
-  }
+  // The masked parts go into a copy of the URL's frame, which Url::str() reassembles.
+  Url masked;
+  masked.scheme = url.scheme;
+  masked.userinfo = url.userinfo.empty() ? "" : "[userinfo]";
+  masked.host = url.host;
+  masked.port = url.port;
+  masked.has_query = url.has_query;
+  masked.has_fragment = url.has_fragment;
+  std::string& path = masked.path;
+  path.reserve(url.path.size());
   size_t start = 0;
   while (start < url.path.size()) {
     size_t slash = url.path.find('/', start + 1);
     if (slash == std::string::npos) slash = url.path.size();
     std::string_view segment = std::string_view(url.path).substr(start, slash - start);
     std::string_view body = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
-    out.push_back('/');
+    path.push_back('/');
     std::string text = mask_text(body, leaky);
     if (text == body) {
       // Keep file extensions readable ("[token].gif").
@@ -309,39 +309,32 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
         ext = body.substr(dot);
       }
       if (looks_like_personal_token(percent_decode(stem))) {
-        out += "[token]";
-        out += ext;
+        path += "[token]";
+        path += ext;
       } else {
-        out += body;
+        path += body;
       }
     } else {
-      out += text;
+      path += text;
     }
     start = slash;
   }
-  if (url.has_query) {
-    out.push_back('?');
-    bool first = true;
-    for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
-      if (!first) out.push_back('&');
-      first = false;
-      out += mask_text(key, leaky);
-      std::string text = mask_text(value, leaky);
-      if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
-        text = "[token]";
-      }
-      if (!text.empty()) {
-        out.push_back('=');
-        out += text;
-      }
-      return true;
-    });
-  }
-  if (url.has_fragment) {
-    out.push_back('#');
-    out += mask_text(url.fragment, leaky);
-  }
-  return out;
+  std::string& query = masked.query;
+  for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
+    if (!query.empty()) query.push_back('&');
+    query += mask_text(key, leaky);
+    std::string text = mask_text(value, leaky);
+    if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
+      text = "[token]";
+    }
+    if (!text.empty()) {
+      query.push_back('=');
+      query += text;
+    }
+    return true;
+  });
+  masked.fragment = mask_text(url.fragment, leaky);
+  return masked.str();
 }
 
 }  // namespace mailveil
