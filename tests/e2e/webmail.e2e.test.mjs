@@ -81,6 +81,18 @@ async function imageWidths(page, pattern) {
   }, pattern.source);
 }
 
+// Closes the browser and the fixture server, then checks that every host the browser started has exited on
+// EOF, and removes the sandbox.
+async function tearDown(session, server, sandbox) {
+  if (session) await session.close();
+  if (server) await server.stop();
+  if (sandbox) {
+    const left = await waitForNoProcesses(sandbox.dir);
+    fs.rmSync(sandbox.dir, { recursive: true, force: true });
+    assert.deepEqual(left, [], `processes left behind: ${left.join(' ')}`);
+  }
+}
+
 async function popupFor(session, page) {
   const popup = await session.openPopup(page);
   const info = await readPopup(popup);
@@ -102,14 +114,7 @@ for (const kind of kBrowsers) {
     });
 
     after(async () => {
-      if (session) await session.close();
-      if (server) await server.stop();
-      if (sandbox) {
-        // The browser is gone; every host it started must have exited on EOF.
-        const left = await waitForNoProcesses(sandbox.dir);
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
-        assert.deepEqual(left, [], `processes left behind: ${left.join(' ')}`);
-      }
+      await tearDown(session, server, sandbox);
     });
 
     test('Gmail, Bouygues-style mail: GA and Weborama pixels behind the image proxy never fetched, hashed address reported, legitimate images shown', async () => {
@@ -322,14 +327,7 @@ for (const kind of kBrowsers) {
     });
 
     after(async () => {
-      if (session) await session.close();
-      if (server) await server.stop();
-      if (sandbox) {
-        // The browser is gone; every host it started must have exited on EOF.
-        const left = await waitForNoProcesses(sandbox.dir);
-        fs.rmSync(sandbox.dir, { recursive: true, force: true });
-        assert.deepEqual(left, [], `processes left behind: ${left.join(' ')}`);
-      }
+      await tearDown(session, server, sandbox);
     });
 
     test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched', async () => {
