@@ -64,7 +64,8 @@ export function checkSourceConsistency() {
   }
   const listed = new Set(manifest.content_scripts[0].js);
   for (const f of listFiles(path.join(kSource, 'content'), kSource)) {
-    if (f.endsWith('.js') && !listed.has(f) && !kTestOnly.has(f)) problems.push(`content script ${f} is not listed in manifest.json`);
+    if (f.endsWith('.js') && !listed.has(f) && !kTestOnly.has(f))
+      problems.push(`content script ${f} is not listed in manifest.json`);
   }
   if (problems.length) throw new Error(problems.join('\n'));
 }
@@ -113,11 +114,15 @@ function buildTree(outDir, browser, test) {
     const dest = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     if (test && rel === 'shared/build-config.js') fs.writeFileSync(dest, testBuildConfig());
-    else if (test && rel === 'rules/default-deny.json') fs.writeFileSync(dest, `${JSON.stringify(defaultDenyRules(kTestHostAliases), null, 2)}\n`);
+    else if (test && rel === 'rules/default-deny.json')
+      fs.writeFileSync(dest, `${JSON.stringify(defaultDenyRules(kTestHostAliases), null, 2)}\n`);
     else fs.copyFileSync(path.join(kSource, rel), dest);
     files.push(rel);
   }
-  fs.writeFileSync(path.join(outDir, 'manifest.json'), `${JSON.stringify(browserManifest(source, browser, test), null, 2)}\n`);
+  fs.writeFileSync(
+    path.join(outDir, 'manifest.json'),
+    `${JSON.stringify(browserManifest(source, browser, test), null, 2)}\n`,
+  );
   files.push('manifest.json');
   return files.sort();
 }
@@ -137,10 +142,10 @@ export function writeZip(zipPath, baseDir, files) {
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);  // UTF-8 names
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
     local.writeUInt16LE(useDeflate ? 8 : 0, 8);
-    local.writeUInt16LE(0, 10);       // time
-    local.writeUInt16LE(0x21, 12);    // date 1980-01-01
+    local.writeUInt16LE(0, 10); // time
+    local.writeUInt16LE(0x21, 12); // date 1980-01-01
     local.writeUInt32LE(crc, 14);
     local.writeUInt32LE(body.length, 18);
     local.writeUInt32LE(data.length, 22);
@@ -148,7 +153,7 @@ export function writeZip(zipPath, baseDir, files) {
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(0x0314, 4);  // made by: unix, 2.0
+    central.writeUInt16LE(0x0314, 4); // made by: unix, 2.0
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
     central.writeUInt16LE(useDeflate ? 8 : 0, 10);
@@ -158,7 +163,7 @@ export function writeZip(zipPath, baseDir, files) {
     central.writeUInt32LE(body.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);  // -rw-r--r--
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38); // -rw-r--r--
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, body);
     centrals.push(central, name);

@@ -1,7 +1,12 @@
 // What the toolbar badge shows for a tab. Pure.
 
 export const kGradeColors = Object.freeze({
-  A: '#1a7f37', B: '#4d8c2a', C: '#9a6700', D: '#bc4c00', E: '#cf222e', F: '#82071e',
+  A: '#1a7f37',
+  B: '#4d8c2a',
+  C: '#9a6700',
+  D: '#bc4c00',
+  E: '#cf222e',
+  F: '#82071e',
 });
 export const kStateColors = Object.freeze({ error: '#b00020', unknown: '#57606a', pending: '#57606a' });
 
@@ -34,14 +39,23 @@ const kHostProblems = Object.freeze({
  */
 export function badgeFor(tab, host) {
   if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
-  if (host && kHostProblems[host.state]) return { text: '!', color: kStateColors.error, title: kHostProblems[host.state] };
+  if (host && kHostProblems[host.state])
+    return { text: '!', color: kStateColors.error, title: kHostProblems[host.state] };
   if (tab.layout === 'unrecognised') {
-    return { text: '?', color: kStateColors.unknown, title: 'MailVeil: this webmail\'s layout is not recognised; remote images stay blocked' };
+    return {
+      text: '?',
+      color: kStateColors.unknown,
+      title: "MailVeil: this webmail's layout is not recognised; remote images stay blocked",
+    };
   }
   const messages = tab.messages || [];
   if (!messages.length) return { text: '', color: kStateColors.unknown, title: 'MailVeil: no e-mail open' };
   if (messages.some((m) => m.status === 'error')) {
-    return { text: '!', color: kStateColors.error, title: 'MailVeil: this e-mail could not be checked; remote images stay blocked' };
+    return {
+      text: '!',
+      color: kStateColors.error,
+      title: 'MailVeil: this e-mail could not be checked; remote images stay blocked',
+    };
   }
   const done = messages.filter((m) => m.status === 'done' && m.score);
   if (!done.length) return { text: '…', color: kStateColors.pending, title: 'MailVeil: checking this e-mail' };
@@ -49,5 +63,9 @@ export function badgeFor(tab, host) {
   const grade = gradeOf(worst.score);
   const n = done.length;
   const what = n > 1 ? `the worst of ${n} open messages` : 'this e-mail';
-  return { text: grade, color: kGradeColors[grade] || kStateColors.unknown, title: `MailVeil: ${what} scores ${worst.score.value}/100 (${grade})` };
+  return {
+    text: grade,
+    color: kGradeColors[grade] || kStateColors.unknown,
+    title: `MailVeil: ${what} scores ${worst.score.value}/100 (${grade})`,
+  };
 }

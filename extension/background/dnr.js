@@ -54,7 +54,11 @@ export function compileDefaultDenyRules(webmails, resourceTypes, aliases = {}) {
         id: id++,
         priority: kPriority.defaultDeny,
         action: { type: 'block' },
-        condition: { initiatorDomains: pageHosts, urlFilter: `||${p.domain}${p.path}`, resourceTypes: [...resourceTypes] },
+        condition: {
+          initiatorDomains: pageHosts,
+          urlFilter: `||${p.domain}${p.path}`,
+          resourceTypes: [...resourceTypes],
+        },
       });
     }
   }
@@ -63,7 +67,9 @@ export function compileDefaultDenyRules(webmails, resourceTypes, aliases = {}) {
 
 /** The dynamic rule blocking the list's tracker-only domains when a webmail page requests them. */
 export function compileTrackerDomainRule(blockDomains, initiators) {
-  const domains = [...new Set((blockDomains || []).map((d) => String(d).toLowerCase()).filter((d) => /^[a-z0-9.-]+$/.test(d)))];
+  const domains = [
+    ...new Set((blockDomains || []).map((d) => String(d).toLowerCase()).filter((d) => /^[a-z0-9.-]+$/.test(d))),
+  ];
   if (!domains.length) return null;
   return {
     id: kTrackerRuleId,
@@ -125,7 +131,7 @@ export class DnrRules {
     this.dnr_ = dnr;
     this.initiators_ = opts.initiators;
     this.resourceTypes_ = opts.resourceTypes;
-    this.known_ = new Map();  // "priority|action|url" -> rule ids (insertion order = age)
+    this.known_ = new Map(); // "priority|action|url" -> rule ids (insertion order = age)
     this.nextId_ = 1;
     this.loaded_ = null;
     this.queue_ = Promise.resolve();
@@ -164,9 +170,16 @@ export class DnrRules {
       const addRules = [];
       for (const url of fresh) {
         const rules = compileUrlRules([url], {
-          priority, action, initiators: this.initiators_, resourceTypes: this.resourceTypes_, nextId: () => this.nextId_++,
+          priority,
+          action,
+          initiators: this.initiators_,
+          resourceTypes: this.resourceTypes_,
+          nextId: () => this.nextId_++,
         });
-        this.known_.set(`${priority}|${url}`, rules.map((r) => r.id));
+        this.known_.set(
+          `${priority}|${url}`,
+          rules.map((r) => r.id),
+        );
         addRules.push(...rules);
       }
       const removeRuleIds = [];
@@ -177,7 +190,10 @@ export class DnrRules {
         removeRuleIds.push(...ids);
         count -= ids.length;
       }
-      await this.dnr_.updateSessionRules({ addRules: addRules.filter((r) => !removeRuleIds.includes(r.id)), removeRuleIds });
+      await this.dnr_.updateSessionRules({
+        addRules: addRules.filter((r) => !removeRuleIds.includes(r.id)),
+        removeRuleIds,
+      });
       return addRules.length;
     });
   }

@@ -22,7 +22,7 @@ const dnr = new DnrRules(api.declarativeNetRequest, {
   resourceTypes: webmails.fetchedResourceTypes,
 });
 let settings = null;
-let signatures = null;  // {list_version, published, trackers, source}
+let signatures = null; // {list_version, published, trackers, source}
 let rulesVersion = null;
 /** Signature update in progress or last outcome, for the popup. */
 let update = { running: false };
@@ -76,7 +76,9 @@ function tellTab(tabId, msg) {
 }
 
 function errorOf(e) {
-  return e instanceof HostError ? { code: e.code, message: e.message } : { code: 'internal', message: String(e && e.message ? e.message : e) };
+  return e instanceof HostError
+    ? { code: e.code, message: e.message }
+    : { code: 'internal', message: String(e && e.message ? e.message : e) };
 }
 
 async function refreshBadge(tabId) {
@@ -174,9 +176,20 @@ async function onClassify(msg, sender, webmail) {
   if (typeof m.id === 'string') message.id = m.id;
   if (typeof m.sender === 'string') message.sender = m.sender;
   const record = {
-    key, id: message.id || null, webmail: webmail.id, sender: message.sender || null, userAddresses: message.user_addresses,
-    status: 'pending', error: null, elements, result: null, decisions: [], truncated: !!msg.truncated,
-    firstSeenAt: Number(msg.firstSeenAt) || 0, classifiedAt: 0, badgeAt: 0,
+    key,
+    id: message.id || null,
+    webmail: webmail.id,
+    sender: message.sender || null,
+    userAddresses: message.user_addresses,
+    status: 'pending',
+    error: null,
+    elements,
+    result: null,
+    decisions: [],
+    truncated: !!msg.truncated,
+    firstSeenAt: Number(msg.firstSeenAt) || 0,
+    classifiedAt: 0,
+    badgeAt: 0,
   };
   tab.messages[key] = record;
   if (!tab.openKeys.includes(key)) tab.openKeys.push(key);
@@ -208,7 +221,7 @@ async function onClassify(msg, sender, webmail) {
   record.classifiedAt = Date.now();
   if (tabs.get(tabId) === tab && tab.messages[key] === record) {
     await refreshBadge(tabId);
-    record.badgeAt = tab.badge ? tab.badge.at : 0;  // when the badge first showed this message's result
+    record.badgeAt = tab.badge ? tab.badge.at : 0; // when the badge first showed this message's result
   }
   tabs.save();
   broadcast({ what: 'state-changed', tabId });
@@ -223,7 +236,7 @@ async function onContentMessage(msg, sender) {
     case 'page':
       tabs.reset(tabId, webmail.id, sender.url);
       await refreshBadge(tabId);
-      client.ensureReady().catch(() => {});  // learn early whether the host is there
+      client.ensureReady().catch(() => {}); // learn early whether the host is there
       return { ok: true };
     case 'layout': {
       const tab = tabs.ensure(tabId, webmail.id, sender.url);
@@ -266,7 +279,10 @@ async function onTestMessage(msg, sender) {
   }
   if (msg.what === 'test-open-popup') {
     const nonce = encodeURIComponent(String((msg.args && msg.args.nonce) || ''));
-    const created = await api.tabs.create({ url: api.runtime.getURL(`popup/popup.html?tab=${tabId}&n=${nonce}`), active: false });
+    const created = await api.tabs.create({
+      url: api.runtime.getURL(`popup/popup.html?tab=${tabId}&n=${nonce}`),
+      active: false,
+    });
     return { ok: true, popupTabId: created.id };
   }
   return { ok: false, error: { code: 'unknown_message' } };
@@ -358,7 +374,7 @@ async function onPageMessage(msg) {
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.what !== 'string' || sender.id !== api.runtime.id) return false;
   const fromPage = typeof sender.url === 'string' && sender.url.startsWith(kExtensionOrigin);
-  if (msg.what === 'state-changed' || msg.what === 'update-progress') return false;  // our own broadcasts
+  if (msg.what === 'state-changed' || msg.what === 'update-progress') return false; // our own broadcasts
   const job = ready.then(() => (fromPage ? onPageMessage(msg) : onContentMessage(msg, sender)));
   job.then(sendResponse, (e) => sendResponse({ ok: false, error: errorOf(e) }));
   return true;

@@ -65,7 +65,11 @@ export class NativeClient {
     this.connectNative_ = opts.connectNative;
     this.client_ = opts.client;
     this.onStatus_ = opts.onStatus || (() => {});
-    this.timers_ = opts.timers || { setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t), now: () => Date.now() };
+    this.timers_ = opts.timers || {
+      setTimeout: (f, ms) => setTimeout(f, ms),
+      clearTimeout: (t) => clearTimeout(t),
+      now: () => Date.now(),
+    };
     this.lastError_ = opts.lastError || (() => undefined);
     this.requestTimeoutMs_ = opts.requestTimeoutMs ?? 20000;
     this.initialBackoffMs_ = opts.initialBackoffMs ?? 500;
@@ -80,7 +84,7 @@ export class NativeClient {
     this.attempt_ = 0;
     this.retryTimer_ = null;
     this.retryAt_ = 0;
-    this.ready_ = null;  // promise of the current connection's hello
+    this.ready_ = null; // promise of the current connection's hello
     this.gotMessage_ = false;
   }
 
@@ -145,9 +149,10 @@ export class NativeClient {
         this.ready_ = null;
         this.hello_ = result;
         if (state !== 'ready') {
-          const message = state === 'too-old'
-            ? `mailveil-host ${result.host_version || '?'} speaks protocol ${result.min_protocol}–${result.max_protocol}; this extension needs ${kProtocol}`
-            : `this extension (protocol ${kProtocol}) is older than mailveil-host ${result.host_version || '?'} supports`;
+          const message =
+            state === 'too-old'
+              ? `mailveil-host ${result.host_version || '?'} speaks protocol ${result.min_protocol}–${result.max_protocol}; this extension needs ${kProtocol}`
+              : `this extension (protocol ${kProtocol}) is older than mailveil-host ${result.host_version || '?'} supports`;
           this.fail_(state, message);
           throw new HostError(state, message);
         }
@@ -206,14 +211,13 @@ export class NativeClient {
   }
 
   onDisconnect_(port, reason) {
-    if (port && port !== this.port_) return;  // an old port we dropped on purpose
+    if (port && port !== this.port_) return; // an old port we dropped on purpose
     this.port_ = null;
-    const state = kErrorStates.includes(this.state_) && this.state_ !== 'failed'
-      ? this.state_
-      : stateForDisconnect(reason, this.gotMessage_);
-    const message = state === 'missing'
-      ? `mailveil-host is not installed for this browser (${reason})`
-      : reason;
+    const state =
+      kErrorStates.includes(this.state_) && this.state_ !== 'failed'
+        ? this.state_
+        : stateForDisconnect(reason, this.gotMessage_);
+    const message = state === 'missing' ? `mailveil-host is not installed for this browser (${reason})` : reason;
     for (const [id, p] of this.pending_) {
       this.timers_.clearTimeout(p.timer);
       this.pending_.delete(id);
@@ -238,7 +242,10 @@ export class NativeClient {
     this.timers_.clearTimeout(p.timer);
     this.pending_.delete(msg.id);
     if (msg.ok) p.resolve(msg.result);
-    else p.reject(new HostError((msg.error && msg.error.code) || 'internal', (msg.error && msg.error.message) || 'host error'));
+    else
+      p.reject(
+        new HostError((msg.error && msg.error.code) || 'internal', (msg.error && msg.error.message) || 'host error'),
+      );
   }
 
   timeout_(id) {

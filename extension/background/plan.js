@@ -3,7 +3,19 @@
 // default for anything without a verdict.
 
 /** Kinds the browser fetches when a mail is displayed (everything but links and forms). */
-export const kFetchedKinds = Object.freeze(['img', 'srcset', 'css-background', 'background-attr', 'iframe', 'video', 'audio', 'embed', 'object', 'input-image', 'other']);
+export const kFetchedKinds = Object.freeze([
+  'img',
+  'srcset',
+  'css-background',
+  'background-attr',
+  'iframe',
+  'video',
+  'audio',
+  'embed',
+  'object',
+  'input-image',
+  'other',
+]);
 
 /**
  * @typedef {object} Decision
@@ -22,7 +34,7 @@ export const kFetchedKinds = Object.freeze(['img', 'srcset', 'css-background', '
  */
 export function planDecisions(elements, result, user = {}) {
   const verdicts = new Map();
-  for (const v of (result && Array.isArray(result.elements) ? result.elements : [])) {
+  for (const v of result && Array.isArray(result.elements) ? result.elements : []) {
     if (v && typeof v.ref === 'string') verdicts.set(v.ref, v);
   }
   const overrides = user.elementOverrides || {};
@@ -35,8 +47,14 @@ export function planDecisions(elements, result, user = {}) {
     const verdict = verdicts.get(el.ref);
     const override = Object.prototype.hasOwnProperty.call(overrides, el.url) ? overrides[el.url] : null;
     if (!fetched) {
-      if (el.kind === 'link' && verdict && verdict.verdict === 'rewrite' && typeof verdict.rewrite_url === 'string'
-          && /^https?:\/\//i.test(verdict.rewrite_url) && override !== 'allow') {
+      if (
+        el.kind === 'link' &&
+        verdict &&
+        verdict.verdict === 'rewrite' &&
+        typeof verdict.rewrite_url === 'string' &&
+        /^https?:\/\//i.test(verdict.rewrite_url) &&
+        override !== 'allow'
+      ) {
         decisions.push({ ref: el.ref, action: 'rewrite', url: verdict.rewrite_url, source: 'host' });
       } else {
         decisions.push({ ref: el.ref, action: 'keep', source: override === 'allow' ? 'user' : 'host' });

@@ -54,13 +54,16 @@ export function normaliseSettings(raw) {
     allowedSenders: parseSenderList((Array.isArray(r.allowedSenders) ? r.allowedSenders : []).join(' ')),
     elementOverrides: overrides,
     loadAllMessages: loadAll,
-    updateIntervalHours: Number.isFinite(hours) && hours >= 0 && hours <= 24 * 30 ? hours : kDefaultSettings.updateIntervalHours,
+    updateIntervalHours:
+      Number.isFinite(hours) && hours >= 0 && hours <= 24 * 30 ? hours : kDefaultSettings.updateIntervalHours,
   };
 }
 
 /** True when the sender's address or its domain is on the allow list. */
 export function isSenderAllowed(settings, sender) {
-  const s = String(sender || '').trim().toLowerCase();
+  const s = String(sender || '')
+    .trim()
+    .toLowerCase();
   if (!s.includes('@')) return false;
   const domain = s.slice(s.lastIndexOf('@'));
   return settings.allowedSenders.some((entry) => entry === s || entry === domain);

@@ -30,7 +30,15 @@
  */
 
 export function newTabState(webmail, pageUrl) {
-  return { webmail, pageUrl: pageUrl || '', layout: 'pending', layoutDetail: '', openKeys: [], messages: {}, badge: null };
+  return {
+    webmail,
+    pageUrl: pageUrl || '',
+    layout: 'pending',
+    layoutDetail: '',
+    openKeys: [],
+    messages: {},
+    badge: null,
+  };
 }
 
 /** The open messages of a tab, in open order. */

@@ -57,7 +57,7 @@
     try {
       return Promise.resolve(api.runtime.sendMessage(msg)).catch(() => null);
     } catch {
-      return Promise.resolve(null);  // extension reloaded under us
+      return Promise.resolve(null); // extension reloaded under us
     }
   }
 
@@ -131,7 +131,7 @@
         touched = true;
       }
     }
-    observer.takeRecords();  // the holds just made
+    observer.takeRecords(); // the holds just made
     if (touched) scheduleSync();
   }
 
@@ -139,7 +139,10 @@
     if (observers.has(doc)) return;
     const observer = new MutationObserver(onMutations);
     observer.observe(doc, {
-      childList: true, subtree: true, attributes: true, attributeFilter: resources.kWatchedAttributes,
+      childList: true,
+      subtree: true,
+      attributes: true,
+      attributeFilter: resources.kWatchedAttributes,
     });
     observers.set(doc, observer);
   }
@@ -187,11 +190,19 @@
         if (n) key = `${key}#${n}`;
         let view = views.get(container);
         if (!view || view.body !== body || view.key !== key) {
-          view = { container, body, key, messageId, dirty: true, generation: 0, firstSeenAt: view ? view.firstSeenAt : now() };
+          view = {
+            container,
+            body,
+            key,
+            messageId,
+            dirty: true,
+            generation: 0,
+            firstSeenAt: view ? view.firstSeenAt : now(),
+          };
           views.set(container, view);
         }
         seen.add(container);
-        resources.holdRemote(body, shouldHold);  // content that was there before the observer saw it
+        resources.holdRemote(body, shouldHold); // content that was there before the observer saw it
       }
     });
     for (const container of [...views.keys()]) {
@@ -217,7 +228,11 @@
     view.generation += 1;
     const generation = view.generation;
     const { elements, targets, truncated } = quietly(() => resources.scan(view.body));
-    const message = { webmail: webmail.id, user_addresses: adapter.userAddresses ? adapter.userAddresses(document) : [], elements };
+    const message = {
+      webmail: webmail.id,
+      user_addresses: adapter.userAddresses ? adapter.userAddresses(document) : [],
+      elements,
+    };
     if (view.messageId) message.id = view.messageId;
     const sender = adapter.sender ? adapter.sender(view.container) : null;
     if (sender) message.sender = sender;
@@ -238,7 +253,13 @@
     const settled = loadedAt && t - loadedAt >= kGraceMs;
     const recheckIn = (ms) => {
       clearTimeout(layoutTimer);
-      layoutTimer = setTimeout(() => { quietly(() => {}); sync(); }, Math.max(ms, 50));
+      layoutTimer = setTimeout(
+        () => {
+          quietly(() => {});
+          sync();
+        },
+        Math.max(ms, 50),
+      );
     };
     if (!document.querySelector(sel.shell)) {
       viewSeenAt = 0;
@@ -270,6 +291,14 @@
   send({ what: 'page', webmail: webmail.id });
   observe(document);
   if (document.readyState === 'complete') loadedAt = now();
-  else window.addEventListener('load', () => { loadedAt = now(); scheduleSync(); }, { once: true });
+  else
+    window.addEventListener(
+      'load',
+      () => {
+        loadedAt = now();
+        scheduleSync();
+      },
+      { once: true },
+    );
   scheduleSync();
 })(globalThis.mailveil);

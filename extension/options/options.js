@@ -20,14 +20,22 @@ function render() {
   $('addresses').value = settings.userAddresses.join('\n');
   $('senders').value = settings.allowedSenders.join('\n');
   $('interval').value = String(settings.updateIntervalHours);
-  $('load-all').replaceChildren(...Object.keys(settings.loadAllMessages).map((key) => removable(key, () => {
-    delete settings.loadAllMessages[key];
-    save();
-  })));
-  $('overrides').replaceChildren(...Object.entries(settings.elementOverrides).map(([url, action]) => removable(`${action}: ${url}`, () => {
-    delete settings.elementOverrides[url];
-    save();
-  })));
+  $('load-all').replaceChildren(
+    ...Object.keys(settings.loadAllMessages).map((key) =>
+      removable(key, () => {
+        delete settings.loadAllMessages[key];
+        save();
+      }),
+    ),
+  );
+  $('overrides').replaceChildren(
+    ...Object.entries(settings.elementOverrides).map(([url, action]) =>
+      removable(`${action}: ${url}`, () => {
+        delete settings.elementOverrides[url];
+        save();
+      }),
+    ),
+  );
 }
 
 async function save() {

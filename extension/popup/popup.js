@@ -1,7 +1,5 @@
 // The toolbar popup: host status, the open e-mail(s) with their findings, overrides, reports, updates.
-import {
-  blockedCount, elementRows, hostProblem, signaturesText, summaryText, updateText,
-} from './view-model.js';
+import { blockedCount, elementRows, hostProblem, signaturesText, summaryText, updateText } from './view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const $ = (id) => document.getElementById(id);
@@ -45,7 +43,10 @@ function verdictText(row) {
     if (row.action === 'rewrite') return 'link cleaned';
     return row.tracked ? 'tracked link (destination unknown)' : 'link';
   }
-  const who = { user: ' (your choice)', message: ' (all images loaded)', sender: ' (allowed sender)', default: ' (no verdict)' }[row.source] || '';
+  const who =
+    { user: ' (your choice)', message: ' (all images loaded)', sender: ' (allowed sender)', default: ' (no verdict)' }[
+      row.source
+    ] || '';
   return `${row.action === 'load' ? 'loaded' : 'blocked'}${who}`;
 }
 
@@ -53,36 +54,83 @@ function overrideButtons(record, row) {
   const box = h('span', { className: 'actions' });
   if (row.kind !== 'link' && row.kind !== 'form') {
     if (row.override !== 'allow') {
-      box.append(h('button', { type: 'button', className: 'override-allow', text: 'Allow', title: 'Always load this element', onclick: () => setOverride(row.url, 'allow') }));
+      box.append(
+        h('button', {
+          type: 'button',
+          className: 'override-allow',
+          text: 'Allow',
+          title: 'Always load this element',
+          onclick: () => setOverride(row.url, 'allow'),
+        }),
+      );
     }
     if (row.override !== 'block') {
-      box.append(h('button', { type: 'button', className: 'override-block', text: 'Block', title: 'Never load this element', onclick: () => setOverride(row.url, 'block') }));
+      box.append(
+        h('button', {
+          type: 'button',
+          className: 'override-block',
+          text: 'Block',
+          title: 'Never load this element',
+          onclick: () => setOverride(row.url, 'block'),
+        }),
+      );
     }
     if (row.override) {
-      box.append(h('button', { type: 'button', className: 'override-reset', text: 'Reset', onclick: () => setOverride(row.url, null) }));
+      box.append(
+        h('button', {
+          type: 'button',
+          className: 'override-reset',
+          text: 'Reset',
+          onclick: () => setOverride(row.url, null),
+        }),
+      );
     }
   }
   const kind = row.action === 'block' || row.action === 'rewrite' ? 'false-block' : 'missed';
-  box.append(h('button', {
-    type: 'button', className: 'report-btn', dataset: { kind }, text: kind === 'missed' ? 'Report missed tracker' : 'Report false block',
-    onclick: () => makeReport(record.key, row.ref, kind),
-  }));
+  box.append(
+    h('button', {
+      type: 'button',
+      className: 'report-btn',
+      dataset: { kind },
+      text: kind === 'missed' ? 'Report missed tracker' : 'Report false block',
+      onclick: () => makeReport(record.key, row.ref, kind),
+    }),
+  );
   return box;
 }
 
 function elementTable(record, rows) {
-  const table = h('table', { className: 'elements' },
-    h('thead', {}, h('tr', {}, ...['Element', 'Company', 'Category', 'What leaks', 'Evidence', 'Status', ''].map((t) => h('th', { text: t })))));
+  const table = h(
+    'table',
+    { className: 'elements' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ...['Element', 'Company', 'Category', 'What leaks', 'Evidence', 'Status', ''].map((t) => h('th', { text: t })),
+      ),
+    ),
+  );
   const body = h('tbody');
   for (const row of rows) {
-    body.append(h('tr', { className: 'element-row', dataset: { ref: row.ref, action: row.action } },
-      h('td', { className: 'kind', text: row.kind }),
-      h('td', { className: 'company', text: row.company || '' }),
-      h('td', { className: 'category', text: row.category || '' }),
-      h('td', { className: 'leaks', text: row.leaks.join('; ') }),
-      h('td', { className: 'evidence', text: row.action === 'rewrite' && row.rewriteUrl ? `${row.evidence} → ${row.rewriteUrl}` : row.evidence }),
-      h('td', { className: 'verdict', text: verdictText(row) }),
-      h('td', {}, overrideButtons(record, row))));
+    body.append(
+      h(
+        'tr',
+        { className: 'element-row', dataset: { ref: row.ref, action: row.action } },
+        h('td', { className: 'kind', text: row.kind }),
+        h('td', { className: 'company', text: row.company || '' }),
+        h('td', { className: 'category', text: row.category || '' }),
+        h('td', { className: 'leaks', text: row.leaks.join('; ') }),
+        h('td', {
+          className: 'evidence',
+          text: row.action === 'rewrite' && row.rewriteUrl ? `${row.evidence} → ${row.rewriteUrl}` : row.evidence,
+        }),
+        h('td', { className: 'verdict', text: verdictText(row) }),
+        h('td', {}, overrideButtons(record, row)),
+      ),
+    );
   }
   table.append(body);
   return table;
@@ -93,10 +141,19 @@ function messageArticle(record) {
   const head = h('h2');
   if (record.status === 'done' && record.result && record.result.score) {
     const score = record.result.score;
-    head.append('Score ', h('span', { className: 'score', text: `${score.value}/100` }), ' ',
-      h('span', { className: `grade grade-${score.grade}`, text: score.grade }));
+    head.append(
+      'Score ',
+      h('span', { className: 'score', text: `${score.value}/100` }),
+      ' ',
+      h('span', { className: `grade grade-${score.grade}`, text: score.grade }),
+    );
   } else if (record.status === 'error') {
-    head.append(h('span', { className: 'error', text: `Not checked: ${record.error ? record.error.message : 'error'}. Remote images stay blocked.` }));
+    head.append(
+      h('span', {
+        className: 'error',
+        text: `Not checked: ${record.error ? record.error.message : 'error'}. Remote images stay blocked.`,
+      }),
+    );
   } else {
     head.append('Checking…');
   }
@@ -107,21 +164,50 @@ function messageArticle(record) {
   const rows = elementRows(record, overrides);
   article.append(h('p', { className: 'summary', text: summaryText(record.result, { blocked: blockedCount(record) }) }));
   const loadAll = !!state.settings.loadAllMessages[record.key];
-  article.append(h('button', {
-    type: 'button', className: 'load-all', text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
-    onclick: () => ask({ what: 'load-all', key: record.key, on: !loadAll }).then(refresh),
-  }));
-  const findings = (record.result.findings || []);
+  article.append(
+    h('button', {
+      type: 'button',
+      className: 'load-all',
+      text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
+      onclick: () => ask({ what: 'load-all', key: record.key, on: !loadAll }).then(refresh),
+    }),
+  );
+  const findings = record.result.findings || [];
   if (findings.length) {
-    article.append(h('ul', { className: 'findings' }, ...findings.map((f) => h('li', { className: `finding severity-${f.severity}`, dataset: { ref: f.ref || '' }, text: `${f.company ? `${f.company}: ` : ''}${f.message}` }))));
+    article.append(
+      h(
+        'ul',
+        { className: 'findings' },
+        ...findings.map((f) =>
+          h('li', {
+            className: `finding severity-${f.severity}`,
+            dataset: { ref: f.ref || '' },
+            text: `${f.company ? `${f.company}: ` : ''}${f.message}`,
+          }),
+        ),
+      ),
+    );
   }
   const notable = rows.filter((r) => r.notable);
   const others = rows.filter((r) => !r.notable);
   if (notable.length) article.append(elementTable(record, notable));
   if (others.length) {
-    article.append(h('details', { className: 'others' }, h('summary', { text: `Other remote elements (${others.length})` }), elementTable(record, others)));
+    article.append(
+      h(
+        'details',
+        { className: 'others' },
+        h('summary', { text: `Other remote elements (${others.length})` }),
+        elementTable(record, others),
+      ),
+    );
   }
-  if (record.result.truncated) article.append(h('p', { className: 'quiet', text: `${record.result.omitted} elements had no verdict (reply too large) and stay blocked.` }));
+  if (record.result.truncated)
+    article.append(
+      h('p', {
+        className: 'quiet',
+        text: `${record.result.omitted} elements had no verdict (reply too large) and stay blocked.`,
+      }),
+    );
   return article;
 }
 
@@ -139,7 +225,8 @@ function render() {
   const open = tab ? tab.openKeys.map((k) => tab.messages[k]).filter(Boolean) : [];
   $('layout-warning').hidden = !(tab && tab.layout === 'unrecognised');
   if (tab && tab.layout === 'unrecognised') {
-    $('layout-warning-text').textContent = `${state.webmailLabel}'s layout is not recognised: MailVeil cannot find the open e-mail, so it cannot check it. Remote images stay blocked (safe default) until MailVeil is updated for the new layout.`;
+    $('layout-warning-text').textContent =
+      `${state.webmailLabel}'s layout is not recognised: MailVeil cannot find the open e-mail, so it cannot check it. Remote images stay blocked (safe default) until MailVeil is updated for the new layout.`;
   }
   let note = '';
   if (!tab || !tab.webmail) note = 'This tab is not a supported webmail (Gmail, Outlook, Yahoo Mail, Proton Mail).';
@@ -173,7 +260,8 @@ async function makeReport(key, ref, kind) {
   const reply = await ask({ what: 'report', key, ref, kind });
   $('report').hidden = false;
   if (!reply || !reply.ok) {
-    $('report-text').value = `Could not build the report: ${reply && reply.error ? reply.error.message || reply.error.code : 'no reply'}`;
+    $('report-text').value =
+      `Could not build the report: ${reply && reply.error ? reply.error.message || reply.error.code : 'no reply'}`;
     return;
   }
   $('report-text').value = reply.report.text;
@@ -196,7 +284,9 @@ $('report-copy').addEventListener('click', async () => {
     document.execCommand('copy');
   }
 });
-$('report-close').addEventListener('click', () => { $('report').hidden = true; });
+$('report-close').addEventListener('click', () => {
+  $('report').hidden = true;
+});
 
 let refreshTimer = 0;
 api.runtime.onMessage.addListener((msg) => {
@@ -210,7 +300,9 @@ api.runtime.onMessage.addListener((msg) => {
   }
 });
 
-currentTabId().then((id) => {
-  tabId = id;
-  return refresh();
-}).finally(() => document.body.setAttribute('data-ready', '1'));
+currentTabId()
+  .then((id) => {
+    tabId = id;
+    return refresh();
+  })
+  .finally(() => document.body.setAttribute('data-ready', '1'));

@@ -2,11 +2,15 @@
 
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
-  missing: 'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Run the MailVeil installer (mailveil-install.py install), then press Try again.',
-  'too-old': 'The installed MailVeil helper program is too old for this extension. Remote images stay blocked until you update mailveil-host.',
+  missing:
+    'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Run the MailVeil installer (mailveil-install.py install), then press Try again.',
+  'too-old':
+    'The installed MailVeil helper program is too old for this extension. Remote images stay blocked until you update mailveil-host.',
   'extension-too-old': 'This extension is older than the installed helper program supports. Update the extension.',
-  forbidden: 'The MailVeil helper program refuses this extension (it was installed for another extension id). Re-run the installer.',
-  failed: 'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
+  forbidden:
+    'The MailVeil helper program refuses this extension (it was installed for another extension id). Re-run the installer.',
+  failed:
+    'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
 });
 
 /** Problem text for a host status, or null when the host is fine (or not contacted yet). */
@@ -26,10 +30,21 @@ export function maskForDisplay(url) {
 }
 
 const kEncodingNames = Object.freeze({
-  plain: 'in clear', 'url-encoded': 'URL-encoded', base64: 'Base64', base64url: 'Base64url', hex: 'hex',
-  md5: 'MD5 hash', sha1: 'SHA-1 hash', sha224: 'SHA-224 hash', sha256: 'SHA-256 hash', sha384: 'SHA-384 hash',
-  sha512: 'SHA-512 hash', 'md5-base64': 'MD5 hash (Base64)', 'sha1-base64': 'SHA-1 hash (Base64)',
-  'sha256-base64': 'SHA-256 hash (Base64)', 'base64-embedded': 'inside Base64 data',
+  plain: 'in clear',
+  'url-encoded': 'URL-encoded',
+  base64: 'Base64',
+  base64url: 'Base64url',
+  hex: 'hex',
+  md5: 'MD5 hash',
+  sha1: 'SHA-1 hash',
+  sha224: 'SHA-224 hash',
+  sha256: 'SHA-256 hash',
+  sha384: 'SHA-384 hash',
+  sha512: 'SHA-512 hash',
+  'md5-base64': 'MD5 hash (Base64)',
+  'sha1-base64': 'SHA-1 hash (Base64)',
+  'sha256-base64': 'SHA-256 hash (Base64)',
+  'base64-embedded': 'inside Base64 data',
 });
 
 /** "your address m…@example.org (SHA-256 hash) in query:uid" */
@@ -70,7 +85,14 @@ export function elementRows(record, overrides = {}) {
       rewriteUrl: v && v.rewrite_url ? v.rewrite_url : null,
       tracked: !!(v && v.tracked),
       override,
-      notable: !!(tracker || leaks.length || verdict === 'block' || verdict === 'rewrite' || (v && v.tracked) || override),
+      notable: !!(
+        tracker ||
+        leaks.length ||
+        verdict === 'block' ||
+        verdict === 'rewrite' ||
+        (v && v.tracked) ||
+        override
+      ),
     };
   });
 }
@@ -106,7 +128,12 @@ export function updateText(update) {
     if (update.total) return `Downloading… ${Math.round((100 * update.received) / update.total)}%`;
     return update.received ? `Downloading… ${Math.round(update.received / 1024)} KiB` : 'Checking for a new list…';
   }
-  if (update.error) return `Update failed: ${update.error.message || update.error.code}. The current list stays in use.`;
-  const status = { updated: 'Signature list updated.', not_modified: 'The signature list is up to date.', rolled_back: 'Previous list restored.' };
+  if (update.error)
+    return `Update failed: ${update.error.message || update.error.code}. The current list stays in use.`;
+  const status = {
+    updated: 'Signature list updated.',
+    not_modified: 'The signature list is up to date.',
+    rolled_back: 'Previous list restored.',
+  };
   return status[update.status] || '';
 }

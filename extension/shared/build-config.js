@@ -7,4 +7,4 @@
     /** Extra hostnames served as a webmail (test fixtures): hostname -> webmail id. */
     hostAliases: Object.freeze({}),
   });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

@@ -28,8 +28,19 @@
       id: 'outlook',
       label: 'Outlook',
       hosts: ['outlook.live.com', 'outlook.office.com', 'outlook.office365.com', 'outlook.cloud.microsoft'],
-      uiDomains: ['live.com', 'office.com', 'office365.com', 'office.net', 'outlook.com', 'cloud.microsoft',
-        'static.microsoft', 'microsoft.com', 'microsoftonline.com', 'msauth.net', 'msftauth.net'],
+      uiDomains: [
+        'live.com',
+        'office.com',
+        'office365.com',
+        'office.net',
+        'outlook.com',
+        'cloud.microsoft',
+        'static.microsoft',
+        'microsoft.com',
+        'microsoftonline.com',
+        'msauth.net',
+        'msftauth.net',
+      ],
       proxies: [],
     },
     {
@@ -70,4 +81,4 @@
   }
 
   ns.webmails = Object.freeze({ list: webmails, fetchedResourceTypes, hostInDomain, webmailForHost });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

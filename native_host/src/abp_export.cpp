@@ -44,22 +44,14 @@ std::optional<std::string> re2_to_js_regex(std::string_view p, bool* case_insens
       }
       const char n = p[++i];
       switch (n) {
-        case 'z':
-          out += '$';
-          break;  // end of text; JS `$` without the m flag
-        case 'A':
-          out += '^';
-          break;
+        case 'z': out += '$'; break;  // end of text; JS `$` without the m flag
+        case 'A': out += '^'; break;
         case 'C':
         case 'p':
         case 'P':
         case 'Q':
-        case 'E':
-          *reason = std::string("RE2-only escape \\") + n;
-          return std::nullopt;
-        default:
-          out += '\\';
-          out += n;
+        case 'E': *reason = std::string("RE2-only escape \\") + n; return std::nullopt;
+        default: out += '\\'; out += n;
       }
       continue;
     }

@@ -37,7 +37,9 @@ bool is_cosmetic(std::string_view line) {
   return false;
 }
 
-bool is_regex_body(std::string_view body) { return body.size() >= 2 && body.front() == '/' && body.back() == '/'; }
+bool is_regex_body(std::string_view body) {
+  return body.size() >= 2 && body.front() == '/' && body.back() == '/';
+}
 
 bool re2_accepts(const std::string& pattern) {
   RE2::Options options;

@@ -11,7 +11,9 @@
 namespace mailveil {
 namespace {
 
-std::string errno_text(int e) { return std::strerror(e); }
+std::string errno_text(int e) {
+  return std::strerror(e);
+}
 
 std::string dir_of(const std::string& path) {
   size_t slash = path.rfind('/');

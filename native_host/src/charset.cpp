@@ -283,14 +283,12 @@ std::string windows1252_to_utf8(std::string_view s) {
 std::string to_utf8(std::string_view bytes, std::string_view charset) {
   const Resolved r = resolve(charset);
   switch (r.family) {
-    case Family::kUtf8:
-      return is_valid_utf8(bytes) ? std::string(bytes) : repair_utf8(bytes);
+    case Family::kUtf8: return is_valid_utf8(bytes) ? std::string(bytes) : repair_utf8(bytes);
     case Family::kAscii:
       // us-ascii is the RFC default and very often a wrong label: keep valid UTF-8, else read as windows-1252.
       if (is_ascii(bytes) || is_valid_utf8(bytes)) return std::string(bytes);
       return windows1252_to_utf8(bytes);
-    case Family::kWindows1252:
-      return windows1252_to_utf8(bytes);
+    case Family::kWindows1252: return windows1252_to_utf8(bytes);
     case Family::kIconv: {
       if (is_ascii(bytes) && ascii_compatible(r.iconv_name)) {
         return std::string(bytes);  // ASCII-compatible charset and pure ASCII input: nothing to convert.
@@ -301,8 +299,7 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
       }
       return windows1252_to_utf8(bytes);
     }
-    case Family::kUnknown:
-      break;
+    case Family::kUnknown: break;
   }
   // No label or one we cannot decode.
   if (charset.empty() || trim(charset).empty()) {

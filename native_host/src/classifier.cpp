@@ -47,7 +47,8 @@ bool is_dynamic_endpoint(const Url& url) {
   if (last.empty() || dot == std::string_view::npos) return !last.empty();
   std::string ext(last.substr(dot + 1));
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::set<std::string> kScripts = {"php", "aspx", "asp", "ashx", "jsp", "cgi", "shtml", "pl", "fcgi", "do"};
+  static const std::set<std::string> kScripts = {"php", "aspx",  "asp", "ashx", "jsp",
+                                                 "cgi", "shtml", "pl",  "fcgi", "do"};
   return kScripts.count(ext) > 0;
 }
 
@@ -117,8 +118,8 @@ bool is_third_party(const Context& ctx, const Url& url) {
   return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
 }
 
-void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const Element& e,
-                   const SignatureMatch& sig, bool leaked) {
+void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const Element& e, const SignatureMatch& sig,
+                   bool leaked) {
   const bool tiny = is_tiny(e.declared) || is_tiny(e.rendered);
   const bool hidden = !e.visible || (e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
   const bool path_shape = RE2::PartialMatch(url.path, tracking_path_re());
@@ -134,8 +135,7 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
   if (token) add_reason(&r->reasons, "recipient-token");
   if ((tiny || hidden) && dynamic) add_reason(&r->reasons, "dynamic-endpoint");
 
-  const bool heuristic_block =
-      ((tiny || hidden) && (token || path_shape || query || dynamic)) || (path_shape && token);
+  const bool heuristic_block = ((tiny || hidden) && (token || path_shape || query || dynamic)) || (path_shape && token);
   if (sig || leaked || heuristic_block) {
     r->verdict = Verdict::kBlock;
     r->tracker = sig ? info_of(*sig.tracker, url) : heuristic_info(url);
@@ -312,10 +312,10 @@ EmailReport Engine::classify(const Email& email) const {
       } else {
         first_party_leak = true;
       }
-      report.findings.push_back(
-          {"address-leak", "high", l.company, r.ref,
-           "Your address (" + l.address + ", " + l.encoding + ") is sent to " + l.company + " in " + l.where +
-               (fetched ? " when the mail is opened" : " when the link is clicked")});
+      report.findings.push_back({"address-leak", "high", l.company, r.ref,
+                                 "Your address (" + l.address + ", " + l.encoding + ") is sent to " + l.company +
+                                     " in " + l.where +
+                                     (fetched ? " when the mail is opened" : " when the link is clicked")});
     }
   }
   s.companies.assign(companies.begin(), companies.end());
@@ -324,8 +324,8 @@ EmailReport Engine::classify(const Email& email) const {
                                std::to_string(s.tracker_pixels) + " tracking pixel(s) would report this open"});
   }
   if (s.tracked_links > 0) {
-    report.findings.push_back({"tracked-links", "low", "", "",
-                               std::to_string(s.tracked_links) + " link(s) go through click tracking"});
+    report.findings.push_back(
+        {"tracked-links", "low", "", "", std::to_string(s.tracked_links) + " link(s) go through click tracking"});
   }
   if (!companies.empty()) {
     std::string names;

@@ -10,7 +10,9 @@ namespace {
 
 // OpenSSL 3 looks the implementation up again on every EVP_Digest call with an EVP_sha256()-style handle;
 // fetching each algorithm once makes hashing an address ~10x cheaper (it runs 12 times per message).
-const EVP_MD* fetched(const char* name) { return EVP_MD_fetch(nullptr, name, nullptr); }
+const EVP_MD* fetched(const char* name) {
+  return EVP_MD_fetch(nullptr, name, nullptr);
+}
 
 const EVP_MD* evp_md(HashAlgorithm algorithm) {
   static const EVP_MD* const kMd5 = fetched("MD5");
@@ -96,8 +98,12 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-std::string base64_encode(std::string_view data) { return encode(data, kStd, true); }
-std::string base64url_encode(std::string_view data) { return encode(data, kUrl, false); }
+std::string base64_encode(std::string_view data) {
+  return encode(data, kStd, true);
+}
+std::string base64url_encode(std::string_view data) {
+  return encode(data, kUrl, false);
+}
 
 bool base64_decode(std::string_view text, std::string* out) {
   // Padding is optional, but when present it must complete the last quantum ("Zm9vYg==", not "Zm9vYg=").
@@ -115,12 +121,18 @@ bool base64_decode(std::string_view text, std::string* out) {
   int bits = 0;
   for (char c : text) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else
+      return false;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {

@@ -41,6 +41,8 @@ std::optional<ElementKind> element_kind_from_string(std::string_view s) {
   return std::nullopt;
 }
 
-bool is_fetched_on_open(ElementKind kind) { return kind != ElementKind::kLink && kind != ElementKind::kForm; }
+bool is_fetched_on_open(ElementKind kind) {
+  return kind != ElementKind::kLink && kind != ElementKind::kForm;
+}
 
 }  // namespace mailveil

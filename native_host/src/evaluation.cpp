@@ -102,7 +102,9 @@ std::string default_data_dir() {
 double Confusion::precision() const {
   return tp + fp == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fp);
 }
-double Confusion::recall() const { return tp + fn == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fn); }
+double Confusion::recall() const {
+  return tp + fn == 0 ? 1.0 : static_cast<double>(tp) / static_cast<double>(tp + fn);
+}
 
 bool EvalResult::meets_targets() const {
   return unreadable == 0 && mails > 0 && pixels.recall() >= kEvalMinPixelRecall &&

@@ -7,7 +7,9 @@
 namespace mailveil {
 namespace {
 
-bool is_true_flag(const std::string& v) { return v == "1" || v == "true"; }
+bool is_true_flag(const std::string& v) {
+  return v == "1" || v == "true";
+}
 
 }  // namespace
 

@@ -15,12 +15,11 @@ using nlohmann::json;
 }  // namespace
 
 const Host::Action Host::kActions[] = {
-    {"hello", &Host::on_hello},   {"classify", &Host::on_classify}, {"status", &Host::on_status},
-    {"rules", &Host::on_rules},   {"report", &Host::on_report},     {"update", &Host::on_update},
+    {"hello", &Host::on_hello}, {"classify", &Host::on_classify}, {"status", &Host::on_status},
+    {"rules", &Host::on_rules}, {"report", &Host::on_report},     {"update", &Host::on_update},
 };
 
-Host::Host(HostConfig config, ActiveList list, FrameWriter& writer)
-    : config_(std::move(config)), writer_(writer) {
+Host::Host(HostConfig config, ActiveList list, FrameWriter& writer) : config_(std::move(config)), writer_(writer) {
   install(std::move(list));
 }
 
@@ -48,20 +47,16 @@ int Host::serve(FrameReader& reader) {
   for (;;) {
     uint64_t declared = 0;
     switch (reader.read(&payload, &declared)) {
-      case ReadStatus::kOk:
-        handle(payload);
-        break;
-      case ReadStatus::kEof:
-        spdlog::info("stdin closed after {} requests; exiting", requests_.load());
-        return 0;
+      case ReadStatus::kOk: handle(payload); break;
+      case ReadStatus::kEof: spdlog::info("stdin closed after {} requests; exiting", requests_.load()); return 0;
       case ReadStatus::kTruncated:
         send_error(nullptr, "", ErrorCode::kTruncatedFrame, "input ended inside a frame");
         spdlog::warn("truncated frame; exiting");
         return 0;
       case ReadStatus::kTooLarge:
         send_error(nullptr, "", ErrorCode::kFrameTooLarge,
-                   "frame of " + std::to_string(declared) + " bytes exceeds the " +
-                       std::to_string(kMaxInboundFrame) + "-byte limit; skipped");
+                   "frame of " + std::to_string(declared) + " bytes exceeds the " + std::to_string(kMaxInboundFrame) +
+                       "-byte limit; skipped");
         break;
     }
   }
@@ -236,18 +231,18 @@ void Host::on_report(const Request& req) {
   };
   json j = {{"kind", kind},
             {"webmail", email.webmail},
-            {"element", {{"kind", to_string(element->kind)},
-                         {"declared", size_text(element->declared)},
-                         {"rendered", size_text(element->rendered)},
-                         {"visible", element->visible}}},
+            {"element",
+             {{"kind", to_string(element->kind)},
+              {"declared", size_text(element->declared)},
+              {"rendered", size_text(element->rendered)},
+              {"visible", element->visible}}},
             {"url", masked},
             {"host_verdict", to_string(r.verdict)},
             {"host_reasons", r.reasons},
             {"tracker", r.tracker.empty() ? json(nullptr) : json(r.tracker.id)},
             {"host_version", MAILVEIL_VERSION},
             {"list_version", engine->list().list_version}};
-  std::string text = std::string("MailVeil report: ") +
-                     (kind == "missed" ? "missed tracker" : "false block") + "\n" +
+  std::string text = std::string("MailVeil report: ") + (kind == "missed" ? "missed tracker" : "false block") + "\n" +
                      "webmail: " + (email.webmail.empty() ? "unknown" : email.webmail) + "\n" +
                      "element: " + to_string(element->kind) + ", declared " + size_text(element->declared) +
                      ", rendered " + size_text(element->rendered) + (element->visible ? "" : ", hidden") + "\n" +
@@ -288,8 +283,11 @@ void Host::on_update(const Request& req) {
           auto now = std::chrono::steady_clock::now();
           if (now - last < std::chrono::milliseconds(100) && received != total) return;
           last = now;
-          json progress = {{"id", id},       {"action", "update"}, {"ok", true},
-                           {"final", false}, {"progress", {{"received", received}, {"total", total}}}};
+          json progress = {{"id", id},
+                           {"action", "update"},
+                           {"ok", true},
+                           {"final", false},
+                           {"progress", {{"received", received}, {"total", total}}}};
           writer_.write(dump_json(progress));
         });
       }

@@ -28,10 +28,16 @@ constexpr size_t kMaxRawLinkText = 4096;
 /// Anchor text length in code points.
 constexpr size_t kMaxLinkTextChars = 200;
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 // HTML's "ASCII whitespace" plus the other bytes that end a tag name or attribute.
-bool is_html_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
+bool is_html_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
 
 /// Keeps only URLs the browser would fetch or follow over the web: http(s), protocol-relative and relative
 /// ones. Tabs and newlines are removed and the ends trimmed, as the URL parser does.
@@ -230,7 +236,9 @@ size_t read_css_string(std::string_view css, size_t i, std::string* out) {
   return i;
 }
 
-bool is_ident_char(char c) { return is_alpha(c) || is_digit(c) || c == '-' || c == '_'; }
+bool is_ident_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
+}
 
 /// Finds url(...) (and, in style sheets, @import "...") in CSS text; calls emit(url, is_import).
 template <typename Emit>

@@ -246,9 +246,7 @@ class CurlHttpClient : public HttpClient {
       return false;
     }
     switch (rc) {
-      case CURLE_OK:
-        api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status);
-        return true;
+      case CURLE_OK: api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response->status); return true;
       case CURLE_COULDNT_CONNECT:
         *err = "download failed: cannot connect to " + url + " (" + detail + ")";
         return false;
@@ -270,9 +268,7 @@ class CurlHttpClient : public HttpClient {
       case CURLE_UNSUPPORTED_PROTOCOL:
         *err = "download failed: " + url + " redirected to a non-HTTPS address; refused (" + detail + ")";
         return false;
-      case CURLE_TOO_MANY_REDIRECTS:
-        *err = "download failed: too many redirects from " + url;
-        return false;
+      case CURLE_TOO_MANY_REDIRECTS: *err = "download failed: too many redirects from " + url; return false;
       case CURLE_PEER_FAILED_VERIFICATION:
       case CURLE_SSL_CONNECT_ERROR:
       case CURLE_SSL_CERTPROBLEM:
@@ -288,7 +284,9 @@ class CurlHttpClient : public HttpClient {
 
 }  // namespace
 
-std::unique_ptr<HttpClient> make_curl_http_client() { return std::make_unique<CurlHttpClient>(); }
+std::unique_ptr<HttpClient> make_curl_http_client() {
+  return std::make_unique<CurlHttpClient>();
+}
 
 bool check_update_url(const std::string& url, bool allow_loopback_http, std::string* err) {
   std::string load_error;

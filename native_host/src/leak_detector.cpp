@@ -1,12 +1,11 @@
 #include "leak_detector.h"
 
-#include "text_util.h"
-
 #include <algorithm>
 #include <set>
 #include <tuple>
 
 #include "digest.h"
+#include "text_util.h"
 
 namespace mailveil {
 namespace {
@@ -17,7 +16,9 @@ constexpr size_t kMinHexRun = 32;
 constexpr size_t kMinBase64Run = 8;
 constexpr size_t kMinEmbeddedRun = 16;
 
-bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_hex(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
          c == '-' || c == '_';
@@ -82,9 +83,9 @@ void replace_all(std::string* hay, std::string_view needle, std::string_view rep
 
 // Query keys whose values describe the campaign or the protocol, not the person: kept readable in evidence.
 bool is_descriptive_key(std::string_view key) {
-  static const std::set<std::string_view> kKeys = {"v", "t", "tid", "aip", "npa", "ds", "ec", "ea", "el",
-                                                   "utm_source", "utm_medium", "utm_campaign", "utm_content",
-                                                   "utm_term", "en", "dt"};
+  static const std::set<std::string_view> kKeys = {
+      "v",  "t",          "tid",        "aip",          "npa",         "ds",       "ec", "ea",
+      "el", "utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term", "en", "dt"};
   return kKeys.count(key) > 0;
 }
 
@@ -112,11 +113,16 @@ bool looks_like_personal_token(std::string_view v) {
   if (v.size() < 10) return false;
   size_t digits = 0, letters = 0, hex = 0, dashes = 0, other = 0;
   for (char c : v) {
-    if (c >= '0' && c <= '9') ++digits;
-    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ++letters;
-    else if (c == '-' || c == '_') ++dashes;
-    else if (c == '=' || c == '+' || c == '/' || c == '.' || c == '~') ++other;  // '~': SparkPost's base64 padding
-    else return false;  // spaces, punctuation: prose or a URL, not an identifier
+    if (c >= '0' && c <= '9')
+      ++digits;
+    else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+      ++letters;
+    else if (c == '-' || c == '_')
+      ++dashes;
+    else if (c == '=' || c == '+' || c == '/' || c == '.' || c == '~')
+      ++other;  // '~': SparkPost's base64 padding
+    else
+      return false;  // spaces, punctuation: prose or a URL, not an identifier
     if (is_hex(c)) ++hex;
   }
   // Numeric subscriber or client ids ("1234567890", GA's "1234567890.1700000000"); timestamps are 10 digits
@@ -216,9 +222,8 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
       std::vector<Leak> inner;
       scan_decoded(decoded, true, &inner, false);
       for (auto& leak : inner) {
-        leak.encoding = leak.encoding == "plain" || leak.encoding == "url-encoded"
-                            ? "base64-embedded"
-                            : leak.encoding + "-in-base64";
+        leak.encoding = leak.encoding == "plain" || leak.encoding == "url-encoded" ? "base64-embedded"
+                                                                                   : leak.encoding + "-in-base64";
         out->push_back(std::move(leak));
       }
     }

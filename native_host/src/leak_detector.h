@@ -12,10 +12,10 @@ namespace mailveil {
 
 /// One occurrence of a user address in a URL.
 struct Leak {
-  std::string encoding;  ///< "plain", "url-encoded", "base64", "base64url", "hex", "md5", "sha1", "sha224",
-                         ///< "sha256", "sha384", "sha512", "md5-base64", "sha1-base64", "sha256-base64",
-                         ///< "base64-embedded" (inside a base64 blob, e.g. encoded JSON)
-  std::string where;     ///< "path", "query:<name>", "fragment", "host", "userinfo"
+  std::string encoding;      ///< "plain", "url-encoded", "base64", "base64url", "hex", "md5", "sha1", "sha224",
+                             ///< "sha256", "sha384", "sha512", "md5-base64", "sha1-base64", "sha256-base64",
+                             ///< "base64-embedded" (inside a base64 blob, e.g. encoded JSON)
+  std::string where;         ///< "path", "query:<name>", "fragment", "host", "userinfo"
   size_t address_index = 0;  ///< index into the detector's addresses
 };
 

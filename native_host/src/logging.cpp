@@ -26,7 +26,8 @@ bool init_file_logging(const std::string& path) {
 }
 
 void init_null_logging() {
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>("mailveil", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("mailveil", std::make_shared<spdlog::sinks::null_sink_mt>()));
 }
 
 }  // namespace mailveil

@@ -42,7 +42,9 @@ RE2::Options set_options() {
 // budget compiles (about 2.8M instructions), leaving room for the DFA. The shipped list uses about 40k.
 constexpr size_t kSetProgramBudget = 1'000'000;
 
-bool applies(const Tracker& t, bool for_link) { return for_link ? t.applies_to_link : t.applies_to_pixel; }
+bool applies(const Tracker& t, bool for_link) {
+  return for_link ? t.applies_to_link : t.applies_to_pixel;
+}
 
 }  // namespace
 
@@ -89,7 +91,7 @@ Matcher::Matcher(std::shared_ptr<const SignatureList> list, MatcherCompile compi
 }
 
 std::unique_ptr<Matcher::PatternSet> Matcher::compile_patterns(const std::vector<size_t>& numbers,
-                                                                bool start_anchored) const {
+                                                               bool start_anchored) const {
   auto set = build_pattern_set(numbers, start_anchored, /*isolate=*/false);
   if (!set->compiled && !set->number_of.empty()) {
     // The combined program did not fit: some pattern parses but compiles too large. Find it by compiling each
@@ -99,8 +101,8 @@ std::unique_ptr<Matcher::PatternSet> Matcher::compile_patterns(const std::vector
   return set;
 }
 
-std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(const std::vector<size_t>& numbers,
-                                                                 bool start_anchored, bool isolate) const {
+std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(const std::vector<size_t>& numbers, bool start_anchored,
+                                                                bool isolate) const {
   auto set = std::make_unique<PatternSet>(set_options(), start_anchored ? RE2::ANCHOR_START : RE2::UNANCHORED);
   size_t program_size = 0;
   for (size_t n : numbers) {

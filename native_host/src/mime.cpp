@@ -674,23 +674,16 @@ std::vector<std::string> extract_addresses(std::string_view value) {
         continue;
       }
       switch (c) {
-        case '"':
-          state.in_quote = true;
-          break;
-        case '(':
-          state.comment = 1;
-          break;
-        case '<':
-          in_angle = true;
-          break;
+        case '"': state.in_quote = true; break;
+        case '(': state.comment = 1; break;
+        case '<': in_angle = true; break;
         case ',':
         case ';':
         case ':':
           take_mailbox(value.substr(start, i - start), &out, &seen);
           start = i + 1;
           break;
-        default:
-          break;
+        default: break;
       }
     }
   } catch (...) {
@@ -698,7 +691,9 @@ std::vector<std::string> extract_addresses(std::string_view value) {
   return out;
 }
 
-bool looks_like_mbox(std::string_view head) { return head.substr(0, 5) == "From "; }
+bool looks_like_mbox(std::string_view head) {
+  return head.substr(0, 5) == "From ";
+}
 
 bool MboxReader::next(std::string* message) {
   message->clear();

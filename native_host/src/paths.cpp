@@ -22,7 +22,9 @@ std::string data_dir() {
   return "/tmp/mailveil";
 }
 
-std::string signature_store_dir() { return data_dir() + "/signatures"; }
+std::string signature_store_dir() {
+  return data_dir() + "/signatures";
+}
 
 std::string log_file_path() {
   if (auto v = env_or_empty("MAILVEIL_LOG"); !v.empty()) return v;

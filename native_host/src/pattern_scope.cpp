@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 4> kSchemes = {"https?://", "https://", "
 // Optional or repeated subdomain prefixes. Each matches nothing or text that ends with '.', so the label
 // chain after it is the end of the host (or the whole host).
 constexpr std::array<std::string_view, 9> kSubdomainPrefixes = {
-    "(?:[a-z0-9-]+\\.)*", "(?:[a-z0-9-]+\\.)?", "(?:[a-z0-9-]+\\.)+", "(?:[^/?#]*\\.)?", "(?:[^/?#]+\\.)?",
+    "(?:[a-z0-9-]+\\.)*", "(?:[a-z0-9-]+\\.)?", "(?:[a-z0-9-]+\\.)+", "(?:[^/?#]*\\.)?",    "(?:[^/?#]+\\.)?",
     "[^/?#]*\\.",         "[^/?#]+\\.",         "(?:www\\.)?",        "(?:[a-z0-9_-]+\\.)*"};
 
 constexpr std::array<std::string_view, 2> kPorts = {"(?::[0-9]+)?", "(?::\\d+)?"};
@@ -35,8 +35,8 @@ constexpr std::array<std::string_view, 10> kHostEnds = {
 constexpr std::array<std::string_view, 2> kAnyHosts = {"[^/?#]+", "[^/?#]*"};
 
 // What may end a first path segment: each requires '/', '?' or the end of the URL next.
-constexpr std::array<std::string_view, 8> kSegmentEnds = {"/",           "\\/",     "\\?", "[/?]", "[/?#]",
-                                                          "(?:[/?#]|$)", "(?:/|$)", "$"};
+constexpr std::array<std::string_view, 8> kSegmentEnds = {"/",     "\\/",         "\\?",     "[/?]",
+                                                          "[/?#]", "(?:[/?#]|$)", "(?:/|$)", "$"};
 
 template <size_t N>
 bool eat_any(std::string_view* s, const std::array<std::string_view, N>& tokens) {
@@ -57,7 +57,9 @@ bool starts_with_any(std::string_view s, const std::array<std::string_view, N>& 
   return false;
 }
 
-bool is_quantifier(char c) { return c == '*' || c == '+' || c == '?' || c == '{'; }
+bool is_quantifier(char c) {
+  return c == '*' || c == '+' || c == '?' || c == '{';
+}
 
 bool is_label_char(char c, bool fold) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || (fold && c >= 'A' && c <= 'Z');

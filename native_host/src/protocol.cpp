@@ -27,7 +27,9 @@ ProtocolError wrong_type(const std::string& path, const char* expected, const js
   return {ErrorCode::kWrongType, path + ": expected " + expected + ", got " + type_name(got)};
 }
 
-ProtocolError missing(const std::string& path) { return {ErrorCode::kMissingField, "missing field " + path}; }
+ProtocolError missing(const std::string& path) {
+  return {ErrorCode::kMissingField, "missing field " + path};
+}
 
 /// Optional string field: absent/null -> default; other types -> wrong_type.
 bool read_string(const json& obj, const char* key, const std::string& path, std::string* out, ProtocolError* err,
@@ -221,7 +223,9 @@ std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
   return email;
 }
 
-std::string dump_json(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump_json(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 json ok_reply(const json& id, std::string_view action, json result) {
   return {{"id", id}, {"action", action}, {"ok", true}, {"result", std::move(result)}};

@@ -20,9 +20,15 @@ constexpr size_t kHtmlRows = 100;
 constexpr size_t kMaxShownUrl = 2048;
 constexpr const char* kEllipsis = "\u2026";
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
-bool is_local_char(char c) { return is_alnum(c) || c == '.' || c == '_' || c == '+' || c == '-'; }
-bool is_domain_char(char c) { return is_alnum(c) || c == '.' || c == '-'; }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+bool is_local_char(char c) {
+  return is_alnum(c) || c == '.' || c == '_' || c == '+' || c == '-';
+}
+bool is_domain_char(char c) {
+  return is_alnum(c) || c == '.' || c == '-';
+}
 
 std::string shorten(std::string s, size_t max) {
   if (s.size() <= max) return s;
@@ -34,7 +40,9 @@ std::string shorten(std::string s, size_t max) {
 }
 
 /// Text safe for a report: valid UTF-8, addresses masked.
-std::string clean_text(std::string_view s) { return mask_addresses_in_text(repair_utf8(s)); }
+std::string clean_text(std::string_view s) {
+  return mask_addresses_in_text(repair_utf8(s));
+}
 
 /// Masked evidence for an element: the classifier's masked URL, else the URL with addresses masked.
 std::string evidence_of(const ElementResult& e) {
@@ -53,7 +61,9 @@ void add_example(std::vector<std::string>* examples, std::string url) {
   examples->push_back(std::move(url));
 }
 
-std::string leak_key(const LeakReport& l) { return l.address + '\t' + l.encoding + '\t' + l.company; }
+std::string leak_key(const LeakReport& l) {
+  return l.address + '\t' + l.encoding + '\t' + l.company;
+}
 
 /// The tid (property id) of a Google Analytics hit, or "".
 std::string ga_property(const Url& url) {
@@ -71,30 +81,21 @@ std::string html_escape(std::string_view s) {
   out.reserve(s.size() + 16);
   for (char c : s) {
     switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
     }
   }
   return out;
 }
 
 /// Escaped, masked, valid UTF-8: the only way text enters the page.
-std::string h(std::string_view s) { return html_escape(clean_text(s)); }
+std::string h(std::string_view s) {
+  return html_escape(clean_text(s));
+}
 
 std::string pct(size_t part, size_t whole) {
   if (whole == 0) return "0%";
@@ -684,7 +685,9 @@ const std::vector<std::string>& csv_columns() {
   return kColumns;
 }
 
-std::unique_ptr<ScanSink> make_csv_sink(std::ostream& out) { return std::make_unique<CsvSink>(out); }
+std::unique_ptr<ScanSink> make_csv_sink(std::ostream& out) {
+  return std::make_unique<CsvSink>(out);
+}
 
 std::unique_ptr<ScanSink> make_tee_sink(std::vector<ScanSink*> sinks) {
   return std::make_unique<TeeSink>(std::move(sinks));

@@ -1,12 +1,13 @@
 #include "scan.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 #include "html_extract.h"
 #include "leak_detector.h"
@@ -33,7 +34,9 @@ std::string shorten(const std::string& s, size_t max) {
   return s.substr(0, max - 3) + "...";
 }
 
-std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
 
 class TableSink : public ScanSink {
  public:
@@ -62,7 +65,8 @@ class TableSink : public ScanSink {
       for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
       out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
            << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110) << "\n";
-      if (e.verdict == Verdict::kRewrite) out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
+      if (e.verdict == Verdict::kRewrite)
+        out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
       for (const auto& l : e.leaks) {
         out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << l.encoding << " in " << l.where
              << " to " << l.company << "\n";
@@ -136,9 +140,8 @@ class JsonSink : public ScanSink {
     report["elements"] = std::move(elements);
     json recipients = json::array();
     for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
-    json j = {{"file", m.file},    {"index", m.index},          {"subject", m.subject},
-              {"sender", m.sender}, {"date", m.date},           {"recipients", recipients},
-              {"result", std::move(report)}};
+    json j = {{"file", m.file}, {"index", m.index},         {"subject", m.subject},       {"sender", m.sender},
+              {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
     out_ << (first_ ? "\n" : ",\n") << dump_json(j);
     first_ = false;
   }
@@ -184,8 +187,12 @@ void collect_files(const std::string& input, std::vector<std::string>* files, st
 
 }  // namespace
 
-std::unique_ptr<ScanSink> make_table_sink(std::ostream& out) { return std::make_unique<TableSink>(out); }
-std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) { return std::make_unique<JsonSink>(out); }
+std::unique_ptr<ScanSink> make_table_sink(std::ostream& out) {
+  return std::make_unique<TableSink>(out);
+}
+std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) {
+  return std::make_unique<JsonSink>(out);
+}
 
 ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
                             const std::string& file, size_t index) {

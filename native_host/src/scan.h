@@ -13,10 +13,10 @@ namespace mailveil {
 
 /// One scanned message, as handed to the output sinks.
 struct ScannedMessage {
-  std::string file;     ///< path as given
-  size_t index = 0;     ///< position within an mbox (0 for single-message files)
+  std::string file;  ///< path as given
+  size_t index = 0;  ///< position within an mbox (0 for single-message files)
   std::string subject;
-  std::string sender;   ///< From address (a company's, usually)
+  std::string sender;  ///< From address (a company's, usually)
   std::string date;
   std::vector<std::string> recipients;  ///< addresses used for leak detection
   Email email;

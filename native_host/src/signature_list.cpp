@@ -22,9 +22,8 @@ constexpr int64_t kPatternMaxMem = 1 << 20;
 
 bool is_valid_id(const std::string& id) {
   if (id.empty() || id.size() > 64) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(id.begin(), id.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 /// Reads an optional array of strings; false with *why on a type error.
@@ -78,8 +77,7 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
     *why = "unknown category '" + t->category + "'";
     return false;
   }
-  if (!read_string_array(entry, "domains", &t->domains, why) ||
-      !read_string_array(entry, "hosts", &t->hosts, why) ||
+  if (!read_string_array(entry, "domains", &t->domains, why) || !read_string_array(entry, "hosts", &t->hosts, why) ||
       !read_string_array(entry, "patterns", &t->patterns, why) ||
       !read_string_array(entry, "redirect_params", &t->redirect_params, why)) {
     return false;
@@ -158,14 +156,13 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
 
 const std::vector<std::string>& tracker_categories() {
   static const std::vector<std::string> kCategories = {
-      "analytics",          "advertising",         "esp",    "marketing-automation",
-      "sales-tracker",      "customer-engagement", "social", "spam-tracker",
+      "analytics",     "advertising",         "esp",    "marketing-automation",
+      "sales-tracker", "customer-engagement", "social", "spam-tracker",
   };
   return kCategories;
 }
 
-std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err,
-                                                    PatternCheck check) {
+std::shared_ptr<SignatureList> parse_signature_list(std::string_view json_text, std::string* err, PatternCheck check) {
   json doc = json::parse(json_text.begin(), json_text.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) {
     *err = "signature list is not valid JSON";

@@ -53,10 +53,10 @@ struct SignatureList {
 
 /// How much work goes into checking each pattern.
 enum class PatternCheck {
-  kCompile,  ///< compile every pattern on its own (budgeted): for untrusted input such as a downloaded update
-  kParse,    ///< parse only (syntax, unsupported constructs, repetition limits): for the list shipped with the
-             ///< binary (or named by $MAILVEIL_SIGNATURES), whose bad entries are reported with their index; a
-             ///< pattern that parses but cannot be compiled is still left out by the Matcher (set_errors)
+  kCompile,   ///< compile every pattern on its own (budgeted): for untrusted input such as a downloaded update
+  kParse,     ///< parse only (syntax, unsupported constructs, repetition limits): for the list shipped with the
+              ///< binary (or named by $MAILVEIL_SIGNATURES), whose bad entries are reported with their index; a
+              ///< pattern that parses but cannot be compiled is still left out by the Matcher (set_errors)
   kDeferred,  ///< length only: for a list checked before it was stored: a verified update (kCompile before install,
               ///< signature checked again on reading it), or a user list written by the importer (its
               ///< patterns compile by construction; /regex/ filters were compiled at import).

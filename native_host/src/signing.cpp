@@ -38,7 +38,9 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
 using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -99,7 +101,9 @@ const std::vector<PublicKey>& compiled_in_keys() {
   return kKeys;
 }
 
-const PublicKey& test_only_public_key() { return kTestOnlyKey; }
+const PublicKey& test_only_public_key() {
+  return kTestOnlyKey;
+}
 
 bool decode_signature_file(std::string_view text, std::string* raw, std::string* err) {
   while (!text.empty() && is_space(text.front())) text.remove_prefix(1);

@@ -10,9 +10,13 @@ namespace mailveil {
 /// ASCII-only lower-casing (bytes >= 0x80 are left alone).
 std::string ascii_lower(std::string_view s);
 /// Lower-cases one ASCII letter; other bytes unchanged.
-inline char ascii_lower_char(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char ascii_lower_char(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 /// True for space, tab, CR, LF, FF, VT.
-inline bool is_ascii_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
+inline bool is_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
 /// Case-insensitive (ASCII) equality.
 bool iequals(std::string_view a, std::string_view b);
 /// Case-insensitive (ASCII) prefix test.

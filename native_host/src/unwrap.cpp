@@ -1,12 +1,11 @@
 #include "unwrap.h"
 
-#include "text_util.h"
-
 #include <algorithm>
 #include <array>
 #include <string_view>
 
 #include "digest.h"
+#include "text_util.h"
 
 namespace mailveil {
 namespace {
@@ -113,16 +112,17 @@ std::optional<Url> unwrap_once(const Url& url, std::string* label) {
 }
 
 constexpr std::array<std::string_view, 30> kDestinationParams = {
-    "url",  "u",         "redirect", "redirect_url", "redirect_uri", "redirecturl", "r",    "target",
-    "dest", "destination", "to",     "link",         "goto",         "out",         "href", "q",
-    "next", "continue",  "rurl",     "l",            "lp",           "landing",     "ref",  "trg",
-    "tu",   "ru",        "go",       "jump",         "data",         "forward"};
+    "url",         "u",    "redirect", "redirect_url", "redirect_uri", "redirecturl", "r",  "target", "dest",
+    "destination", "to",   "link",     "goto",         "out",          "href",        "q",  "next",   "continue",
+    "rurl",        "l",    "lp",       "landing",      "ref",          "trg",         "tu", "ru",     "go",
+    "jump",        "data", "forward"};
 
 }  // namespace
 
 const char* link_protection_service(const Url& url) {
   const std::string& h = url.host;
-  if (h == "urldefense.com" || h == "urldefense.proofpoint.com" || h == "urldefense.us") return "Proofpoint URL Defense";
+  if (h == "urldefense.com" || h == "urldefense.proofpoint.com" || h == "urldefense.us")
+    return "Proofpoint URL Defense";
   if ((host_matches_domain(h, "mimecast.com") && h.starts_with("protect")) ||
       host_matches_domain(h, "mimecastprotect.com")) {
     return "Mimecast URL Protect";
@@ -130,8 +130,8 @@ const char* link_protection_service(const Url& url) {
   if (h == "linkprotect.cudasvc.com") return "Barracuda Link Protection";
   if (h == "clicktime.symantec.com") return "Symantec Click-time URL Protection";
   if (h == "secure-web.cisco.com") return "Cisco Secure Email";
-  if (host_matches_domain(h, "imsva91-ctp.trendmicro.com") || (host_matches_domain(h, "trendmicro.com") &&
-                                                                 url.path.starts_with("/wis/clicktime/"))) {
+  if (host_matches_domain(h, "imsva91-ctp.trendmicro.com") ||
+      (host_matches_domain(h, "trendmicro.com") && url.path.starts_with("/wis/clicktime/"))) {
     return "Trend Micro Click-time Protection";
   }
   return nullptr;
@@ -200,12 +200,18 @@ bool is_tracking_param(std::string_view raw_key) {
   for (auto p : kPrefixes) {
     if (key.starts_with(p)) return true;
   }
-  static constexpr std::array<std::string_view, 34> kExact = {
-      "mc_cid", "mc_eid",  "_hsenc",      "_hsmi",   "__hssc",    "__hstc",   "__hsfp",        "hsctatracking",
-      "fbclid", "gclid",   "dclid",       "gbraid",  "wbraid",    "msclkid",  "mkt_tok",       "_ke",
-      "trk",    "trkcampaign", "sc_cid",  "s_cid",   "vero_id",   "vero_conv", "wickedid",     "yclid",
-      "_openstat", "ml_subscriber", "ml_subscriber_hash", "rb_clickid", "ss_email_id", "ck_subscriber_id",
-      "__s",    "igshid",  "mailing_id",  "sfmc_id"};
+  static constexpr std::array<std::string_view, 34> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
+                                                              "_hsmi",      "__hssc",        "__hstc",
+                                                              "__hsfp",     "hsctatracking", "fbclid",
+                                                              "gclid",      "dclid",         "gbraid",
+                                                              "wbraid",     "msclkid",       "mkt_tok",
+                                                              "_ke",        "trk",           "trkcampaign",
+                                                              "sc_cid",     "s_cid",         "vero_id",
+                                                              "vero_conv",  "wickedid",      "yclid",
+                                                              "_openstat",  "ml_subscriber", "ml_subscriber_hash",
+                                                              "rb_clickid", "ss_email_id",   "ck_subscriber_id",
+                                                              "__s",        "igshid",        "mailing_id",
+                                                              "sfmc_id"};
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 

@@ -1,5 +1,6 @@
 /// Sees through the wrappers between an e-mail and the real URL: webmail image proxies and link wrappers
-/// (Gmail, Outlook.com's image proxy and Safe Links, Google /url and AMP, Yahoo, Proton), click-redirect destinations, tracking parameters.
+/// (Gmail, Outlook.com's image proxy and Safe Links, Google /url and AMP, Yahoo, Proton), click-redirect destinations,
+/// tracking parameters.
 #pragma once
 
 #include <optional>

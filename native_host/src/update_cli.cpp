@@ -20,7 +20,9 @@ constexpr char kUsage[] =
     "                                               import Adblock Plus / EasyPrivacy filters as the user list\n"
     "       mailveil-host update --remove-import    delete the imported user list\n";
 
-std::string kib(uint64_t bytes) { return std::to_string((bytes + 1023) / 1024) + " KiB"; }
+std::string kib(uint64_t bytes) {
+  return std::to_string((bytes + 1023) / 1024) + " KiB";
+}
 
 std::string describe(const ActiveList& a) {
   if (!a.list) return "no list";

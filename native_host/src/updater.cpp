@@ -1,11 +1,10 @@
 #include "updater.h"
 
-#include "matcher.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 
+#include "matcher.h"
 #include "paths.h"
 
 namespace mailveil {

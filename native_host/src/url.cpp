@@ -1,30 +1,93 @@
 #include "url.h"
 
-#include "text_util.h"
-
 #include <algorithm>
 #include <array>
 #include <unordered_set>
+
+#include "text_util.h"
 
 namespace mailveil {
 namespace {
 
 bool is_scheme_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
-         c == '.';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
 }
 
 // Multi-label public suffixes common in mail traffic. Single-label TLDs need no entry.
 const std::unordered_set<std::string_view>& multi_label_suffixes() {
   static const std::unordered_set<std::string_view> kSuffixes = {
-      "co.uk",  "org.uk", "ac.uk",  "gov.uk", "me.uk",  "ltd.uk", "plc.uk", "com.au", "net.au", "org.au",
-      "edu.au", "gov.au", "co.nz",  "org.nz", "co.jp",  "ne.jp",  "or.jp",  "ac.jp",  "co.kr",  "or.kr",
-      "com.br", "net.br", "org.br", "gov.br", "com.mx", "com.ar", "com.co", "com.pe", "com.tr", "com.cn",
-      "net.cn", "org.cn", "com.hk", "com.tw", "com.sg", "com.my", "co.in",  "net.in", "org.in", "co.za",
-      "co.il",  "co.id",  "com.ua", "com.pl", "com.es", "com.pt", "co.th",  "com.vn", "com.ph", "com.ng",
-      "gouv.fr", "asso.fr", "com.fr", "co.at", "or.at",  "com.be", "com.ru", "com.sa", "com.eg", "com.pk",
-      "appspot.com", "herokuapp.com", "azurewebsites.net", "cloudfront.net", "github.io", "blogspot.com",
-      "s3.amazonaws.com", "web.app", "firebaseapp.com", "netlify.app", "vercel.app", "pages.dev",
+      "co.uk",
+      "org.uk",
+      "ac.uk",
+      "gov.uk",
+      "me.uk",
+      "ltd.uk",
+      "plc.uk",
+      "com.au",
+      "net.au",
+      "org.au",
+      "edu.au",
+      "gov.au",
+      "co.nz",
+      "org.nz",
+      "co.jp",
+      "ne.jp",
+      "or.jp",
+      "ac.jp",
+      "co.kr",
+      "or.kr",
+      "com.br",
+      "net.br",
+      "org.br",
+      "gov.br",
+      "com.mx",
+      "com.ar",
+      "com.co",
+      "com.pe",
+      "com.tr",
+      "com.cn",
+      "net.cn",
+      "org.cn",
+      "com.hk",
+      "com.tw",
+      "com.sg",
+      "com.my",
+      "co.in",
+      "net.in",
+      "org.in",
+      "co.za",
+      "co.il",
+      "co.id",
+      "com.ua",
+      "com.pl",
+      "com.es",
+      "com.pt",
+      "co.th",
+      "com.vn",
+      "com.ph",
+      "com.ng",
+      "gouv.fr",
+      "asso.fr",
+      "com.fr",
+      "co.at",
+      "or.at",
+      "com.be",
+      "com.ru",
+      "com.sa",
+      "com.eg",
+      "com.pk",
+      "appspot.com",
+      "herokuapp.com",
+      "azurewebsites.net",
+      "cloudfront.net",
+      "github.io",
+      "blogspot.com",
+      "s3.amazonaws.com",
+      "web.app",
+      "firebaseapp.com",
+      "netlify.app",
+      "vercel.app",
+      "pages.dev",
   };
   return kSuffixes;
 }
@@ -160,8 +223,9 @@ std::optional<Url> parse_url(std::string_view text) {
     size_t close = hostport.find(']');
     if (close == std::string_view::npos) return std::nullopt;
     std::string_view inner = hostport.substr(1, close - 1);
-    const bool ipv6 = inner.find(':') != std::string_view::npos &&
-                      std::all_of(inner.begin(), inner.end(), [](char c) { return c == ':' || c == '.' || hex_value(c) >= 0; });
+    const bool ipv6 = inner.find(':') != std::string_view::npos && std::all_of(inner.begin(), inner.end(), [](char c) {
+                        return c == ':' || c == '.' || hex_value(c) >= 0;
+                      });
     if (!ipv6 || (close + 1 < hostport.size() && hostport[close + 1] != ':')) return std::nullopt;
     url.host = ascii_lower(hostport.substr(0, close + 1));
     if (close + 1 < hostport.size()) url.port = hostport.substr(close + 2);

@@ -55,7 +55,8 @@ void for_each_query_pair(std::string_view query, Fn&& fn) {
     std::string_view part = query.substr(start, end - start);
     if (!part.empty()) {
       size_t eq = part.find('=');
-      bool go_on = eq == std::string_view::npos ? fn(part, std::string_view()) : fn(part.substr(0, eq), part.substr(eq + 1));
+      bool go_on =
+          eq == std::string_view::npos ? fn(part, std::string_view()) : fn(part.substr(0, eq), part.substr(eq + 1));
       if (!go_on) return;
     }
     start = end + 1;

@@ -44,10 +44,14 @@ async function measure(kind, server, host) {
     for (let i = 0; i < runs; i++) {
       await sleep(150);
       const renderedAt = await page.evaluate(() => window.mvFixture.reopen('m1'));
-      const state = await session.waitForState(page, (s) => {
-        const recs = Object.values(s.tab.messages).filter((m) => m.key.includes('reopen-'));
-        return recs.length === 1 && recs[0].badgeAt > renderedAt && /^[A-F]$/.test(s.badge.text);
-      }, { interval: 50 });
+      const state = await session.waitForState(
+        page,
+        (s) => {
+          const recs = Object.values(s.tab.messages).filter((m) => m.key.includes('reopen-'));
+          return recs.length === 1 && recs[0].badgeAt > renderedAt && /^[A-F]$/.test(s.badge.text);
+        },
+        { interval: 50 },
+      );
       const rec = Object.values(state.tab.messages).find((m) => m.key.includes('reopen-'));
       samples.push(rec.badgeAt - renderedAt);
     }
@@ -81,9 +85,12 @@ try {
   for (const kind of browsers) {
     const r = await measure(kind, server, host);
     results.push(r);
-    console.log(`${kind} (${r.version}): render -> badge over ${r.runs} opens: median ${r.median_ms} ms, p90 ${r.p90_ms} ms, min ${r.min_ms}, max ${r.max_ms} (first page, port cold: ${r.first_page_ms} ms)`);
+    console.log(
+      `${kind} (${r.version}): render -> badge over ${r.runs} opens: median ${r.median_ms} ms, p90 ${r.p90_ms} ms, min ${r.min_ms}, max ${r.max_ms} (first page, port cold: ${r.first_page_ms} ms)`,
+    );
   }
 } finally {
   await server.stop();
 }
-if (jsonOut) fs.writeFileSync(jsonOut, `${JSON.stringify({ host, date: new Date().toISOString(), results }, null, 2)}\n`);
+if (jsonOut)
+  fs.writeFileSync(jsonOut, `${JSON.stringify({ host, date: new Date().toISOString(), results }, null, 2)}\n`);

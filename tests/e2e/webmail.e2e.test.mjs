@@ -9,7 +9,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FixtureServer } from './lib/fixture-server.mjs';
 import {
-  Session, hostBinary, installHost, kRoot, makeSandbox, readPopup, sleep, waitForNoProcesses,
+  Session,
+  hostBinary,
+  installHost,
+  kRoot,
+  makeSandbox,
+  readPopup,
+  sleep,
+  waitForNoProcesses,
 } from './lib/browsers.mjs';
 
 const kHost = hostBinary();
@@ -32,11 +39,18 @@ const kExpect = {
     trackers: [/ADKq_NZtracker/, /google-analytics\.com/, /weborama\./],
   },
   outlook: {
-    legit: [/cdn\.shop-example\.com\/newsletter\/hero\.png/, /cdn\.shop-example\.com\/newsletter\/product-42(@2x)?\.png/, /cdn\.shop-example\.com\/newsletter\/footer-bg\.png/],
+    legit: [
+      /cdn\.shop-example\.com\/newsletter\/hero\.png/,
+      /cdn\.shop-example\.com\/newsletter\/product-42(@2x)?\.png/,
+      /cdn\.shop-example\.com\/newsletter\/footer-bg\.png/,
+    ],
     trackers: [/list-manage\.com\/track\//, /google-analytics\.com/, /url4242\.shop-example\.com/],
   },
   yahoo: {
-    legit: [/ecp\.yusercontent\.com\/mail\?url=http%3A%2F%2Fphotos\.friend-example\.org%2Fholiday%2Fbeach\.png/, /photos\.friend-example\.org\/holiday\/sunset\.png/],
+    legit: [
+      /ecp\.yusercontent\.com\/mail\?url=http%3A%2F%2Fphotos\.friend-example\.org%2Fholiday%2Fbeach\.png/,
+      /photos\.friend-example\.org\/holiday\/sunset\.png/,
+    ],
     trackers: [],
   },
   proton: {
@@ -75,9 +89,14 @@ async function imageWidths(page, pattern) {
   return page.evaluate((src) => {
     const re = new RegExp(src);
     const docs = [document, ...[...document.querySelectorAll('iframe')].map((f) => f.contentDocument).filter(Boolean)];
-    return docs.flatMap((d) => [...d.querySelectorAll('img')])
+    return docs
+      .flatMap((d) => [...d.querySelectorAll('img')])
       .filter((i) => re.test(i.getAttribute('src') || '') || re.test(i.getAttribute('data-mailveil-src') || ''))
-      .map((i) => ({ width: i.naturalWidth, held: i.hasAttribute('data-mailveil-src'), blocked: i.hasAttribute('data-mailveil-blocked') }));
+      .map((i) => ({
+        width: i.naturalWidth,
+        held: i.hasAttribute('data-mailveil-src'),
+        blocked: i.hasAttribute('data-mailveil-blocked'),
+      }));
   }, pattern.source);
 }
 
@@ -126,12 +145,19 @@ for (const kind of kBrowsers) {
       await waitForRequests(server, since, kExpect.gmail.legit);
       await sleep(500);
       assertNotRequested(server, since, kExpect.gmail.trackers);
-      for (const w of await imageWidths(page, /ADKq_NZlegit/)) assert.ok(w.width > 0 && !w.held, 'legitimate image displayed');
+      for (const w of await imageWidths(page, /ADKq_NZlegit/))
+        assert.ok(w.width > 0 && !w.held, 'legitimate image displayed');
       const trackers = await imageWidths(page, /ADKq_NZtracker/);
       assert.equal(trackers.length, 2);
       for (const t of trackers) assert.ok(t.held && t.blocked && t.width === 0, 'tracker held back and marked');
-      const link = await page.$eval('a[data-mailveil-href]', (a) => ({ href: a.getAttribute('href'), safe: a.getAttribute('data-saferedirecturl') }));
-      assert.deepEqual(link, { href: 'https://www.bouyguestelecom.fr/offres/bbox', safe: 'https://www.bouyguestelecom.fr/offres/bbox' });
+      const link = await page.$eval('a[data-mailveil-href]', (a) => ({
+        href: a.getAttribute('href'),
+        safe: a.getAttribute('data-saferedirecturl'),
+      }));
+      assert.deepEqual(link, {
+        href: 'https://www.bouyguestelecom.fr/offres/bbox',
+        safe: 'https://www.bouyguestelecom.fr/offres/bbox',
+      });
 
       const { popup, info } = await popupFor(session, page);
       assert.equal(info.hostError, null);
@@ -150,10 +176,17 @@ for (const kind of kBrowsers) {
       assert.match(wb.leaks, /MD5/);
       assert.match(wb.evidence, /weborama\.fr\/.*\[email:md5\]/);
       assert.equal(ga.verdict, 'blocked');
-      for (const secret of ['reader.one@example.org', sha256('reader.one@example.org'), md5('reader.one@example.org')]) {
+      for (const secret of [
+        'reader.one@example.org',
+        sha256('reader.one@example.org'),
+        md5('reader.one@example.org'),
+      ]) {
         assert.ok(!info.text.includes(secret), 'the popup never shows the address or its hash in clear');
       }
-      assert.ok(m.findings.some((f) => /Google/.test(f) && /sha256/i.test(f)), 'leak finding listed');
+      assert.ok(
+        m.findings.some((f) => /Google/.test(f) && /sha256/i.test(f)),
+        'leak finding listed',
+      );
       await Session.closePage(popup);
       await page.close();
     });
@@ -167,8 +200,14 @@ for (const kind of kBrowsers) {
       await waitForRequests(server, since, kExpect.outlook.legit);
       await sleep(500);
       assertNotRequested(server, since, kExpect.outlook.trackers);
-      const hrefs = await page.$$eval('div[aria-label="Message body"] a', (as) => as.map((a) => a.getAttribute('href')));
-      assert.equal(hrefs[0], 'https://shop-example.com/product/42', 'Mailchimp click redirect replaced by its destination');
+      const hrefs = await page.$$eval('div[aria-label="Message body"] a', (as) =>
+        as.map((a) => a.getAttribute('href')),
+      );
+      assert.equal(
+        hrefs[0],
+        'https://shop-example.com/product/42',
+        'Mailchimp click redirect replaced by its destination',
+      );
       assert.equal(hrefs[1], 'https://shop-example.com/sale', 'utm parameters removed');
       assert.match(hrefs[2], /^http:\/\/url4242\.shop-example\.com\/ls\/click/, 'destination unknown: left as is');
       const { popup, info } = await popupFor(session, page);
@@ -181,7 +220,7 @@ for (const kind of kBrowsers) {
       await page.close();
     });
 
-    test('Yahoo, clean personal mail: nothing blocked, best grade, images through Yahoo\'s proxy load', async () => {
+    test("Yahoo, clean personal mail: nothing blocked, best grade, images through Yahoo's proxy load", async () => {
       const page = await session.newPage();
       const since = server.mark();
       await page.goto(kYahoo);
@@ -202,14 +241,19 @@ for (const kind of kBrowsers) {
       const page = await session.newPage();
       const since = server.mark();
       await page.goto(kProton);
-      const settled = (n) => (s) => isGrade(s) && s.tab.openKeys.length === n
-        && Object.values(s.tab.messages).every((x) => x.status === 'done' && x.badgeAt > 0);
+      const settled = (n) => (s) =>
+        isGrade(s) &&
+        s.tab.openKeys.length === n &&
+        Object.values(s.tab.messages).every((x) => x.status === 'done' && x.badgeAt > 0);
       await session.waitForState(page, settled(2));
       await waitForRequests(server, since, kExpect.proton.legit);
       await page.evaluate(() => window.mvFixture.open('p3'));
       // A message may be classified again as its iframe fills; wait until the badge shows the worst result.
-      const worstGrade = (s) => Object.values(s.tab.messages)
-        .reduce((w, x) => (!w || x.result.score.value < w.value ? x.result.score : w), null).grade;
+      const worstGrade = (s) =>
+        Object.values(s.tab.messages).reduce(
+          (w, x) => (!w || x.result.score.value < w.value ? x.result.score : w),
+          null,
+        ).grade;
       const state = await session.waitForState(page, (s) => settled(3)(s) && grade(s) === worstGrade(s));
       await waitForRequests(server, since, kExpect.proton.later);
       await sleep(500);
@@ -219,8 +263,16 @@ for (const kind of kBrowsers) {
       const grades = info.messages.map((x) => x.grade);
       assert.equal(grade(state), [...grades].sort().at(-1), 'badge shows the worst message');
       assert.equal(info.messages.find((x) => /alice@/.test(x.sender)).grade, 'A');
-      assert.ok(info.messages.find((x) => /sales@crm-example/.test(x.sender)).rows.some((r) => r.company === 'HubSpot' && r.verdict === 'blocked'));
-      assert.ok(info.messages.find((x) => /news@shop-example/.test(x.sender)).rows.some((r) => r.company === 'Twilio' && r.verdict === 'blocked'));
+      assert.ok(
+        info.messages
+          .find((x) => /sales@crm-example/.test(x.sender))
+          .rows.some((r) => r.company === 'HubSpot' && r.verdict === 'blocked'),
+      );
+      assert.ok(
+        info.messages
+          .find((x) => /news@shop-example/.test(x.sender))
+          .rows.some((r) => r.company === 'Twilio' && r.verdict === 'blocked'),
+      );
       await Session.closePage(popup);
       await page.close();
     });
@@ -250,7 +302,10 @@ for (const kind of kBrowsers) {
       const hero = info.messages[0].rows.find((r) => /hero\.png/.test(r.evidence));
       assert.ok(pixel && hero);
       await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
-      await popup.waitForFunction(() => document.querySelector('#report-text').value.length > 0, { timeout: 10000, polling: 100 });
+      await popup.waitForFunction(() => document.querySelector('#report-text').value.length > 0, {
+        timeout: 10000,
+        polling: 100,
+      });
       const report = await popup.$eval('#report-text', (t) => t.value);
       assert.match(report, /override-test/, 'the element is identified');
       assert.match(report, /outlook/i, 'the webmail is named');
@@ -270,7 +325,10 @@ for (const kind of kBrowsers) {
       await waitForRequests(server, since, [/id=override-test/]);
       await sleep(500);
       assert.equal(matching(server, since, /hero\.png/).length, 0, 'blocked by the user');
-      assertNotRequested(server, since, [/list-manage\.com\/track\/open\.php\?u=a1b2c3d4e5f6a7b8c9d0e1f2a&id=0f1e2d3c4b/, /google-analytics/]);
+      assertNotRequested(server, since, [
+        /list-manage\.com\/track\/open\.php\?u=a1b2c3d4e5f6a7b8c9d0e1f2a&id=0f1e2d3c4b/,
+        /google-analytics/,
+      ]);
       ({ popup, info } = await popupFor(session, again));
       const rows = info.messages[0].rows;
       assert.match(rows.find((r) => /id=override-test/.test(r.evidence)).verdict, /loaded \(your choice\)/);
@@ -285,10 +343,13 @@ for (const kind of kBrowsers) {
       await session.waitForState(page, isGrade);
       const { popup } = await popupFor(session, page);
       await popup.$eval('#update-btn', (b) => b.click());
-      await popup.waitForFunction(() => {
-        const t = document.querySelector('#update-status').textContent;
-        return t && !/Checking|Downloading/.test(t);
-      }, { timeout: 60000, polling: 200 });
+      await popup.waitForFunction(
+        () => {
+          const t = document.querySelector('#update-status').textContent;
+          return t && !/Checking|Downloading/.test(t);
+        },
+        { timeout: 60000, polling: 200 },
+      );
       const info = await readPopup(popup);
       // No network here: the download fails, and the popup must say so rather than stay silent.
       assert.match(info.updateStatus, /Update failed: .+ The current list stays in use\.|up to date|updated/);
@@ -299,8 +360,11 @@ for (const kind of kBrowsers) {
     test('"load all images for this e-mail": the user override beats the tracker-domain rule, for that mail only', async () => {
       const page = await session.newPage();
       await page.goto(kProton);
-      await session.waitForState(page, (s) => isGrade(s) && s.tab.openKeys.length === 2
-        && Object.values(s.tab.messages).every((x) => x.status === 'done'));
+      await session.waitForState(
+        page,
+        (s) =>
+          isGrade(s) && s.tab.openKeys.length === 2 && Object.values(s.tab.messages).every((x) => x.status === 'done'),
+      );
       const { popup, info } = await popupFor(session, page);
       const sales = info.messages.find((x) => /sales@crm-example/.test(x.sender));
       const since = server.mark();
@@ -347,7 +411,10 @@ for (const kind of kBrowsers) {
       installHost(sandbox, kFakeHost);
       let p = await session.openPopup(page);
       await p.$eval('#retry-host', (b) => b.click());
-      await p.waitForFunction(() => document.querySelector('#host-error').dataset.state === 'too-old', { timeout: 10000, polling: 100 });
+      await p.waitForFunction(() => document.querySelector('#host-error').dataset.state === 'too-old', {
+        timeout: 10000,
+        polling: 100,
+      });
       assert.match((await readPopup(p)).hostError, /too old/);
       assert.equal(grade(await session.hook(page, 'state')), '!');
       await Session.closePage(p);

@@ -22,13 +22,21 @@ test('every supported webmail has an adapter with the required selectors', () =>
 });
 
 test('defineAdapter rejects an adapter without structural checks', () => {
-  assert.throws(() => adapterKit.defineAdapter('broken', { selectors: { shell: 'x', view: 'y' } }), /selectors.message/);
-  assert.throws(() => adapterKit.defineAdapter('broken', { selectors: { shell: 'x', view: 'y', message: 'z' } }), /body/);
+  assert.throws(
+    () => adapterKit.defineAdapter('broken', { selectors: { shell: 'x', view: 'y' } }),
+    /selectors.message/,
+  );
+  assert.throws(
+    () => adapterKit.defineAdapter('broken', { selectors: { shell: 'x', view: 'y', message: 'z' } }),
+    /body/,
+  );
 });
 
 test('addressesIn extracts unique lower-cased addresses', () => {
-  assert.deepEqual(adapterKit.addressesIn('Inbox (3) - Reader.One@Example.org - Gmail; reader.one@example.org, b+tag@x.co.uk'),
-    ['reader.one@example.org', 'b+tag@x.co.uk']);
+  assert.deepEqual(
+    adapterKit.addressesIn('Inbox (3) - Reader.One@Example.org - Gmail; reader.one@example.org, b+tag@x.co.uk'),
+    ['reader.one@example.org', 'b+tag@x.co.uk'],
+  );
   assert.deepEqual(adapterKit.addressesIn('no address here @ all'), []);
 });
 

@@ -3,13 +3,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../extension/shared/webmails.js';
 import {
-  DnrRules, compileDefaultDenyRules, compileTrackerDomainRule, compileUrlRules, exactUrlConditions, kMaxSessionRules,
-  kPriority, webmailInitiators,
+  DnrRules,
+  compileDefaultDenyRules,
+  compileTrackerDomainRule,
+  compileUrlRules,
+  exactUrlConditions,
+  kMaxSessionRules,
+  kPriority,
+  webmailInitiators,
 } from '../../extension/background/dnr.js';
 import { planDecisions } from '../../extension/background/plan.js';
 import { badgeFor, gradeOf, kGradeColors } from '../../extension/background/badge.js';
 import {
-  isSenderAllowed, mergeAddresses, normaliseSettings, parseAddressList, parseSenderList,
+  isSenderAllowed,
+  mergeAddresses,
+  normaliseSettings,
+  parseAddressList,
+  parseSenderList,
 } from '../../extension/background/settings.js';
 
 const { webmails } = globalThis.mailveil;
@@ -18,22 +28,40 @@ test('default-deny: one rule per webmail plus one per image proxy, lowest priori
   const rules = compileDefaultDenyRules(webmails.list, webmails.fetchedResourceTypes);
   const proxies = webmails.list.reduce((n, w) => n + w.proxies.length, 0);
   assert.equal(rules.length, webmails.list.length + proxies);
-  assert.deepEqual(rules.map((r) => r.id), rules.map((_, i) => i + 1), 'ids unique and dense');
+  assert.deepEqual(
+    rules.map((r) => r.id),
+    rules.map((_, i) => i + 1),
+    'ids unique and dense',
+  );
   for (const r of rules) {
     assert.equal(r.priority, kPriority.defaultDeny);
     assert.equal(r.action.type, 'block');
     assert.ok(r.condition.resourceTypes.includes('image'));
-    assert.ok(!r.condition.resourceTypes.includes('main_frame') && !r.condition.resourceTypes.includes('xmlhttprequest'),
-      'never blocks navigation or the webmail\'s own API calls');
+    assert.ok(
+      !r.condition.resourceTypes.includes('main_frame') && !r.condition.resourceTypes.includes('xmlhttprequest'),
+      "never blocks navigation or the webmail's own API calls",
+    );
   }
-  const gmail = rules.find((r) => r.condition.initiatorDomains.includes('mail.google.com') && r.condition.excludedRequestDomains);
+  const gmail = rules.find(
+    (r) => r.condition.initiatorDomains.includes('mail.google.com') && r.condition.excludedRequestDomains,
+  );
   assert.ok(gmail.condition.excludedRequestDomains.includes('googleusercontent.com'));
-  assert.ok(rules.some((r) => r.condition.urlFilter === '||googleusercontent.com/meips/' && r.condition.initiatorDomains.includes('mail.google.com')));
+  assert.ok(
+    rules.some(
+      (r) =>
+        r.condition.urlFilter === '||googleusercontent.com/meips/' &&
+        r.condition.initiatorDomains.includes('mail.google.com'),
+    ),
+  );
 });
 
 test('default-deny with test aliases: fixture hosts are initiators and their own host is UI', () => {
-  const rules = compileDefaultDenyRules(webmails.list, webmails.fetchedResourceTypes, { 'gmail.mailveil.test': 'gmail' });
-  const gmail = rules.find((r) => r.condition.initiatorDomains.includes('gmail.mailveil.test') && r.condition.excludedRequestDomains);
+  const rules = compileDefaultDenyRules(webmails.list, webmails.fetchedResourceTypes, {
+    'gmail.mailveil.test': 'gmail',
+  });
+  const gmail = rules.find(
+    (r) => r.condition.initiatorDomains.includes('gmail.mailveil.test') && r.condition.excludedRequestDomains,
+  );
   assert.ok(gmail.condition.initiatorDomains.includes('mail.google.com'));
   assert.ok(gmail.condition.excludedRequestDomains.includes('gmail.mailveil.test'));
   const outlook = rules.find((r) => r.condition.initiatorDomains.includes('outlook.live.com'));
@@ -51,27 +79,48 @@ test('exact URL conditions: anchored urlFilter; both forms when a fragment exist
   assert.ok(new RegExp(star.regexFilter).test('http://a.example/img*1.png'));
   assert.ok(!new RegExp(star.regexFilter).test('http://a.example/img-anything-1.png'));
   assert.deepEqual(exactUrlConditions('not a url'), []);
-  assert.deepEqual(exactUrlConditions('http://Ä.example/ü.png'), [{ urlFilter: '|http://xn--4ca.example/%C3%BC.png|' }], 'canonical ASCII form');
+  assert.deepEqual(
+    exactUrlConditions('http://Ä.example/ü.png'),
+    [{ urlFilter: '|http://xn--4ca.example/%C3%BC.png|' }],
+    'canonical ASCII form',
+  );
 });
 
 test('tracker-domain rule: valid unique domains, initiators restricted to webmails', () => {
   const initiators = webmailInitiators(webmails.list, { 'gmail.mailveil.test': 'gmail' });
   assert.ok(initiators.includes('mail.google.com') && initiators.includes('gmail.mailveil.test'));
-  const rule = compileTrackerDomainRule(['google-analytics.com', 'GOOGLE-ANALYTICS.COM', 'bad domain!', 'weborama.fr'], initiators);
+  const rule = compileTrackerDomainRule(
+    ['google-analytics.com', 'GOOGLE-ANALYTICS.COM', 'bad domain!', 'weborama.fr'],
+    initiators,
+  );
   assert.deepEqual(rule.condition.requestDomains, ['google-analytics.com', 'weborama.fr']);
   assert.equal(rule.priority, kPriority.trackerDomains);
   assert.ok(kPriority.trackerDomains > kPriority.release, 'a host mistake cannot release a tracker domain');
-  assert.ok(kPriority.userAllow > kPriority.trackerDomains && kPriority.userBlock > kPriority.userAllow, 'the user wins');
+  assert.ok(
+    kPriority.userAllow > kPriority.trackerDomains && kPriority.userBlock > kPriority.userAllow,
+    'the user wins',
+  );
   assert.equal(compileTrackerDomainRule([], initiators), null);
 });
 
 test('compileUrlRules hands out fresh ids and the requested priority/action', () => {
   let id = 100;
   const rules = compileUrlRules(['http://a.example/1.png', 'http://b.example/2.png#f'], {
-    priority: 2, action: 'allow', initiators: ['mail.google.com'], resourceTypes: ['image'], nextId: () => id++,
+    priority: 2,
+    action: 'allow',
+    initiators: ['mail.google.com'],
+    resourceTypes: ['image'],
+    nextId: () => id++,
   });
-  assert.deepEqual(rules.map((r) => r.id), [100, 101, 102]);
-  assert.ok(rules.every((r) => r.priority === 2 && r.action.type === 'allow' && r.condition.initiatorDomains[0] === 'mail.google.com'));
+  assert.deepEqual(
+    rules.map((r) => r.id),
+    [100, 101, 102],
+  );
+  assert.ok(
+    rules.every(
+      (r) => r.priority === 2 && r.action.type === 'allow' && r.condition.initiatorDomains[0] === 'mail.google.com',
+    ),
+  );
 });
 
 function fakeDnr(existing = []) {
@@ -100,15 +149,24 @@ test('DnrRules: de-duplicates, clears stale rules, removes on request, stays und
   assert.equal(await rules.add(['http://a.example/1.png'], 'release'), 0, 'already released');
   assert.equal(await rules.add(['http://a.example/1.png'], 'userAllow'), 1, 'another level is another rule');
   assert.ok(!dnr.state.session.some((r) => r.id === 7), 'rules from a previous background are cleared');
-  assert.ok(dnr.state.session.every((r) => r.id > 7), 'ids continue after the old ones');
+  assert.ok(
+    dnr.state.session.every((r) => r.id > 7),
+    'ids continue after the old ones',
+  );
   await rules.remove(['http://a.example/1.png'], 'userAllow');
   assert.equal(dnr.state.session.length, 1);
   const many = Array.from({ length: kMaxSessionRules + 50 }, (_, i) => `http://m.example/${i}.png`);
   await rules.add(many, 'release');
   assert.ok(dnr.state.session.length <= kMaxSessionRules, `${dnr.state.session.length} rules`);
-  assert.ok(dnr.state.session.some((r) => r.condition.urlFilter === `|http://m.example/${kMaxSessionRules + 49}.png|`), 'newest kept');
+  assert.ok(
+    dnr.state.session.some((r) => r.condition.urlFilter === `|http://m.example/${kMaxSessionRules + 49}.png|`),
+    'newest kept',
+  );
   assert.equal(await rules.setTrackerDomains(['weborama.fr']), 1);
-  assert.deepEqual(dnr.state.dynamic.map((r) => r.id), [1]);
+  assert.deepEqual(
+    dnr.state.dynamic.map((r) => r.id),
+    [1],
+  );
   assert.equal(await rules.setTrackerDomains([]), 0);
   assert.deepEqual(dnr.state.dynamic, []);
 });
@@ -146,12 +204,17 @@ test('planDecisions follows the host, and keeps anything without a verdict block
 
 test('planDecisions: no host reply at all blocks every fetched element', () => {
   const plan = planDecisions(els, null);
-  assert.deepEqual(plan.decisions.filter((x) => x.action === 'load'), []);
+  assert.deepEqual(
+    plan.decisions.filter((x) => x.action === 'load'),
+    [],
+  );
   assert.deepEqual(plan.release, []);
 });
 
 test('planDecisions: a rewrite target that is not http(s) is ignored', () => {
-  const plan = planDecisions([els[2]], { elements: [{ ref: 'e2', verdict: 'rewrite', rewrite_url: 'javascript:alert(1)' }] });
+  const plan = planDecisions([els[2]], {
+    elements: [{ ref: 'e2', verdict: 'rewrite', rewrite_url: 'javascript:alert(1)' }],
+  });
   assert.equal(plan.decisions[0].action, 'keep');
 });
 
@@ -164,7 +227,11 @@ test('planDecisions: user overrides beat the host, load-all and allowed senders 
   d = byRef(plan);
   assert.ok(['e0', 'e1', 'e3'].every((r) => d[r].action === 'load' && d[r].source === 'message'));
   assert.equal(d.e2.action, 'rewrite', 'links are still cleaned');
-  assert.deepEqual(plan.userAllow.sort(), ['http://ok.example/a.png', 'http://ok.example/bg.png', 'http://t.example/p.gif']);
+  assert.deepEqual(plan.userAllow.sort(), [
+    'http://ok.example/a.png',
+    'http://ok.example/bg.png',
+    'http://t.example/p.gif',
+  ]);
   d = byRef(planDecisions(els, result, { senderAllowed: true }));
   assert.equal(d.e1.source, 'sender');
 });
@@ -181,25 +248,54 @@ test('badge: cleared without a mail, "!" for host problems, "?" for unknown layo
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'unrecognised', messages: [] }, ready).text, '?');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'pending' }] }, ready).text, '…');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'error' }] }, ready).text, '!');
-  const b = badgeFor({ webmail: 'gmail', layout: 'ok', messages: [
-    { status: 'done', score: { value: 95, grade: 'A' } }, { status: 'done', score: { value: 40, grade: 'D' } }, { status: 'pending' }] }, ready);
+  const b = badgeFor(
+    {
+      webmail: 'gmail',
+      layout: 'ok',
+      messages: [
+        { status: 'done', score: { value: 95, grade: 'A' } },
+        { status: 'done', score: { value: 40, grade: 'D' } },
+        { status: 'pending' },
+      ],
+    },
+    ready,
+  );
   assert.deepEqual([b.text, b.color], ['D', kGradeColors.D]);
   assert.match(b.title, /worst of 2/);
-  assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'done', score: { value: 100, grade: 'A' } }] }, { state: 'idle' }).text, 'A');
+  assert.equal(
+    badgeFor(
+      { webmail: 'gmail', layout: 'ok', messages: [{ status: 'done', score: { value: 100, grade: 'A' } }] },
+      { state: 'idle' },
+    ).text,
+    'A',
+  );
 });
 
 test('gradeOf trusts the host grade and falls back on the value', () => {
   assert.equal(gradeOf({ value: 10, grade: 'B' }), 'B');
-  assert.deepEqual([95, 80, 61, 50, 31, 0].map((value) => gradeOf({ value })), ['A', 'B', 'C', 'D', 'E', 'F']);
+  assert.deepEqual(
+    [95, 80, 61, 50, 31, 0].map((value) => gradeOf({ value })),
+    ['A', 'B', 'C', 'D', 'E', 'F'],
+  );
   assert.equal(gradeOf({}), '?');
 });
 
 test('settings: address lists, sender allow list by address or domain, normalisation', () => {
-  assert.deepEqual(parseAddressList('Me@Example.org, alias@example.org\nnot-an-address me@example.org'), ['me@example.org', 'alias@example.org']);
-  assert.deepEqual(parseSenderList('news@shop.example\n@friends.example\nlists.example\n@@bad'), ['news@shop.example', '@friends.example', '@lists.example']);
+  assert.deepEqual(parseAddressList('Me@Example.org, alias@example.org\nnot-an-address me@example.org'), [
+    'me@example.org',
+    'alias@example.org',
+  ]);
+  assert.deepEqual(parseSenderList('news@shop.example\n@friends.example\nlists.example\n@@bad'), [
+    'news@shop.example',
+    '@friends.example',
+    '@lists.example',
+  ]);
   const s = normaliseSettings({
-    userAddresses: ['A@b.example', 'junk'], allowedSenders: ['@shop.example'], elementOverrides: { 'http://x.example/a': 'allow', 'http://y.example/b': 'maybe', 'javascript:1': 'allow' },
-    loadAllMessages: { 'gmail:1': true, 'gmail:2': 'yes' }, updateIntervalHours: -3,
+    userAddresses: ['A@b.example', 'junk'],
+    allowedSenders: ['@shop.example'],
+    elementOverrides: { 'http://x.example/a': 'allow', 'http://y.example/b': 'maybe', 'javascript:1': 'allow' },
+    loadAllMessages: { 'gmail:1': true, 'gmail:2': 'yes' },
+    updateIntervalHours: -3,
   });
   assert.deepEqual(s.userAddresses, ['a@b.example']);
   assert.deepEqual(s.elementOverrides, { 'http://x.example/a': 'allow' });

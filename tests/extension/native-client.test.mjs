@@ -3,14 +3,31 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  HostError, NativeClient, backoffDelay, kProtocol, stateForDisconnect, stateForHello,
+  HostError,
+  NativeClient,
+  backoffDelay,
+  kProtocol,
+  stateForDisconnect,
+  stateForHello,
 } from '../../extension/background/native-client.js';
 
 class FakeTimers {
-  constructor() { this.t = 0; this.queue = []; this.seq = 0; }
-  now() { return this.t; }
-  setTimeout(fn, ms) { const id = ++this.seq; this.queue.push({ id, at: this.t + ms, fn }); return id; }
-  clearTimeout(id) { this.queue = this.queue.filter((q) => q.id !== id); }
+  constructor() {
+    this.t = 0;
+    this.queue = [];
+    this.seq = 0;
+  }
+  now() {
+    return this.t;
+  }
+  setTimeout(fn, ms) {
+    const id = ++this.seq;
+    this.queue.push({ id, at: this.t + ms, fn });
+    return id;
+  }
+  clearTimeout(id) {
+    this.queue = this.queue.filter((q) => q.id !== id);
+  }
   /** Runs timers due within `ms`, in order. */
   advance(ms) {
     const end = this.t + ms;
@@ -45,12 +62,24 @@ class FakePort {
     this.sent.push(msg);
     queueMicrotask(() => this.behaviour(msg, this));
   }
-  reply(msg) { this.onMessage.fire(msg); }
-  disconnect() { this.closed = true; }
-  drop(message) { this.closed = true; this.onDisconnect.fire({ error: message ? { message } : undefined }); }
+  reply(msg) {
+    this.onMessage.fire(msg);
+  }
+  disconnect() {
+    this.closed = true;
+  }
+  drop(message) {
+    this.closed = true;
+    this.onDisconnect.fire({ error: message ? { message } : undefined });
+  }
 }
 
-const helloOk = (msg) => ({ id: msg.id, action: 'hello', ok: true, result: { host_version: '0.1.0', protocol: 1, min_protocol: 1, max_protocol: 1, signatures: { list_version: 7 } } });
+const helloOk = (msg) => ({
+  id: msg.id,
+  action: 'hello',
+  ok: true,
+  result: { host_version: '0.1.0', protocol: 1, min_protocol: 1, max_protocol: 1, signatures: { list_version: 7 } },
+});
 const flush = () => new Promise((r) => setImmediate(r));
 
 function makeClient(behaviour, opts = {}) {
@@ -97,7 +126,13 @@ test('hello first, then requests matched to replies by id even out of order', as
 test('a host error reply rejects with its code; the port stays up', async () => {
   const { client, ports } = makeClient((msg, port) => {
     if (msg.action === 'hello') port.reply(helloOk(msg));
-    else port.reply({ id: msg.id, action: msg.action, ok: false, error: { code: 'too_many_elements', message: 'too many' } });
+    else
+      port.reply({
+        id: msg.id,
+        action: msg.action,
+        ok: false,
+        error: { code: 'too_many_elements', message: 'too many' },
+      });
   });
   await assert.rejects(client.request('classify', {}), (e) => e instanceof HostError && e.code === 'too_many_elements');
   await assert.rejects(client.request('classify', {}), /too many/);
@@ -155,18 +190,40 @@ test('the host appearing later is picked up by the retry', async () => {
 
 test('a host whose protocol range excludes ours is "too-old" and gets no requests', async () => {
   const { client, ports } = makeClient((msg, port) => {
-    port.reply({ id: msg.id, action: 'hello', ok: true, result: { host_version: '0.0.1', protocol: 0, min_protocol: 0, max_protocol: 0 } });
+    port.reply({
+      id: msg.id,
+      action: 'hello',
+      ok: true,
+      result: { host_version: '0.0.1', protocol: 0, min_protocol: 0, max_protocol: 0 },
+    });
   });
   await assert.rejects(client.request('classify', {}), (e) => e.code === 'too-old' && /0\.0\.1/.test(e.message));
   assert.equal(client.status().state, 'too-old');
-  assert.deepEqual(ports[0].sent.map((m) => m.action), ['hello']);
+  assert.deepEqual(
+    ports[0].sent.map((m) => m.action),
+    ['hello'],
+  );
   assert.equal(ports[0].closed, true);
 });
 
 test('unsupported_protocol and forbidden_caller replies map to named states', async () => {
-  const a = makeClient((msg, port) => port.reply({ id: msg.id, action: 'hello', ok: false, error: { code: 'unsupported_protocol', message: 'protocol 1 outside [2, 3]' } }));
+  const a = makeClient((msg, port) =>
+    port.reply({
+      id: msg.id,
+      action: 'hello',
+      ok: false,
+      error: { code: 'unsupported_protocol', message: 'protocol 1 outside [2, 3]' },
+    }),
+  );
   await assert.rejects(a.client.ensureReady(), (e) => e.code === 'too-old');
-  const b = makeClient((msg, port) => port.reply({ id: msg.id, action: 'hello', ok: false, error: { code: 'forbidden_caller', message: 'caller chrome-extension://x/ not allowed' } }));
+  const b = makeClient((msg, port) =>
+    port.reply({
+      id: msg.id,
+      action: 'hello',
+      ok: false,
+      error: { code: 'forbidden_caller', message: 'caller chrome-extension://x/ not allowed' },
+    }),
+  );
   await assert.rejects(b.client.ensureReady(), (e) => e.code === 'forbidden');
   assert.equal(b.client.status().error.message, 'caller chrome-extension://x/ not allowed');
 });
@@ -190,9 +247,12 @@ test('a crash while requests are pending rejects them all and schedules a reconn
 });
 
 test('a request without reply times out with code "timeout"', async () => {
-  const { client, timers } = makeClient((msg, port) => {
-    if (msg.action === 'hello') port.reply(helloOk(msg));
-  }, { requestTimeoutMs: 1000 });
+  const { client, timers } = makeClient(
+    (msg, port) => {
+      if (msg.action === 'hello') port.reply(helloOk(msg));
+    },
+    { requestTimeoutMs: 1000 },
+  );
   await client.ensureReady();
   const p = client.request('classify', {});
   await flush();
@@ -222,7 +282,7 @@ test('reconnectNow during an automatic attempt in flight reuses it instead of ha
   });
   await assert.rejects(client.ensureReady());
   mode = 'slow';
-  timers.advance(500);  // the automatic retry starts and waits for hello
+  timers.advance(500); // the automatic retry starts and waits for hello
   await flush();
   assert.equal(ports.length, 2);
   const retry = client.reconnectNow();
@@ -234,12 +294,19 @@ test('reconnectNow during an automatic attempt in flight reuses it instead of ha
 });
 
 test('pure helpers: backoff, disconnect and hello classification', () => {
-  assert.deepEqual([1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n)), [500, 1000, 2000, 4000, 60000, 60000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 8, 20].map((n) => backoffDelay(n)),
+    [500, 1000, 2000, 4000, 60000, 60000],
+  );
   assert.equal(stateForDisconnect('Specified native messaging host not found.', false), 'missing');
   assert.equal(stateForDisconnect('No such native application org.mailveil.host', false), 'missing');
   assert.equal(stateForDisconnect('Access to the specified native messaging host is forbidden.', false), 'forbidden');
   assert.equal(stateForDisconnect('Native host has exited.', true), 'failed');
-  assert.equal(stateForDisconnect('Specified native messaging host not found.', true), 'failed', 'after a reply it is a crash');
+  assert.equal(
+    stateForDisconnect('Specified native messaging host not found.', true),
+    'failed',
+    'after a reply it is a crash',
+  );
   assert.equal(stateForHello({ min_protocol: 1, max_protocol: 3 }), 'ready');
   assert.equal(stateForHello({ min_protocol: 0, max_protocol: 0 }), 'too-old');
   assert.equal(stateForHello({ min_protocol: 2, max_protocol: 3 }), 'extension-too-old');

@@ -6,7 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  browserManifest, checkSourceConsistency, defaultDenyRules, kTestHostAliases, writeZip,
+  browserManifest,
+  checkSourceConsistency,
+  defaultDenyRules,
+  kTestHostAliases,
+  writeZip,
 } from '../../tools/pack-extension.mjs';
 
 const kRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -36,7 +40,8 @@ test('Chrome manifest: fixed key, service worker, no Firefox keys; Firefox: geck
 test('minimum permissions, no host permissions beyond the webmails, no remote code', () => {
   assert.deepEqual([...source.permissions].sort(), ['alarms', 'declarativeNetRequest', 'nativeMessaging', 'storage']);
   assert.equal(source.host_permissions, undefined);
-  for (const m of source.content_scripts[0].matches) assert.match(m, /^https:\/\/(mail\.google\.com|outlook\.|mail\.yahoo\.com|mail\.proton)/);
+  for (const m of source.content_scripts[0].matches)
+    assert.match(m, /^https:\/\/(mail\.google\.com|outlook\.|mail\.yahoo\.com|mail\.proton)/);
   assert.ok(!source.content_security_policy, 'default CSP: no remote scripts');
   const offenders = [];
   const walk = (dir) => {
@@ -45,7 +50,8 @@ test('minimum permissions, no host permissions beyond the webmails, no remote co
       if (e.isDirectory()) walk(f);
       else if (/\.(js|html)$/.test(e.name)) {
         const text = fs.readFileSync(f, 'utf8');
-        if (/\beval\(|new Function\(|import\(\s*['"`]https?:|<script[^>]+src=["']https?:|importScripts\(/.test(text)) offenders.push(f);
+        if (/\beval\(|new Function\(|import\(\s*['"`]https?:|<script[^>]+src=["']https?:|importScripts\(/.test(text))
+          offenders.push(f);
       }
     }
   };
@@ -60,7 +66,11 @@ test('test build: fixture hosts, test hook; release build has neither', () => {
   const r = browserManifest(source, 'chrome', false);
   assert.ok(!r.content_scripts[0].js.includes('content/test-hook.js'));
   assert.ok(!r.content_scripts[0].matches.some((m) => m.includes('mailveil.test')));
-  assert.ok(defaultDenyRules(kTestHostAliases).some((x) => (x.condition.initiatorDomains || []).includes('gmail.mailveil.test')));
+  assert.ok(
+    defaultDenyRules(kTestHostAliases).some((x) =>
+      (x.condition.initiatorDomains || []).includes('gmail.mailveil.test'),
+    ),
+  );
 });
 
 test('writeZip produces a valid, reproducible archive', () => {
@@ -74,7 +84,10 @@ test('writeZip produces a valid, reproducible archive', () => {
     assert.deepEqual(fs.readFileSync(path.join(dir, '1.zip')), fs.readFileSync(path.join(dir, '2.zip')));
     const check = spawnSync('unzip', ['-t', path.join(dir, '1.zip')], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stdout + check.stderr);
-    assert.equal(execFileSync('unzip', ['-p', path.join(dir, '1.zip'), 'a.txt'], { encoding: 'utf8' }), 'hello '.repeat(100));
+    assert.equal(
+      execFileSync('unzip', ['-p', path.join(dir, '1.zip'), 'a.txt'], { encoding: 'utf8' }),
+      'hello '.repeat(100),
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -90,18 +103,28 @@ test('installer: install writes binary, list, callers file and one manifest per 
     const bin = path.join(dir, 'mailveil-host-built');
     fs.writeFileSync(bin, '#!/bin/sh\n');
     fs.chmodSync(bin, 0o755);
-    const common = ['--prefix', path.join(dir, 'p'), '--home', path.join(dir, 'h'), '--chromium-user-data-dir', path.join(dir, 'udd')];
+    const common = [
+      '--prefix',
+      path.join(dir, 'p'),
+      '--home',
+      path.join(dir, 'h'),
+      '--chromium-user-data-dir',
+      path.join(dir, 'udd'),
+    ];
     const r = runInstaller(['install', '--host-binary', bin, ...common]);
     assert.equal(r.status, 0, r.stderr);
     const binary = path.join(dir, 'p/bin/mailveil-host');
     assert.ok(fs.statSync(binary).mode & 0o100, 'executable');
     assert.ok(fs.existsSync(path.join(dir, 'p/share/mailveil/trackers.json')), 'bundled list next to it');
     assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'p/bin/mailveil-host.callers.json'), 'utf8')), {
-      allowed_origins: ['chrome-extension://celkdkpfmogfmihpiofdidjkhbcliejm/'], allowed_extensions: ['mailveil@mailveil.org'],
+      allowed_origins: ['chrome-extension://celkdkpfmogfmihpiofdidjkhbcliejm/'],
+      allowed_extensions: ['mailveil@mailveil.org'],
     });
     const expected = {
-      '.config/google-chrome/NativeMessagingHosts': 'chrome', '.config/chromium/NativeMessagingHosts': 'chrome',
-      '.config/microsoft-edge/NativeMessagingHosts': 'chrome', '.config/BraveSoftware/Brave-Browser/NativeMessagingHosts': 'chrome',
+      '.config/google-chrome/NativeMessagingHosts': 'chrome',
+      '.config/chromium/NativeMessagingHosts': 'chrome',
+      '.config/microsoft-edge/NativeMessagingHosts': 'chrome',
+      '.config/BraveSoftware/Brave-Browser/NativeMessagingHosts': 'chrome',
       '.mozilla/native-messaging-hosts': 'firefox',
     };
     for (const [rel, kind] of Object.entries(expected)) {
@@ -130,11 +153,23 @@ test('installer: --system targets the system directories; macOS and Windows layo
   assert.equal(paths.chromium, '/etc/chromium/native-messaging-hosts/org.mailveil.host.json');
   assert.equal(paths.firefox, '/usr/lib/mozilla/native-messaging-hosts/org.mailveil.host.json');
   const mac = JSON.parse(runInstaller(['show', '--os', 'macos', '--home', '/Users/me']).stdout);
-  assert.equal(mac.manifests.find((m) => m.browser === 'firefox').path, '/Users/me/Library/Application Support/Mozilla/NativeMessagingHosts/org.mailveil.host.json');
-  assert.equal(mac.manifests.find((m) => m.browser === 'chrome').path, '/Users/me/Library/Application Support/Google/Chrome/NativeMessagingHosts/org.mailveil.host.json');
+  assert.equal(
+    mac.manifests.find((m) => m.browser === 'firefox').path,
+    '/Users/me/Library/Application Support/Mozilla/NativeMessagingHosts/org.mailveil.host.json',
+  );
+  assert.equal(
+    mac.manifests.find((m) => m.browser === 'chrome').path,
+    '/Users/me/Library/Application Support/Google/Chrome/NativeMessagingHosts/org.mailveil.host.json',
+  );
   const win = JSON.parse(runInstaller(['show', '--os', 'windows', '--prefix', 'C:\\MailVeil']).stdout);
-  assert.equal(win.manifests.find((m) => m.browser === 'chrome').registry_key, 'HKEY_CURRENT_USER\\Software\\Google\\Chrome\\NativeMessagingHosts\\org.mailveil.host');
-  assert.equal(win.manifests.find((m) => m.browser === 'firefox').registry_key, 'HKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\org.mailveil.host');
+  assert.equal(
+    win.manifests.find((m) => m.browser === 'chrome').registry_key,
+    'HKEY_CURRENT_USER\\Software\\Google\\Chrome\\NativeMessagingHosts\\org.mailveil.host',
+  );
+  assert.equal(
+    win.manifests.find((m) => m.browser === 'firefox').registry_key,
+    'HKEY_CURRENT_USER\\Software\\Mozilla\\NativeMessagingHosts\\org.mailveil.host',
+  );
   assert.equal(win.manifests[0].manifest.path, 'mailveil-host.exe', 'relative to the manifest on Windows');
   assert.match(win.registry_file, /^Windows Registry Editor Version 5\.00/);
   assert.match(win.registry_file, /@="C:\\\\MailVeil\\\\org\.mailveil\.host\.chromium\.json"/);

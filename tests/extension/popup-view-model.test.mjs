@@ -2,13 +2,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  blockedCount, elementRows, hostProblem, leakText, maskForDisplay, signaturesText, summaryText, updateText,
+  blockedCount,
+  elementRows,
+  hostProblem,
+  leakText,
+  maskForDisplay,
+  signaturesText,
+  summaryText,
+  updateText,
 } from '../../extension/popup/view-model.js';
 
 test('hostProblem names every failure state and says nothing when the host is fine', () => {
   assert.equal(hostProblem({ state: 'ready' }), null);
   assert.equal(hostProblem({ state: 'idle' }), null);
-  assert.match(hostProblem({ state: 'missing', error: { message: 'Specified native messaging host not found.' } }).text, /not installed/);
+  assert.match(
+    hostProblem({ state: 'missing', error: { message: 'Specified native messaging host not found.' } }).text,
+    /not installed/,
+  );
   assert.equal(hostProblem({ state: 'missing', error: { message: 'x' } }).detail, 'x');
   assert.match(hostProblem({ state: 'too-old' }).text, /too old/);
   assert.match(hostProblem({ state: 'forbidden' }).text, /refuses/);
@@ -27,38 +37,67 @@ test('elementRows joins elements, verdicts, decisions and overrides', () => {
       { ref: 'e1', kind: 'img', url: 'http://ok.example/a.png' },
       { ref: 'e2', kind: 'link', url: 'http://c.example/?url=x' },
     ],
-    result: { elements: [
-      { ref: 'e0', verdict: 'block', tracker: { company: 'Google', category: 'analytics', name: 'Google Analytics' },
-        evidence_url: 'http://t.example/p.gif?u=[token]', leaks: [{ encoding: 'sha256', where: 'query:el', address: 'r…@example.org', company: 'Google' }] },
-      { ref: 'e1', verdict: 'allow' },
-      { ref: 'e2', verdict: 'allow', tracked: true },
-    ] },
-    decisions: [{ ref: 'e0', action: 'block', source: 'host' }, { ref: 'e1', action: 'load', source: 'user' }, { ref: 'e2', action: 'keep', source: 'host' }],
+    result: {
+      elements: [
+        {
+          ref: 'e0',
+          verdict: 'block',
+          tracker: { company: 'Google', category: 'analytics', name: 'Google Analytics' },
+          evidence_url: 'http://t.example/p.gif?u=[token]',
+          leaks: [{ encoding: 'sha256', where: 'query:el', address: 'r…@example.org', company: 'Google' }],
+        },
+        { ref: 'e1', verdict: 'allow' },
+        { ref: 'e2', verdict: 'allow', tracked: true },
+      ],
+    },
+    decisions: [
+      { ref: 'e0', action: 'block', source: 'host' },
+      { ref: 'e1', action: 'load', source: 'user' },
+      { ref: 'e2', action: 'keep', source: 'host' },
+    ],
   };
   const rows = elementRows(record, { 'http://ok.example/a.png': 'allow' });
-  assert.deepEqual(rows.map((r) => [r.ref, r.action, r.notable]), [['e0', 'block', true], ['e1', 'load', true], ['e2', 'keep', true]]);
+  assert.deepEqual(
+    rows.map((r) => [r.ref, r.action, r.notable]),
+    [
+      ['e0', 'block', true],
+      ['e1', 'load', true],
+      ['e2', 'keep', true],
+    ],
+  );
   assert.equal(rows[0].company, 'Google');
-  assert.equal(rows[0].evidence, 'http://t.example/p.gif?u=[token]', 'the host\'s masked URL');
+  assert.equal(rows[0].evidence, 'http://t.example/p.gif?u=[token]', "the host's masked URL");
   assert.deepEqual(rows[0].leaks, ['r…@example.org (SHA-256 hash) in query:el → Google']);
   assert.equal(rows[1].override, 'allow');
   assert.equal(rows[1].evidence, 'http://ok.example/a.png');
   assert.equal(rows[2].tracked, true);
   assert.equal(blockedCount(record), 1);
-  const plain = elementRows({ elements: [{ ref: 'e0', kind: 'img', url: 'http://ok.example/a.png?q=1' }], result: { elements: [{ ref: 'e0', verdict: 'allow' }] }, decisions: [] });
+  const plain = elementRows({
+    elements: [{ ref: 'e0', kind: 'img', url: 'http://ok.example/a.png?q=1' }],
+    result: { elements: [{ ref: 'e0', verdict: 'allow' }] },
+    decisions: [],
+  });
   assert.equal(plain[0].notable, false);
   assert.equal(plain[0].evidence, 'http://ok.example/a.png?…', 'no evidence from the host: query hidden');
 });
 
 test('leakText, summaryText, signaturesText, updateText', () => {
   assert.equal(leakText({ encoding: 'plain', where: 'path' }), 'your address (in clear) in path');
-  assert.equal(summaryText({ summary: { blocked: 2, rewritten: 3, leaks: 1, companies: ['Google', 'Weborama'] } }),
-    'Blocked 2 · Links cleaned 3 · Address leaks 1 · Google, Weborama');
+  assert.equal(
+    summaryText({ summary: { blocked: 2, rewritten: 3, leaks: 1, companies: ['Google', 'Weborama'] } }),
+    'Blocked 2 · Links cleaned 3 · Address leaks 1 · Google, Weborama',
+  );
   assert.equal(summaryText(null), '');
-  assert.equal(signaturesText({ list_version: 2026112301, published: '2026-11-23', trackers: 292, source: 'bundled' }),
-    'List 2026112301 (2026-11-23) · 292 trackers · bundled');
+  assert.equal(
+    signaturesText({ list_version: 2026112301, published: '2026-11-23', trackers: 292, source: 'bundled' }),
+    'List 2026112301 (2026-11-23) · 292 trackers · bundled',
+  );
   assert.match(signaturesText(null), /unknown/);
   assert.equal(updateText({ running: true, received: 512, total: 1024 }), 'Downloading… 50%');
   assert.equal(updateText({ running: true }), 'Checking for a new list…');
-  assert.match(updateText({ running: false, error: { code: 'update_failed', message: 'could not resolve host' } }), /^Update failed: could not resolve host/);
+  assert.match(
+    updateText({ running: false, error: { code: 'update_failed', message: 'could not resolve host' } }),
+    /^Update failed: could not resolve host/,
+  );
   assert.equal(updateText({ running: false, status: 'not_modified' }), 'The signature list is up to date.');
 });

@@ -23,15 +23,19 @@ function parseArgs(argv) {
   const out = { passes: 5, loads: 10 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
-    if (!['filters', 'urls', 'verdicts', 'passes', 'loads', 'serialized-out', 'deserialize'].includes(key) ||
-        i + 1 >= argv.length) {
+    if (
+      !['filters', 'urls', 'verdicts', 'passes', 'loads', 'serialized-out', 'deserialize'].includes(key) ||
+      i + 1 >= argv.length
+    ) {
       throw new Error(`bad option ${argv[i]}`);
     }
     out[key] = ['passes', 'loads'].includes(key) ? Math.max(1, Number(argv[i + 1])) : argv[i + 1];
   }
   if (out.deserialize) return out;
   if (!out.filters || !out.urls || !out.verdicts) {
-    throw new Error('usage: ghostery-side.mjs --filters LIST.txt --urls URLS.tsv --verdicts OUT.tsv [--passes N] [--loads N]');
+    throw new Error(
+      'usage: ghostery-side.mjs --filters LIST.txt --urls URLS.tsv --verdicts OUT.tsv [--passes N] [--loads N]',
+    );
   }
   return out;
 }
@@ -64,8 +68,17 @@ if (args.deserialize) {
     FiltersEngine.deserialize(buffer);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  process.stdout.write(`${JSON.stringify({ deserialize_ms_first: times[0], deserialize_ms_median: percentile(times, 0.5),
-    serialized_bytes: buffer.length }, null, 2)}\n`);
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        deserialize_ms_first: times[0],
+        deserialize_ms_median: percentile(times, 0.5),
+        serialized_bytes: buffer.length,
+      },
+      null,
+      2,
+    )}\n`,
+  );
   process.exit(0);
 }
 // Network filters only; the rest as Ghostery ships it (optimisations and its token-bucket cache on).

@@ -61,7 +61,9 @@ long rss_kb() {
   return -1;
 }
 
-size_t heap_bytes() { return mallinfo2().uordblks; }
+size_t heap_bytes() {
+  return mallinfo2().uordblks;
+}
 
 /// The rules as the host holds them: trackers, plus exceptions for an imported ABP list.
 struct Rules {

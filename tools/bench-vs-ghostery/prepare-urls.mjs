@@ -28,7 +28,8 @@ const KIND_TO_TYPE = {
 function parseArgs(argv) {
   const out = {};
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  if (!out.top500 || !out.out) throw new Error('usage: prepare-urls.mjs --top500 FILE.json [--scan-json FILE.json] --out URLS.tsv');
+  if (!out.top500 || !out.out)
+    throw new Error('usage: prepare-urls.mjs --top500 FILE.json [--scan-json FILE.json] --out URLS.tsv');
   return out;
 }
 

@@ -14,7 +14,11 @@
       const pathId = /\/messages\/([^/?#]+)/.exec(location.pathname);
       return m.getAttribute('data-message-id') || (pathId ? decodeURIComponent(pathId[1]) : null);
     },
-    sender: (m) => addressFrom(m, '[data-test-id="message-from"] [data-test-id="email-pill"], [data-test-id="message-from"]', ['title', 'data-email']),
+    sender: (m) =>
+      addressFrom(m, '[data-test-id="message-from"] [data-test-id="email-pill"], [data-test-id="message-from"]', [
+        'title',
+        'data-email',
+      ]),
     userAddresses(doc) {
       const me = doc.querySelector('[data-test-id="account-email"], #ybarAccountMenu [data-email]');
       return me ? addressesIn(`${me.getAttribute('data-email') || ''} ${me.textContent}`) : [];

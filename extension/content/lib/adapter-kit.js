@@ -2,7 +2,8 @@
 // (observing, holding, serialising, enforcing, layout checks) lives once in content/main.js and lib/.
 'use strict';
 (function register(ns) {
-  const kAddress = /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g;
+  const kAddress =
+    /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g;
 
   /** Every e-mail address in a text, lower-cased, without duplicates, in order. */
   function addressesIn(text) {
@@ -40,4 +41,4 @@
   }
 
   ns.adapterKit = Object.freeze({ addressesIn, addressFrom, defineAdapter });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

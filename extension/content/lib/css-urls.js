@@ -23,7 +23,7 @@
         j = esc[1];
         continue;
       }
-      if (css[j] === '\n') break;  // unterminated string: CSS ends it at the newline
+      if (css[j] === '\n') break; // unterminated string: CSS ends it at the newline
       out += css[j];
       j += 1;
     }
@@ -136,4 +136,4 @@
   }
 
   ns.cssUrls = Object.freeze({ findCssUrls, rewriteCssUrls, neutralFor });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

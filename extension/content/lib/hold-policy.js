@@ -31,4 +31,4 @@
   }
 
   ns.holdPolicy = Object.freeze({ shouldHold, parseRemote });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

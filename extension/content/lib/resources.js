@@ -17,16 +17,64 @@
    */
   const kBindings = [
     { selector: 'img[src], img[data-mailveil-src]', attr: 'src', kind: 'img', shape: 'single', fetched: true },
-    { selector: 'img[srcset], img[data-mailveil-srcset]', attr: 'srcset', kind: 'srcset', shape: 'srcset', fetched: true },
-    { selector: 'picture > source[srcset], picture > source[data-mailveil-srcset]', attr: 'srcset', kind: 'srcset', shape: 'srcset', fetched: true },
-    { selector: 'input[type="image" i][src], input[type="image" i][data-mailveil-src]', attr: 'src', kind: 'input-image', shape: 'single', fetched: true },
-    { selector: 'video[poster], video[data-mailveil-poster]', attr: 'poster', kind: 'video', shape: 'single', fetched: true },
-    { selector: 'video[src], video[data-mailveil-src], video > source[src], video > source[data-mailveil-src]', attr: 'src', kind: 'video', shape: 'single', fetched: true },
-    { selector: 'audio[src], audio[data-mailveil-src], audio > source[src], audio > source[data-mailveil-src]', attr: 'src', kind: 'audio', shape: 'single', fetched: true },
+    {
+      selector: 'img[srcset], img[data-mailveil-srcset]',
+      attr: 'srcset',
+      kind: 'srcset',
+      shape: 'srcset',
+      fetched: true,
+    },
+    {
+      selector: 'picture > source[srcset], picture > source[data-mailveil-srcset]',
+      attr: 'srcset',
+      kind: 'srcset',
+      shape: 'srcset',
+      fetched: true,
+    },
+    {
+      selector: 'input[type="image" i][src], input[type="image" i][data-mailveil-src]',
+      attr: 'src',
+      kind: 'input-image',
+      shape: 'single',
+      fetched: true,
+    },
+    {
+      selector: 'video[poster], video[data-mailveil-poster]',
+      attr: 'poster',
+      kind: 'video',
+      shape: 'single',
+      fetched: true,
+    },
+    {
+      selector: 'video[src], video[data-mailveil-src], video > source[src], video > source[data-mailveil-src]',
+      attr: 'src',
+      kind: 'video',
+      shape: 'single',
+      fetched: true,
+    },
+    {
+      selector: 'audio[src], audio[data-mailveil-src], audio > source[src], audio > source[data-mailveil-src]',
+      attr: 'src',
+      kind: 'audio',
+      shape: 'single',
+      fetched: true,
+    },
     { selector: 'iframe[src], iframe[data-mailveil-src]', attr: 'src', kind: 'iframe', shape: 'single', fetched: true },
     { selector: 'embed[src], embed[data-mailveil-src]', attr: 'src', kind: 'embed', shape: 'single', fetched: true },
-    { selector: 'object[data], object[data-mailveil-data]', attr: 'data', kind: 'object', shape: 'single', fetched: true },
-    { selector: '[background], [data-mailveil-background]', attr: 'background', kind: 'background-attr', shape: 'single', fetched: true },
+    {
+      selector: 'object[data], object[data-mailveil-data]',
+      attr: 'data',
+      kind: 'object',
+      shape: 'single',
+      fetched: true,
+    },
+    {
+      selector: '[background], [data-mailveil-background]',
+      attr: 'background',
+      kind: 'background-attr',
+      shape: 'single',
+      fetched: true,
+    },
     { selector: '[style], [data-mailveil-style]', attr: 'style', kind: 'css-background', shape: 'css', fetched: true },
     { selector: 'style', attr: null, kind: 'css-background', shape: 'css', fetched: true },
     { selector: 'a[href], area[href]', attr: 'href', kind: 'link', shape: 'single', fetched: false },
@@ -271,7 +319,7 @@
           continue;
         }
         if (next === original) {
-          if (!wasHeld) continue;  // never held back: nothing to release
+          if (!wasHeld) continue; // never held back: nothing to release
           node.removeAttribute(held);
         } else if (!wasHeld) {
           node.setAttribute(held, original);
@@ -287,7 +335,15 @@
   }
 
   ns.resources = Object.freeze({
-    kBindings, kWatchedAttributes, kBlockedAttr, isRemoteUrl, urlsOf, releasedValue, holdRemote, scan, apply,
+    kBindings,
+    kWatchedAttributes,
+    kBlockedAttr,
+    isRemoteUrl,
+    urlsOf,
+    releasedValue,
+    holdRemote,
+    scan,
+    apply,
     forEachElement,
   });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

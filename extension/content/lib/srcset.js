@@ -39,4 +39,4 @@
   }
 
   ns.srcset = Object.freeze({ parseSrcset });
-})(globalThis.mailveil ??= {});
+})((globalThis.mailveil ??= {}));

@@ -19,29 +19,65 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** The host binary under test: $MAILVEIL_HOST, else build/native_host/mailveil-host, else build-ext's. */
 export function hostBinary() {
-  const candidates = [process.env.MAILVEIL_HOST, path.join(kRoot, 'build/native_host/mailveil-host'), path.join(kRoot, 'build-ext/native_host/mailveil-host')];
+  const candidates = [
+    process.env.MAILVEIL_HOST,
+    path.join(kRoot, 'build/native_host/mailveil-host'),
+    path.join(kRoot, 'build-ext/native_host/mailveil-host'),
+  ];
   return candidates.find((c) => c && fs.existsSync(c)) || null;
 }
 
 /** A scratch directory tree for one browser session. */
 export function makeSandbox(label) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `mailveil-e2e-${label}-`));
-  const sb = { dir, home: path.join(dir, 'home'), prefix: path.join(dir, 'prefix'), state: path.join(dir, 'state'), udd: path.join(dir, 'udd') };
+  const sb = {
+    dir,
+    home: path.join(dir, 'home'),
+    prefix: path.join(dir, 'prefix'),
+    state: path.join(dir, 'state'),
+    udd: path.join(dir, 'udd'),
+  };
   for (const d of [sb.home, sb.state, sb.udd]) fs.mkdirSync(d, { recursive: true });
   return sb;
 }
 
 /** Installs a host binary for the sandbox's profiles with the project's installer (the command users run). */
 export function installHost(sb, binary, { signatures } = {}) {
-  const args = [path.join(kRoot, 'manifests/mailveil-install.py'), 'install', '--prefix', sb.prefix, '--home', sb.home,
-    '--host-binary', binary, '--browsers', 'chromium,firefox', '--chromium-user-data-dir', sb.udd];
+  const args = [
+    path.join(kRoot, 'manifests/mailveil-install.py'),
+    'install',
+    '--prefix',
+    sb.prefix,
+    '--home',
+    sb.home,
+    '--host-binary',
+    binary,
+    '--browsers',
+    'chromium,firefox',
+    '--chromium-user-data-dir',
+    sb.udd,
+  ];
   if (signatures) args.push('--signatures', signatures);
   return execFileSync('python3', args, { encoding: 'utf8' });
 }
 
 export function uninstallHost(sb) {
-  return execFileSync('python3', [path.join(kRoot, 'manifests/mailveil-install.py'), 'uninstall', '--prefix', sb.prefix,
-    '--home', sb.home, '--browsers', 'chromium,firefox', '--chromium-user-data-dir', sb.udd], { encoding: 'utf8' });
+  return execFileSync(
+    'python3',
+    [
+      path.join(kRoot, 'manifests/mailveil-install.py'),
+      'uninstall',
+      '--prefix',
+      sb.prefix,
+      '--home',
+      sb.home,
+      '--browsers',
+      'chromium,firefox',
+      '--chromium-user-data-dir',
+      sb.udd,
+    ],
+    { encoding: 'utf8' },
+  );
 }
 
 function sessionEnv(sb, extra = {}) {
@@ -61,25 +97,39 @@ export class Session {
    */
   static async launch(kind, { sandbox, proxyPort, env }) {
     const ext = path.join(kRoot, 'dist', `test-${kind === 'chromium' ? 'chrome' : 'firefox'}`);
-    if (!fs.existsSync(path.join(ext, 'manifest.json'))) throw new Error(`${ext} missing: run node tools/pack-extension.mjs --test`);
+    if (!fs.existsSync(path.join(ext, 'manifest.json')))
+      throw new Error(`${ext} missing: run node tools/pack-extension.mjs --test`);
     let browser;
     if (kind === 'chromium') {
       browser = await puppeteer.launch({
         executablePath: kChromiumBin,
         ignoreDefaultArgs: true,
-        headless: false,  // --headless=new is passed below
+        headless: false, // --headless=new is passed below
         env: sessionEnv(sandbox, env),
         protocolTimeout: 30000,
         args: [
-          '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--no-default-browser-check',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic',
+          '--headless=new',
+          '--no-sandbox',
+          '--disable-gpu',
+          '--no-first-run',
+          '--no-default-browser-check',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--disable-quic',
           '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,Translate,OptimizationHints',
-          `--user-data-dir=${sandbox.udd}`, `--load-extension=${ext}`, '--window-size=1280,900',
-          `--proxy-server=http://127.0.0.1:${proxyPort}`, '--proxy-bypass-list=<-loopback>',
+          `--user-data-dir=${sandbox.udd}`,
+          `--load-extension=${ext}`,
+          '--window-size=1280,900',
+          `--proxy-server=http://127.0.0.1:${proxyPort}`,
+          '--proxy-bypass-list=<-loopback>',
           'about:blank',
         ],
       });
-      await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${kChromeExtensionId}/`), { timeout: 15000 });
+      await browser.waitForTarget(
+        (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${kChromeExtensionId}/`),
+        { timeout: 15000 },
+      );
     } else {
       browser = await puppeteer.launch({
         browser: 'firefox',
@@ -113,7 +163,12 @@ export class Session {
   /** Sends a test-hook command through the page (test builds only) and returns the extension's answer. */
   async hook(page, cmd, args = {}) {
     const nonce = Math.random().toString(36).slice(2, 10);
-    await page.evaluate((c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'), cmd, nonce, args);
+    await page.evaluate(
+      (c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'),
+      cmd,
+      nonce,
+      args,
+    );
     const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout: 15000 });
     const text = await handle.evaluate((e) => e.textContent);
     await handle.evaluate((e) => e.remove());
@@ -129,7 +184,9 @@ export class Session {
       if (done(state)) return state;
       await sleep(interval);
     }
-    const err = new Error(`timed out waiting for the extension state; last: ${JSON.stringify(state && { badge: state.badge, layout: state.tab && state.tab.layout, host: state.host })}`);
+    const err = new Error(
+      `timed out waiting for the extension state; last: ${JSON.stringify(state && { badge: state.badge, layout: state.tab && state.tab.layout, host: state.host })}`,
+    );
     err.state = state;
     throw err;
   }
@@ -196,7 +253,9 @@ export async function readPopup(popup) {
     };
     return {
       hostError: text('#host-error-text'),
-      hostErrorState: document.querySelector('#host-error').hidden ? null : document.querySelector('#host-error').dataset.state,
+      hostErrorState: document.querySelector('#host-error').hidden
+        ? null
+        : document.querySelector('#host-error').dataset.state,
       layoutWarning: text('#layout-warning-text'),
       noMail: text('#no-mail'),
       listVersion: text('#list-version'),

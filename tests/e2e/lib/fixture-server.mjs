@@ -93,9 +93,14 @@ export class FixtureServer {
   serveFixture_(webmail, url, res) {
     const name = url.pathname === '/' ? 'index.html' : url.pathname.replace(/^\/+/, '');
     const shared = name === 'fixture.js' || name.endsWith('.png') || name.endsWith('.gif');
-    const file = shared ? path.join(kFixtures, path.basename(name)) : path.join(kFixtures, webmail, path.basename(name));
+    const file = shared
+      ? path.join(kFixtures, path.basename(name))
+      : path.join(kFixtures, webmail, path.basename(name));
     if (shared && (name.endsWith('.png') || name.endsWith('.gif'))) {
-      res.writeHead(200, { 'content-type': name.endsWith('.png') ? 'image/png' : 'image/gif', 'cache-control': 'no-store' });
+      res.writeHead(200, {
+        'content-type': name.endsWith('.png') ? 'image/png' : 'image/gif',
+        'cache-control': 'no-store',
+      });
       res.end(name.endsWith('.png') ? kPng : kGif);
       return;
     }

@@ -30,7 +30,9 @@ using mailveil::Element;
 using mailveil::ElementKind;
 using mailveil::Email;
 
-std::string shipped_list_path() { return std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json"; }
+std::string shipped_list_path() {
+  return std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json";
+}
 
 std::shared_ptr<const mailveil::SignatureList> shipped_list() {
   static auto list = [] {
@@ -63,22 +65,26 @@ Email typical_email() {
                               280, 280));
   }
   for (int i = 0; i < 6; ++i) {
-    m.elements.push_back(make(ElementKind::kImg, "https://cdn.shop.example/icons/social-" + std::to_string(i) + ".png", 32, 32));
+    m.elements.push_back(
+        make(ElementKind::kImg, "https://cdn.shop.example/icons/social-" + std::to_string(i) + ".png", 32, 32));
   }
   for (int i = 0; i < 30; ++i) {
-    m.elements.push_back(make(ElementKind::kLink,
-                              "https://shop.us4.list-manage.com/track/click?u=2f0d8e1b4c&id=" + std::to_string(1000 + i) +
-                                  "&e=a8Fk29dLq0&url=https%3A%2F%2Fshop.example%2Fp%2F" + std::to_string(i) +
-                                  "%3Futm_source%3Dnewsletter%26utm_medium%3Demail"));
+    m.elements.push_back(make(
+        ElementKind::kLink, "https://shop.us4.list-manage.com/track/click?u=2f0d8e1b4c&id=" + std::to_string(1000 + i) +
+                                "&e=a8Fk29dLq0&url=https%3A%2F%2Fshop.example%2Fp%2F" + std::to_string(i) +
+                                "%3Futm_source%3Dnewsletter%26utm_medium%3Demail"));
   }
-  m.elements.push_back(make(ElementKind::kImg,
-                            "https://shop.us4.list-manage.com/track/open.php?u=2f0d8e1b4c&id=9a8b7c&e=a8Fk29dLq0", 1, 1));
-  m.elements.push_back(make(ElementKind::kImg,
-                            "https://www.google-analytics.com/collect?v=1&tid=UA-1234-5&cid=1234567890.1700000000&t=event&ec=email&ea=open",
-                            1, 1));
-  m.elements.push_back(make(ElementKind::kImg,
-                            "https://tlc.solution.weborama.fr/fcgi-bin/dispatch.fcgi?a.A=ev&g.cv=7f73355bf032dcbb8e5a3f51f1e4a8ba92ef1344de2d95382634cf91da6d6181",
-                            1, 1));
+  m.elements.push_back(make(
+      ElementKind::kImg, "https://shop.us4.list-manage.com/track/open.php?u=2f0d8e1b4c&id=9a8b7c&e=a8Fk29dLq0", 1, 1));
+  m.elements.push_back(make(
+      ElementKind::kImg,
+      "https://www.google-analytics.com/collect?v=1&tid=UA-1234-5&cid=1234567890.1700000000&t=event&ec=email&ea=open",
+      1, 1));
+  m.elements.push_back(
+      make(ElementKind::kImg,
+           "https://tlc.solution.weborama.fr/fcgi-bin/"
+           "dispatch.fcgi?a.A=ev&g.cv=7f73355bf032dcbb8e5a3f51f1e4a8ba92ef1344de2d95382634cf91da6d6181",
+           1, 1));
   m.elements.push_back(make(ElementKind::kCssBackground, "https://img.shop.example/bg/pattern.png"));
   m.elements.push_back(make(ElementKind::kLink, "https://shop.example/unsubscribe?e=jane.doe%40example.org"));
   m.elements.push_back(make(ElementKind::kLink, "mailto:help@shop.example"));
@@ -145,13 +151,11 @@ const std::string& typical_classify_frame() {
                           {"url", e.url},
                           {"declared", {{"width", e.declared.width}, {"height", e.declared.height}}}});
     }
-    nlohmann::json req = {{"id", 2},
-                          {"action", "classify"},
-                          {"message",
-                           {{"webmail", "gmail"},
-                            {"sender", m.sender},
-                            {"user_addresses", m.user_addresses},
-                            {"elements", elements}}}};
+    nlohmann::json req = {
+        {"id", 2},
+        {"action", "classify"},
+        {"message",
+         {{"webmail", "gmail"}, {"sender", m.sender}, {"user_addresses", m.user_addresses}, {"elements", elements}}}};
     return req.dump();
   }();
   return frame;
@@ -228,7 +232,7 @@ ColdStart spawn_until_first_verdict() {
   }
   const auto stop = std::chrono::steady_clock::now();
   if (spawned == 0) result.max_rss_kib = peak_rss_kib(pid);  // still alive, waiting for the next frame
-  close(in_pipe[1]);  // EOF: the host exits
+  close(in_pipe[1]);                                         // EOF: the host exits
   close(out_pipe[0]);
   if (spawned != 0) return result;
   int status = 0;
@@ -250,7 +254,12 @@ void BM_ColdStartToFirstVerdict(benchmark::State& state) {
   }
   state.counters["peak_rss_MiB"] = static_cast<double>(max_rss) / 1024.0;
 }
-BENCHMARK(BM_ColdStartToFirstVerdict)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(30)->Repetitions(3)->ReportAggregatesOnly(true);
+BENCHMARK(BM_ColdStartToFirstVerdict)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(30)
+    ->Repetitions(3)
+    ->ReportAggregatesOnly(true);
 
 }  // namespace
 

@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "classifier.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 
-#include "classifier.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -36,8 +36,12 @@ bool has_reason(const ElementResult& r, const std::string& reason) {
 
 TEST_CASE("Bouygues-style mail: GA without aip, Weborama with hashed address", "[classifier]") {
   auto r = test::fixture_engine().classify(message({
-      element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1&tid=UA-1234-5&cid=1234567890.1700000000&t=event&ec=email&ea=open", 1, 1),
-      element(ElementKind::kImg, std::string("https://tlc.solution.weborama.fr/fcgi-bin/dispatch.fcgi?a.A=ev&g.cv=") + kSha256, 1, 1),
+      element(ElementKind::kImg,
+              "https://www.google-analytics.com/"
+              "collect?v=1&tid=UA-1234-5&cid=1234567890.1700000000&t=event&ec=email&ea=open",
+              1, 1),
+      element(ElementKind::kImg,
+              std::string("https://tlc.solution.weborama.fr/fcgi-bin/dispatch.fcgi?a.A=ev&g.cv=") + kSha256, 1, 1),
       element(ElementKind::kImg, "https://img.telecom.example/banner.jpg", 600, 200),
       element(ElementKind::kLink, "https://telecom.example/offre?utm_source=email&utm_medium=crm&ref=42"),
   }));
@@ -75,7 +79,8 @@ TEST_CASE("GA hits with aip=1 and npa=1 are still blocked but carry no anonymisa
   CHECK_FALSE(has_finding(r, "ga-ads-personalisation"));
 
   auto ga4 = test::fixture_engine().classify(message({
-      element(ElementKind::kImg, "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=email_open&uid=42", 1, 1),
+      element(ElementKind::kImg, "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=email_open&uid=42",
+              1, 1),
   }));
   CHECK(has_finding(ga4, "ga4-hit"));
   CHECK(has_finding(ga4, "ga-user-id"));
@@ -100,14 +105,16 @@ TEST_CASE("a clean personal mail gets no block and grade A", "[classifier]") {
   CHECK(r.findings.empty());
 }
 
-TEST_CASE("heuristics: tiny or hidden images with tokens are blocked, static spacers and dividers are not", "[classifier]") {
+TEST_CASE("heuristics: tiny or hidden images with tokens are blocked, static spacers and dividers are not",
+          "[classifier]") {
   auto r = test::fixture_engine().classify(message({
       element(ElementKind::kImg, "https://mail.shop.example/images/spacer.gif", 1, 1),
       element(ElementKind::kImg, "https://cdn.shop.example/img/divider.png", 600, 1),
       element(ElementKind::kImg, "https://t.unknown-esp.example/o/a8Fk29dLq0Zx7PmWq1", 1, 1),
       element(ElementKind::kImg, "https://t.unknown-esp.example/img.gif?id=a8Fk29dLq0Zx7PmW", -1, -1, false),
       element(ElementKind::kImg, "https://t.unknown-esp.example/open/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6.png"),
-      element(ElementKind::kImg, "https://d111.cloudfront.net/assets/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6/logo.png", 200, 50),
+      element(ElementKind::kImg, "https://d111.cloudfront.net/assets/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6/logo.png", 200,
+              50),
       element(ElementKind::kImg, "https://mail.shop.example/images/pixel.gif?v=2", 0, 0),
       element(ElementKind::kImg, "https://t.unknown-esp.example/img.gif?id=a8Fk29dLq0Zx7PmW", 1, -1),
       element(ElementKind::kImg, "https://t.unknown-esp.example/img.gif?id=a8Fk29dLq0Zx7PmW", -1, 1),
@@ -142,17 +149,22 @@ TEST_CASE("an address leak blocks an image on any host and is named after its do
   CHECK(r.elements[0].leaks.at(0).company == "partner.example");
   CHECK(r.elements[1].verdict == Verdict::kBlock);
   CHECK_FALSE(r.elements[1].third_party);  // the sender's own domain
-  CHECK(r.score.leaks == 60);  // 50 third party + 10 first party
+  CHECK(r.score.leaks == 60);              // 50 third party + 10 first party
 }
 
 TEST_CASE("links: known click trackers are rewritten when the destination is recoverable", "[classifier]") {
   auto r = test::fixture_engine().classify(message({
       element(ElementKind::kLink, "https://shop.us1.list-manage.com/track/click?u=abc&id=def&e=0123456789"),
-      element(ElementKind::kLink, "https://shop.us1.list-manage.com/track/click?u=abc&url=https%3A%2F%2Fshop.example%2Fnew%3Futm_source%3Dmc"),
+      element(
+          ElementKind::kLink,
+          "https://shop.us1.list-manage.com/track/click?u=abc&url=https%3A%2F%2Fshop.example%2Fnew%3Futm_source%3Dmc"),
       element(ElementKind::kLink, "https://x.r.eu-west-1.awstrack.me/L0/https:%2F%2Fshop.example%2Fa/1/0100018b/abc=1"),
-      element(ElementKind::kLink, "https://click.unknown.example/c/a8Fk29dLq0Zx7PmWq1?redirect=https%3A%2F%2Fshop.example%2Fb"),
+      element(ElementKind::kLink,
+              "https://click.unknown.example/c/a8Fk29dLq0Zx7PmWq1?redirect=https%3A%2F%2Fshop.example%2Fb"),
       element(ElementKind::kLink, "https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fshop.example%2F"),
-      element(ElementKind::kLink, "https://nam02.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fc%3Futm_medium%3Demail&data=05"),
+      element(ElementKind::kLink,
+              "https://nam02.safelinks.protection.outlook.com/"
+              "?url=https%3A%2F%2Fshop.example%2Fc%3Futm_medium%3Demail&data=05"),
   }));
   CHECK(r.elements[0].verdict == Verdict::kAllow);
   CHECK(r.elements[0].tracked);
@@ -183,7 +195,8 @@ TEST_CASE("links through a click-time URL scanner are left as they are", "[class
   };
   std::vector<Element> elements;
   for (const auto& u : wrapped) elements.push_back(element(ElementKind::kLink, u));
-  elements.push_back(element(ElementKind::kLink, "https://urldefense.example/c/a8Fk29dLq0Zx7PmWq1?redirect=https%3A%2F%2Fshop.example%2Fb"));
+  elements.push_back(element(
+      ElementKind::kLink, "https://urldefense.example/c/a8Fk29dLq0Zx7PmWq1?redirect=https%3A%2F%2Fshop.example%2Fb"));
   auto r = test::fixture_engine().classify(message(elements));
   for (size_t i = 0; i < wrapped.size(); ++i) {
     INFO(wrapped[i]);
@@ -198,8 +211,12 @@ TEST_CASE("links through a click-time URL scanner are left as they are", "[class
 
 TEST_CASE("webmail proxies are seen through for images", "[classifier]") {
   auto r = test::fixture_engine().classify(message({
-      element(ElementKind::kImg, "https://ci5.googleusercontent.com/proxy/Zx9=s0-d-e1-ft#https://u1.ct.sendgrid.net/wf/open?upn=a8Fk29dLq0Zx7PmW", 1, 1),
-      element(ElementKind::kImg, "https://ci5.googleusercontent.com/proxy/Zy1=s0-d-e1-ft#https://img.shop.example/logo.png", 120, 40),
+      element(ElementKind::kImg,
+              "https://ci5.googleusercontent.com/proxy/Zx9=s0-d-e1-ft#https://u1.ct.sendgrid.net/wf/"
+              "open?upn=a8Fk29dLq0Zx7PmW",
+              1, 1),
+      element(ElementKind::kImg,
+              "https://ci5.googleusercontent.com/proxy/Zy1=s0-d-e1-ft#https://img.shop.example/logo.png", 120, 40),
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
   CHECK(r.elements[0].tracker.id == "sendgrid");
@@ -254,10 +271,12 @@ TEST_CASE("an imported user list is consulted after the signed list, and its exc
       {"id": "abp-1", "name": "||pixel.newsletter-tool.example^", "company": "pixel.newsletter-tool.example",
        "category": "spam-tracker", "domains": ["newsletter-tool.example"]},
       {"id": "abp-2", "name": "||google-analytics.com^", "company": "imported", "category": "analytics",
-       "domains": ["google-analytics.com"]}]})", &err);
+       "domains": ["google-analytics.com"]}]})",
+                                   &err);
   auto exceptions = parse_signature_list(R"({"format_version": 1, "list_version": 1, "trackers": [
       {"id": "abp-x", "name": "@@||cdn.newsletter-tool.example^", "company": "-", "category": "spam-tracker",
-       "domains": ["cdn.newsletter-tool.example"]}]})", &err);
+       "domains": ["cdn.newsletter-tool.example"]}]})",
+                                         &err);
   REQUIRE(user);
   REQUIRE(exceptions);
   Engine engine(test::fixture_list(), user, exceptions);
@@ -269,6 +288,6 @@ TEST_CASE("an imported user list is consulted after the signed list, and its exc
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
   CHECK(r.elements[0].tracker.id == "abp-1");
-  CHECK(r.elements[1].verdict == Verdict::kAllow);  // @@ exception
+  CHECK(r.elements[1].verdict == Verdict::kAllow);        // @@ exception
   CHECK(r.elements[2].tracker.id == "google-analytics");  // the signed list wins
 }

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "framing.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <sstream>
-
-#include "framing.h"
 
 using namespace mailveil;
 
@@ -15,7 +14,9 @@ std::string frame(const std::string& payload) {
   return out + payload;
 }
 
-std::string length_only(uint32_t n) { return std::string(reinterpret_cast<const char*>(&n), 4); }
+std::string length_only(uint32_t n) {
+  return std::string(reinterpret_cast<const char*>(&n), 4);
+}
 
 }  // namespace
 

@@ -1,10 +1,9 @@
 // The real binary, spawned as a browser spawns it: every kind of bad input gets a structured error and the
 // next message is still served.
-#include <catch2/catch.hpp>
-
-#include <fstream>
-
 #include "host_process.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
 
 using mailveil::test::HostProcess;
 using nlohmann::json;
@@ -15,8 +14,11 @@ json classify_request(const std::string& id, json elements) {
   return {{"id", id},
           {"action", "classify"},
           {"message",
-           {{"id", "m1"}, {"webmail", "gmail"}, {"sender", "news@telecom.example"},
-            {"user_addresses", {"jane.doe@example.org"}}, {"elements", std::move(elements)}}}};
+           {{"id", "m1"},
+            {"webmail", "gmail"},
+            {"sender", "news@telecom.example"},
+            {"user_addresses", {"jane.doe@example.org"}},
+            {"elements", std::move(elements)}}}};
 }
 
 /// Asserts the host still answers a status request after whatever came before.
@@ -51,7 +53,8 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*hello)["result"]["signatures"]["list_version"] == 2026010101);
   CHECK((*hello)["result"]["limits"]["max_frame_out"] == 1048576);
 
-  host.send(classify_request("c1", {{{"ref", "a"}, {"kind", "img"},
+  host.send(classify_request("c1", {{{"ref", "a"},
+                                     {"kind", "img"},
                                      {"url", "https://www.google-analytics.com/collect?v=1&tid=UA-9-9"},
                                      {"declared", {{"width", 1}, {"height", 1}}}},
                                     {{"ref", "b"}, {"kind", "img"}, {"url", "https://img.telecom.example/a.png"}}}));
@@ -127,8 +130,9 @@ TEST_CASE("host: malformed input of every kind gets a structured error and the n
     expect_error(host, "too_many_elements");
   }
   SECTION("a 100 KB URL") {
-    host.send(classify_request("long", {{{"ref", "x"}, {"kind", "img"}, {"url", "https://a.example/" + std::string(100 * 1024, 'z')}},
-                                        {{"ref", "y"}, {"kind", "img"}, {"url", "https://a.example/ok.png"}}}));
+    host.send(classify_request(
+        "long", {{{"ref", "x"}, {"kind", "img"}, {"url", "https://a.example/" + std::string(100 * 1024, 'z')}},
+                 {{"ref", "y"}, {"kind", "img"}, {"url", "https://a.example/ok.png"}}}));
     auto r = host.receive();
     REQUIRE(r);
     CHECK((*r)["ok"] == true);

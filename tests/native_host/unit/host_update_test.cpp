@@ -2,7 +2,6 @@
 // request loop, progress frames reach the caller, classify keeps using the old list until the new one is
 // verified, and the switch needs no restart. Real libcurl against tests/update/fault_server.py on 127.0.0.1.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <cstring>
 #include <sstream>
@@ -38,7 +37,8 @@ json classify_gamma(int id) {
 
 }  // namespace
 
-TEST_CASE("host: an update downloads beside the request loop and switches lists without restart", "[host][update-fault]") {
+TEST_CASE("host: an update downloads beside the request loop and switches lists without restart",
+          "[host][update-fault]") {
   TempDir store;
   TempDir bundled_dir;
   const std::string bundled = bundled_dir.path() + "/trackers.json";

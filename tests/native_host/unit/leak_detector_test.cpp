@@ -1,8 +1,7 @@
-#include <catch2/catch.hpp>
+#include "leak_detector.h"
 
 #include <algorithm>
-
-#include "leak_detector.h"
+#include <catch2/catch.hpp>
 
 using namespace mailveil;
 
@@ -42,9 +41,8 @@ TEST_CASE("plain and url-encoded addresses are found with their location", "[lea
 }
 
 TEST_CASE("every hash is found in lower and upper hex", "[leak]") {
-  const std::pair<const char*, const char*> cases[] = {{"md5", kMd5},       {"sha1", kSha1},
-                                                       {"sha224", kSha224}, {"sha256", kSha256},
-                                                       {"sha384", kSha384}, {"sha512", kSha512}};
+  const std::pair<const char*, const char*> cases[] = {{"md5", kMd5},       {"sha1", kSha1},     {"sha224", kSha224},
+                                                       {"sha256", kSha256}, {"sha384", kSha384}, {"sha512", kSha512}};
   for (const auto& [name, hex] : cases) {
     INFO(name);
     CHECK(has(leaks_in(std::string("https://t.example/p.gif?uid=") + hex), name, "query:uid"));
@@ -58,7 +56,8 @@ TEST_CASE("base64 forms, padded or not, standard or url-safe, and embedded in JS
   CHECK(has(leaks_in("https://t.example/o?m=amFuZS5kb2VAZXhhbXBsZS5vcmc="), "base64", "query:m"));
   CHECK(has(leaks_in("https://t.example/o?m=amFuZS5kb2VAZXhhbXBsZS5vcmc%3D"), "base64", "query:m"));
   CHECK(has(leaks_in("https://t.example/o/amFuZS5kb2VAZXhhbXBsZS5vcmc"), "base64", "path"));
-  CHECK(has(leaks_in("https://t.example/o?h=f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE="), "sha256-base64", "query:h"));
+  CHECK(
+      has(leaks_in("https://t.example/o?h=f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE="), "sha256-base64", "query:h"));
   CHECK(has(leaks_in("https://t.example/o?h=f3M1W_Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE"), "sha256-base64", "query:h"));
   CHECK(has(leaks_in("https://t.example/o?d=eyJlbWFpbCI6ICJqYW5lLmRvZUBleGFtcGxlLm9yZyIsICJjIjogN30="),
             "base64-embedded", "query:d"));
@@ -81,8 +80,9 @@ TEST_CASE("one leak per encoding and place even when repeated", "[leak]") {
 
 TEST_CASE("mask hides every address encoding and per-recipient tokens", "[leak]") {
   LeakDetector d({"jane.doe@example.org"});
-  auto url = parse_url(std::string("https://t.example/open/550e8400-e29b-41d4-a716-446655440000.gif?e=jane.doe%40example.org&h=") +
-                       kSha256 + "&b=amFuZS5kb2VAZXhhbXBsZS5vcmc%3D&tid=UA-12345-1&utm_campaign=spring&sid=a8Fk29dLq0Zx7PmW");
+  auto url = parse_url(
+      std::string("https://t.example/open/550e8400-e29b-41d4-a716-446655440000.gif?e=jane.doe%40example.org&h=") +
+      kSha256 + "&b=amFuZS5kb2VAZXhhbXBsZS5vcmc%3D&tid=UA-12345-1&utm_campaign=spring&sid=a8Fk29dLq0Zx7PmW");
   REQUIRE(url);
   std::string masked = d.mask(*url);
   CHECK(masked.find("jane") == std::string::npos);
@@ -94,7 +94,7 @@ TEST_CASE("mask hides every address encoding and per-recipient tokens", "[leak]"
   CHECK(masked.find("h=[email:sha256]") != std::string::npos);
   CHECK(masked.find("b=[email:base64]") != std::string::npos);
   CHECK(masked.find("/open/[token].gif") != std::string::npos);
-  CHECK(masked.find("tid=UA-12345-1") != std::string::npos);       // evidence stays readable
+  CHECK(masked.find("tid=UA-12345-1") != std::string::npos);  // evidence stays readable
   CHECK(masked.find("utm_campaign=spring") != std::string::npos);
   CHECK(masked.find("sid=[token]") != std::string::npos);
 }

@@ -24,9 +24,13 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string data_path(const std::string& name) { return std::string(MAILVEIL_TEST_DATA) + "/mime/" + name; }
+std::string data_path(const std::string& name) {
+  return std::string(MAILVEIL_TEST_DATA) + "/mime/" + name;
+}
 
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 /// A one-part message with the given content headers and body.
 std::string single(const std::string& content_headers, const std::string& body) {

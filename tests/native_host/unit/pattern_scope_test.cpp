@@ -1,11 +1,12 @@
 // Pattern scopes (native_host/src/pattern_scope.h) and the indexed matcher built on them: a scope may only
 // narrow where a pattern is tried, never change what matches. The agreement tests compare the matcher with a
 // brute-force reference that runs every pattern on every URL.
+#include "pattern_scope.h"
+
 #include <re2/re2.h>
 #include <re2/set.h>
 
 #include <algorithm>
-
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
@@ -13,7 +14,6 @@
 #include <set>
 
 #include "matcher.h"
-#include "pattern_scope.h"
 #include "test_support.h"
 #include "url.h"
 
@@ -22,7 +22,9 @@ using Kind = PatternScope::Kind;
 
 namespace {
 
-std::set<std::string> keys_of(const PatternScope& s) { return {s.keys.begin(), s.keys.end()}; }
+std::set<std::string> keys_of(const PatternScope& s) {
+  return {s.keys.begin(), s.keys.end()};
+}
 
 std::shared_ptr<const SignatureList> shipped_list() {
   static auto list = [] {
@@ -166,16 +168,16 @@ TEST_CASE("a host spelled as labels scopes the pattern to that host", "[pattern_
 
 TEST_CASE("a host that is not certainly spelled leaves the pattern unscoped", "[pattern_scope]") {
   for (const char* p : {
-           R"(^https?://[^/?#]*hubspotemail\.net/e1t/)",    // "xhubspotemail.net" would match too
-           R"(^https?://(?:www\.)?google\.[a-z.]{2,6}/url\?)",  // a class that spans dots
-           R"(^https?://sendgrid\.net)",                       // no end of host: sendgrid.net.evil.example
+           R"(^https?://[^/?#]*hubspotemail\.net/e1t/)",                 // "xhubspotemail.net" would match too
+           R"(^https?://(?:www\.)?google\.[a-z.]{2,6}/url\?)",           // a class that spans dots
+           R"(^https?://sendgrid\.net)",                                 // no end of host: sendgrid.net.evil.example
            R"(^https?://(?:[a-z0-9-]+\.)*mkt[0-9]{2,5}\.(?:com|net)/)",  // keys would be bare TLDs
-           R"(https?://sendgrid\.net/)",                       // not anchored
-           R"(^https?://(?:a|b)*\.example\.com/)",             // quantified group
-           R"(^https?://sendgrid\.net.*/)",                    // wildcard after the host
-           R"((?s)^https?://sendgrid\.net/)",                  // flags other than a leading (?i)
-           R"(^https?://sendgrid\.net/|/open\.gif)",          // the second branch matches anywhere
-           R"(^https?://sendgrid\.net/|/open\.gif)",           // the second branch matches anywhere
+           R"(https?://sendgrid\.net/)",                                 // not anchored
+           R"(^https?://(?:a|b)*\.example\.com/)",                       // quantified group
+           R"(^https?://sendgrid\.net.*/)",                              // wildcard after the host
+           R"((?s)^https?://sendgrid\.net/)",                            // flags other than a leading (?i)
+           R"(^https?://sendgrid\.net/|/open\.gif)",                     // the second branch matches anywhere
+           R"(^https?://sendgrid\.net/|/open\.gif)",                     // the second branch matches anywhere
        }) {
     INFO(p);
     CHECK(pattern_scope(p).kind == Kind::kAnywhere);
@@ -209,7 +211,7 @@ TEST_CASE("any host followed by a literal first segment scopes the pattern to th
            R"(^https?://[^/?#]+/(?:[^?#]*/)?hit\.xiti\?)",  // any depth
            R"(^https?://[^/?#]+/ls)",                       // "lsx" would match too
            R"(^https?://[^/?#]+/o+/x)",                     // quantified
-           R"(^https?://[^/?#]+/(?:u/)?\?qs=)",              // optional segment
+           R"(^https?://[^/?#]+/(?:u/)?\?qs=)",             // optional segment
            R"(^https?://[^/?#]+/[a-z]/x)",                  // class too large to expand
        }) {
     INFO(p);
@@ -250,8 +252,7 @@ TEST_CASE("the indexed matcher agrees with trying every pattern, on 20,603 real 
 
 TEST_CASE("a pattern that fails in a lazily compiled bucket costs only itself", "[pattern_scope]") {
   // All in the bucket of t.huge.example, with the good pattern.
-  const std::string text =
-      test::overflowing_list("^https?://t\\.huge\\.example/", "^https?://t\\.huge\\.example/o/");
+  const std::string text = test::overflowing_list("^https?://t\\.huge\\.example/", "^https?://t\\.huge\\.example/o/");
   std::string err;
   auto list = parse_signature_list(text, &err, PatternCheck::kDeferred);
   REQUIRE(list);

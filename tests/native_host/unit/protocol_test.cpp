@@ -1,8 +1,8 @@
-#include <catch2/catch.hpp>
+#include "protocol.h"
 
+#include <catch2/catch.hpp>
 #include <set>
 
-#include "protocol.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -56,10 +56,12 @@ TEST_CASE("parse_classify names the offending field on wrong types", "[protocol]
   check(R"({"message": {"elements": [{"kind": "img"}]}})", ErrorCode::kMissingField, "elements[0].url");
   check(R"({"message": {"elements": [{"kind": "img", "url": 5}]}})", ErrorCode::kWrongType, "elements[0].url");
   check(R"({"message": {"elements": [{"kind": "nope", "url": "x"}]}})", ErrorCode::kInvalidValue, "unknown kind");
-  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": [1, 1]}]}})", ErrorCode::kWrongType, "declared");
-  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": {"width": "1"}}]}})", ErrorCode::kWrongType,
-        "declared.width");
-  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "visible": "yes"}]}})", ErrorCode::kWrongType, "visible");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": [1, 1]}]}})", ErrorCode::kWrongType,
+        "declared");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "declared": {"width": "1"}}]}})",
+        ErrorCode::kWrongType, "declared.width");
+  check(R"({"message": {"elements": [{"kind": "img", "url": "x", "visible": "yes"}]}})", ErrorCode::kWrongType,
+        "visible");
   check(R"({"message": {"sender": 1, "elements": []}})", ErrorCode::kWrongType, "message.sender");
 }
 
@@ -94,10 +96,10 @@ TEST_CASE("classify replies never exceed the outbound cap: detail dropped, then 
   Email email;
   email.user_addresses = {"jane.doe@example.org"};
   for (int i = 0; i < 3000; ++i) {
-    email.elements.push_back(test::element(
-        ElementKind::kImg, "https://t.unknown.example/open/" + std::to_string(1000000000 + i) + "a8Fk29dLq0Zx7PmW.gif?u=" +
-                               std::string(200, 'q'),
-        1, 1));
+    email.elements.push_back(test::element(ElementKind::kImg,
+                                           "https://t.unknown.example/open/" + std::to_string(1000000000 + i) +
+                                               "a8Fk29dLq0Zx7PmW.gif?u=" + std::string(200, 'q'),
+                                           1, 1));
     email.elements.back().ref = "e" + std::to_string(i);
   }
   EmailReport report = test::fixture_engine().classify(email);

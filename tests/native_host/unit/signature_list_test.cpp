@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "signature_list.h"
 
 #include <algorithm>
-#include <tuple>
+#include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "matcher.h"
-#include "signature_list.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -44,7 +44,8 @@ TEST_CASE("invalid entries are reported with index and reason and skipped", "[si
   auto dup = std::find_if(list->skipped.begin(), list->skipped.end(), [](const EntryError& e) { return e.index == 6; });
   REQUIRE(dup != list->skipped.end());
   CHECK(dup->reason == "duplicate id");
-  auto not_object = std::find_if(list->skipped.begin(), list->skipped.end(), [](const EntryError& e) { return e.index == 8; });
+  auto not_object =
+      std::find_if(list->skipped.begin(), list->skipped.end(), [](const EntryError& e) { return e.index == 8; });
   REQUIRE(not_object != list->skipped.end());
   CHECK(not_object->reason == "entry is not an object");
 }
@@ -102,7 +103,8 @@ TEST_CASE("the shipped signature list loads cleanly and is large enough", "[sign
   // Categories the brief names are all represented.
   for (const char* cat : {"analytics", "advertising", "esp", "sales-tracker", "marketing-automation"}) {
     INFO(cat);
-    CHECK(std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
+    CHECK(
+        std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
   }
 }
 
@@ -116,8 +118,7 @@ TEST_CASE("the shipped list names the tracker shapes found in the dev corpus", "
       {"https://click.connect.shop.example/open.aspx?EQJYBPCV7X5ERBUJGTVYU5J42Q.100220&d=100220&bmt=0", false,
        "salesforce-mc"},
       {"https://r.notification.shop.example/mk/op/sh/7nVTPddU8lzHnqb05ogAPTSk7aPFz3l/LyHSzdfTS-DL", false, "brevo"},
-      {"https://www.ebayadservices.com/marketingtracking/v1/impression?mkevt=4&siteId=15&mkcid=7", false,
-       "ebay-rover"},
+      {"https://www.ebayadservices.com/marketingtracking/v1/impression?mkevt=4&siteId=15&mkcid=7", false, "ebay-rover"},
       {"https://tracking.affiliate.example/aff_i?offer_id=862&file_id=1742&aff_id=1038", false, "tune-hasoffers"},
       {"https://l.instagram.com/?u=https%3A%2F%2Fshop.example%2F&e=AT3TokenForTests", true, "instagram-link-shim"},
   };

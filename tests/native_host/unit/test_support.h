@@ -10,7 +10,9 @@
 
 namespace mailveil::test {
 
-inline std::string data_path(const std::string& rel) { return std::string(MAILVEIL_TEST_DATA) + "/" + rel; }
+inline std::string data_path(const std::string& rel) {
+  return std::string(MAILVEIL_TEST_DATA) + "/" + rel;
+}
 
 /// The small fixture list tests/data/signatures/test-list.json, loaded once.
 inline std::shared_ptr<const SignatureList> fixture_list() {
@@ -45,11 +47,14 @@ inline std::string overflowing_list(const std::string& prefix, const std::string
   for (int i = 0; i < 80; ++i) body += "ab";
   nlohmann::json trackers = nlohmann::json::array();
   for (int i = 0; i < 20; ++i) {
-    trackers.push_back({{"id", "huge-" + std::to_string(i)}, {"name", "Huge"}, {"company", "X"}, {"category", "esp"},
+    trackers.push_back({{"id", "huge-" + std::to_string(i)},
+                        {"name", "Huge"},
+                        {"company", "X"},
+                        {"category", "esp"},
                         {"patterns", {prefix + "(?:" + body + "){1000}" + std::to_string(i)}}});
   }
-  trackers.push_back({{"id", "fine"}, {"name", "Fine"}, {"company", "Y"}, {"category", "esp"},
-                      {"patterns", {fine_pattern}}});
+  trackers.push_back(
+      {{"id", "fine"}, {"name", "Fine"}, {"company", "Y"}, {"category", "esp"}, {"patterns", {fine_pattern}}});
   return nlohmann::json({{"format_version", 1}, {"list_version", 1}, {"trackers", trackers}}).dump();
 }
 

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "unwrap.h"
+
+#include <catch2/catch.hpp>
 
 using namespace mailveil;
 
@@ -21,11 +21,13 @@ TEST_CASE("webmail proxies and wrappers are unwrapped to the original URL", "[un
     std::string label;  // "" when the URL is not a wrapper
   };
   const std::vector<Case> cases = {
-      {"https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/collect?v=1&tid=UA-1-1",
+      {"https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/"
+       "collect?v=1&tid=UA-1-1",
        "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", "gmail-proxy"},
-      {"https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1", "http://pixel.example/o.gif?u=1",
-       "gmail-proxy"},
-      {"https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
+      {"https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1",
+       "http://pixel.example/o.gif?u=1", "gmail-proxy"},
+      {"https://eur01.safelinks.protection.outlook.com/"
+       "?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
        "https://shop.example/a?b=1", "outlook-safelinks"},
       {"https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors", "https://shop.example/x",
        "google-redirect"},
@@ -33,7 +35,8 @@ TEST_CASE("webmail proxies and wrappers are unwrapped to the original URL", "[un
        "https://track.example/o.gif", "yahoo-proxy"},
       {"https://mail.proton.me/api/core/v4/images?Url=https%3A%2F%2Ftrack.example%2Fp.png&DryRun=0&UID=abc",
        "https://track.example/p.png", "proton-proxy"},
-      {"https://cosmicpimg-prod.services.web.outlook.com/proxy/?u=http%3A%2F%2Furl9300.shop.example%2Fwf%2Fopen%3Fupn%3Dabc",
+      {"https://cosmicpimg-prod.services.web.outlook.com/proxy/"
+       "?u=http%3A%2F%2Furl9300.shop.example%2Fwf%2Fopen%3Fupn%3Dabc",
        "http://url9300.shop.example/wf/open?upn=abc", "outlook-proxy"},
       {"https://www.google.com/amp/s/track.example/o/a8Fk29dLq0?e=1", "https://track.example/o/a8Fk29dLq0?e=1",
        "google-amp"},
@@ -58,12 +61,14 @@ TEST_CASE("nested wrappers are all removed; non-wrappers are untouched", "[unwra
   CHECK(unwrap("https://cdn.example.com/logo.png", &via) == "https://cdn.example.com/logo.png");
   CHECK(via.empty());
   // A googleusercontent URL that is not the proxy (e.g. a photo) stays as it is.
-  CHECK(unwrap("https://lh3.googleusercontent.com/a/photo.jpg", &via) == "https://lh3.googleusercontent.com/a/photo.jpg");
+  CHECK(unwrap("https://lh3.googleusercontent.com/a/photo.jpg", &via) ==
+        "https://lh3.googleusercontent.com/a/photo.jpg");
 }
 
 TEST_CASE("redirect_destination reads params, base64 and path segments", "[unwrap]") {
   std::string how;
-  auto d = redirect_destination(*parse_url("https://click.example/c?id=42&url=https%3A%2F%2Fshop.example%2Fp%3Fx%3D1"), {}, &how);
+  auto d = redirect_destination(*parse_url("https://click.example/c?id=42&url=https%3A%2F%2Fshop.example%2Fp%3Fx%3D1"),
+                                {}, &how);
   REQUIRE(d);
   CHECK(d->str() == "https://shop.example/p?x=1");
   CHECK(how == "param:url");
@@ -74,14 +79,15 @@ TEST_CASE("redirect_destination reads params, base64 and path segments", "[unwra
   CHECK(how == "param:target:base64");
 
   d = redirect_destination(
-      *parse_url("https://abc.r.us-east-1.awstrack.me/L0/https:%2F%2Fshop.example%2Fsale%3Fa=1/1/0100018b-token/xyz=123"), {},
-      &how);
+      *parse_url(
+          "https://abc.r.us-east-1.awstrack.me/L0/https:%2F%2Fshop.example%2Fsale%3Fa=1/1/0100018b-token/xyz=123"),
+      {}, &how);
   REQUIRE(d);
   CHECK(d->str() == "https://shop.example/sale?a=1");
   CHECK(how == "path");
 
-  d = redirect_destination(*parse_url("https://t.example/c?dst=https%3A%2F%2Fa.example%2F&url=https%3A%2F%2Fb.example%2F"),
-                           {"dst"}, &how);
+  d = redirect_destination(
+      *parse_url("https://t.example/c?dst=https%3A%2F%2Fa.example%2F&url=https%3A%2F%2Fb.example%2F"), {"dst"}, &how);
   REQUIRE(d);
   CHECK(d->host == "a.example");  // the tracker's own parameter wins
 
@@ -89,7 +95,8 @@ TEST_CASE("redirect_destination reads params, base64 and path segments", "[unwra
 }
 
 TEST_CASE("strip_tracking_params removes utm and friends and keeps the rest", "[unwrap]") {
-  auto u = *parse_url("https://shop.example/p?id=7&utm_source=nl&utm_medium=email&mc_eid=abc&fbclid=x&color=red&_hsenc=p2");
+  auto u =
+      *parse_url("https://shop.example/p?id=7&utm_source=nl&utm_medium=email&mc_eid=abc&fbclid=x&color=red&_hsenc=p2");
   auto removed = strip_tracking_params(&u);
   CHECK(removed.size() == 5);
   CHECK(u.str() == "https://shop.example/p?id=7&color=red");
@@ -110,8 +117,8 @@ TEST_CASE("base64 destinations in path segments and base64 of a percent-encoded 
   CHECK(d->str() == "https://www.shop.example/issue/48");
   CHECK(how == "path:base64");
   d = redirect_destination(
-      *parse_url("https://x.acemlnb.example/link?redirectUrl=aHR0cHMlM0ElMkYlMkZ3d3cuc2hvcC5leGFtcGxlJTJGYg==&s=1"), {"redirectUrl"},
-      &how);
+      *parse_url("https://x.acemlnb.example/link?redirectUrl=aHR0cHMlM0ElMkYlMkZ3d3cuc2hvcC5leGFtcGxlJTJGYg==&s=1"),
+      {"redirectUrl"}, &how);
   REQUIRE(d);
   CHECK(d->str() == "https://www.shop.example/b");
 }

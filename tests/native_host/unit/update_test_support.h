@@ -27,7 +27,9 @@ namespace mailveil::test {
 
 namespace fs = std::filesystem;
 
-inline std::string test_data(const std::string& rel) { return std::string(MAILVEIL_TEST_DATA) + "/" + rel; }
+inline std::string test_data(const std::string& rel) {
+  return std::string(MAILVEIL_TEST_DATA) + "/" + rel;
+}
 
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "url.h"
+
+#include <catch2/catch.hpp>
 
 using namespace mailveil;
 
