@@ -4,6 +4,7 @@
 #  2. host again under AddressSanitizer + UndefinedBehaviorSanitizer
 #  3. extension: node --test unit tests and web-ext lint
 #  4. end-to-end: real Chromium and Firefox ESR, headless, against local fixture pages and the real host
+#  0. formatting: clang-format (C++) and Prettier (JavaScript, CSS) report any unformatted file
 # Each stage prints its own summary; the last line is the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ tools/install-deps.sh --browsers
 PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 stage() { printf '\n==== %s ====\n' "$1"; }
+
+stage "formatting: clang-format and Prettier"
+tools/format.sh --check
 
 stage "host: build and unit/integration tests"
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILVEIL_BUILD_BENCH=ON >/dev/null
