@@ -47,6 +47,10 @@ struct Element {
   Size rendered;    ///< layout box, when the caller knows it
   bool visible = true;
   std::string text;  ///< anchor text for links
+  /// scan only: inside an Outlook conditional comment (`<!--[if mso]>`): Outlook desktop shows it, browsers never.
+  bool outlook_only = false;
+  std::string css_media;     ///< scan only, `<style>` url(): the enclosing @media condition ("print"), or ""
+  std::string css_selector;  ///< scan only, `<style>` url(): the selector of its rule (".x", "#t"), or ""
 };
 
 /// One opened e-mail.

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "leak_detector.h"
+#include "public_suffix.h"
 #include "url.h"
 
 namespace mailveil {
@@ -141,6 +142,7 @@ void Host::on_hello(const Request& req) {
                  {"min_protocol", kMinProtocolVersion},
                  {"max_protocol", kProtocolVersion},
                  {"signatures", signatures_json()},
+                 {"psl", public_suffix_json()},
                  {"limits",
                   {{"max_frame_in", kMaxInboundFrame},
                    {"max_frame_out", writer_.max_payload()},

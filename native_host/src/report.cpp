@@ -8,6 +8,7 @@
 #include "charset.h"
 #include "ga_evidence.h"
 #include "leak_detector.h"
+#include "public_suffix.h"
 #include "text_util.h"
 #include "url.h"
 
@@ -574,7 +575,8 @@ void write_html_report(const ScanAggregate& a, const std::vector<std::string>& i
     for (const auto& [file, error] : a.error_examples()) out << "<li>" << h(file) << ": " << h(error) << "</li>\n";
     out << "</ul>\n";
   }
-  out << "<p class=\"meta\">MailVeil " << MAILVEIL_VERSION
+  out << "<p class=\"meta\">MailVeil " << MAILVEIL_VERSION << "; registrable domains from the "
+      << h(public_suffix_text())
       << ". Scores and grades: docs/scoring.md. Per-element detail: <code>mailveil-host scan --csv FILE</code>."
          "</p>\n</body></html>\n";
 }

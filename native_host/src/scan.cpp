@@ -14,6 +14,7 @@
 #include "mime.h"
 #include "paths.h"
 #include "protocol.h"
+#include "public_suffix.h"
 #include "report.h"
 #include "signature_store.h"
 
@@ -54,7 +55,8 @@ class TableSink : public ScanSink {
          << ", pixels -" << r.score.pixels << ", companies -" << r.score.companies << ", links -" << r.score.links
          << ")\n";
     size_t shown = 0;
-    for (const auto& e : r.elements) {
+    for (size_t i = 0; i < r.elements.size(); ++i) {
+      const ElementResult& e = r.elements[i];
       if (!e.interesting()) continue;
       if (shown++ == 0) {
         out_ << "   " << pad("VERDICT", 8) << pad("KIND", 15) << pad("COMPANY (TRACKER)", 40) << pad("REASONS", 44)
@@ -67,6 +69,9 @@ class TableSink : public ScanSink {
            << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110) << "\n";
       if (e.verdict == Verdict::kRewrite)
         out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
+      if (i < m.email.elements.size() && m.email.elements[i].outlook_only) {
+        out_ << "   " << std::string(8, ' ') << "(Outlook desktop only: in an <!--[if mso]> comment)\n";
+      }
       for (const auto& l : e.leaks) {
         out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << l.encoding << " in " << l.where
              << " to " << l.company << "\n";
@@ -134,6 +139,9 @@ class JsonSink : public ScanSink {
           record["declared"] = {{"width", source.declared.width}, {"height", source.declared.height}};
         }
         record["visible"] = source.visible;
+        if (source.outlook_only) record["outlook_only"] = true;
+        if (!source.css_media.empty()) record["css_media"] = source.css_media;
+        if (!source.css_selector.empty()) record["css_selector"] = source.css_selector;
       }
       elements.push_back(std::move(record));
     }
@@ -150,7 +158,9 @@ class JsonSink : public ScanSink {
     errors_.push_back({{"file", file}, {"error", error}});
   }
 
-  void finish() override { out_ << "\n],\"errors\":" << dump_json(errors_) << "}\n"; }
+  void finish() override {
+    out_ << "\n],\"errors\":" << dump_json(errors_) << ",\"psl\":" << dump_json(public_suffix_json()) << "}\n";
+  }
 
  private:
   std::ostream& out_;
@@ -162,7 +172,7 @@ Email email_from_html(const std::string& html, const std::vector<std::string>& a
   Email email;
   email.webmail = "file";
   email.user_addresses = addresses;
-  email.elements = extract_elements(html);
+  email.elements = extract_elements(html_to_utf8(html));
   return email;
 }
 
