@@ -37,6 +37,7 @@ class Tokenizer {
 
   std::vector<Token> run() {
     std::vector<Token> out;
+    out.reserve(n_ / 4 + 1);
     while (true) {
       skip_comments();
       if (p_ >= n_) break;
@@ -372,7 +373,10 @@ std::vector<Token> tokenize(std::string_view css) {
 }
 
 std::vector<Declaration> parse_declarations(std::string_view css) {
-  std::vector<Token> tokens = tokenize(css);
+  return parse_declarations(tokenize(css));
+}
+
+std::vector<Declaration> parse_declarations(const std::vector<Token>& tokens) {
   std::vector<Declaration> out;
   size_t i = 0;
   while (i < tokens.size()) {
@@ -412,8 +416,8 @@ std::vector<Declaration> parse_declarations(std::string_view css) {
             while (e > b && tokens[e - 1].type == TokenType::kWhitespace) --e;
           }
         }
-        d.value.assign(std::make_move_iterator(tokens.begin() + static_cast<std::ptrdiff_t>(b)),
-                       std::make_move_iterator(tokens.begin() + static_cast<std::ptrdiff_t>(e)));
+        d.value.assign(tokens.begin() + static_cast<std::ptrdiff_t>(b),
+                       tokens.begin() + static_cast<std::ptrdiff_t>(e));
         out.push_back(std::move(d));
       }
     }
@@ -423,7 +427,10 @@ std::vector<Declaration> parse_declarations(std::string_view css) {
 }
 
 std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet) {
-  const std::vector<Token> tokens = tokenize(css);
+  return find_urls(css, tokenize(css), stylesheet);
+}
+
+std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet) {
   std::vector<UrlRef> out;
   // Blocks open at this point: function and bracket tokens; for '{' blocks, the at-rule or rule they belong to.
   struct Open {

@@ -57,6 +57,8 @@ struct Declaration {
 
 /// The declarations of a style attribute or a rule's block, in order.
 std::vector<Declaration> parse_declarations(std::string_view css);
+/// The same from tokens already made by tokenize().
+std::vector<Declaration> parse_declarations(const std::vector<Token>& tokens);
 
 /// A URL that CSS makes the browser fetch.
 struct UrlRef {
@@ -71,5 +73,7 @@ struct UrlRef {
 /// image-set() / -webkit-image-set(), and, in a style sheet, every @import, in source order. In a style sheet
 /// each URL carries its @media condition and rule selector (each at most 200 bytes).
 std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet);
+/// The same from tokenize(css).
+std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet);
 
 }  // namespace mailveil::css

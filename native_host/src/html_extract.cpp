@@ -11,6 +11,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "charset.h"
@@ -62,106 +63,108 @@ bool name_in(std::string_view name, std::initializer_list<std::string_view> set)
 /// Elements that never nest (void) or that the tree builder closes when a sibling starts: not counted on the
 /// estimated stack (an under-count of at most one per counted element).
 bool is_flat_element(std::string_view name) {
-  return name_in(name,
-                 {"area",  "base",     "br",      "col", "embed", "hr",    "img",      "input",    "link",   "meta",
-                  "param", "source",   "track",   "wbr", "image", "frame", "basefont", "bgsound",  "keygen", "p",
-                  "li",    "dt",       "dd",      "td",  "th",    "tr",    "option",   "optgroup", "tbody",  "thead",
-                  "tfoot", "colgroup", "caption", "rb",  "rt",    "rp",    "rtc",      "html",     "head",   "body"});
+  static const std::unordered_set<std::string_view> kNames = {
+      "area",  "base",     "br",      "col", "embed", "hr",    "img",      "input",    "link",   "meta",
+      "param", "source",   "track",   "wbr", "image", "frame", "basefont", "bgsound",  "keygen", "p",
+      "li",    "dt",       "dd",      "td",  "th",    "tr",    "option",   "optgroup", "tbody",  "thead",
+      "tfoot", "colgroup", "caption", "rb",  "rt",    "rp",    "rtc",      "html",     "head",   "body"};
+  return kNames.count(name) > 0;
 }
 
 /// The HTML Standard's "special" elements: an end tag for another element does not close them.
 bool is_special_element(std::string_view name) {
-  return name_in(name, {"address",
-                        "applet",
-                        "area",
-                        "article",
-                        "aside",
-                        "base",
-                        "basefont",
-                        "bgsound",
-                        "blockquote",
-                        "body",
-                        "br",
-                        "button",
-                        "caption",
-                        "center",
-                        "col",
-                        "colgroup",
-                        "dd",
-                        "details",
-                        "dir",
-                        "div",
-                        "dl",
-                        "dt",
-                        "embed",
-                        "fieldset",
-                        "figcaption",
-                        "figure",
-                        "footer",
-                        "form",
-                        "frame",
-                        "frameset",
-                        "h1",
-                        "h2",
-                        "h3",
-                        "h4",
-                        "h5",
-                        "h6",
-                        "head",
-                        "header",
-                        "hgroup",
-                        "hr",
-                        "html",
-                        "iframe",
-                        "img",
-                        "input",
-                        "keygen",
-                        "li",
-                        "link",
-                        "listing",
-                        "main",
-                        "marquee",
-                        "menu",
-                        "meta",
-                        "nav",
-                        "noembed",
-                        "noframes",
-                        "noscript",
-                        "object",
-                        "ol",
-                        "p",
-                        "param",
-                        "plaintext",
-                        "pre",
-                        "script",
-                        "search",
-                        "section",
-                        "select",
-                        "source",
-                        "style",
-                        "summary",
-                        "table",
-                        "tbody",
-                        "td",
-                        "template",
-                        "textarea",
-                        "tfoot",
-                        "th",
-                        "thead",
-                        "title",
-                        "tr",
-                        "track",
-                        "ul",
-                        "wbr",
-                        "xmp",
-                        "mi",
-                        "mo",
-                        "mn",
-                        "ms",
-                        "mtext",
-                        "annotation-xml",
-                        "foreignobject",
-                        "desc"});
+  static const std::unordered_set<std::string_view> kNames = {"address",
+                                                              "applet",
+                                                              "area",
+                                                              "article",
+                                                              "aside",
+                                                              "base",
+                                                              "basefont",
+                                                              "bgsound",
+                                                              "blockquote",
+                                                              "body",
+                                                              "br",
+                                                              "button",
+                                                              "caption",
+                                                              "center",
+                                                              "col",
+                                                              "colgroup",
+                                                              "dd",
+                                                              "details",
+                                                              "dir",
+                                                              "div",
+                                                              "dl",
+                                                              "dt",
+                                                              "embed",
+                                                              "fieldset",
+                                                              "figcaption",
+                                                              "figure",
+                                                              "footer",
+                                                              "form",
+                                                              "frame",
+                                                              "frameset",
+                                                              "h1",
+                                                              "h2",
+                                                              "h3",
+                                                              "h4",
+                                                              "h5",
+                                                              "h6",
+                                                              "head",
+                                                              "header",
+                                                              "hgroup",
+                                                              "hr",
+                                                              "html",
+                                                              "iframe",
+                                                              "img",
+                                                              "input",
+                                                              "keygen",
+                                                              "li",
+                                                              "link",
+                                                              "listing",
+                                                              "main",
+                                                              "marquee",
+                                                              "menu",
+                                                              "meta",
+                                                              "nav",
+                                                              "noembed",
+                                                              "noframes",
+                                                              "noscript",
+                                                              "object",
+                                                              "ol",
+                                                              "p",
+                                                              "param",
+                                                              "plaintext",
+                                                              "pre",
+                                                              "script",
+                                                              "search",
+                                                              "section",
+                                                              "select",
+                                                              "source",
+                                                              "style",
+                                                              "summary",
+                                                              "table",
+                                                              "tbody",
+                                                              "td",
+                                                              "template",
+                                                              "textarea",
+                                                              "tfoot",
+                                                              "th",
+                                                              "thead",
+                                                              "title",
+                                                              "tr",
+                                                              "track",
+                                                              "ul",
+                                                              "wbr",
+                                                              "xmp",
+                                                              "mi",
+                                                              "mo",
+                                                              "mn",
+                                                              "ms",
+                                                              "mtext",
+                                                              "annotation-xml",
+                                                              "foreignobject",
+                                                              "desc"};
+  return kNames.count(name) > 0;
 }
 
 /// The length of the prefix of `html` (at most max_bytes, cut before a '<') whose estimated tree-building work
@@ -236,7 +239,16 @@ void for_each_element(const GumboNode* root, Fn&& fn) {
 /// capped; freeing is a no-op, everything goes at once.
 class Arena {
  public:
-  explicit Arena(size_t cap) : cap_(cap) {}
+  explicit Arena(size_t cap) : cap_(cap) { blocks_.reserve(cap / kBlock + 1); }  // emplace_back never throws
+  ~Arena() {
+    // Standard blocks go back to this thread's pool: fresh ones would be mapped and faulted in again per body.
+    std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      if (sizes_[i] == kBlock && pool.size() < kPooledBlocks) pool.push_back(std::move(blocks_[i]));
+    }
+  }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
 
   static void* allocate(void* self, size_t size) { return static_cast<Arena*>(self)->allocate(size); }
   static void deallocate(void*, void*) {}
@@ -244,14 +256,27 @@ class Arena {
   std::jmp_buf abort_point;
 
  private:
+  static std::vector<std::unique_ptr<char[]>>& spare_blocks() {
+    thread_local std::vector<std::unique_ptr<char[]>> pool;
+    return pool;
+  }
+
   void* allocate(size_t size) {
     size = (size + 15) & ~static_cast<size_t>(15);
     if (size > left_) {
       const size_t block = std::max<size_t>(size, kBlock);
       if (used_ + block > cap_) std::longjmp(abort_point, 1);
-      char* p = new (std::nothrow) char[block];
-      if (!p) std::longjmp(abort_point, 1);
+      std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
+      char* p = nullptr;
+      if (block == kBlock && !pool.empty()) {
+        p = pool.back().release();
+        pool.pop_back();
+      } else {
+        p = new (std::nothrow) char[block];
+        if (!p) std::longjmp(abort_point, 1);
+      }
       blocks_.emplace_back(p);
+      sizes_[blocks_.size() - 1] = block;
       used_ += block;
       cur_ = p;
       left_ = block;
@@ -263,11 +288,13 @@ class Arena {
   }
 
   static constexpr size_t kBlock = 256 * 1024;
+  static constexpr size_t kPooledBlocks = 32;  ///< 8 MiB kept per thread between parses
   size_t cap_;
   size_t used_ = 0;
   char* cur_ = nullptr;
   size_t left_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<size_t> sizes_ = std::vector<size_t>(cap_ / kBlock + 1);
 };
 
 /// Runs gumbo; nullptr when the arena's cap was reached. No object with a destructor lives between the setjmp
@@ -532,9 +559,9 @@ bool has_ident(const std::vector<css::Token>& value, std::string_view ident) {
                      [&](const css::Token& t) { return t.type == css::TokenType::kIdent && iequals(t.value, ident); });
 }
 
-StyleInfo parse_style(std::string_view style) {
+StyleInfo parse_style(const std::vector<css::Token>& tokens) {
   StyleInfo info;
-  for (const css::Declaration& d : css::parse_declarations(style)) {
+  for (const css::Declaration& d : css::parse_declarations(tokens)) {
     const std::string& p = d.name;
     if (p == "display") {
       const css::Token* t = single_token(d.value);
@@ -568,6 +595,15 @@ StyleInfo parse_style(std::string_view style) {
     }
   }
   return info;
+}
+
+/// True when a style attribute may set a property that parse_style reads (a backslash may spell any of them).
+bool may_affect_box(std::string_view style) {
+  if (style.find('\\') != std::string_view::npos) return true;
+  for (std::string_view p : {"display", "visibility", "opacity", "width", "height", "overflow", "mso-hide"}) {
+    if (ifind(style, p) != std::string_view::npos) return true;
+  }
+  return false;
 }
 
 // ---- the tree walk -------------------------------------------------------------------------------------------
@@ -690,9 +726,19 @@ class Walker {
     Context& ctx = frame->ctx;  // becomes the children's context
     const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
 
+    // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized.
     StyleInfo st;
+    std::vector<css::UrlRef> style_urls;
     const GumboAttribute* style = attribute(el, "style");
-    if (style) st = parse_style(style->value);
+    if (style) {
+      const std::string_view text = style->value;
+      const bool has_function = text.find('(') != std::string_view::npos;  // url(), image-set(): never escaped
+      if (has_function || may_affect_box(text)) {
+        const std::vector<css::Token> tokens = css::tokenize(text);
+        st = parse_style(tokens);
+        if (has_function) style_urls = css::find_urls(text, tokens, false);
+      }
+    }
     // The hidden attribute is the UA style display:none, which an inline display overrides.
     const bool display_none = st.display_none || (attribute(el, "hidden") && !st.display_set);
     const bool collapsed =
@@ -789,9 +835,7 @@ class Walker {
     if (html && name_in(name, {"body", "table", "thead", "tbody", "tfoot", "tr", "td", "th"})) {
       emit_attr(ElementKind::kBackgroundAttr, "background");
     }
-    if (style) {
-      for (const css::UrlRef& u : css::find_urls(style->value, false)) emit_value(ElementKind::kCssBackground, u.url);
-    }
+    for (const css::UrlRef& u : style_urls) emit_value(ElementKind::kCssBackground, u.url);
     if (name == "style") style_sheet(el, ctx.outlook);
   }
 
