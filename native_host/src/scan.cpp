@@ -3,11 +3,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "html_extract.h"
 #include "leak_detector.h"
@@ -81,6 +88,10 @@ class TableSink : public ScanSink {
       if (f.code == "address-leak") continue;  // shown per element above
       out_ << "   [" << f.severity << "] " << f.code << ": " << f.message << "\n";
     }
+    if (m.skipped_html_bytes > 0 || m.skipped_elements > 0) {
+      out_ << "   Not analysed: " << m.skipped_html_bytes << " bytes of HTML past the parser's limits, "
+           << m.skipped_elements << " elements past " << kMaxExtractedElements << "\n";
+    }
     out_ << "   " << r.summary.elements << " elements: " << r.summary.blocked << " blocked, " << r.summary.rewritten
          << " rewritten, " << r.summary.tracked_links << " tracked links, " << r.summary.leaks << " leaks\n\n";
   }
@@ -150,6 +161,9 @@ class JsonSink : public ScanSink {
     for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
     json j = {{"file", m.file}, {"index", m.index},         {"subject", m.subject},       {"sender", m.sender},
               {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
+    if (m.skipped_html_bytes > 0 || m.skipped_elements > 0) {
+      j["skipped"] = {{"html_bytes", m.skipped_html_bytes}, {"elements", m.skipped_elements}};
+    }
     out_ << (first_ ? "\n" : ",\n") << dump_json(j);
     first_ = false;
   }
@@ -168,11 +182,14 @@ class JsonSink : public ScanSink {
   json errors_ = json::array();
 };
 
-Email email_from_html(const std::string& html, const std::vector<std::string>& addresses) {
+Email email_from_html(const std::string& html, const std::vector<std::string>& addresses, ScannedMessage* m) {
   Email email;
   email.webmail = "file";
   email.user_addresses = addresses;
-  email.elements = extract_elements(html_to_utf8(html));
+  ExtractResult extracted = extract_html(html_to_utf8(html));
+  m->skipped_html_bytes += extracted.skipped_bytes;
+  m->skipped_elements += extracted.skipped_elements;
+  email.elements = std::move(extracted.elements);
   return email;
 }
 
@@ -204,8 +221,11 @@ std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) {
   return std::make_unique<JsonSink>(out);
 }
 
-ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
-                            const std::string& file, size_t index) {
+namespace {
+
+/// Everything of scan_message but the verdicts: MIME, headers, HTML elements. Thread-safe.
+ScannedMessage prepare_message(const std::string& raw, const std::vector<std::string>& extra, const std::string& file,
+                               size_t index) {
   ScannedMessage m;
   m.file = file;
   m.index = index;
@@ -230,11 +250,160 @@ ScannedMessage scan_message(const Engine& engine, const std::string& raw, const 
   m.email.user_addresses = m.recipients;
   size_t next_ref = 0;
   for (const auto& html : mail.html_parts) {
-    for (auto& e : extract_elements(html)) {
+    ExtractResult extracted = extract_html(html);
+    m.skipped_html_bytes += extracted.skipped_bytes;
+    m.skipped_elements += extracted.skipped_elements;
+    for (auto& e : extracted.elements) {
       e.ref = "e" + std::to_string(next_ref++);
       m.email.elements.push_back(std::move(e));
     }
   }
+  return m;
+}
+
+/// Prepares messages on worker threads (MIME and HTML tree building are most of a scan's time) and hands them to
+/// the sink classified, in input order; errors keep their place among them. At most 2 x workers + 2 messages are
+/// in flight, so memory stays bounded on any mailbox.
+class OrderedScanner {
+ public:
+  OrderedScanner(const Engine& engine, ScanSink& sink, size_t workers, std::function<void(const std::string&)> done)
+      : engine_(engine), sink_(sink), done_(std::move(done)), window_(2 * workers + 2) {
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~OrderedScanner() {
+    // Normally after finish(); after an exception, what is still queued is dropped.
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      abandon_ = true;
+    }
+    work_ready_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  OrderedScanner(const OrderedScanner&) = delete;
+  OrderedScanner& operator=(const OrderedScanner&) = delete;
+
+  /// Queues a message; prepare() runs on a worker (inline without workers).
+  void message(std::function<ScannedMessage()> prepare) {
+    Slot slot;
+    slot.prepare = std::move(prepare);
+    push(std::move(slot));
+  }
+
+  /// Queues an unreadable input, reported in its place.
+  void error(std::string file, std::string text) {
+    Slot slot;
+    slot.error = {std::move(file), std::move(text)};
+    push(std::move(slot));
+  }
+
+  /// Waits for everything queued and delivers it.
+  void finish() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_ready_.notify_all();
+    deliver(0);
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  struct Slot {
+    std::function<ScannedMessage()> prepare;
+    std::pair<std::string, std::string> error;  ///< file, text
+    std::optional<ScannedMessage> result;
+    std::exception_ptr failure;
+    bool done = false;
+  };
+
+  void push(Slot slot) {
+    if (threads_.empty()) {
+      run(&slot);
+      emit(slot);
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (!slot.prepare) slot.done = true;
+      slots_.push_back(std::move(slot));
+    }
+    work_ready_.notify_one();
+    deliver(window_);
+  }
+
+  static void run(Slot* slot) {
+    if (!slot->prepare) return;
+    try {
+      slot->result = slot->prepare();
+    } catch (...) {
+      slot->failure = std::current_exception();
+    }
+  }
+
+  void work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      work_ready_.wait(lock, [&] { return stopping_ || next_job_ < first_ + slots_.size(); });
+      if (abandon_ || next_job_ >= first_ + slots_.size()) return;  // stopping, nothing left
+      Slot& slot = slots_[next_job_++ - first_];
+      if (slot.done) continue;
+      lock.unlock();
+      run(&slot);  // deque references stay valid: slots are only added at the back and removed once done
+      lock.lock();
+      slot.done = true;
+      result_ready_.notify_all();
+    }
+  }
+
+  /// Delivers finished slots from the front while more than `keep` are queued (all of them when keep is 0).
+  void deliver(size_t keep) {
+    std::unique_lock lock(mutex_);
+    while (!slots_.empty() && (keep == 0 || slots_.size() > keep)) {
+      result_ready_.wait(lock, [&] { return slots_.front().done; });
+      Slot slot = std::move(slots_.front());
+      slots_.pop_front();
+      ++first_;
+      lock.unlock();
+      emit(slot);
+      lock.lock();
+    }
+  }
+
+  void emit(Slot& slot) {
+    if (slot.failure) std::rethrow_exception(slot.failure);
+    if (!slot.result) {
+      sink_.on_error(slot.error.first, slot.error.second);
+      return;
+    }
+    ScannedMessage& m = *slot.result;
+    m.report = engine_.classify(m.email);
+    sink_.on_message(m);
+    done_(m.file);
+  }
+
+  const Engine& engine_;
+  ScanSink& sink_;
+  std::function<void(const std::string&)> done_;
+  const size_t window_;
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable result_ready_;
+  std::deque<Slot> slots_;
+  size_t first_ = 0;     ///< sequence number of slots_.front()
+  size_t next_job_ = 0;  ///< sequence number of the next slot a worker takes
+  bool stopping_ = false;
+  bool abandon_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
+                            const std::string& file, size_t index) {
+  ScannedMessage m = prepare_message(raw, extra, file, index);
   m.report = engine.classify(m.email);
   return m;
 }
@@ -244,21 +413,25 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
   std::vector<std::string> missing;
   for (const auto& input : options.inputs) collect_files(input, &files, &missing);
   size_t unreadable = 0;
-  for (const auto& m : missing) {
-    sink.on_error(m, "no such file or directory");
-    ++unreadable;
-  }
   size_t scanned = 0;
-  auto report_progress = [&](const std::string& file) {
+  auto delivered = [&](const std::string& file) {
+    ++scanned;
     if (options.progress && (scanned % 100 == 0)) {
       std::cerr << "scan: " << scanned << " messages (" << file << ")\n";
     }
   };
-  for (size_t fi = 0; fi < files.size(); ++fi) {
-    const std::string& file = files[fi];
+  const size_t workers =
+      options.jobs > 0 ? options.jobs - 1 : std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), 4);
+  OrderedScanner scanner(engine, sink, workers, delivered);
+  for (const auto& m : missing) {
+    scanner.error(m, "no such file or directory");
+    ++unreadable;
+  }
+  const std::vector<std::string>& extra = options.extra_addresses;
+  for (const std::string& file : files) {
     std::ifstream in(file, std::ios::binary);
     if (!in) {
-      sink.on_error(file, "cannot open file");
+      scanner.error(file, "cannot open file");
       ++unreadable;
       continue;
     }
@@ -272,12 +445,12 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
       std::string raw;
       size_t index = 0;
       while (reader.next(&raw)) {
-        sink.on_message(scan_message(engine, raw, options.extra_addresses, file, ++index));
-        ++scanned;
-        report_progress(file);
+        scanner.message(
+            [raw = std::move(raw), &extra, &file, n = ++index] { return prepare_message(raw, extra, file, n); });
+        raw.clear();
       }
       if (in.bad()) {
-        sink.on_error(file, "read error");
+        scanner.error(file, "read error");
         ++unreadable;
       }
       continue;
@@ -285,23 +458,23 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
     std::ostringstream buf;
     buf << in.rdbuf();
     if (in.bad()) {
-      sink.on_error(file, "read error");
+      scanner.error(file, "read error");
       ++unreadable;
       continue;
     }
     if (has_extension(file, {".html", ".htm"})) {
-      ScannedMessage m;
-      m.file = file;
-      m.recipients = options.extra_addresses;
-      m.email = email_from_html(buf.str(), options.extra_addresses);
-      m.report = engine.classify(m.email);
-      sink.on_message(m);
+      scanner.message([html = buf.str(), &extra, &file] {
+        ScannedMessage m;
+        m.file = file;
+        m.recipients = extra;
+        m.email = email_from_html(html, extra, &m);
+        return m;
+      });
     } else {
-      sink.on_message(scan_message(engine, buf.str(), options.extra_addresses, file, 0));
+      scanner.message([raw = buf.str(), &extra, &file] { return prepare_message(raw, extra, file, 0); });
     }
-    ++scanned;
-    report_progress(file);
   }
+  scanner.finish();
   if (options.progress) std::cerr << "scan: done, " << scanned << " messages\n";
   sink.finish();
   return unreadable;
@@ -322,6 +495,13 @@ int run_scan_command(const std::vector<std::string>& args) {
       options.progress = true;
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--jobs") {
+      if (i + 1 >= args.size() || args[i + 1].empty() ||
+          args[i + 1].find_first_not_of("0123456789") != std::string::npos || args[i + 1].size() > 3) {
+        std::cerr << "mailveil-host scan: --jobs needs a number\n";
+        return 2;
+      }
+      options.jobs = std::stoul(args[++i]);
     } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv") {
       if (i + 1 >= args.size()) {
         std::cerr << "mailveil-host scan: " << a << " needs a value\n";
@@ -344,7 +524,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   if (options.inputs.empty()) {
     std::cerr << "usage: mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--quiet] [--progress]\n"
-                 "                          [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
+                 "                          [--address ADDR]... [--signatures FILE] [--jobs N] FILE|DIR...\n";
     return 2;
   }
   std::string err;

@@ -21,6 +21,8 @@ struct ScannedMessage {
   std::vector<std::string> recipients;  ///< addresses used for leak detection
   Email email;
   EmailReport report;
+  size_t skipped_html_bytes = 0;  ///< HTML not parsed (over the size or tree-building budget: html_extract.h)
+  size_t skipped_elements = 0;    ///< elements over the per-body cap
 };
 
 /// Receives messages as they are scanned (streaming: nothing is kept by the scanner itself).
@@ -44,9 +46,12 @@ struct ScanOptions {
   std::vector<std::string> inputs;           ///< files or directories
   std::vector<std::string> extra_addresses;  ///< --address
   bool progress = false;                     ///< progress lines on stderr
+  size_t jobs = 0;  ///< threads: 1 = everything on the calling thread; 0 = as many as cores (at most 5)
 };
 
-/// Scans every input (directories recursively, in name order). Returns the number of unreadable inputs.
+/// Scans every input (directories recursively, in name order). MIME decoding and HTML tree building run on worker
+/// threads; verdicts and the sink run on the calling thread, in input order. Returns the number of unreadable
+/// inputs.
 size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink);
 
 /// Builds the Email for one raw RFC 5322 message (used by scan and tests).
