@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
+#include <ctime>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -30,8 +31,8 @@ namespace {
 // parsing, a linear pre-scan estimates that work as the sum, over tags, of the nesting depth at the tag, and
 // counts tags; the tree builder gets the longest prefix within both budgets and the limit on bytes, cut before
 // a tag; the rest is reported as skipped. Conditional comments parsed for Outlook draw on the same budgets.
-// Memory comes from an arena with a hard cap (kMaxArenaBytes): past it the parse is abandoned and retried on
-// half the input.
+// Memory comes from an arena with a hard cap (kMaxArenaBytes), and the arena also stops a parse that runs past
+// kMaxParseCpuSeconds: the parse is then abandoned and retried on half the input.
 
 /// Sum of nesting depths over tags that the tree builder may spend: 160 times the most a real mail of the
 /// corpora needs (1.2e5), and about 0.1 s of the worst shapes on our VM.
@@ -40,6 +41,10 @@ constexpr uint64_t kMaxTreeWork = 20'000'000;
 constexpr size_t kMaxTags = 250'000;
 /// Memory the tree builder may use for one parse.
 constexpr size_t kMaxArenaBytes = 256u << 20;
+/// CPU time one parse may take, whatever the shape of the input (a backstop for what the pre-scan does not
+/// model, such as 100,000 attributes on one tag: gumbo checks each against all before it). A parse past it is
+/// retried on half the input, at most three times in all; only pathological bodies ever reach it.
+constexpr double kMaxParseCpuSeconds = 1.0;
 /// Raw anchor text collected per link, and its length in code points after collapsing.
 constexpr size_t kMaxRawLinkText = 4096;
 constexpr size_t kMaxLinkTextChars = 200;
@@ -239,7 +244,9 @@ void for_each_element(const GumboNode* root, Fn&& fn) {
 /// capped; freeing is a no-op, everything goes at once.
 class Arena {
  public:
-  explicit Arena(size_t cap) : cap_(cap) { blocks_.reserve(cap / kBlock + 1); }  // emplace_back never throws
+  Arena(size_t cap, double cpu_seconds) : cap_(cap), deadline_(thread_cpu_seconds() + cpu_seconds) {
+    blocks_.reserve(cap / kBlock + 1);  // emplace_back never throws
+  }
   ~Arena() {
     // Standard blocks go back to this thread's pool: fresh ones would be mapped and faulted in again per body.
     std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
@@ -261,7 +268,16 @@ class Arena {
     return pool;
   }
 
+  static double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  }
+
   void* allocate(size_t size) {
+    // gumbo allocates for every token and attribute, so this sees every step of its quadratic paths too (the
+    // duplicate-attribute check, scope walks): past the deadline the parse is abandoned.
+    if ((++calls_ & 255) == 0 && thread_cpu_seconds() > deadline_) std::longjmp(abort_point, 1);
     size = (size + 15) & ~static_cast<size_t>(15);
     if (size > left_) {
       const size_t block = std::max<size_t>(size, kBlock);
@@ -290,6 +306,8 @@ class Arena {
   static constexpr size_t kBlock = 256 * 1024;
   static constexpr size_t kPooledBlocks = 32;  ///< 8 MiB kept per thread between parses
   size_t cap_;
+  double deadline_;  ///< thread CPU time
+  size_t calls_ = 0;
   size_t used_ = 0;
   char* cur_ = nullptr;
   size_t left_ = 0;
@@ -313,7 +331,7 @@ struct Parsed {
 };
 
 GumboOutput* run_gumbo(Parsed* out, bool fragment, const char* data, size_t size) {
-  out->arena = std::make_unique<Arena>(kMaxArenaBytes);
+  out->arena = std::make_unique<Arena>(kMaxArenaBytes, kMaxParseCpuSeconds);
   GumboOptions options = kGumboDefaultOptions;
   options.allocator = &Arena::allocate;
   options.deallocator = &Arena::deallocate;
@@ -375,9 +393,9 @@ void find_end_tag_fixes(const GumboNode* root, const char* input, size_t size, s
 Parsed parse_budgeted(std::string_view html, bool fragment, size_t max_bytes, uint64_t* work_left, size_t* tags_left) {
   Parsed out;
   size_t len = budgeted_prefix(html, max_bytes, work_left, tags_left);
-  while (len > 0 && !run_gumbo(&out, fragment, html.data(), len)) {
+  for (int attempt = 0; len > 0 && !run_gumbo(&out, fragment, html.data(), len); ++attempt) {
     const size_t half = html.rfind('<', len / 2);
-    len = half == std::string_view::npos || half == 0 ? 0 : half;
+    len = attempt >= 2 || half == std::string_view::npos || half == 0 ? 0 : half;
   }
   if (!out.output) {
     out.arena.reset();
