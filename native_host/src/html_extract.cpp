@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <csetjmp>
-#include <ctime>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <new>
 #include <optional>

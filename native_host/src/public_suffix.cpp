@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <ctime>
+#include <unordered_map>
 
 #include "idna.h"
 #include "text_util.h"
@@ -73,15 +74,30 @@ bool is_ipv4(std::string_view host) {
   return dots == 3 && digits > 0;
 }
 
-}  // namespace
-
-std::string public_registrable_domain(std::string_view host_in) {
-  if (host_in.empty() || host_in.front() == '[') return std::string(host_in);
+std::string compute_registrable_domain(std::string_view host_in) {
   std::string host = domain_to_ascii(host_in).value_or(ascii_lower(host_in));
   if (host.size() > 1 && host.back() == '.' && host[host.size() - 2] != '.') host.pop_back();
   if (host.empty() || host.front() == '.' || is_ipv4(host)) return host;
   const char* regdom = psl_registrable_domain(psl().ctx, host.c_str());
   return regdom ? std::string(regdom) : host;
+}
+
+}  // namespace
+
+std::string public_registrable_domain(std::string_view host_in) {
+  if (host_in.empty() || host_in.front() == '[') return std::string(host_in);
+  // The classifier asks several times per element, mostly for the few hosts of one mail: a small per-thread
+  // cache spares the list lookups (one per label) and the copies.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache;
+  if (auto it = cache.find(host_in); it != cache.end()) return it->second;
+  if (cache.size() >= 4096) cache.clear();
+  std::string result = compute_registrable_domain(host_in);
+  cache.emplace(std::string(host_in), result);
+  return result;
 }
 
 PublicSuffixInfo public_suffix_info() {

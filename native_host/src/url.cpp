@@ -50,6 +50,14 @@ constexpr std::array<uint8_t, 128> make_encode_table() {
 }
 constexpr std::array<uint8_t, 128> kEncodeTable = make_encode_table();
 
+bool needs_encoding(char c, EncodeSet set) {
+  const unsigned char b = static_cast<unsigned char>(c);
+  return b >= 0x80 || (kEncodeTable[b] & set);
+}
+
+/// Appends `in` percent-encoded by `set`; runs that need nothing are copied at once (most of a URL).
+void append_all_encoded(std::string* out, std::string_view in, EncodeSet set);
+
 void append_encoded(std::string* out, char c, EncodeSet set) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   const unsigned char b = static_cast<unsigned char>(c);
@@ -60,6 +68,17 @@ void append_encoded(std::string* out, char c, EncodeSet set) {
   out->push_back('%');
   out->push_back(kHex[b >> 4]);
   out->push_back(kHex[b & 15]);
+}
+
+void append_all_encoded(std::string* out, std::string_view in, EncodeSet set) {
+  size_t run = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (!needs_encoding(in[i], set)) continue;
+    out->append(in.substr(run, i - run));
+    append_encoded(out, in[i], set);
+    run = i + 1;
+  }
+  out->append(in.substr(run));
 }
 
 // ---- schemes -------------------------------------------------------------------------------------------------
@@ -148,8 +167,9 @@ std::vector<std::string_view> ipv4_parts(std::string_view host) {
 
 /// "Ends in a number": the host is meant as an IPv4 address (and is a failure if it is not a valid one).
 bool ends_in_a_number(std::string_view host) {
-  const std::vector<std::string_view> parts = ipv4_parts(host);
-  const std::string_view last = parts.back();
+  if (host.size() > 1 && host.back() == '.') host.remove_suffix(1);
+  const size_t dot = host.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? host : host.substr(dot + 1);
   if (last.empty()) return false;
   if (std::all_of(last.begin(), last.end(), is_digit)) return true;
   return parse_ipv4_number(last).has_value();
@@ -430,29 +450,27 @@ class Parser {
   /// The path state from p: segments appended to url_.path, dot segments applied.
   bool path(size_t p) {
     std::string& out = url_.path;
-    std::string buffer;
     while (true) {
-      const bool end = p >= n_;
-      const char c = end ? '\0' : s_[p];
-      const bool separator = !end && (c == '/' || (special_ && c == '\\'));
-      if (end || separator || c == '?' || c == '#') {
-        if (is_double_dot(buffer)) {
-          shorten_path(&out);
-          if (!separator) out.push_back('/');
-        } else if (is_single_dot(buffer)) {
-          if (!separator) out.push_back('/');
-        } else {
-          out.push_back('/');
-          out += buffer;
-        }
-        buffer.clear();
-        if (end) return true;
-        if (c == '?') return query(p + 1);
-        if (c == '#') return fragment(p + 1);
-      } else {
-        append_encoded(&buffer, c, kPath);
+      size_t end = p;
+      while (end < n_ && s_[end] != '/' && !(special_ && s_[end] == '\\') && s_[end] != '?' && s_[end] != '#') {
+        ++end;
       }
-      ++p;
+      // Dot segments are recognised before encoding: they hold nothing that encoding changes.
+      const std::string_view segment = s_.substr(p, end - p);
+      const bool separator = end < n_ && (s_[end] == '/' || (special_ && s_[end] == '\\'));
+      if (is_double_dot(segment)) {
+        shorten_path(&out);
+        if (!separator) out.push_back('/');
+      } else if (is_single_dot(segment)) {
+        if (!separator) out.push_back('/');
+      } else {
+        out.push_back('/');
+        append_all_encoded(&out, segment, kPath);
+      }
+      if (end >= n_) return true;
+      if (s_[end] == '?') return query(end + 1);
+      if (s_[end] == '#') return fragment(end + 1);
+      p = end + 1;
     }
   }
 
@@ -463,14 +481,13 @@ class Parser {
     size_t end = s_.find('#', p);
     if (end == std::string_view::npos) end = n_;
     url_.query.reserve(end - p);
-    for (size_t i = p; i < end; ++i) append_encoded(&url_.query, s_[i], set);
+    append_all_encoded(&url_.query, s_.substr(p, end - p), set);
     return end >= n_ || fragment(end + 1);
   }
 
   bool fragment(size_t p) {
     url_.has_fragment = true;
-    url_.fragment.reserve(n_ - std::min(p, n_));
-    for (size_t i = p; i < n_; ++i) append_encoded(&url_.fragment, s_[i], kFragment);
+    if (p < n_) append_all_encoded(&url_.fragment, s_.substr(p), kFragment);
     return true;
   }
 
