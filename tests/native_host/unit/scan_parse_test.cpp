@@ -55,9 +55,9 @@ TEST_CASE("scan: the same output in the same order whatever the number of thread
   for (int i = 0; i < 40; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "m%02d.eml", i);
-    dir.write(name, mail("n" + std::to_string(i), "<img src=\"https://b.us1.list-manage.com/track/open.php?u=" +
-                                                        std::to_string(i) + "\" width=1 height=1><p>" +
-                                                        std::string(static_cast<size_t>(i) * 500, 'x')));
+    dir.write(name, mail("n" + std::to_string(i),
+                         "<img src=\"https://b.us1.list-manage.com/track/open.php?u=" + std::to_string(i) +
+                             "\" width=1 height=1><p>" + std::string(static_cast<size_t>(i) * 500, 'x')));
   }
   const std::string missing = (dir.path / "missing.eml").string();
   const std::string one = scan_json({dir.path.string(), missing}, 1);
@@ -74,9 +74,10 @@ TEST_CASE("scan --json: Outlook-only elements, CSS rule context and unparsed HTM
   Folder dir;
   std::string deep;
   for (int i = 0; i < 50000; ++i) deep += "<div>";
-  dir.write("a.eml", mail("outlook", "<!--[if mso]><img src=\"https://b.us1.list-manage.com/track/open.php?u=9\" "
-                                     "width=1 height=1><![endif]--><style>@media print{#t{background:url("
-                                     "https://print.example/p.gif)}}</style><p id=t>x</p>"));
+  dir.write("a.eml", mail("outlook",
+                          "<!--[if mso]><img src=\"https://b.us1.list-manage.com/track/open.php?u=9\" "
+                          "width=1 height=1><![endif]--><style>@media print{#t{background:url("
+                          "https://print.example/p.gif)}}</style><p id=t>x</p>"));
   dir.write("b.eml", mail("deep", "<img src=\"https://early.example/a.png\">" + deep));
   const auto j = nlohmann::json::parse(scan_json({dir.path.string()}, 1));
   REQUIRE(j["messages"].size() == 2);
@@ -93,8 +94,7 @@ TEST_CASE("scan --json: Outlook-only elements, CSS rule context and unparsed HTM
 
 TEST_CASE("scan: .html files are decoded as a browser sniffs them", "[scan][parse]") {
   Folder dir;
-  dir.write("latin1.html",
-            "<meta charset=\"iso-8859-1\"><a href=\"https://shop.example/caf\xE9\">caf\xE9</a>");
+  dir.write("latin1.html", "<meta charset=\"iso-8859-1\"><a href=\"https://shop.example/caf\xE9\">caf\xE9</a>");
   const auto j = nlohmann::json::parse(scan_json({(dir.path / "latin1.html").string()}, 1));
   REQUIRE(j["messages"].size() == 1);
   const auto& els = j["messages"][0]["result"]["elements"];
