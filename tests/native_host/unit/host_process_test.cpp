@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "public_suffix.h"
+
 using mailveil::test::HostProcess;
 using nlohmann::json;
 
@@ -52,6 +54,10 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*hello)["result"]["protocol"] == 1);
   CHECK((*hello)["result"]["signatures"]["list_version"] == 2026010101);
   CHECK((*hello)["result"]["limits"]["max_frame_out"] == 1048576);
+  // The Public Suffix List behind company names (issue 14): its date, source and libpsl version.
+  CHECK((*hello)["result"]["psl"] == mailveil::public_suffix_json());
+  CHECK((*hello)["result"]["psl"]["list"].get<std::string>().size() == 10);
+  CHECK_FALSE((*hello)["result"]["psl"]["libpsl"].get<std::string>().empty());
 
   host.send(classify_request("c1", {{{"ref", "a"},
                                      {"kind", "img"},

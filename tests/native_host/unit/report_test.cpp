@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "digest.h"
+#include "public_suffix.h"
 #include "scan.h"
 #include "test_support.h"
 
@@ -233,6 +234,10 @@ TEST_CASE("HTML report is self-contained and shows no unmasked address", "[repor
   CHECK(std::regex_search(html, std::regex("<td>Weborama</td>.*?</span></span> 2</td><td class=\"n\">2</td>"
                                            "<td class=\"n\">0</td><td class=\"n\">2</td>")));
   CHECK(html.find("UA-1234-5") != std::string::npos);
+
+  // The Public Suffix List that named the companies (issue 14).
+  CHECK(html.find(public_suffix_text()) != std::string::npos);  // plain text: nothing in it to escape
+  CHECK(html.find("Public Suffix List of " + public_suffix_info().date) != std::string::npos);
 }
 
 TEST_CASE("HTML report escapes markup from the mails", "[report]") {
