@@ -1,4 +1,5 @@
 // What the toolbar badge shows for a tab. Pure.
+import { problemOf } from './native-client.js';
 
 export const kGradeColors = Object.freeze({
   A: '#1a7f37',
@@ -39,8 +40,9 @@ const kHostProblems = Object.freeze({
  */
 export function badgeFor(tab, host) {
   if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
-  if (host && kHostProblems[host.state])
-    return { text: '!', color: kStateColors.error, title: kHostProblems[host.state] };
+  const problem = problemOf(host);
+  if (problem && kHostProblems[problem.state])
+    return { text: '!', color: kStateColors.error, title: kHostProblems[problem.state] };
   if (tab.layout === 'unrecognised') {
     return {
       text: '?',

@@ -229,8 +229,11 @@ async function onClassify(msg, sender, webmail) {
 }
 
 async function onContentMessage(msg, sender) {
+  if (!sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
+  // Test builds only: the end-to-end hook, also on the popup slot page, which is not a webmail.
+  if (buildConfig.test && msg.what.startsWith('test-')) return onTestMessage(msg, sender);
   const webmail = pageWebmail(sender);
-  if (!webmail || !sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
+  if (!webmail) return { ok: false, error: { code: 'not_a_webmail' } };
   const tabId = sender.tab.id;
   switch (msg.what) {
     case 'page':
@@ -255,7 +258,6 @@ async function onContentMessage(msg, sender) {
     case 'classify':
       return onClassify(msg, sender, webmail);
     default:
-      if (buildConfig.test) return onTestMessage(msg, sender);
       return { ok: false, error: { code: 'unknown_message' } };
   }
 }
@@ -277,25 +279,38 @@ async function onTestMessage(msg, sender) {
       update,
     };
   }
-  if (msg.what === 'test-open-popup') {
+  if (msg.what === 'test-show-popup') {
+    // The sender's tab was opened by the test driver (a blank page on the slot host) and becomes the popup of
+    // args.tab. Firefox's WebDriver BiDi never reports a tab that the extension creates itself (it lives in the
+    // extension process, Mozilla bug 1755014), but it keeps tracking a tab it created when that tab navigates
+    // into the extension process.
+    const shown = Number(msg.args && msg.args.tab);
+    if (!Number.isInteger(shown)) return { ok: false, error: { code: 'bad_request', message: 'args.tab' } };
     const nonce = encodeURIComponent(String((msg.args && msg.args.nonce) || ''));
-    const created = await api.tabs.create({
-      url: api.runtime.getURL(`popup/popup.html?tab=${tabId}&n=${nonce}`),
-      active: false,
-    });
-    return { ok: true, popupTabId: created.id };
+    await api.tabs.update(tabId, { url: api.runtime.getURL(`popup/popup.html?tab=${shown}&n=${nonce}`) });
+    return { ok: true };
   }
   return { ok: false, error: { code: 'unknown_message' } };
 }
 
 // --- popup / options messages ------------------------------------------------------------------------------
 
-async function changeSettings(mutate) {
-  const next = structuredClone(settings);
-  mutate(next);
-  settings = await saveSettings(api.storage.local, next);
-  await ensureAlarm();
-  return settings;
+/** Settings changes, one at a time: two quick clicks in the popup must not both start from the same copy. */
+let settingsQueue = Promise.resolve();
+function queueSettings(fn) {
+  const job = settingsQueue.then(fn);
+  settingsQueue = job.catch(() => {});
+  return job;
+}
+
+function changeSettings(mutate) {
+  return queueSettings(async () => {
+    const next = structuredClone(settings);
+    mutate(next);
+    settings = await saveSettings(api.storage.local, next);
+    await ensureAlarm();
+    return settings;
+  });
 }
 
 async function onPageMessage(msg) {
@@ -362,8 +377,10 @@ async function onPageMessage(msg) {
       }
     }
     case 'settings-changed':
-      settings = await loadSettings(api.storage.local);
-      await ensureAlarm();
+      await queueSettings(async () => {
+        settings = await loadSettings(api.storage.local);
+        await ensureAlarm();
+      });
       for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
       return { ok: true };
     default:

@@ -253,7 +253,8 @@ function renderUpdate(update) {
 
 async function setOverride(url, action) {
   await ask({ what: 'set-override', url, action });
-  setTimeout(refresh, 300);
+  // The choice shows at once; the element's new status follows when the tab re-applies (state-changed).
+  await refresh();
 }
 
 async function makeReport(key, ref, kind) {

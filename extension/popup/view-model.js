@@ -1,4 +1,5 @@
 // Pure presentation helpers for the popup (unit-tested): nothing here touches the DOM or browser APIs.
+import { problemOf } from '../background/native-client.js';
 
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
@@ -13,11 +14,15 @@ export const kHostProblemText = Object.freeze({
     'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
 });
 
-/** Problem text for a host status, or null when the host is fine (or not contacted yet). */
+/**
+ * Problem text for a host status, or null when the host is fine (or not contacted yet). While a retry is
+ * connecting, the failure being retried is still the one shown.
+ */
 export function hostProblem(status) {
-  if (!status || !kHostProblemText[status.state]) return null;
-  const detail = status.error && status.error.message ? status.error.message : '';
-  return { state: status.state, text: kHostProblemText[status.state], detail };
+  const problem = problemOf(status);
+  if (!problem || !kHostProblemText[problem.state]) return null;
+  const detail = problem.error && problem.error.message ? problem.error.message : '';
+  return { state: problem.state, text: kHostProblemText[problem.state], detail };
 }
 
 /** A URL shortened for display: scheme, host and path; the query (where personal tokens live) elided. */

@@ -245,6 +245,9 @@ test('badge: cleared without a mail, "!" for host problems, "?" for unknown layo
     assert.equal(b.text, '!', state);
     assert.match(b.title, /helper|extension/);
   }
+  const retrying = { state: 'connecting', problem: { state: 'missing', error: null } };
+  assert.match(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [] }, retrying).title, /not installed/);
+  assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [] }, { state: 'connecting' }).text, '');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'unrecognised', messages: [] }, ready).text, '?');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'pending' }] }, ready).text, '…');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'error' }] }, ready).text, '!');

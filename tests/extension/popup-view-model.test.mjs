@@ -21,6 +21,11 @@ test('hostProblem names every failure state and says nothing when the host is fi
   );
   assert.equal(hostProblem({ state: 'missing', error: { message: 'x' } }).detail, 'x');
   assert.match(hostProblem({ state: 'too-old' }).text, /too old/);
+  // A retry in flight keeps showing the failure it retries.
+  const retrying = { state: 'connecting', error: null, problem: { state: 'missing', error: { message: 'y' } } };
+  assert.equal(hostProblem(retrying).state, 'missing');
+  assert.equal(hostProblem(retrying).detail, 'y');
+  assert.equal(hostProblem({ state: 'connecting', error: null, problem: null }), null);
   assert.match(hostProblem({ state: 'forbidden' }).text, /refuses/);
 });
 
