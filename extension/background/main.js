@@ -8,7 +8,14 @@ import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
 import { isSenderAllowed, loadSettings, mergeAddresses, saveSettings } from './settings.js';
-import { TabStore, openMessages } from './tab-state.js';
+import {
+  TabStore,
+  loadAllOf,
+  notePageLoadAllUrls,
+  openMessages,
+  pageLoadAllUrls,
+  setPageLoadAll,
+} from './tab-state.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const { webmails, buildConfig } = globalThis.mailveil;
@@ -97,6 +104,13 @@ async function refreshBadge(tabId) {
   } catch {
     // the tab closed meanwhile
   }
+}
+
+/** Ends the tab's page-only "load all images" choices: their allow rules go (plan.js re-adds what is still needed). */
+async function withdrawPageLoadAll(tab) {
+  const urls = pageLoadAllUrls(tab);
+  if (tab) tab.loadAll = {};
+  if (urls.length) await dnr.remove(urls, 'userAllow').catch(() => {});
 }
 
 async function refreshRules() {
@@ -204,12 +218,15 @@ async function onClassify(msg, sender, webmail) {
     tabs.save();
     return { ok: false, error: record.error };
   }
+  const loadAll = loadAllOf(record, settings, tab);
   const plan = planDecisions(elements, result, {
     elementOverrides: settings.elementOverrides,
-    loadAll: !!settings.loadAllMessages[key],
+    loadAll: !!loadAll,
     senderAllowed: isSenderAllowed(settings, message.sender),
   });
   const abs = (urls) => urls.map((u) => absoluteUrl(u, sender.url)).filter(Boolean);
+  record.loadAllUrls = abs(plan.loadAll);
+  if (loadAll === 'page') notePageLoadAllUrls(tab, key, record.loadAllUrls);
   await Promise.all([
     dnr.add(abs(plan.release), 'release'),
     dnr.add(abs(plan.userAllow), 'userAllow'),
@@ -236,11 +253,17 @@ async function onContentMessage(msg, sender) {
   if (!webmail) return { ok: false, error: { code: 'not_a_webmail' } };
   const tabId = sender.tab.id;
   switch (msg.what) {
-    case 'page':
+    case 'page': {
+      // A new page: the previous page's "load all images" choices for messages without an id end here. The
+      // state is replaced first, so that this page's classify requests never land in the old one; the rule
+      // updates are queued, so the new page's rules come after the withdrawal.
+      const previous = tabs.get(tabId);
       tabs.reset(tabId, webmail.id, sender.url);
+      await withdrawPageLoadAll(previous);
       await refreshBadge(tabId);
       client.ensureReady().catch(() => {}); // learn early whether the host is there
       return { ok: true };
+    }
     case 'layout': {
       const tab = tabs.ensure(tabId, webmail.id, sender.url);
       tab.layout = ['ok', 'none', 'unrecognised'].includes(msg.state) ? msg.state : 'pending';
@@ -277,6 +300,7 @@ async function onTestMessage(msg, sender) {
       host: client.status(),
       signatures,
       update,
+      settings,
     };
   }
   if (msg.what === 'test-show-popup') {
@@ -328,7 +352,8 @@ async function onPageMessage(msg) {
         update,
         tab,
         webmailLabel: tab && tab.webmail ? (webmails.list.find((w) => w.id === tab.webmail) || {}).label : null,
-        settings: { elementOverrides: settings.elementOverrides, loadAllMessages: settings.loadAllMessages },
+        settings: { elementOverrides: settings.elementOverrides },
+        loadAll: Object.fromEntries(openMessages(tab).map((m) => [m.key, loadAllOf(m, settings, tab)])),
       };
     case 'retry-host':
       await client.reconnectNow().catch(() => {});
@@ -353,10 +378,22 @@ async function onPageMessage(msg) {
     }
     case 'load-all': {
       const key = String(msg.key || '');
-      await changeSettings((s) => {
-        if (msg.on === false) delete s.loadAllMessages[key];
-        else s.loadAllMessages[key] = true;
-      });
+      const on = msg.on !== false;
+      const record = tab ? tab.messages[key] : null;
+      if (record && !record.id) {
+        // No stable id: for this page only (tab-state.js loadAllOf).
+        const withdrawn = setPageLoadAll(tab, key, on);
+        if (withdrawn.length) await dnr.remove(withdrawn, 'userAllow').catch(() => {});
+        tabs.save();
+      } else if (record || !on) {
+        await changeSettings((s) => {
+          if (on) s.loadAllMessages[key] = true;
+          else delete s.loadAllMessages[key];
+        });
+        if (!on && record && record.loadAllUrls) await dnr.remove(record.loadAllUrls, 'userAllow').catch(() => {});
+      } else {
+        return { ok: false, error: { code: 'not_found', message: 'that e-mail is no longer open' } };
+      }
       if (Number.isInteger(tabId)) tellTab(tabId, { what: 'reapply' });
       return { ok: true };
     }
@@ -398,7 +435,10 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 });
 
 api.tabs.onRemoved.addListener((tabId) => {
-  ready.then(() => tabs.delete(tabId));
+  ready.then(async () => {
+    await withdrawPageLoadAll(tabs.get(tabId));
+    tabs.delete(tabId);
+  });
 });
 
 api.alarms.onAlarm.addListener((alarm) => {

@@ -29,8 +29,9 @@ export const kFetchedKinds = Object.freeze([
  * @param {object[]} elements  the elements sent to classify
  * @param {object|null} result the host's classify result
  * @param {{elementOverrides?: Record<string, 'allow'|'block'>, loadAll?: boolean, senderAllowed?: boolean}} user
- * @returns {{decisions: Decision[], release: string[], userAllow: string[], userBlock: string[]}}
- *   release/userAllow/userBlock: element URLs for the network rules, by level
+ * @returns {{decisions: Decision[], release: string[], userAllow: string[], userBlock: string[], loadAll: string[]}}
+ *   release/userAllow/userBlock: element URLs for the network rules, by level; loadAll: the part of userAllow
+ *   that is there only because of "load all images for this e-mail"
  */
 export function planDecisions(elements, result, user = {}) {
   const verdicts = new Map();
@@ -42,6 +43,7 @@ export function planDecisions(elements, result, user = {}) {
   const release = [];
   const userAllow = [];
   const userBlock = [];
+  const loadAll = [];
   for (const el of elements) {
     const fetched = kFetchedKinds.includes(el.kind);
     const verdict = verdicts.get(el.ref);
@@ -69,6 +71,7 @@ export function planDecisions(elements, result, user = {}) {
     if (user.loadAll || user.senderAllowed) {
       decisions.push({ ref: el.ref, action: 'load', source: user.loadAll ? 'message' : 'sender' });
       userAllow.push(el.url);
+      if (user.loadAll) loadAll.push(el.url);
       continue;
     }
     if (verdict && verdict.verdict === 'allow') {
@@ -79,5 +82,5 @@ export function planDecisions(elements, result, user = {}) {
       decisions.push({ ref: el.ref, action: 'block', source: verdict ? 'host' : 'default' });
     }
   }
-  return { decisions, release, userAllow, userBlock };
+  return { decisions, release, userAllow, userBlock, loadAll };
 }

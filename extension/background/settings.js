@@ -7,13 +7,19 @@ export const kDefaultSettings = Object.freeze({
   allowedSenders: [],
   /** element URL -> 'allow' | 'block' (the popup's per-element override). */
   elementOverrides: {},
-  /** "webmail:message-id" -> true: "load all images for this e-mail". */
+  /** "webmail:message-id" -> true: "load all images for this e-mail" (stable message ids only). */
   loadAllMessages: {},
   /** Signature update check interval, hours (0 = never). */
   updateIntervalHours: 24,
 });
 
 const kAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Keys of messages without a stable id (content/main.js counts them afresh on each page load). Versions up to
+ * 0.1.0 saved "load all images" under such keys, where the choice then applied to unrelated mails; they are
+ * dropped on read.
+ */
+const kPageOnlyKey = /^[a-z]+:anon-\d+(#\d+)?$/;
 
 /** Splits free text (lines, commas, spaces) into lower-cased, valid, unique addresses. */
 export function parseAddressList(text) {
@@ -47,7 +53,9 @@ export function normaliseSettings(raw) {
     if ((v === 'allow' || v === 'block') && /^(https?:)?\/\//i.test(url)) overrides[url] = v;
   }
   const loadAll = {};
-  for (const [key, v] of Object.entries(obj(r.loadAllMessages))) if (v === true) loadAll[key] = true;
+  for (const [key, v] of Object.entries(obj(r.loadAllMessages))) {
+    if (v === true && !kPageOnlyKey.test(key)) loadAll[key] = true;
+  }
   const hours = Number(r.updateIntervalHours);
   return {
     userAddresses: parseAddressList((Array.isArray(r.userAddresses) ? r.userAddresses : []).join(' ')),

@@ -163,12 +163,16 @@ function messageArticle(record) {
   const overrides = state.settings.elementOverrides;
   const rows = elementRows(record, overrides);
   article.append(h('p', { className: 'summary', text: summaryText(record.result, { blocked: blockedCount(record) }) }));
-  const loadAll = !!state.settings.loadAllMessages[record.key];
+  const loadAll = state.loadAll[record.key] || null;
   article.append(
     h('button', {
       type: 'button',
       className: 'load-all',
+      dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
       text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
+      title: record.id
+        ? null
+        : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
       onclick: () => ask({ what: 'load-all', key: record.key, on: !loadAll }).then(refresh),
     }),
   );
