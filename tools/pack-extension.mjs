@@ -94,7 +94,7 @@ export function browserManifest(source, browser, test) {
     cs.js = [...cs.js, 'content/test-hook.js'];
     m.content_scripts.push({
       matches: [`http://${kTestPopupSlotHost}/*`],
-      js: ['shared/build-config.js', 'content/test-hook.js'],
+      js: ['shared/build-config.js', 'shared/messages.js', 'content/test-hook.js'],
       run_at: 'document_start',
       all_frames: false,
     });

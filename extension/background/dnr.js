@@ -80,6 +80,8 @@ export function compileTrackerDomainRule(blockDomains, initiators) {
 }
 
 const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Longer regexes exceed the browsers' regex memory budget; such a URL keeps the urlFilter form. */
+const kMaxRegexUrlLength = 1500;
 
 /**
  * Conditions matching exactly one URL as the browser requests it. Browsers differ on whether the fragment is
@@ -108,8 +110,7 @@ export function exactUrlConditions(url) {
   });
   return forms.map((u) => {
     const needsRegex = /[*^|]/.test(u) || /[^\x20-\x7e]/.test(u);
-    // Very long regexes exceed the browsers' regex memory budget; the urlFilter form is then the closest match.
-    if (needsRegex && u.length < 1500) return { regexFilter: `^${escapeRegex(u)}$` };
+    if (needsRegex && u.length < kMaxRegexUrlLength) return { regexFilter: `^${escapeRegex(u)}$` }; // else: closest match
     return { urlFilter: `|${u.replace(/\|/g, '%7C')}|` };
   });
 }

@@ -3,6 +3,7 @@
 // synchronously at top level, as MV3 requires; state is loaded lazily by `ready`.
 import '../shared/webmails.js';
 import '../shared/build-config.js';
+import '../shared/messages.js';
 import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
@@ -18,10 +19,16 @@ import {
 } from './tab-state.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const { webmails, buildConfig } = globalThis.mailveil;
+const { webmails, buildConfig, messages } = globalThis.mailveil;
+const { what } = messages;
 const kManifest = api.runtime.getManifest();
 const kExtensionOrigin = api.runtime.getURL('');
 const kUpdateAlarm = 'signature-update';
+/**
+ * How long `update` may stay silent: it downloads and verifies the list. Each progress frame restarts the wait
+ * (native-client.js); other requests use the client's kRequestTimeoutMs.
+ */
+const kUpdateTimeoutMs = 120000;
 
 const tabs = new TabStore(api.storage.session || null);
 const dnr = new DnrRules(api.declarativeNetRequest, {
@@ -55,12 +62,12 @@ function onHostStatus(status) {
   if (was === status.state) return;
   ready.then(() => {
     for (const tabId of tabs.ids()) refreshBadge(tabId);
-    broadcast({ what: 'state-changed' });
+    broadcast({ what: what.stateChanged });
     if (status.state === 'ready') {
       refreshRules();
       // Messages that could not be checked while the host was away get another chance.
       for (const tabId of tabs.ids()) {
-        if (openMessages(tabs.get(tabId)).some((m) => m.status === 'error')) tellTab(tabId, { what: 'reapply' });
+        if (openMessages(tabs.get(tabId)).some((m) => m.status === 'error')) tellTab(tabId, { what: what.reapply });
       }
     }
   });
@@ -139,13 +146,13 @@ async function ensureAlarm() {
 async function runUpdate(rollback = false) {
   if (update.running) return update;
   update = { running: true, rollback, received: 0, total: 0, startedAt: Date.now() };
-  broadcast({ what: 'update-progress', update });
+  broadcast({ what: what.updateProgress, update });
   try {
     const result = await client.request('update', rollback ? { rollback: true } : {}, {
-      timeoutMs: 120000,
+      timeoutMs: kUpdateTimeoutMs,
       onProgress: (p) => {
         update = { ...update, received: Number(p.received) || 0, total: Number(p.total) || 0 };
-        broadcast({ what: 'update-progress', update });
+        broadcast({ what: what.updateProgress, update });
       },
     });
     if (result && result.signatures) signatures = result.signatures;
@@ -154,7 +161,7 @@ async function runUpdate(rollback = false) {
   } catch (e) {
     update = { running: false, error: errorOf(e), finishedAt: Date.now() };
   }
-  broadcast({ what: 'update-progress', update });
+  broadcast({ what: what.updateProgress, update });
   return update;
 }
 
@@ -241,19 +248,19 @@ async function onClassify(msg, sender, webmail) {
     record.badgeAt = tab.badge ? tab.badge.at : 0; // when the badge first showed this message's result
   }
   tabs.save();
-  broadcast({ what: 'state-changed', tabId });
+  broadcast({ what: what.stateChanged, tabId });
   return { ok: true, decisions: plan.decisions };
 }
 
 async function onContentMessage(msg, sender) {
   if (!sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
   // Test builds only: the end-to-end hook, also on the popup slot page, which is not a webmail.
-  if (buildConfig.test && msg.what.startsWith('test-')) return onTestMessage(msg, sender);
+  if (buildConfig.test && msg.what.startsWith(messages.testPrefix)) return onTestMessage(msg, sender);
   const webmail = pageWebmail(sender);
   if (!webmail) return { ok: false, error: { code: 'not_a_webmail' } };
   const tabId = sender.tab.id;
   switch (msg.what) {
-    case 'page': {
+    case what.page: {
       // A new page: the previous page's "load all images" choices for messages without an id end here. The
       // state is replaced first, so that this page's classify requests never land in the old one; the rule
       // updates are queued, so the new page's rules come after the withdrawal.
@@ -264,21 +271,21 @@ async function onContentMessage(msg, sender) {
       client.ensureReady().catch(() => {}); // learn early whether the host is there
       return { ok: true };
     }
-    case 'layout': {
+    case what.layout: {
       const tab = tabs.ensure(tabId, webmail.id, sender.url);
       tab.layout = ['ok', 'none', 'unrecognised'].includes(msg.state) ? msg.state : 'pending';
       tab.layoutDetail = String(msg.detail || '');
       await refreshBadge(tabId);
       tabs.save();
-      broadcast({ what: 'state-changed', tabId });
+      broadcast({ what: what.stateChanged, tabId });
       return { ok: true };
     }
-    case 'open-messages':
+    case what.openMessages:
       tabs.ensure(tabId, webmail.id, sender.url);
       tabs.setOpen(tabId, Array.isArray(msg.keys) ? msg.keys.map(String) : []);
       await refreshBadge(tabId);
       return { ok: true };
-    case 'classify':
+    case what.classify:
       return onClassify(msg, sender, webmail);
     default:
       return { ok: false, error: { code: 'unknown_message' } };
@@ -287,7 +294,7 @@ async function onContentMessage(msg, sender) {
 
 async function onTestMessage(msg, sender) {
   const tabId = sender.tab.id;
-  if (msg.what === 'test-state') {
+  if (msg.what === what.testState) {
     return {
       ok: true,
       tabId,
@@ -303,7 +310,7 @@ async function onTestMessage(msg, sender) {
       settings,
     };
   }
-  if (msg.what === 'test-show-popup') {
+  if (msg.what === what.testShowPopup) {
     // The sender's tab was opened by the test driver (a blank page on the slot host) and becomes the popup of
     // args.tab. Firefox's WebDriver BiDi never reports a tab that the extension creates itself (it lives in the
     // extension process, Mozilla bug 1755014), but it keeps tracking a tab it created when that tab navigates
@@ -341,7 +348,7 @@ async function onPageMessage(msg) {
   const tabId = Number(msg.tabId);
   const tab = Number.isInteger(tabId) ? tabs.get(tabId) : null;
   switch (msg.what) {
-    case 'popup-state':
+    case what.popupState:
       // Opening the popup is a good moment to (re)learn the host's state.
       if (client.status().state === 'idle') await client.ensureReady().catch(() => {});
       return {
@@ -355,13 +362,13 @@ async function onPageMessage(msg) {
         settings: { elementOverrides: settings.elementOverrides },
         loadAll: Object.fromEntries(openMessages(tab).map((m) => [m.key, loadAllOf(m, settings, tab)])),
       };
-    case 'retry-host':
+    case what.retryHost:
       await client.reconnectNow().catch(() => {});
       return { ok: true, host: client.status() };
-    case 'update-signatures':
+    case what.updateSignatures:
       runUpdate(!!msg.rollback);
       return { ok: true, update };
-    case 'set-override': {
+    case what.setOverride: {
       const url = String(msg.url || '');
       const action = msg.action === 'allow' || msg.action === 'block' ? msg.action : null;
       const previous = settings.elementOverrides[url];
@@ -373,10 +380,10 @@ async function onPageMessage(msg) {
         const abs = absoluteUrl(url, tab ? tab.pageUrl : undefined);
         if (abs) await dnr.remove([abs], previous === 'allow' ? 'userAllow' : 'userBlock');
       }
-      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
+      for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
       return { ok: true };
     }
-    case 'load-all': {
+    case what.loadAll: {
       const key = String(msg.key || '');
       const on = msg.on !== false;
       const record = tab ? tab.messages[key] : null;
@@ -394,10 +401,10 @@ async function onPageMessage(msg) {
       } else {
         return { ok: false, error: { code: 'not_found', message: 'that e-mail is no longer open' } };
       }
-      if (Number.isInteger(tabId)) tellTab(tabId, { what: 'reapply' });
+      if (Number.isInteger(tabId)) tellTab(tabId, { what: what.reapply });
       return { ok: true };
     }
-    case 'report': {
+    case what.report: {
       const record = tab && tab.messages[String(msg.key || '')];
       const element = record && record.elements.find((e) => e.ref === msg.ref);
       if (!element) return { ok: false, error: { code: 'not_found', message: 'that element is no longer open' } };
@@ -413,13 +420,17 @@ async function onPageMessage(msg) {
         return { ok: false, error: errorOf(e) };
       }
     }
-    case 'settings-changed':
-      await queueSettings(async () => {
-        settings = await loadSettings(api.storage.local);
-        await ensureAlarm();
+    case what.optionsState:
+      return { ok: true, settings };
+    case what.saveOptions: {
+      const next = await changeSettings((s) => {
+        if (Array.isArray(msg.userAddresses)) s.userAddresses = msg.userAddresses;
+        if (Array.isArray(msg.allowedSenders)) s.allowedSenders = msg.allowedSenders;
+        if (msg.updateIntervalHours !== undefined) s.updateIntervalHours = Number(msg.updateIntervalHours);
       });
-      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
-      return { ok: true };
+      for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
+      return { ok: true, settings: next };
+    }
     default:
       return { ok: false, error: { code: 'unknown_message' } };
   }
@@ -428,7 +439,7 @@ async function onPageMessage(msg) {
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.what !== 'string' || sender.id !== api.runtime.id) return false;
   const fromPage = typeof sender.url === 'string' && sender.url.startsWith(kExtensionOrigin);
-  if (msg.what === 'state-changed' || msg.what === 'update-progress') return false; // our own broadcasts
+  if (messages.broadcasts.includes(msg.what)) return false; // our own broadcasts
   const job = ready.then(() => (fromPage ? onPageMessage(msg) : onContentMessage(msg, sender)));
   job.then(sendResponse, (e) => sendResponse({ ok: false, error: errorOf(e) }));
   return true;

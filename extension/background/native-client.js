@@ -6,6 +6,11 @@
 export const kProtocol = 1;
 /** Native host name registered by the installer. */
 export const kHostName = 'org.mailveil.host';
+/** How long a request may wait for its reply (or its next progress frame). */
+export const kRequestTimeoutMs = 20000;
+/** Reconnect delays after a failure: this, doubled per attempt, up to kMaxBackoffMs. */
+export const kInitialBackoffMs = 500;
+export const kMaxBackoffMs = 60000;
 
 /**
  * Client states. `ready` is the only one that serves requests; the others name why not.
@@ -40,7 +45,7 @@ export function problemOf(status) {
 }
 
 /** Backoff delay before reconnect attempt n (1-based): initial * 2^(n-1), capped. */
-export function backoffDelay(attempt, initialMs = 500, maxMs = 60000) {
+export function backoffDelay(attempt, initialMs = kInitialBackoffMs, maxMs = kMaxBackoffMs) {
   const n = Math.max(1, attempt);
   return Math.min(maxMs, initialMs * 2 ** Math.min(n - 1, 30));
 }
@@ -84,9 +89,9 @@ export class NativeClient {
       now: () => Date.now(),
     };
     this.lastError_ = opts.lastError || (() => undefined);
-    this.requestTimeoutMs_ = opts.requestTimeoutMs ?? 20000;
-    this.initialBackoffMs_ = opts.initialBackoffMs ?? 500;
-    this.maxBackoffMs_ = opts.maxBackoffMs ?? 60000;
+    this.requestTimeoutMs_ = opts.requestTimeoutMs ?? kRequestTimeoutMs;
+    this.initialBackoffMs_ = opts.initialBackoffMs ?? kInitialBackoffMs;
+    this.maxBackoffMs_ = opts.maxBackoffMs ?? kMaxBackoffMs;
     /** @type {HostState} */
     this.state_ = 'idle';
     this.error_ = null;

@@ -2,20 +2,9 @@
 // the host decides what is a tracker; this only layers explicit user overrides on top and picks the safe
 // default for anything without a verdict.
 
-/** Kinds the browser fetches when a mail is displayed (everything but links and forms). */
-export const kFetchedKinds = Object.freeze([
-  'img',
-  'srcset',
-  'css-background',
-  'background-attr',
-  'iframe',
-  'video',
-  'audio',
-  'embed',
-  'object',
-  'input-image',
-  'other',
-]);
+import '../shared/element-kinds.js';
+
+const { elementKinds } = globalThis.mailveil;
 
 /**
  * @typedef {object} Decision
@@ -45,7 +34,7 @@ export function planDecisions(elements, result, user = {}) {
   const userBlock = [];
   const loadAll = [];
   for (const el of elements) {
-    const fetched = kFetchedKinds.includes(el.kind);
+    const fetched = elementKinds.isFetched(el.kind);
     const verdict = verdicts.get(el.ref);
     const override = Object.prototype.hasOwnProperty.call(overrides, el.url) ? overrides[el.url] : null;
     if (!fetched) {

@@ -31,6 +31,9 @@
  *   page only: key -> the URLs allowed under it so far (their network rules are withdrawn when it ends)
  */
 
+/** Writes to storage.session are batched over this window. */
+export const kSaveDelayMs = 250;
+
 export function newTabState(webmail, pageUrl) {
   return {
     webmail,
@@ -147,6 +150,6 @@ export class TabStore {
     this.saveTimer_ = setTimeout(() => {
       this.saveTimer_ = null;
       this.area_.set({ tabs: Object.fromEntries(this.tabs_) }).catch(() => {});
-    }, 250);
+    }, kSaveDelayMs);
   }
 }

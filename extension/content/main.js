@@ -6,7 +6,7 @@
 //   resources.holdRemote ── remote URLs move to data-mailveil-* before layout (the network default-deny
 //        │                   rules catch whatever the browser had already started)
 //        ▼ debounced sync()
-//   adapter (selectors) → message views → resources.scan → {what:'classify'} → background → host
+//   adapter (selectors) → message views → resources.scan → {what: classify} → background → host
 //        ▼                                                      │ decisions (host verdict + user overrides)
 //   resources.apply ◄─────────────────────────────────────────────┘ release / keep blocked / rewrite links
 //
@@ -20,6 +20,7 @@
   const adapter = webmail && ns.adapters && ns.adapters[webmail.id];
   if (!adapter) return;
   const { resources, holdPolicy } = ns;
+  const { what } = ns.messages;
   const sel = adapter.selectors;
 
   /** How long the expected structure may be missing before the layout counts as unrecognised. */
@@ -220,7 +221,7 @@
     const joined = keys.join('\n');
     if (joined === reportedKeys) return;
     reportedKeys = joined;
-    send({ what: 'open-messages', keys });
+    send({ what: what.openMessages, keys });
   }
 
   async function classify(view) {
@@ -236,7 +237,7 @@
     if (view.messageId) message.id = view.messageId;
     const sender = adapter.sender ? adapter.sender(view.container) : null;
     if (sender) message.sender = sender;
-    const reply = await send({ what: 'classify', key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
+    const reply = await send({ what: what.classify, key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
     if (!reply || !reply.ok || view.generation !== generation || views.get(view.container) !== view) return;
     const decisions = new Map(reply.decisions.map((d) => [d.ref, d]));
     quietly(() => resources.apply(targets, decisions, { onLinkRewritten: adapter.onLinkRewritten }));
@@ -245,7 +246,7 @@
   function setLayout(state, detail) {
     if (state === layoutState) return;
     layoutState = state;
-    send({ what: 'layout', state, detail });
+    send({ what: what.layout, state, detail });
   }
 
   function checkLayout() {
@@ -282,13 +283,13 @@
   }
 
   api.runtime.onMessage.addListener((msg) => {
-    if (msg && msg.what === 'reapply') {
+    if (msg && msg.what === what.reapply) {
       for (const view of views.values()) view.dirty = true;
       scheduleSync();
     }
   });
 
-  send({ what: 'page', webmail: webmail.id });
+  send({ what: what.page, webmail: webmail.id });
   observe(document);
   if (document.readyState === 'complete') loadedAt = now();
   else

@@ -10,7 +10,7 @@
     const { cmd, nonce, args } = ev.data.mailveilTest;
     let reply;
     try {
-      reply = await api.runtime.sendMessage({ what: `test-${cmd}`, args });
+      reply = await api.runtime.sendMessage({ what: `${ns.messages.testPrefix}${cmd}`, args });
     } catch (e) {
       reply = { ok: false, error: String(e && e.message ? e.message : e) };
     }

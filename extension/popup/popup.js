@@ -1,7 +1,19 @@
 // The toolbar popup: host status, the open e-mail(s) with their findings, overrides, reports, updates.
-import { blockedCount, elementRows, hostProblem, signaturesText, summaryText, updateText } from './view-model.js';
+import '../shared/messages.js';
+import '../shared/element-kinds.js';
+import {
+  blockedCount,
+  elementRows,
+  gradeLegend,
+  hostProblem,
+  signaturesText,
+  summaryText,
+  updateText,
+} from './view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
+const { messages, elementKinds } = globalThis.mailveil;
+const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let tabId = null;
 let state = null;
@@ -34,7 +46,7 @@ function ask(msg) {
 }
 
 async function refresh() {
-  state = await ask({ what: 'popup-state' });
+  state = await ask({ what: what.popupState });
   render();
 }
 
@@ -52,7 +64,7 @@ function verdictText(row) {
 
 function overrideButtons(record, row) {
   const box = h('span', { className: 'actions' });
-  if (row.kind !== 'link' && row.kind !== 'form') {
+  if (elementKinds.isFetched(row.kind)) {
     if (row.override !== 'allow') {
       box.append(
         h('button', {
@@ -173,7 +185,7 @@ function messageArticle(record) {
       title: record.id
         ? null
         : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
-      onclick: () => ask({ what: 'load-all', key: record.key, on: !loadAll }).then(refresh),
+      onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
     }),
   );
   const findings = record.result.findings || [];
@@ -239,6 +251,9 @@ function render() {
   $('no-mail').textContent = note;
   $('messages').replaceChildren(...open.map(messageArticle));
   $('list-version').textContent = signaturesText(state.signatures);
+  const legend = gradeLegend(state.host && state.host.hello ? state.host.hello.grades : undefined);
+  $('grade-legend').hidden = !legend;
+  $('grade-legend').textContent = legend || '';
   renderUpdate(state.update);
 }
 
@@ -256,13 +271,13 @@ function renderUpdate(update) {
 }
 
 async function setOverride(url, action) {
-  await ask({ what: 'set-override', url, action });
+  await ask({ what: what.setOverride, url, action });
   // The choice shows at once; the element's new status follows when the tab re-applies (state-changed).
   await refresh();
 }
 
 async function makeReport(key, ref, kind) {
-  const reply = await ask({ what: 'report', key, ref, kind });
+  const reply = await ask({ what: what.report, key, ref, kind });
   $('report').hidden = false;
   if (!reply || !reply.ok) {
     $('report-text').value =
@@ -275,8 +290,10 @@ async function makeReport(key, ref, kind) {
   $('report-save').href = reportUrl;
 }
 
-$('retry-host').addEventListener('click', () => ask({ what: 'retry-host' }).then(refresh));
-$('update-btn').addEventListener('click', () => ask({ what: 'update-signatures' }).then((r) => renderUpdate(r.update)));
+$('retry-host').addEventListener('click', () => ask({ what: what.retryHost }).then(refresh));
+$('update-btn').addEventListener('click', () =>
+  ask({ what: what.updateSignatures }).then((r) => renderUpdate(r.update)),
+);
 $('open-options').addEventListener('click', (e) => {
   e.preventDefault();
   api.runtime.openOptionsPage();
@@ -293,15 +310,17 @@ $('report-close').addEventListener('click', () => {
   $('report').hidden = true;
 });
 
+/** State changes come in bursts (one per message of a conversation): one refresh per burst. */
+const kRefreshDebounceMs = 100;
 let refreshTimer = 0;
 api.runtime.onMessage.addListener((msg) => {
   if (!msg) return;
-  if (msg.what === 'update-progress') {
+  if (msg.what === what.updateProgress) {
     renderUpdate(msg.update);
     if (!msg.update.running) refresh();
-  } else if (msg.what === 'state-changed' && (!msg.tabId || msg.tabId === tabId)) {
+  } else if (msg.what === what.stateChanged && (!msg.tabId || msg.tabId === tabId)) {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 100);
+    refreshTimer = setTimeout(refresh, kRefreshDebounceMs);
   }
 });
 

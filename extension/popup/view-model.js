@@ -126,6 +126,20 @@ export function signaturesText(sig) {
   return `List ${sig.list_version} (${sig.published}) · ${sig.trackers} trackers · ${sig.source}`;
 }
 
+/**
+ * "Grades: A 90–100 · B 75–89 · …" from the host's band table (hello `result.grades`, descending), or null when
+ * the host sent none. Only a legend: grades themselves always come from the host (`score.grade`).
+ * @param {{grade: string, min: number}[]|undefined} grades
+ */
+export function gradeLegend(grades) {
+  if (!Array.isArray(grades)) return null;
+  const bands = grades
+    .filter((g) => g && /^[A-F]$/.test(g.grade) && Number.isInteger(g.min) && g.min >= 0 && g.min <= 100)
+    .sort((a, b) => b.min - a.min);
+  if (!bands.length) return null;
+  return `Grades: ${bands.map((b, i) => `${b.grade} ${b.min}–${i ? bands[i - 1].min - 1 : 100}`).join(' · ')}`;
+}
+
 /** Progress text for an update state. */
 export function updateText(update) {
   if (!update) return '';

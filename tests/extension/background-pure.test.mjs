@@ -13,7 +13,7 @@ import {
   webmailInitiators,
 } from '../../extension/background/dnr.js';
 import { planDecisions } from '../../extension/background/plan.js';
-import { badgeFor, gradeOf, kGradeColors } from '../../extension/background/badge.js';
+import { badgeFor, badgeGrade, kGradeColors } from '../../extension/background/badge.js';
 import {
   isSenderAllowed,
   mergeAddresses,
@@ -321,13 +321,21 @@ test('badge: cleared without a mail, "!" for host problems, "?" for unknown layo
   );
 });
 
-test('gradeOf trusts the host grade and falls back on the value', () => {
-  assert.equal(gradeOf({ value: 10, grade: 'B' }), 'B');
-  assert.deepEqual(
-    [95, 80, 61, 50, 31, 0].map((value) => gradeOf({ value })),
-    ['A', 'B', 'C', 'D', 'E', 'F'],
+test("the badge shows the host's grade and never computes one of its own", () => {
+  assert.equal(badgeGrade({ value: 10, grade: 'B' }), 'B');
+  // 57 is C in the host's bands and was D in the badge's own (removed) fallback: only the host decides.
+  assert.equal(badgeGrade({ value: 57, grade: 'C' }), 'C');
+  assert.equal(badgeGrade({ value: 57 }), '57', 'no grade from the host: the score, not a computed letter');
+  assert.equal(badgeGrade({ value: 57, grade: 'Z' }), '57');
+  assert.equal(badgeGrade({}), '–');
+  const b = badgeFor(
+    { webmail: 'gmail', layout: 'ok', messages: [{ status: 'done', score: { value: 57 } }] },
+    {
+      state: 'ready',
+    },
   );
-  assert.equal(gradeOf({}), '?');
+  assert.equal(b.text, '57');
+  assert.equal(b.title, 'MailVeil: this e-mail scores 57/100');
 });
 
 test('settings: address lists, sender allow list by address or domain, normalisation', () => {

@@ -66,7 +66,7 @@ test('test build: fixture hosts, test hook; release build has neither', () => {
   assert.ok(t.content_scripts[0].js.includes('content/test-hook.js'));
   // The popup slot page (not a webmail) gets the test hook only.
   const slot = t.content_scripts.find((cs) => cs.matches.includes(`http://${kTestPopupSlotHost}/*`));
-  assert.deepEqual(slot.js, ['shared/build-config.js', 'content/test-hook.js']);
+  assert.deepEqual(slot.js, ['shared/build-config.js', 'shared/messages.js', 'content/test-hook.js']);
   assert.ok(!Object.keys(kTestHostAliases).includes(kTestPopupSlotHost));
   const r = browserManifest(source, 'chrome', false);
   assert.equal(r.content_scripts.length, 1);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   blockedCount,
   elementRows,
+  gradeLegend,
   hostProblem,
   leakText,
   maskForDisplay,
@@ -105,4 +106,20 @@ test('leakText, summaryText, signaturesText, updateText', () => {
     /^Update failed: could not resolve host/,
   );
   assert.equal(updateText({ running: false, status: 'not_modified' }), 'The signature list is up to date.');
+});
+
+test("gradeLegend shows the host's band table and nothing when the host sent none", () => {
+  const grades = [
+    { grade: 'A', min: 90 },
+    { grade: 'B', min: 75 },
+    { grade: 'C', min: 55 },
+    { grade: 'D', min: 35 },
+    { grade: 'E', min: 15 },
+    { grade: 'F', min: 0 },
+  ];
+  assert.equal(gradeLegend(grades), 'Grades: A 90–100 · B 75–89 · C 55–74 · D 35–54 · E 15–34 · F 0–14');
+  assert.equal(gradeLegend([...grades].reverse()), gradeLegend(grades), 'order does not matter');
+  assert.equal(gradeLegend(undefined), null, 'an older host sends no table');
+  assert.equal(gradeLegend([]), null);
+  assert.equal(gradeLegend([{ grade: 'A', min: 'x' }, { grade: 'Q', min: 3 }, null]), null);
 });
