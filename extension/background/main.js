@@ -8,7 +8,15 @@ import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
-import { isSenderAllowed, loadSettings, mergeAddresses, saveSettings } from './settings.js';
+import {
+  confirmsTrackedLinks,
+  isSenderAllowed,
+  loadSettings,
+  mergeAddresses,
+  parseSenderList,
+  saveSettings,
+} from './settings.js';
+import { LinkQuestions, questionFor } from './link-questions.js';
 import {
   TabStore,
   loadAllOf,
@@ -31,6 +39,7 @@ const kUpdateAlarm = 'signature-update';
 const kUpdateTimeoutMs = 120000;
 
 const tabs = new TabStore(api.storage.session || null);
+const questions = new LinkQuestions(api.storage.session || null);
 const dnr = new DnrRules(api.declarativeNetRequest, {
   initiators: webmailInitiators(webmails.list, buildConfig.hostAliases),
   resourceTypes: webmails.fetchedResourceTypes,
@@ -230,6 +239,7 @@ async function onClassify(msg, sender, webmail) {
     elementOverrides: settings.elementOverrides,
     loadAll: !!loadAll,
     senderAllowed: isSenderAllowed(settings, message.sender),
+    confirmTrackedLinks: confirmsTrackedLinks(settings, message.sender),
   });
   const abs = (urls) => urls.map((u) => absoluteUrl(u, sender.url)).filter(Boolean);
   record.loadAllUrls = abs(plan.loadAll);
@@ -287,9 +297,34 @@ async function onContentMessage(msg, sender) {
       return { ok: true };
     case what.classify:
       return onClassify(msg, sender, webmail);
+    case what.confirmLink: {
+      const tab = tabs.get(tabId);
+      const record = tab ? tab.messages[String(msg.key || '')] : null;
+      const question = questionFor(record, String(msg.ref || ''), sender.url);
+      if (!question)
+        return { ok: false, error: { code: 'not_found', message: 'not a tracked link of an open e-mail' } };
+      const token = await questions.add({ ...question, webmailTabId: tabId });
+      await openQuestionPage(sender.tab, token);
+      return { ok: true };
+    }
     default:
       return { ok: false, error: { code: 'unknown_message' } };
   }
+}
+
+/**
+ * Opens the question page for a tracked link next to the webmail tab. The tab is created blank and then sent to
+ * the page: a tab created directly on an extension page lives in Firefox's extension process from the start,
+ * where WebDriver BiDi never reports it (Mozilla bug 1755014), and the end-to-end tests must find it.
+ */
+async function openQuestionPage(webmailTab, token) {
+  const created = await api.tabs.create({
+    url: 'about:blank',
+    active: true,
+    openerTabId: webmailTab.id,
+    index: webmailTab.index + 1,
+  });
+  await api.tabs.update(created.id, { url: api.runtime.getURL(`confirm/confirm.html?t=${encodeURIComponent(token)}`) });
 }
 
 async function onTestMessage(msg, sender) {
@@ -344,7 +379,7 @@ function changeSettings(mutate) {
   });
 }
 
-async function onPageMessage(msg) {
+async function onPageMessage(msg, sender) {
   const tabId = Number(msg.tabId);
   const tab = Number.isInteger(tabId) ? tabs.get(tabId) : null;
   switch (msg.what) {
@@ -420,6 +455,31 @@ async function onPageMessage(msg) {
         return { ok: false, error: errorOf(e) };
       }
     }
+    case what.linkQuestion: {
+      const q = await questions.get(msg.token);
+      if (!q) return { ok: false, error: { code: 'expired' } };
+      return { ok: true, company: q.company, host: q.host, text: q.text, sender: q.sender, evidence: q.evidence };
+    }
+    case what.linkAnswer: {
+      const q = await questions.take(msg.token);
+      if (!q) return { ok: false, error: { code: 'expired' } };
+      const pageTab = sender.tab ? sender.tab.id : null;
+      if (!msg.open) {
+        if (pageTab !== null) await api.tabs.remove(pageTab).catch(() => {});
+        await Promise.resolve(api.tabs.update(q.webmailTabId, { active: true })).catch(() => {});
+        return { ok: true };
+      }
+      if (msg.remember && q.sender) {
+        await changeSettings((s) => {
+          s.trackedLinkSenders = parseSenderList([...s.trackedLinkSenders, q.sender].join('\n'));
+        });
+        for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
+      }
+      // The reader's explicit choice: only now is the link (and so the redirector) opened.
+      if (pageTab !== null) await api.tabs.update(pageTab, { url: q.url });
+      else await api.tabs.create({ url: q.url, openerTabId: q.webmailTabId });
+      return { ok: true };
+    }
     case what.optionsState:
       return { ok: true, settings };
     case what.saveOptions: {
@@ -427,6 +487,8 @@ async function onPageMessage(msg) {
         if (Array.isArray(msg.userAddresses)) s.userAddresses = msg.userAddresses;
         if (Array.isArray(msg.allowedSenders)) s.allowedSenders = msg.allowedSenders;
         if (msg.updateIntervalHours !== undefined) s.updateIntervalHours = Number(msg.updateIntervalHours);
+        if (typeof msg.confirmTrackedLinks === 'boolean') s.confirmTrackedLinks = msg.confirmTrackedLinks;
+        if (Array.isArray(msg.trackedLinkSenders)) s.trackedLinkSenders = msg.trackedLinkSenders;
       });
       for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
       return { ok: true, settings: next };
@@ -440,7 +502,7 @@ api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.what !== 'string' || sender.id !== api.runtime.id) return false;
   const fromPage = typeof sender.url === 'string' && sender.url.startsWith(kExtensionOrigin);
   if (messages.broadcasts.includes(msg.what)) return false; // our own broadcasts
-  const job = ready.then(() => (fromPage ? onPageMessage(msg) : onContentMessage(msg, sender)));
+  const job = ready.then(() => (fromPage ? onPageMessage(msg, sender) : onContentMessage(msg, sender)));
   job.then(sendResponse, (e) => sendResponse({ ok: false, error: errorOf(e) }));
   return true;
 });

@@ -11,6 +11,10 @@ export const kDefaultSettings = Object.freeze({
   loadAllMessages: {},
   /** Signature update check interval, hours (0 = never). */
   updateIntervalHours: 24,
+  /** Ask (on an extension page) before opening a tracked link whose destination is unknown. */
+  confirmTrackedLinks: true,
+  /** Senders (address or @domain) whose tracked links open without asking ("Do not ask again"). */
+  trackedLinkSenders: [],
 });
 
 const kAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -64,17 +68,30 @@ export function normaliseSettings(raw) {
     loadAllMessages: loadAll,
     updateIntervalHours:
       Number.isFinite(hours) && hours >= 0 && hours <= 24 * 30 ? hours : kDefaultSettings.updateIntervalHours,
+    confirmTrackedLinks:
+      typeof r.confirmTrackedLinks === 'boolean' ? r.confirmTrackedLinks : kDefaultSettings.confirmTrackedLinks,
+    trackedLinkSenders: parseSenderList((Array.isArray(r.trackedLinkSenders) ? r.trackedLinkSenders : []).join(' ')),
   };
 }
 
-/** True when the sender's address or its domain is on the allow list. */
-export function isSenderAllowed(settings, sender) {
+/** True when the sender's address or its @domain is on a sender list (parseSenderList entries). */
+export function senderListed(list, sender) {
   const s = String(sender || '')
     .trim()
     .toLowerCase();
   if (!s.includes('@')) return false;
   const domain = s.slice(s.lastIndexOf('@'));
-  return settings.allowedSenders.some((entry) => entry === s || entry === domain);
+  return list.some((entry) => entry === s || entry === domain);
+}
+
+/** True when the sender's address or its domain is on the allow list (their images always load). */
+export function isSenderAllowed(settings, sender) {
+  return senderListed(settings.allowedSenders, sender);
+}
+
+/** True when a click on a tracked link of this sender's mail asks first (the option, minus remembered senders). */
+export function confirmsTrackedLinks(settings, sender) {
+  return settings.confirmTrackedLinks && !senderListed(settings.trackedLinkSenders, sender);
 }
 
 /** Union of two address lists, lower-cased, unique. */

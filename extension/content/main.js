@@ -19,7 +19,7 @@
   const webmail = ns.webmails.webmailForHost(location.hostname, ns.buildConfig.hostAliases);
   const adapter = webmail && ns.adapters && ns.adapters[webmail.id];
   if (!adapter) return;
-  const { resources, holdPolicy } = ns;
+  const { resources, holdPolicy, linkGuard } = ns;
   const { what } = ns.messages;
   const sel = adapter.selectors;
 
@@ -138,6 +138,9 @@
 
   function observe(doc) {
     if (observers.has(doc)) return;
+    const target = doc.defaultView || doc;
+    target.addEventListener('click', onLinkClick, true);
+    target.addEventListener('auxclick', onLinkClick, true);
     const observer = new MutationObserver(onMutations);
     observer.observe(doc, {
       childList: true,
@@ -240,7 +243,25 @@
     const reply = await send({ what: what.classify, key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
     if (!reply || !reply.ok || view.generation !== generation || views.get(view.container) !== view) return;
     const decisions = new Map(reply.decisions.map((d) => [d.ref, d]));
-    quietly(() => resources.apply(targets, decisions, { onLinkRewritten: adapter.onLinkRewritten }));
+    const onLink = (node, d, ref) => {
+      if (d && d.tracked) linkGuard.mark(node, d.tracked, { key: view.key, ref });
+      else linkGuard.unmark(node);
+    };
+    quietly(() => resources.apply(targets, decisions, { onLinkRewritten: adapter.onLinkRewritten, onLink }));
+  }
+
+  /**
+   * A click (left, middle, with or without modifier keys, or Enter) on a tracked link that must ask first: the
+   * webmail never sees it, the redirector is not contacted, and the background shows the question page.
+   * Registered on each document's window in the capture phase, before the webmail's own handlers.
+   */
+  function onLinkClick(ev) {
+    if (ev.type === 'click' ? ev.button !== 0 : ev.button !== 1) return;
+    const guard = linkGuard.guardFor(ev.target);
+    if (!guard) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    send({ what: what.confirmLink, key: guard.key, ref: guard.ref });
   }
 
   function setLayout(state, detail) {

@@ -2,10 +2,12 @@
 // per-element overrides (removable). Every change goes through the background, the settings' one writer (so a
 // change made in the popup meanwhile is never overwritten by this page's older copy).
 import '../shared/messages.js';
+import '../shared/i18n.js';
 import { parseAddressList, parseSenderList } from '../background/settings.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const { what } = globalThis.mailveil.messages;
+const { messages, i18n } = globalThis.mailveil;
+const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let settings = null;
 
@@ -35,6 +37,8 @@ function render() {
   $('addresses').value = settings.userAddresses.join('\n');
   $('senders').value = settings.allowedSenders.join('\n');
   $('interval').value = String(settings.updateIntervalHours);
+  $('confirm-links').checked = settings.confirmTrackedLinks;
+  $('link-senders').value = settings.trackedLinkSenders.join('\n');
   $('load-all').replaceChildren(
     ...Object.keys(settings.loadAllMessages).map((key) =>
       removable(key, () => change({ what: what.loadAll, key, on: false })),
@@ -59,9 +63,12 @@ async function save() {
     userAddresses: parseAddressList($('addresses').value),
     allowedSenders: parseSenderList($('senders').value),
     updateIntervalHours: Number($('interval').value),
+    confirmTrackedLinks: $('confirm-links').checked,
+    trackedLinkSenders: parseSenderList($('link-senders').value),
   });
   if (saved) $('saved').textContent = 'Saved.';
 }
 
+i18n.localise(document);
 $('save').addEventListener('click', save);
 load();

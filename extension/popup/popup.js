@@ -1,6 +1,7 @@
 // The toolbar popup: host status, the open e-mail(s) with their findings, overrides, reports, updates.
 import '../shared/messages.js';
 import '../shared/element-kinds.js';
+import '../shared/i18n.js';
 import {
   blockedCount,
   elementRows,
@@ -8,11 +9,13 @@ import {
   hostProblem,
   signaturesText,
   summaryText,
+  trackedLinkRows,
   updateText,
 } from './view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const { messages, elementKinds } = globalThis.mailveil;
+const { messages, elementKinds, i18n } = globalThis.mailveil;
+const { t } = i18n;
 const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let tabId = null;
@@ -200,6 +203,28 @@ function messageArticle(record) {
             dataset: { ref: f.ref || '' },
             text: `${f.company ? `${f.company}: ` : ''}${f.message}`,
           }),
+        ),
+      ),
+    );
+  }
+  const tracked = trackedLinkRows(rows);
+  if (tracked.length) {
+    article.append(
+      h(
+        'section',
+        { className: 'tracked-links' },
+        h('h3', { text: t('popupTrackedLinks', tracked.length) }),
+        h(
+          'ul',
+          {},
+          ...tracked.map((r) =>
+            h('li', {
+              className: 'tracked-link',
+              dataset: { ref: r.ref },
+              title: r.evidence,
+              text: t('popupTrackedLinkItem', r.text || r.host, r.company || t('trackerAtHost', r.host)),
+            }),
+          ),
         ),
       ),
     );

@@ -1,5 +1,6 @@
 // Pure presentation helpers for the popup (unit-tested): nothing here touches the DOM or browser APIs.
 import { problemOf } from '../background/native-client.js';
+import { hostOf, trackerLabel } from '../background/plan.js';
 
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
@@ -60,6 +61,15 @@ export function leakText(leak) {
 }
 
 /**
+ * Links that report the click and whose destination is unknown (verdict allow, tracked): what the popup lists
+ * under "Links that report your click". Rewritten links are not among them: they no longer pass the tracker.
+ * @param {ReturnType<typeof elementRows>} rows
+ */
+export function trackedLinkRows(rows) {
+  return rows.filter((r) => r.kind === 'link' && r.verdict === 'allow' && r.tracked);
+}
+
+/**
  * One row per element of a message, joined with its verdict and the decision enforced.
  * @param {{elements: object[], result: object|null, decisions: object[]}} record
  * @param {Record<string, string>} overrides element URL -> allow | block
@@ -82,13 +92,15 @@ export function elementRows(record, overrides = {}) {
       action: d ? d.action : 'block',
       source: d ? d.source : 'default',
       reasons: v && Array.isArray(v.reasons) ? v.reasons : [],
-      company: tracker ? tracker.company : null,
+      company: trackerLabel(v),
       trackerName: tracker ? tracker.name : null,
       category: tracker ? tracker.category : null,
       leaks: leaks.map(leakText),
       evidence: (v && v.evidence_url) || maskForDisplay(el.url),
       rewriteUrl: v && v.rewrite_url ? v.rewrite_url : null,
       tracked: !!(v && v.tracked),
+      text: typeof el.text === 'string' ? el.text : '',
+      host: hostOf(el.url),
       override,
       notable: !!(
         tracker ||

@@ -14,7 +14,9 @@
    * @typedef {{what: 'classify', key: string, message: {id?: string, sender?: string, user_addresses: string[],
    *   elements: object[]}, truncated: boolean, firstSeenAt: number}} ClassifyMessage
    *   reply: {ok: true, decisions: {ref: string, action: 'load'|'block'|'rewrite'|'keep', url?: string,
-   *   source: string}[]}
+   *   source: string, tracked?: {company: string|null, host: string, confirm: boolean}}[]}
+   * @typedef {{what: 'confirm-link', key: string, ref: string}} ConfirmLinkMessage  a click on a tracked link
+   *   that asks first: the background opens the question page (confirm/confirm.html)
    *
    * Background -> content script.
    * @typedef {{what: 'reapply'}} ReapplyMessage  classify every open message again (settings or host changed)
@@ -32,10 +34,17 @@
    * @typedef {{what: 'load-all', key: string, on: boolean}} LoadAllMessage
    * @typedef {{what: 'report', key: string, ref: string, kind: 'missed'|'false-block'}} ReportMessage
    *
+   * Question page (confirm/confirm.html?t=TOKEN) -> background.
+   * @typedef {{what: 'link-question', token: string}} LinkQuestionMessage
+   *   reply: {ok, company, host, text, sender, evidence} (never the link itself: it carries personal tokens)
+   * @typedef {{what: 'link-answer', token: string, open: boolean, remember?: boolean}} LinkAnswerMessage
+   *   open: the page's tab goes to the link; else it closes. remember: the sender's tracked links stop asking.
+   *
    * Options page -> background (also set-override and load-all, to remove saved choices).
    * @typedef {{what: 'options-state'}} OptionsStateMessage  reply: {ok, settings}
    * @typedef {{what: 'save-options', userAddresses: string[], allowedSenders: string[],
-   *   updateIntervalHours: number}} SaveOptionsMessage  reply: {ok, settings}
+   *   updateIntervalHours: number, confirmTrackedLinks: boolean, trackedLinkSenders: string[]}} SaveOptionsMessage
+   *   reply: {ok, settings}
    *
    * Test builds only: the end-to-end hook (content/test-hook.js) -> background.
    * @typedef {{what: 'test-state'}} TestStateMessage
@@ -55,6 +64,9 @@
     setOverride: 'set-override',
     loadAll: 'load-all',
     report: 'report',
+    confirmLink: 'confirm-link',
+    linkQuestion: 'link-question',
+    linkAnswer: 'link-answer',
     optionsState: 'options-state',
     saveOptions: 'save-options',
     testState: 'test-state',

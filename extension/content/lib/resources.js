@@ -270,7 +270,9 @@
    * Applies per-reference decisions to the scanned targets. A reference without a decision stays blocked.
    * @param {Map<string, object>} targets from scan()
    * @param {Map<string, {action: string, url?: string}>} decisions action: load | block | rewrite | keep
-   * @param {{onLinkRewritten?: (node: Element, url: string) => void}} [hooks]
+   * @param {{onLinkRewritten?: (node: Element, url: string) => void,
+   *   onLink?: (node: Element, decision: object|null, ref: string) => void}} [hooks]  onLink: every link, with
+   *   its decision (null: none)
    * @returns {{loaded: number, blocked: number, rewritten: number}}
    */
   function apply(targets, decisions, hooks = {}) {
@@ -297,6 +299,7 @@
             if (hooks.onLinkRewritten) hooks.onLinkRewritten(node, d.url);
             counts.rewritten += 1;
           }
+          if (hooks.onLink) hooks.onLink(node, decisions.get(refs[0].ref) || null, refs[0].ref);
           continue;
         }
         const byIndex = new Map(refs.map((r) => [r.index, decisionOf(r).action]));

@@ -247,6 +247,29 @@ export class Session {
     return slot;
   }
 
+  /**
+   * Runs `action` (a click), then returns the tab it made the extension open, once that tab shows the extension
+   * page whose path contains `pathPart` and the page is rendered (body[data-ready]). The extension opens such
+   * tabs blank and then navigates them, so that Firefox's WebDriver BiDi reports them (see openPopup).
+   */
+  async extensionPageOpenedBy(action, pathPart) {
+    const known = new Set(this.browser.targets());
+    const opened = this.browser.waitForTarget((t) => t.type() === 'page' && !known.has(t), {
+      timeout: kDeadline.condition,
+    });
+    await action();
+    const page = await (await opened).page();
+    const deadline = Date.now() + kDeadline.condition;
+    let href = '';
+    while (!href.includes(pathPart)) {
+      if (Date.now() > deadline) throw new Error(`the new tab never showed ${pathPart} (last URL: ${href})`);
+      await sleep(50);
+      href = await page.evaluate(() => location.href).catch(() => ''); // '' while it navigates
+    }
+    await page.waitForSelector('body[data-ready="1"]', { timeout: kDeadline.condition });
+    return page;
+  }
+
   /** Closes a page (popup tabs opened by the extension included). */
   static async closePage(p) {
     try {
@@ -300,6 +323,7 @@ export async function readPopup(popup) {
         sender: text('.sender', a),
         summary: text('.summary', a),
         findings: [...a.querySelectorAll('.finding')].map((f) => f.textContent),
+        trackedLinks: [...a.querySelectorAll('li.tracked-link')].map((li) => li.textContent),
         rows: [...a.querySelectorAll('tr.element-row')].map((r) => ({
           ref: r.dataset.ref,
           action: r.dataset.action,
