@@ -1,6 +1,7 @@
 // TEST BUILDS ONLY (tools/pack-extension.mjs --test adds it to the manifest; release builds do not ship it).
 // Lets the end-to-end tests, which drive the page, read what only the extension can see: the badge and the
 // tab's state. The page posts {mailveilTest: {cmd, nonce}}; the answer is written to <pre id="mailveil-test-NONCE">.
+// It also runs on the popup slot page (slot.mailveil.test), whose `show-popup` turns that tab into the popup.
 'use strict';
 (function start(ns) {
   if (!ns.buildConfig.test || window.top !== window) return;
