@@ -47,16 +47,16 @@ bool in_list(std::string_view s, std::initializer_list<std::string_view> list) {
 /// QR codes).
 bool is_asset_key(std::string_view k) {
   if (k.rfind("utm_", 0) == 0 || k.rfind("x-amz-", 0) == 0 || k.rfind("_nc_", 0) == 0) return true;
-  return in_list(k, {"v",         "ver",         "version",   "rev",      "cache",   "cb",         "w",
-                     "h",         "width",       "height",    "size",     "fit",     "crop",       "fm",
-                     "format",    "auto",        "q",         "quality",  "dpr",     "ixid",       "ixlib",
-                     "s",         "sig",         "signature", "hash",     "itok",    "token",      "alt",
-                     "expires",   "key-pair-id", "key",       "apikey",   "api_key", "client",     "se",
-                     "sp",        "sv",          "sr",        "oh",       "oe",      "ccb",        "data",
-                     "text",      "chl",         "code",      "barcode",  "qr",      "campaign",   "campaign_id",
-                     "campaignid", "cmp",        "list",      "list_id",  "listid",  "newsletter", "issue",
-                     "edition",   "mailing",     "mailingid", "account",  "account_id", "accountid", "acct",
-                     "aid",       "tid",         "crop_w",    "crop_h",   "center"});
+  return in_list(
+      k, {"v",           "ver",        "version",   "rev",     "cache",      "cb",          "w",          "h",
+          "width",       "height",     "size",      "fit",     "crop",       "fm",          "format",     "auto",
+          "q",           "quality",    "dpr",       "ixid",    "ixlib",      "s",           "sig",        "signature",
+          "hash",        "itok",       "token",     "alt",     "expires",    "key-pair-id", "key",        "apikey",
+          "api_key",     "client",     "se",        "sp",      "sv",         "sr",          "oh",         "oe",
+          "ccb",         "data",       "text",      "chl",     "code",       "barcode",     "qr",         "campaign",
+          "campaign_id", "campaignid", "cmp",       "list",    "list_id",    "listid",      "newsletter", "issue",
+          "edition",     "mailing",    "mailingid", "account", "account_id", "accountid",   "acct",       "aid",
+          "tid",         "crop_w",     "crop_h",    "center"});
 }
 
 /// Keys that name a file in a content system (`fileservlet?id=4192617785130`): a number or a hex digest there
@@ -73,14 +73,50 @@ bool has_upper_and_lower(std::string_view v) {
 
 /// Query keys that name the reader or the message sent to them.
 bool is_recipient_key(std::string_view k) {
-  if (in_list(k, {"e",          "em",           "eml",          "email",        "emailaddress", "email_address",
-                  "mail",       "recipient",    "recipient_id", "recipientid",  "rcpt",         "subscriber",
-                  "subscriber_id", "subscriberid", "sub_id",   "subid",        "user",         "userid",
-                  "user_id",    "contact",      "contact_id",   "contactid",    "member",       "memberid",
-                  "member_id",  "mi_u",         "upn",          "_ri_",         "ml_subscriber", "ck_subscriber_id",
-                  "vero_id",    "msgid",        "message_id",   "messageid",    "person",       "profile",
-                  "profile_id", "lead",         "leadid",       "visitor",      "visitorid",    "akid",
-                  "sourceid",   "refcode"})) {
+  if (in_list(k, {"e",
+                  "em",
+                  "eml",
+                  "email",
+                  "emailaddress",
+                  "email_address",
+                  "mail",
+                  "recipient",
+                  "recipient_id",
+                  "recipientid",
+                  "rcpt",
+                  "subscriber",
+                  "subscriber_id",
+                  "subscriberid",
+                  "sub_id",
+                  "subid",
+                  "user",
+                  "userid",
+                  "user_id",
+                  "contact",
+                  "contact_id",
+                  "contactid",
+                  "member",
+                  "memberid",
+                  "member_id",
+                  "mi_u",
+                  "upn",
+                  "_ri_",
+                  "ml_subscriber",
+                  "ck_subscriber_id",
+                  "vero_id",
+                  "msgid",
+                  "message_id",
+                  "messageid",
+                  "person",
+                  "profile",
+                  "profile_id",
+                  "lead",
+                  "leadid",
+                  "visitor",
+                  "visitorid",
+                  "akid",
+                  "sourceid",
+                  "refcode"})) {
     return true;
   }
   // `uid`, `esp_uid`, `mc_eid`, `mid`, `lmid`, `rid`: ids of the user, the e-mail, the recipient, the message.
@@ -114,11 +150,11 @@ bool is_id_token(std::string_view v) {
 /// Folders and host labels of media libraries: a hash or UUID there names a file.
 bool is_asset_folder(std::string_view seg) {
   std::string s = ascii_lower(seg);
-  return in_list(s, {"images",  "image",     "img",        "imgs",        "lib",           "assets",   "asset",
-                     "media",   "uploads",   "upload",     "files",       "file",          "content",  "static",
-                     "res",     "resources", "pictures",   "photos",      "photo",         "public",   "dam",
-                     "wp-content", "letters", "templates", "emailimages", "email-images", "mailimages", "gallery",
-                     "cdn",     "storage",   "userfiles",  "attachments", "creatives",     "banners",  "logos"});
+  return in_list(s, {"images",     "image",     "img",       "imgs",        "lib",          "assets",     "asset",
+                     "media",      "uploads",   "upload",    "files",       "file",         "content",    "static",
+                     "res",        "resources", "pictures",  "photos",      "photo",        "public",     "dam",
+                     "wp-content", "letters",   "templates", "emailimages", "email-images", "mailimages", "gallery",
+                     "cdn",        "storage",   "userfiles", "attachments", "creatives",    "banners",    "logos"});
 }
 
 bool is_asset_host(std::string_view host) {
@@ -262,8 +298,8 @@ MailImages::MailImages(const std::vector<Element>& elements, const std::vector<c
     if (!url) continue;
     const Element& e = elements[i];
     const bool shown = e.visible && !(e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
-    if (is_fetched_on_open(e.kind) && shown && !is_tiny(e.declared) && !is_thin(e.declared) &&
-        !is_tiny(e.rendered) && !is_thin(e.rendered) && !is_dynamic_endpoint(*url)) {
+    if (is_fetched_on_open(e.kind) && shown && !is_tiny(e.declared) && !is_thin(e.declared) && !is_tiny(e.rendered) &&
+        !is_thin(e.rendered) && !is_dynamic_endpoint(*url)) {
       std::string file = url->host + url->path;
       visible_dirs_.insert(file.substr(0, file.rfind('/') + 1));
       visible_files_.insert(std::move(file));
@@ -332,8 +368,7 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
   } else {
     // Shown at a normal or unknown size: content unless the URL itself names the reader or an open endpoint.
     block = open_endpoint || t.recipient_key || repeated ||
-            (word && (t.query_token || t.endpoint_token || stem_personal)) ||
-            (!sized && dynamic && t.query_token);
+            (word && (t.query_token || t.endpoint_token || stem_personal)) || (!sized && dynamic && t.query_token);
   }
 
   if (signature) add("signature");

@@ -40,7 +40,7 @@ struct TokenFacts {
   bool endpoint_token = false;  ///< the last path segment, when it is not a static file
   bool stem_token = false;      ///< the name of a static file (`/<md5>.png`)
   bool asset_path = false;      ///< the path or host reads as a media library (`/lib/`, `/images/`, `image.`…)
-  bool folder_token = false;             ///< a folder segment (`/<id>/x.gif`, `/<id>/<id>/`)
+  bool folder_token = false;    ///< a folder segment (`/<id>/x.gif`, `/<id>/<id>/`)
   bool folder_token_after_word = false;  ///< a folder token after an open-endpoint word (`/open/<id>/x.gif`)
   bool any() const { return query_token || endpoint_token || stem_token || folder_token_after_word; }
 };

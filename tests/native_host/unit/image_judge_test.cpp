@@ -73,8 +73,8 @@ TEST_CASE("asset hashes and UUIDs name files, not readers", "[image]") {
       element(ElementKind::kImg, "https://res.shop.example/res/kalmbach_mkt_prod1/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6.png",
               600, 300),
       // A UUID folder on S3, hidden (mobile copy) with no visible twin.
-      element(ElementKind::kImg,
-              "https://bucket.s3.amazonaws.com/5bb14016-8a8c-4c3e-9f5a-2b1d3c4e5f60/hero-mobile.jpg", 320, 160, false),
+      element(ElementKind::kImg, "https://bucket.s3.amazonaws.com/5bb14016-8a8c-4c3e-9f5a-2b1d3c4e5f60/hero-mobile.jpg",
+              320, 160, false),
       // A CMS id in the query of a content servlet, at a normal size.
       element(ElementKind::kImg, "https://www.games.example/servlet/fileservlet?id=4192617785130", 230, 125),
       // LinkedIn-style signed media: the expiry repeats on every image, the signature differs per image.
@@ -99,8 +99,8 @@ TEST_CASE("a per-recipient id is a tracker even on a visible image: it recurs ac
       link("https://clickmail.esp.example/redirect/redirect.aspx?A=R&l=4A409C40-815D-45A3-8D38-1E6F7BADB074&u=" + uid),
       link("https://clickmail.esp.example/redirect/redirect.aspx?A=U&u=" + uid + "&I=BR"),
       // The view beacon: no size, a script, the reader's id shared with every link.
-      element(ElementKind::kImg, "https://clickmail.esp.example/redirect/redirect.aspx?A=V&u=" + uid + "&IMG=" + uid +
-                                     ".png"),
+      element(ElementKind::kImg,
+              "https://clickmail.esp.example/redirect/redirect.aspx?A=V&u=" + uid + "&IMG=" + uid + ".png"),
       // Brevo-style content image with a recipient token in `e`.
       element(ElementKind::kImg,
               "https://r.news.example/im/1774880/0e64e1f5b65a812b1cd5e6e96977a10767635a3e9e2fe414a89fbd856d30e440.jpg"
@@ -154,7 +154,8 @@ TEST_CASE("open endpoints of unlisted ESPs with no declared size", "[image]") {
               159, 21),
       // Content with no size: a static file, an icon named "open", a resized CDN image.
       element(ElementKind::kImg, "https://cdn.news.example/images/open.png"),
-      element(ElementKind::kImg, "https://images.photos.example/photo-1500000000000-abcdef123456?ixid=MnwxMjA3fDB8MXxzZWFyY2h8&w=1080"),
+      element(ElementKind::kImg,
+              "https://images.photos.example/photo-1500000000000-abcdef123456?ixid=MnwxMjA3fDB8MXxzZWFyY2h8&w=1080"),
   }));
   CHECK(blocked(r, 0));
   CHECK(blocked(r, 1));
