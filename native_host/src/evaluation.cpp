@@ -366,6 +366,14 @@ std::optional<std::string> read_text_file(const std::string& path) {
   return text.str();
 }
 
+/// The signature list for an evaluation, or nullptr after printing why it cannot be loaded.
+std::shared_ptr<const SignatureList> load_list_for_eval(const std::string& signatures) {
+  std::string err;
+  auto list = load_signature_list(signatures, &err);
+  if (!list) std::cerr << "mailveil-host eval: " << err << "\n";
+  return list;
+}
+
 /// `eval --labels`: the shared scorer's figures (score.py) from the product itself.
 int run_real_eval(const std::string& labels_path, const std::string& leaks_path, std::string corpus,
                   const std::string& details, const std::string& signatures) {
@@ -383,11 +391,8 @@ int run_real_eval(const std::string& labels_path, const std::string& leaks_path,
     std::cerr << "mailveil-host eval: " << (!labels ? labels_path : leaks_path) << ": " << err << "\n";
     return 2;
   }
-  auto list = load_signature_list(signatures, &err);
-  if (!list) {
-    std::cerr << "mailveil-host eval: " << err << "\n";
-    return 2;
-  }
+  auto list = load_list_for_eval(signatures);
+  if (!list) return 2;
   Engine engine(list);
   RealEvalResult result = evaluate_real(engine, corpus, *labels, *leaks);
   print_real_eval(result, std::cout);
@@ -443,11 +448,8 @@ int run_eval_command(const std::vector<std::string>& args) {
     std::cerr << "mailveil-host eval: " << err << "\n";
     return 2;
   }
-  auto list = load_signature_list(signatures, &err);
-  if (!list) {
-    std::cerr << "mailveil-host eval: " << err << "\n";
-    return 2;
-  }
+  auto list = load_list_for_eval(signatures);
+  if (!list) return 2;
   Engine engine(list);
   EvalResult result = evaluate(engine, *labels, data_dir);
   std::cout << "data " << data_dir << ", list " << signatures << " (version " << list->list_version << ", "
