@@ -209,6 +209,7 @@ EmailReport Engine::classify(const Email& email) const {
     r.ref = e.ref;
     r.kind = e.kind;
     r.url = e.url;
+    r.outlook_only = e.outlook_only;
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
       r.error_code = "url_too_long";

@@ -345,6 +345,10 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
   const bool query = url.has_query && !url.query.empty();
   const bool dynamic = is_dynamic_endpoint(url);
   const bool sized = e.declared.width >= 0 || e.declared.height >= 0 || e.rendered.known();
+  // A CSS url() with no box of its own (a `@media print` or `:hover` background, a forward-detection rule):
+  // content backgrounds carry no id in their query, so one makes it a beacon. (An id-like slug alone is not
+  // enough: Google-hosted images are `lh3.googleusercontent.com/<token>=w600`.)
+  const bool css_rule = e.kind == ElementKind::kCssBackground && !sized;
 
   // Evidence of a per-recipient request. A hash that names a file in a media library is not.
   const bool stem_personal = t.stem_token && !t.asset_path;
@@ -368,7 +372,8 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
   } else {
     // Shown at a normal or unknown size: content unless the URL itself names the reader or an open endpoint.
     block = open_endpoint || t.recipient_key || repeated ||
-            (word && (t.query_token || t.endpoint_token || stem_personal)) || (!sized && dynamic && t.query_token);
+            (word && (t.query_token || t.endpoint_token || stem_personal)) || (!sized && dynamic && t.query_token) ||
+            (css_rule && t.query_token);
   }
 
   if (signature) add("signature");

@@ -30,8 +30,8 @@ class CollectSink : public ScanSink {
   explicit CollectSink(std::vector<Seen>* out) : out_(out) {}
   void on_message(const ScannedMessage& m) override {
     for (const auto& e : m.report.elements) {
-      out_->push_back({e.url, e.unwrapped_url, e.kind == ElementKind::kLink || e.kind == ElementKind::kForm,
-                       e.verdict, e.tracked, !e.leaks.empty(), e.reasons});
+      out_->push_back({e.url, e.unwrapped_url, e.kind == ElementKind::kLink || e.kind == ElementKind::kForm, e.verdict,
+                       e.tracked, !e.leaks.empty(), e.reasons});
     }
   }
   void on_error(const std::string&, const std::string&) override { failed = true; }
@@ -173,9 +173,8 @@ RealEvalResult evaluate_real(const Engine& engine, const std::string& corpus_dir
       (l.link ? res.link_trackers : res.img_trackers)++;
       if (!hits.empty()) {
         (l.link ? res.link_caught : res.img_caught)++;
-        if (l.link && std::any_of(hits.begin(), hits.end(), [](const Seen* e) {
-              return e->verdict == Verdict::kRewrite && !params_only(*e);
-            })) {
+        if (l.link && std::any_of(hits.begin(), hits.end(),
+                                  [](const Seen* e) { return e->verdict == Verdict::kRewrite && !params_only(*e); })) {
           ++res.link_recovered;
         }
       } else {
@@ -237,8 +236,8 @@ void print_real_eval(const RealEvalResult& r, std::ostream& out) {
 void write_real_eval_details(const RealEvalResult& r, std::ostream& out) {
   out << "file\tfamily\tlabel\toutcome\tverdict\treasons\turl\n";
   for (const auto& m : r.misses) {
-    out << m.file << '\t' << m.family << '\t' << m.label << '\t' << m.outcome << '\t' << m.verdict << '\t'
-        << m.reasons << '\t' << mask_addresses_in_text(m.url) << '\n';
+    out << m.file << '\t' << m.family << '\t' << m.label << '\t' << m.outcome << '\t' << m.verdict << '\t' << m.reasons
+        << '\t' << mask_addresses_in_text(m.url) << '\n';
   }
 }
 

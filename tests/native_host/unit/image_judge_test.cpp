@@ -183,3 +183,35 @@ TEST_CASE("token facts read the position of an id", "[image]") {
   CHECK_FALSE(is_thin({1, 1}));
   CHECK_FALSE(is_thin({1, -1}));
 }
+
+TEST_CASE("CSS beacons are judged like images", "[image]") {
+  // Extracted from <style>: a `@media print` body background and a forward-detection rule, no box of their own.
+  auto r = test::fixture_engine().classify(mail_of({
+      element(ElementKind::kCssBackground, "https://t.news.example/print.gif?u=8a7f6e5d4c3b2a1908f7"),
+      element(ElementKind::kCssBackground, "https://t.news.example/fwd.gif?r=8a7f6e5d4c3b2a1908f7e6d5"),
+      element(ElementKind::kCssBackground, "https://t.news.example/open/2024/7?s=1"),
+      // Content backgrounds: a static hero and a cache-busted texture.
+      element(ElementKind::kCssBackground, "https://cdn.news.example/bg/hero.jpg"),
+      element(ElementKind::kCssBackground, "https://cdn.news.example/bg/paper.png?v=8a7f6e5d4c3b2a1908f7"),
+      element(ElementKind::kCssBackground, "https://lh3.googleusercontent.com/pw/ABLVV84jVv71K6ur3ayHN-NCE=w1440"),
+  }));
+  CHECK(blocked(r, 0));
+  CHECK(blocked(r, 1));
+  CHECK(blocked(r, 2));
+  CHECK_FALSE(blocked(r, 3));
+  CHECK_FALSE(blocked(r, 4));
+  CHECK_FALSE(blocked(r, 5));
+}
+
+TEST_CASE("Outlook-only elements are judged and tagged", "[image]") {
+  Element vml = element(ElementKind::kImg, "https://t.news.example/open/459/4f439e0f78", 1, 1);
+  vml.outlook_only = true;
+  Element logo = element(ElementKind::kImg, "https://cdn.news.example/images/logo.png", 200, 50);
+  logo.outlook_only = true;
+  auto r = test::fixture_engine().classify(mail_of({vml, logo, link("https://news.example/")}));
+  CHECK(blocked(r, 0));
+  CHECK(r.elements[0].outlook_only);
+  CHECK_FALSE(blocked(r, 1));
+  CHECK(r.elements[1].outlook_only);
+  CHECK_FALSE(r.elements[2].outlook_only);
+}

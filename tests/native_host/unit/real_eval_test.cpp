@@ -1,11 +1,12 @@
 // `mailveil-host eval --labels`: score.py's TSV format and its matching rules, from the product.
 #include "real_eval.h"
 
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 #include "test_support.h"
 
@@ -14,7 +15,8 @@ namespace fs = std::filesystem;
 
 TEST_CASE("TSV labels are read as score.py reads them", "[real-eval]") {
   std::string err;
-  auto rows = parse_tsv_labels("# comment\n\na.html\thttps://t.example/o\ttracker\timg\r\nb.eml\tx\tclean\tlink\n", &err);
+  auto rows =
+      parse_tsv_labels("# comment\n\na.html\thttps://t.example/o\ttracker\timg\r\nb.eml\tx\tclean\tlink\n", &err);
   REQUIRE(rows);
   REQUIRE(rows->size() == 2);
   CHECK((*rows)[0].tracker);
@@ -42,7 +44,8 @@ TEST_CASE("eval --labels scores images, links and leaks like score.py", "[real-e
       "news.html\thttps://cdn.news.example/images/hero\ttracker\timg\n"  // a wrong label: a miss
       "news.html\thttps://nowhere.example/\ttracker\timg\n",             // unmatched
       &err);
-  auto leaks = parse_tsv_leaks("news.html\tjane.doe@example.org\turl-encoded\thttps://news.example/unsubscribe\n", &err);
+  auto leaks =
+      parse_tsv_leaks("news.html\tjane.doe@example.org\turl-encoded\thttps://news.example/unsubscribe\n", &err);
   REQUIRE(labels);
   REQUIRE(leaks);
   RealEvalResult r = evaluate_real(test::fixture_engine(), dir.string(), *labels, *leaks);
