@@ -46,7 +46,14 @@ bool in_list(std::string_view s, std::initializer_list<std::string_view> list) {
 /// for every reader, so never a per-recipient id (CDN resizing, signed storage URLs, cache busters, maps,
 /// QR codes).
 bool is_asset_key(std::string_view k) {
-  if (k.rfind("utm_", 0) == 0 || k.rfind("x-amz-", 0) == 0 || k.rfind("_nc_", 0) == 0) return true;
+  if (k.rfind("utm_", 0) == 0 || k.rfind("x-amz-", 0) == 0 || k.rfind("x-goog-", 0) == 0 || k.rfind("_nc_", 0) == 0) {
+    return true;
+  }
+  // Signed storage and CDN URLs (CloudFront, Azure SAS, Google Cloud Storage, Akamai).
+  if (in_list(k, {"policy", "googleaccessid", "st", "skoid", "sktid", "skt", "ske", "sks", "skv", "hdnts", "__token__",
+                  "hmac"})) {
+    return true;
+  }
   return in_list(
       k, {"v",           "ver",        "version",   "rev",     "cache",      "cb",          "w",          "h",
           "width",       "height",     "size",      "fit",     "crop",       "fm",          "format",     "auto",
@@ -174,17 +181,31 @@ std::string url_key(const Url& url) {
   return key;
 }
 
+/// A URL signed with an expiry (LinkedIn media `?e=<time>&v=beta&t=<signature>`, `?exp=…&sig=…`): the short
+/// keys next to the expiry hold the signature of the file, not a reader's id.
+bool is_signed_url(const Url& url) {
+  bool expiry = false;
+  for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
+    std::string k = ascii_lower(key);
+    expiry = (k == "e" || k == "exp" || k == "expires" || k == "expiry" || k == "x-expires") &&
+             looks_like_timestamp(percent_decode(value));
+    return !expiry;
+  });
+  return expiry;
+}
+
 /// Calls fn(token) for the tokens a URL carries in its query values and as its endpoint (the last path segment
 /// when it is not a static file); with `all_segments`, for every path segment and file stem too.
 template <typename Fn>
 void for_each_url_token(const Url& url, bool all_segments, Fn&& fn) {
+  const bool signed_url = is_signed_url(url);
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (value.size() < 10) return true;
     std::string k = ascii_lower(percent_decode(key));
-    if (is_asset_key(k)) return true;
+    if (is_asset_key(k) || (signed_url && k.size() <= 2)) return true;
     std::string v = percent_decode(value);
     if (is_content_id_key(k) && !has_upper_and_lower(v)) return true;
-    if (is_id_token(v)) fn(v);
+    if (is_id_token(v)) fn(v, true);
     return true;
   });
   const bool dynamic = is_dynamic_endpoint(url);
@@ -194,7 +215,7 @@ void for_each_url_token(const Url& url, bool all_segments, Fn&& fn) {
     const bool last = s.offset == last_start;
     if (!all_segments && !(last && dynamic)) return;
     std::string v = percent_decode(last ? stem_of(s.raw) : s.raw);
-    if (is_id_token(v)) fn(v);
+    if (is_id_token(v)) fn(v, false);
   });
 }
 
@@ -255,10 +276,11 @@ bool looks_like_timestamp(std::string_view v) {
 
 TokenFacts token_facts(const Url& url) {
   TokenFacts f;
+  const bool signed_url = is_signed_url(url);
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (value.size() < 8) return true;
     std::string k = ascii_lower(percent_decode(key));
-    if (is_asset_key(k)) return true;
+    if (is_asset_key(k) || (signed_url && k.size() <= 2)) return true;
     std::string v = percent_decode(value);
     if (looks_like_timestamp(v) || (is_content_id_key(k) && !has_upper_and_lower(v))) return true;
     const bool recipient = is_recipient_key(k);
@@ -298,16 +320,19 @@ MailImages::MailImages(const std::vector<Element>& elements, const std::vector<c
     if (!url) continue;
     const Element& e = elements[i];
     const bool shown = e.visible && !(e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
+    const std::string file = url->host + url->path;
     if (is_fetched_on_open(e.kind) && shown && !is_tiny(e.declared) && !is_thin(e.declared) && !is_tiny(e.rendered) &&
         !is_thin(e.rendered) && !is_dynamic_endpoint(*url)) {
-      std::string file = url->host + url->path;
       visible_dirs_.insert(file.substr(0, file.rfind('/') + 1));
-      visible_files_.insert(std::move(file));
+      visible_files_.insert(file);
     }
+    // A query id recurs when it is in another URL; a path id when it is in another file (the same image at
+    // two sizes, `photo-1?w=600` and `photo-1?w=300`, is one file).
     const std::string key = url_key(*url);
-    for_each_url_token(*url, true, [&](const std::string& token) {
-      auto [it, inserted] = tokens_.try_emplace(token, key);
-      if (!inserted && !it->second.empty() && it->second != key) it->second.clear();
+    for_each_url_token(*url, true, [&](const std::string& token, bool in_query) {
+      const std::string& where = in_query ? key : file;
+      auto [it, inserted] = tokens_.try_emplace(token, where);
+      if (!inserted && !it->second.empty() && it->second != where) it->second.clear();
     });
   }
 }
@@ -321,7 +346,7 @@ bool MailImages::shown_visibly_nearby(const Url& url) const {
 bool MailImages::has_repeated_token(const Url& url) const {
   if (tokens_.empty()) return false;
   bool repeated = false;
-  for_each_url_token(url, false, [&](const std::string& token) {
+  for_each_url_token(url, false, [&](const std::string& token, bool) {
     auto it = tokens_.find(token);
     repeated |= it != tokens_.end() && it->second.empty();
   });
@@ -371,9 +396,11 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
     block = open_endpoint || t.recipient_key || repeated || (!t.asset_path && (personal || dynamic));
   } else {
     // Shown at a normal or unknown size: content unless the URL itself names the reader or an open endpoint.
-    block = open_endpoint || t.recipient_key || repeated ||
-            (word && (t.query_token || t.endpoint_token || stem_personal)) || (!sized && dynamic && t.query_token) ||
-            (css_rule && t.query_token);
+    // At a declared normal size a query alone (`/open/logo.png?v=2`) or a file hash after a weak word (a
+    // music `track/<md5>.jpg`) is not enough; with no size, the shape of the URL has to decide.
+    const bool endpoint_shape = sized ? strong && (dynamic || personal) : open_endpoint;
+    block = endpoint_shape || t.recipient_key || repeated || (word && (t.query_token || t.endpoint_token)) ||
+            (!sized && word && stem_personal) || (!sized && dynamic && t.query_token) || (css_rule && t.query_token);
   }
 
   if (signature) add("signature");

@@ -215,3 +215,22 @@ TEST_CASE("Outlook-only elements are judged and tagged", "[image]") {
   CHECK(r.elements[1].outlook_only);
   CHECK_FALSE(r.elements[2].outlook_only);
 }
+
+TEST_CASE("signed media, one file at two sizes and words in content paths stay content", "[image]") {
+  auto r = test::fixture_engine().classify(mail_of({
+      // LinkedIn-style signed media with no declared size: the signature sits next to an expiry.
+      element(ElementKind::kImg,
+              "https://media.social.example/dms/image/C4E03AQH/article-cover_image-shrink_600/0/1600000000000"
+              "?e=1712793600&v=beta&t=Zx0Qm3aB9cD4eF5gH6iJ7kL8mN9oP0qR"),
+      // The same photo at two widths.
+      element(ElementKind::kImg, "https://images.photos.example/photo-1500000000000-abcdef123456?w=600", 600, 300),
+      element(ElementKind::kImg, "https://images.photos.example/photo-1500000000000-abcdef123456?w=300", 300, 150),
+      // Words of tracking in content paths, at a declared size.
+      element(ElementKind::kImg, "https://www.music.example/track/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6.jpg", 300, 300),
+      element(ElementKind::kImg, "https://www.shop.example/open/logo.png?v=2", 120, 40),
+  }));
+  for (size_t i = 0; i < r.elements.size(); ++i) {
+    INFO(r.elements[i].url);
+    CHECK_FALSE(blocked(r, i));
+  }
+}
