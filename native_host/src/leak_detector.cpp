@@ -266,8 +266,10 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
     if (direct || depth >= kMaxNesting || run.size() < kMinEmbeddedRun || !has_mixed_case(run)) return;
     // Decode the blob and look inside: JSON, percent-encoding, another base64 layer, binary fields. A '/' is
     // part of the base64 alphabet, so a blob in a path is glued to the segments before it: try each start.
+    // Inside a decoded layer a few starts suffice: the blob there is a field, not a path.
+    const size_t max_starts = depth == 0 ? kMaxDecodeStarts : 4;
     size_t start = 0;
-    for (size_t tries = 0; tries < kMaxDecodeStarts; ++tries) {
+    for (size_t tries = 0; tries < max_starts; ++tries) {
       std::string_view blob = run.substr(start);
       if (blob.size() % 4 == 1) blob.remove_suffix(1);
       std::string decoded;
@@ -287,10 +289,11 @@ void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out,
   std::vector<Leak> inner;
   scan_decoded(decoded, true, &inner, depth);
   // Escapes of the layer inside: percent-encoding, JSON's \u0040 and \/.
-  if (inner.empty() && decoded.find('%') != std::string_view::npos) {
+  if (inner.empty() && ifind(decoded, "%40") != std::string_view::npos) {
     scan_decoded(percent_decode(decoded), true, &inner, depth);
   }
-  if (inner.empty() && decoded.find('\\') != std::string_view::npos) {
+  if (inner.empty() &&
+      (decoded.find("\\u0040") != std::string_view::npos || decoded.find("\\/") != std::string_view::npos)) {
     std::string unescaped(decoded);
     replace_all(&unescaped, "\\u0040", "@", true);
     replace_all(&unescaped, "\\/", "/", false);
