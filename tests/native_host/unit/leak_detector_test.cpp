@@ -182,3 +182,17 @@ TEST_CASE("no embedded leak is invented from unrelated blobs", "[leak]") {
             .empty());
   CHECK(leaks_in("https://cdn.example/lib/fe6b1570746006757114/m/1/0a370547-7718-446f-8e20-aac14e42014f.png").empty());
 }
+
+TEST_CASE("Mailgun-style compressed tokens are inflated: they name the recipient", "[leak]") {
+  // /c/<base64url of a zlib-compressed query string with r=<recipient>> (Substack, Kajabi, Circle links).
+  CHECK(has(leaks_in("https://email.mg.news.example/c/"
+                     "eJwtjEsOwyAQQ08TlggGCmLBopteoxpg0qTipwT1c_uyqGTJ8rPlzaONIlq5BgSLMahIzpFRq0RnEpjIdm-"
+                     "csBNBsHBRdwmB5i4JDUJLkxYtEvXcvoXq4AX3zLLfxujnoq4L3KYqvU9OHyw904y9nWOaZId_YiWeGs2Tf8_b8WDDR_by8ge-"
+                     "CDEk"),
+            "base64-embedded", "path"));
+  CHECK(has(leaks_in("https://email.mg.news.example/o/"
+                     "eJyrVspQslJKNE82SDY3TEtKNDJX0lEqAgplJeal6qXkpzqkViTmFuSk6uUXpQOlSpWsTIxqAbCSEDY="),
+            "base64-embedded", "path"));
+  // A truncated stream still yields what it holds; garbage after "eJ" is not a leak.
+  CHECK(leaks_in("https://email.mg.news.example/c/eJxLTEpOSU1JBQAGrQJ_AAAAAAAAAAAAAAAAAAAAAA").empty());
+}
