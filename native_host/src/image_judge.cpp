@@ -127,6 +127,8 @@ bool is_recipient_key(std::string_view k) {
     return true;
   }
   // `uid`, `esp_uid`, `mc_eid`, `mid`, `lmid`, `rid`: ids of the user, the e-mail, the recipient, the message.
+  // A `guid` names a content item in most CMSs.
+  if (k == "guid" || k == "imageguid" || k == "fileguid") return false;
   for (std::string_view suffix : {"uid", "eid", "rid", "mid"}) {
     if (k.size() >= suffix.size() && k.substr(k.size() - suffix.size()) == suffix) return true;
   }

@@ -173,6 +173,8 @@ TEST_CASE("token facts read the position of an id", "[image]") {
   CHECK(facts("https://x.example/p/9f2c41d8e7b6a5c4d3e2f1a0b9c8d7e6.png").stem_token);
   CHECK(facts("https://x.example/open/9f2c41d8e7b6a5c4d3e2f1/o.gif").folder_token_after_word);
   CHECK(facts("https://x.example/a.gif?e=8a7f6e5d4c3b").recipient_key);
+  CHECK(facts("https://x.example/a.gif?esp_uid=8a7f6e5d4c3b").recipient_key);
+  CHECK_FALSE(facts("https://cms.example/image.aspx?guid=0a370547-7718-446f-8e20-aac14e42014f").recipient_key);
   CHECK_FALSE(facts("https://x.example/a.gif?e=1712793600").query_token);  // an expiry
   CHECK_FALSE(facts("https://x.example/a.gif?v=8a7f6e5d4c3b2a1908f7").query_token);
   CHECK(looks_like_timestamp("1712793600"));
