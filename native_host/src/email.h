@@ -46,9 +46,10 @@ struct Element {
   Size declared;    ///< HTML width/height attributes or inline style
   Size rendered;    ///< layout box, when the caller knows it
   bool visible = true;
-  std::string text;  ///< anchor text for links
-  /// scan only: inside an Outlook conditional comment (`<!--[if mso]>`): Outlook desktop shows it, browsers never.
+  /// Inside `<!--[if mso]>…<![endif]-->`: only Outlook for Windows renders it. The offline audit reports such
+  /// elements tagged "Outlook desktop only"; a browser never sees them.
   bool outlook_only = false;
+  std::string text;          ///< anchor text for links
   std::string css_media;     ///< scan only, `<style>` url(): the enclosing @media condition ("print"), or ""
   std::string css_selector;  ///< scan only, `<style>` url(): the selector of its rule (".x", "#t"), or ""
 };

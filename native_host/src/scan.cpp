@@ -62,8 +62,7 @@ class TableSink : public ScanSink {
          << ", pixels -" << r.score.pixels << ", companies -" << r.score.companies << ", links -" << r.score.links
          << ")\n";
     size_t shown = 0;
-    for (size_t i = 0; i < r.elements.size(); ++i) {
-      const ElementResult& e = r.elements[i];
+    for (const auto& e : r.elements) {
       if (!e.interesting()) continue;
       if (shown++ == 0) {
         out_ << "   " << pad("VERDICT", 8) << pad("KIND", 15) << pad("COMPANY (TRACKER)", 40) << pad("REASONS", 44)
@@ -73,12 +72,10 @@ class TableSink : public ScanSink {
       std::string reasons;
       for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
       out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
-           << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110) << "\n";
+           << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110)
+           << (e.outlook_only ? "  [Outlook desktop only]" : "") << "\n";
       if (e.verdict == Verdict::kRewrite)
         out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
-      if (i < m.email.elements.size() && m.email.elements[i].outlook_only) {
-        out_ << "   " << std::string(8, ' ') << "(Outlook desktop only: in an <!--[if mso]> comment)\n";
-      }
       for (const auto& l : e.leaks) {
         out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << l.encoding << " in " << l.where
              << " to " << l.company << "\n";
@@ -121,6 +118,7 @@ json element_record(const ElementResult& e) {
             {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
             {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};
   if (e.tracked) j["tracked"] = true;
+  if (e.outlook_only) j["outlook_only"] = true;  // "Outlook desktop only" in the table
   if (!e.rewrite_url.empty()) j["rewrite_url"] = e.rewrite_url;
   if (!e.evidence_url.empty()) j["evidence_url"] = e.evidence_url;
   if (!e.leaks.empty()) {
@@ -150,7 +148,6 @@ class JsonSink : public ScanSink {
           record["declared"] = {{"width", source.declared.width}, {"height", source.declared.height}};
         }
         record["visible"] = source.visible;
-        if (source.outlook_only) record["outlook_only"] = true;
         if (!source.css_media.empty()) record["css_media"] = source.css_media;
         if (!source.css_selector.empty()) record["css_selector"] = source.css_selector;
       }
