@@ -141,6 +141,7 @@ void Host::on_hello(const Request& req) {
                  {"min_protocol", kMinProtocolVersion},
                  {"max_protocol", kProtocolVersion},
                  {"signatures", signatures_json()},
+                 {"grades", grade_bands_json()},
                  {"limits",
                   {{"max_frame_in", kMaxInboundFrame},
                    {"max_frame_out", writer_.max_payload()},

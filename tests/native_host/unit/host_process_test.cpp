@@ -52,6 +52,10 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*hello)["result"]["protocol"] == 1);
   CHECK((*hello)["result"]["signatures"]["list_version"] == 2026010101);
   CHECK((*hello)["result"]["limits"]["max_frame_out"] == 1048576);
+  const json bands = (*hello)["result"]["grades"];
+  REQUIRE(bands.size() == 6);
+  CHECK(bands[0] == json({{"grade", "A"}, {"min", 90}}));
+  CHECK(bands[5] == json({{"grade", "F"}, {"min", 0}}));
 
   host.send(classify_request("c1", {{{"ref", "a"},
                                      {"kind", "img"},
@@ -67,6 +71,8 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*c)["result"]["elements"][0]["tracker"]["company"] == "Google");
   CHECK((*c)["result"]["elements"][1] == json({{"ref", "b"}, {"verdict", "allow"}}));
   CHECK((*c)["result"]["score"]["grade"].is_string());
+  CHECK((*c)["result"]["score"]["reason"]["code"] == "tracking-pixels");
+  CHECK((*c)["result"]["elements"][0]["tracker"]["brand"] == "Google Analytics");
 
   host.send({{"id", 3}, {"action", "rules"}});
   auto rules = host.receive();
@@ -226,3 +232,4 @@ TEST_CASE("host: logs go to the log file, never to stdout, and mask addresses", 
   CHECK(log.find("classify") != std::string::npos);
   CHECK(log.find("jane.doe") == std::string::npos);
 }
+
