@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "evidence.h"
 #include "html_extract.h"
 #include "leak_detector.h"
 #include "mime.h"
@@ -304,6 +305,8 @@ int run_scan_command(const std::vector<std::string>& args) {
   std::string signatures;
   std::string report_path;
   std::string csv_path;
+  std::string evidence_dir;
+  std::string lang_name = "en";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") {
@@ -312,7 +315,8 @@ int run_scan_command(const std::vector<std::string>& args) {
       options.progress = true;
     } else if (a == "--quiet") {
       quiet = true;
-    } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv") {
+    } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv" || a == "--evidence" ||
+               a == "--lang") {
       if (i + 1 >= args.size()) {
         std::cerr << "mailveil-host scan: " << a << " needs a value\n";
         return 2;
@@ -322,6 +326,8 @@ int run_scan_command(const std::vector<std::string>& args) {
       if (a == "--signatures") signatures = value;
       if (a == "--report") report_path = value;
       if (a == "--csv") csv_path = value;
+      if (a == "--evidence") evidence_dir = value;
+      if (a == "--lang") lang_name = value;
     } else if (a.starts_with("--")) {
       std::cerr << "mailveil-host scan: unknown option " << a << "\n";
       return 2;
@@ -334,7 +340,13 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   if (options.inputs.empty()) {
     std::cerr << "usage: mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--quiet] [--progress]\n"
-                 "                          [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
+                 "                          [--evidence DIR [--lang en|fr]] [--address ADDR]... [--signatures FILE]\n"
+                 "                          FILE|DIR...\n";
+    return 2;
+  }
+  const std::optional<Lang> lang = lang_from_string(lang_name);
+  if (!lang) {
+    std::cerr << "mailveil-host scan: --lang takes en or fr\n";
     return 2;
   }
   std::string err;
@@ -359,13 +371,32 @@ int run_scan_command(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (!evidence_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(evidence_dir, ec);
+    if (ec || !fs::is_directory(evidence_dir, ec)) {
+      std::cerr << "mailveil-host scan: cannot create the evidence directory " << evidence_dir << "\n";
+      return 2;
+    }
+  }
   // Long audits show progress on stderr when someone watches it.
-  if (!report_path.empty() || !csv_path.empty()) options.progress = options.progress || ::isatty(2) == 1;
+  if (!report_path.empty() || !csv_path.empty() || !evidence_dir.empty()) {
+    options.progress = options.progress || ::isatty(2) == 1;
+  }
   Engine engine(list, active.user_list, active.user_exceptions);
   std::vector<std::unique_ptr<ScanSink>> owned;
   if (!quiet || as_json) owned.push_back(as_json ? make_json_sink(std::cout) : make_table_sink(std::cout));
-  if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs));
+  ReportVersions versions;
+  versions.list_version = list->list_version;
+  versions.list_published = list->published;
+  if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs, versions));
   if (!csv_path.empty()) owned.push_back(make_csv_sink(csv_file));
+  EvidenceSink* evidence = nullptr;
+  if (!evidence_dir.empty()) {
+    auto sink = std::make_unique<EvidenceSink>(evidence_dir, *lang, versions, std::cerr);
+    evidence = sink.get();
+    owned.push_back(std::move(sink));
+  }
   std::vector<ScanSink*> sinks;
   for (auto& s : owned) sinks.push_back(s.get());
   auto sink = make_tee_sink(std::move(sinks));
@@ -379,9 +410,12 @@ int run_scan_command(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (evidence && evidence->failed()) return 2;
   if (quiet && !as_json) {
     std::cerr << "scan: " << (report_path.empty() ? "" : "report " + report_path + " ")
-              << (csv_path.empty() ? "" : "csv " + csv_path + " ") << "written\n";
+              << (csv_path.empty() ? "" : "csv " + csv_path + " ")
+              << (evidence ? std::to_string(evidence->written()) + " evidence pack(s) in " + evidence_dir + " " : "")
+              << "written\n";
   }
   return unreadable == 0 ? 0 : 1;
 }
