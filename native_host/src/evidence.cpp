@@ -111,6 +111,11 @@ void EvidencePack::add(const MailHeaders& headers, const EmailReport& report,
     if (is_evidence(e)) evidence.push_back(&e);
   }
   if (evidence.empty() && !keep_without_tracking) return;
+  if (const std::string_view id = trim(headers.message_id); !id.empty()) {
+    const size_t hash = std::hash<std::string_view>{}(id);
+    if (message_ids_.count(hash)) return;
+    if (message_ids_.size() < kMaxMessageIds) message_ids_.insert(hash);
+  }
   ++mails_seen_;
   has_tracking_ = has_tracking_ || !evidence.empty();
   worst_score_ = std::min(worst_score_, report.score.value);

@@ -14,6 +14,7 @@
 #include <ostream>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "classifier.h"
@@ -33,6 +34,8 @@ struct EvidenceLimits {
   size_t ga = 50;
   size_t url = 600;
 };
+/// Message-IDs a pack remembers to recognise copies of a mail (8 bytes each).
+inline constexpr size_t kMaxMessageIds = 4096;
 /// The bounds `scan --evidence` uses per sender domain (memory stays bounded over any number of mails).
 inline constexpr EvidenceLimits kScanEvidenceLimits{5, 30, 50, 50, 500};
 
@@ -50,8 +53,9 @@ class EvidencePack {
   EvidencePack(std::string sender_domain, Lang lang, EvidenceLimits limits = {});
 
   /// Adds one classified mail. A mail without any tracker or leak is left out unless `keep_without_tracking`
-  /// (the action's single mail). `user_addresses` are the reader's, used to check that the Message-ID does not
-  /// carry one of them.
+  /// (the action's single mail), and so is a copy of a mail already added (same Message-ID: one mail filed in
+  /// several folders). `user_addresses` are the reader's, used to check that the Message-ID does not carry one
+  /// of them.
   void add(const MailHeaders& headers, const EmailReport& report, const std::vector<std::string>& user_addresses,
            bool keep_without_tracking = false);
 
@@ -104,6 +108,7 @@ class EvidencePack {
   Lang lang_;
   EvidenceLimits limits_;
   size_t mails_seen_ = 0;
+  std::unordered_set<size_t> message_ids_;  ///< hashes of the Message-IDs added, for the first kMaxMessageIds
   bool has_tracking_ = false;
   int worst_score_ = 100;
   std::vector<Mail> mails_;

@@ -357,6 +357,8 @@ TEST_CASE("scan --evidence: one file per sender domain with tracking, the worst 
   }
   sink.on_message(
       scan_message(test::fixture_engine(), raw("bob@friends.example", "lunch", "<p>noon</p>"), {}, "bob.eml", 0));
+  // The same mail filed twice (same Message-ID) counts once.
+  sink.on_message(scan_message(test::fixture_engine(), raw("news@shop.example", "n3", pixel), {}, "copy.eml", 0));
   sink.finish();
   CHECK_FALSE(sink.failed());
   CHECK(sink.written() == 1);
