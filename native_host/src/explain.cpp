@@ -156,11 +156,12 @@ const GaText kGaTexts[] = {
 
 /// What a company learns, seen from the elements of one report.
 struct Facts {
-  std::set<std::string> open_leak;   // third-party companies receiving an address on open
-  std::set<std::string> click_leak;  // ... on a click
+  using Companies = std::set<std::string_view, std::less<>>;  // views into the report
+  Companies open_leak;                                        // third-party companies receiving an address on open
+  Companies click_leak;                                       // ... on a click
   bool sender_open_leak = false;
-  std::set<std::string> pixel_companies;
-  std::set<std::string> link_companies;
+  Companies pixel_companies;
+  Companies link_companies;
   bool sender_pixels = false;
   bool sender_links = false;
 };
@@ -285,19 +286,23 @@ Wording ga_wording(std::string_view code, std::string_view property, std::string
 }
 
 std::vector<std::string> company_brands(const EmailReport& report) {
-  std::map<std::string, std::set<std::string>> brands;
+  // Per company: its one brand, or an empty view once two differ. Views into the report, which outlives them.
+  std::map<std::string_view, std::string_view, std::less<>> brands;
+  auto note = [&](std::string_view company, std::string_view brand) {
+    auto [it, added] = brands.emplace(company, brand);
+    if (!added && it->second != brand) it->second = {};
+  };
   for (const auto& r : report.elements) {
-    if (!r.tracker.empty())
-      brands[r.tracker.company].insert(r.tracker.brand.empty() ? r.tracker.company : r.tracker.brand);
+    if (!r.tracker.empty()) note(r.tracker.company, r.tracker.brand.empty() ? r.tracker.company : r.tracker.brand);
     for (const auto& l : r.leaks) {
-      if (r.tracker.empty() || l.company != r.tracker.company) brands[l.company].insert(l.company);
+      if (r.tracker.empty() || l.company != r.tracker.company) note(l.company, l.company);
     }
   }
   std::vector<std::string> out;
   out.reserve(report.summary.companies.size());
   for (const auto& c : report.summary.companies) {
     auto it = brands.find(c);
-    out.push_back(it != brands.end() && it->second.size() == 1 ? *it->second.begin() : c);
+    out.emplace_back(it != brands.end() && !it->second.empty() ? it->second : std::string_view(c));
   }
   return out;
 }
@@ -338,20 +343,20 @@ std::vector<Finding> message_findings(const EmailReport& report, Lang lang) {
 
 ScoreReason score_reason(const EmailReport& report, Lang lang) {
   const Facts f = facts_of(report);
-  std::map<std::string, std::string> brand_of;
+  std::map<std::string_view, std::string_view, std::less<>> brand_of;
   const std::vector<std::string> brands = company_brands(report);
   for (size_t i = 0; i < brands.size(); ++i) brand_of[report.summary.companies[i]] = brands[i];
-  auto named = [&](const std::set<std::string>& companies) {
+  auto named = [&](const Facts::Companies& companies) {
     std::vector<std::string> out;
     for (const auto& c : companies) {
       auto it = brand_of.find(c);
-      out.push_back(it == brand_of.end() ? c : it->second);
+      out.emplace_back(it == brand_of.end() ? c : it->second);
     }
     return out;
   };
 
   ScoreReason reason;
-  auto set = [&](const char* code, const std::set<std::string>* companies) {
+  auto set = [&](const char* code, const Facts::Companies* companies) {
     reason.code = code;
     if (companies) {
       reason.companies = named(*companies);
