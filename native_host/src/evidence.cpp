@@ -188,7 +188,8 @@ void EvidencePack::add(const MailHeaders& headers, const EmailReport& report,
   }
   Mail m;
   m.date = clean_header(headers.date, kMaxDate);
-  m.sender = headers.sender.empty() ? std::string() : mask_address(clean_header(headers.sender, kMaxSubject));
+  // A display name and an address ("News <news@shop.example>") or a bare address: each address in it masked.
+  m.sender = mask_addresses_in_text(clean_header(headers.sender, kMaxSubject));
   m.subject = clean_header(headers.subject, kMaxSubject);
   m.message_id = checked_message_id(headers.message_id, user_addresses, &m.message_id_withheld);
   m.grade = report.score.grade;
@@ -419,6 +420,7 @@ void EvidenceSink::finish() {
       continue;
     }
     ++written_;
+    files_.emplace(key, path.filename().string());
   }
   if (skipped_senders_ > 0) {
     log_ << "mailveil-host scan: " << skipped_senders_ << " mail(s) from senders beyond the first " << kMaxReportKeys

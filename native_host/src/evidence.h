@@ -141,6 +141,8 @@ class EvidenceSink : public ScanSink {
   void finish() override;
   size_t written() const { return written_; }
   bool failed() const { return failed_; }
+  /// After finish(): the file name written for each sender domain (sender_key), for the audit report's links.
+  const EvidenceLinks& files() const { return files_; }
 
  private:
   std::string dir_;
@@ -151,6 +153,7 @@ class EvidenceSink : public ScanSink {
   size_t skipped_senders_ = 0;
   size_t written_ = 0;
   bool failed_ = false;
+  EvidenceLinks files_;
 };
 
 }  // namespace mailveil

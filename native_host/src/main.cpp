@@ -27,7 +27,8 @@ constexpr const char* kUsage =
     "usage:\n"
     "  mailveil-host chrome-extension://<id>/       (started by Chrome/Chromium: native messaging on stdio)\n"
     "  mailveil-host <manifest.json> <addon-id>     (started by Firefox)\n"
-    "  mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--address ADDR]... FILE|DIR...\n"
+    "  mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--evidence DIR [--lang en|fr]]\n"
+    "                     [--address ADDR]... FILE|DIR...\n"
     "  mailveil-host eval [--data DIR]               (precision/recall on the labelled set)\n"
     "  mailveil-host update [--rollback] [--url URL] [--import-abp FILE]\n"
     "  mailveil-host version\n";

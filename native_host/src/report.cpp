@@ -375,8 +375,8 @@ void ScanAggregate::add_error(const std::string& file, const std::string& error)
 
 // ---------------------------------------------------------------------------------------------------------
 
-TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>& inputs,
-                         const ReportVersions& versions) {
+TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>& inputs, const ReportVersions& versions,
+                         const EvidenceLinks& evidence) {
   TemplateData d;
   d.set("generated", utc_now());
   std::string input_list;
@@ -475,8 +475,11 @@ TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>&
     row.set("low_color", grade_color(low_grade));
     row.set("low_score", num(s.min_score));
     row.set("companies", top_names(s.companies, 4));
+    auto link = evidence.find(senders[i].first);
+    row.set("evidence", link == evidence.end() ? TemplateData(false) : TemplateData(link->second));
     sender_rows.push_back(std::move(row));
   }
+  d.set("has_evidence", !evidence.empty());
   d.set("senders", sender_rows);
   d.set("senders_more", more_rows(senders.size()));
 
@@ -580,20 +583,24 @@ TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>&
 }
 
 void write_html_report(const ScanAggregate& a, const std::vector<std::string>& inputs, std::ostream& out,
-                       const ReportVersions& versions) {
-  render_template("report", report_data(a, inputs, versions), TemplateEscape::kHtml, out);
+                       const ReportVersions& versions, const EvidenceLinks& evidence) {
+  render_template("report", report_data(a, inputs, versions, evidence), TemplateEscape::kHtml, out);
 }
 
 namespace {
 
 class HtmlReportSink : public ScanSink {
  public:
-  HtmlReportSink(std::ostream& out, std::vector<std::string> inputs, ReportVersions versions)
-      : out_(out), inputs_(std::move(inputs)), versions_(std::move(versions)) {}
+  HtmlReportSink(std::ostream& out, std::vector<std::string> inputs, ReportVersions versions,
+                 std::function<EvidenceLinks()> evidence_links)
+      : out_(out),
+        inputs_(std::move(inputs)),
+        versions_(std::move(versions)),
+        evidence_links_(std::move(evidence_links)) {}
   void on_message(const ScannedMessage& m) override { aggregate_.add(m); }
   void on_error(const std::string& file, const std::string& error) override { aggregate_.add_error(file, error); }
   void finish() override {
-    write_html_report(aggregate_, inputs_, out_, versions_);
+    write_html_report(aggregate_, inputs_, out_, versions_, evidence_links_ ? evidence_links_() : EvidenceLinks{});
     out_.flush();
   }
 
@@ -601,6 +608,7 @@ class HtmlReportSink : public ScanSink {
   std::ostream& out_;
   std::vector<std::string> inputs_;
   ReportVersions versions_;
+  std::function<EvidenceLinks()> evidence_links_;
   ScanAggregate aggregate_;
 };
 
@@ -682,8 +690,9 @@ class TeeSink : public ScanSink {
 }  // namespace
 
 std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs,
-                                                ReportVersions versions) {
-  return std::make_unique<HtmlReportSink>(out, std::move(inputs), std::move(versions));
+                                                ReportVersions versions,
+                                                std::function<EvidenceLinks()> evidence_links) {
+  return std::make_unique<HtmlReportSink>(out, std::move(inputs), std::move(versions), std::move(evidence_links));
 }
 
 const std::vector<std::string>& csv_columns() {

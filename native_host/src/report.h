@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -176,16 +177,23 @@ struct ReportVersions {
   std::string psl;             ///< Public Suffix List version, "" when the host does not know it
 };
 
+/// By sender domain (sender_key): a link to that sender's evidence pack (evidence.h), as written into the
+/// report (a URL relative to the report's own file).
+using EvidenceLinks = std::map<std::string, std::string>;
+
 /// Writes the aggregate as one self-contained HTML page (templates/report.mustache: inline CSS and SVG, no
 /// script, no remote resource), in sections: overview, grades (legend from kGradeBands), companies, senders,
 /// leaks, Google Analytics, findings, unreadable inputs, versions. `inputs` are listed in the header; every text
-/// goes through mask_addresses_in_text and HTML escaping.
+/// goes through mask_addresses_in_text and HTML escaping. With `evidence`, each sender row of a sender that has
+/// an evidence pack links to it (the per-sender export of issue 13).
 void write_html_report(const ScanAggregate& aggregate, const std::vector<std::string>& inputs, std::ostream& out,
-                       const ReportVersions& versions = {});
+                       const ReportVersions& versions = {}, const EvidenceLinks& evidence = {});
 
-/// Aggregates messages and writes the HTML report at finish().
+/// Aggregates messages and writes the HTML report at finish(). `evidence_links`, when given, is asked at finish()
+/// for the packs written (so the evidence sink must finish first).
 std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs,
-                                                ReportVersions versions = {});
+                                                ReportVersions versions = {},
+                                                std::function<EvidenceLinks()> evidence_links = {});
 
 /// The CSV header line's columns, in order.
 const std::vector<std::string>& csv_columns();

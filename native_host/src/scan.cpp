@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "protocol.h"
 #include "report.h"
 #include "signature_store.h"
+#include "url.h"
 
 namespace mailveil {
 namespace fs = std::filesystem;
@@ -33,6 +35,23 @@ bool has_extension(const std::string& path, std::initializer_list<const char*> e
 std::string shorten(const std::string& s, size_t max) {
   if (s.size() <= max) return s;
   return s.substr(0, max - 3) + "...";
+}
+
+/// The URL of directory `dir` relative to the file `from` ("packs/" or "../evidence/"), each segment
+/// percent-encoded, ending in '/'; a file: URL when no relative path exists (another drive).
+std::string relative_href(const std::string& from, const std::string& dir) {
+  const fs::path base = fs::absolute(fs::path(from)).lexically_normal().parent_path();
+  const fs::path target = fs::absolute(fs::path(dir)).lexically_normal();
+  fs::path rel = target.lexically_relative(base);
+  std::string href = rel.empty() ? "file://" : "";
+  for (const auto& part : rel.empty() ? target : rel) {
+    const std::string segment = part.generic_string();
+    if (segment.empty() || segment == "/") continue;
+    if (segment == ".") continue;
+    href += (segment == ".." ? segment : percent_encode(segment)) + "/";
+  }
+  if (rel.empty()) href.insert(7, "/");
+  return href;
 }
 
 std::string pad(const std::string& s, size_t width) {
@@ -389,14 +408,25 @@ int run_scan_command(const std::vector<std::string>& args) {
   ReportVersions versions;
   versions.list_version = list->list_version;
   versions.list_published = list->published;
-  if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs, versions));
-  if (!csv_path.empty()) owned.push_back(make_csv_sink(csv_file));
+  // The evidence sink finishes before the report, whose sender rows link to the packs written.
   EvidenceSink* evidence = nullptr;
   if (!evidence_dir.empty()) {
     auto sink = std::make_unique<EvidenceSink>(evidence_dir, *lang, versions, std::cerr);
     evidence = sink.get();
     owned.push_back(std::move(sink));
   }
+  if (!report_path.empty()) {
+    std::function<EvidenceLinks()> links;
+    if (evidence) {
+      links = [evidence, prefix = relative_href(report_path, evidence_dir)] {
+        EvidenceLinks out;
+        for (const auto& [sender, file] : evidence->files()) out.emplace(sender, prefix + percent_encode(file));
+        return out;
+      };
+    }
+    owned.push_back(make_html_report_sink(report_file, options.inputs, versions, std::move(links)));
+  }
+  if (!csv_path.empty()) owned.push_back(make_csv_sink(csv_file));
   std::vector<ScanSink*> sinks;
   for (auto& s : owned) sinks.push_back(s.get());
   auto sink = make_tee_sink(std::move(sinks));

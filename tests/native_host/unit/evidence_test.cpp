@@ -375,3 +375,60 @@ TEST_CASE("scan --evidence: one file per sender domain with tracking, the worst 
   CHECK(html.find(kReader) == std::string::npos);
   CHECK(html.find("J&#39;ai reçu 8 courriels de shop.example") != std::string::npos);
 }
+
+TEST_CASE("evidence pack: a sender with a display name keeps the name, its address masked", "[evidence]") {
+  MailHeaders h = headers();
+  h.sender = "Opérateur News <newsletter@news.operateur.example>";
+  for (Lang lang : {Lang::kEn, Lang::kFr}) {
+    const std::string html = pack_html(lang, h);
+    INFO(to_string(lang));
+    CHECK(html.find("Opérateur News &lt;n\u2026@news.operateur.example&gt;") != std::string::npos);
+    CHECK(html.find("O\u2026@") == std::string::npos);
+    CHECK(html.find("newsletter@") == std::string::npos);
+  }
+}
+
+TEST_CASE("scan --report --evidence: each sender row of the audit report links to its evidence pack",
+          "[evidence][scan]") {
+  TempDir dir;
+  const fs::path mails = dir.path / "mails";
+  fs::create_directories(mails);
+  auto write = [&](const std::string& name, const std::string& from, const std::string& html) {
+    std::ofstream(mails / name) << "From: " << from << "\nTo: Jane <" << kReader << ">\nSubject: " << name
+                                << "\nDate: Tue, 24 Nov 2026 09:30:00 +0100\nMessage-ID: <" << name
+                                << "@mta.example>\nMIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n"
+                                << html << "\n";
+  };
+  write("a.eml", "News <news@shop.example>",
+        "<img src=\"https://shop.us1.list-manage.com/track/open.php?u=1&amp;e=" + std::string(kReader) +
+            "\" width=\"1\" height=\"1\">");
+  write("b.eml", "bob@friends.example", "<p>noon</p>");
+  const fs::path report = dir.path / "out" / "audit report.html";
+  fs::create_directories(report.parent_path());
+  const fs::path packs = dir.path / "packs fr";
+  const int rc = run_scan_command({"--quiet", "--signatures", test::data_path("signatures/test-list.json"), "--report",
+                                   report.string(), "--evidence", packs.string(), "--lang", "fr", mails.string()});
+  CHECK(rc == 0);
+  std::ifstream in(report);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string html = text.str();
+  // The link is relative to the report and percent-encoded, and it names a file that exists.
+  const std::string href = "../packs%20fr/mailveil-evidence-shop.example-fr.html";
+  CHECK(html.find("<a href=\"" + href + "\">evidence pack</a>") != std::string::npos);
+  CHECK(fs::exists(packs / "mailveil-evidence-shop.example-fr.html"));
+  // A sender without tracking has no pack and no link.
+  CHECK_FALSE(fs::exists(packs / "mailveil-evidence-friends.example-fr.html"));
+  CHECK(html.find("friends.example-fr.html") == std::string::npos);
+  CHECK(html.find("linked from the sender table") != std::string::npos);
+
+  // Without --evidence the report has no evidence column and says how to get one.
+  const fs::path plain = dir.path / "plain.html";
+  CHECK(run_scan_command({"--quiet", "--signatures", test::data_path("signatures/test-list.json"), "--report",
+                          plain.string(), mails.string()}) == 0);
+  std::ifstream in2(plain);
+  std::stringstream text2;
+  text2 << in2.rdbuf();
+  CHECK(text2.str().find("<th>evidence pack</th>") == std::string::npos);
+  CHECK(text2.str().find("--evidence DIR") != std::string::npos);
+}
