@@ -111,8 +111,8 @@ nlohmann::json public_suffix_json() {
 
 std::string public_suffix_text() {
   const PublicSuffixInfo& i = psl().info;
-  return "Public Suffix List of " + (i.date.empty() ? std::string("unknown date") : i.date) + " (libpsl " + i.libpsl +
-         ", " + (i.source == "builtin" ? std::string("built-in list") : i.source) + ")";
+  return (i.date.empty() ? std::string("of unknown date") : i.date) + " (libpsl " + i.libpsl + ", " +
+         (i.source == "builtin" ? std::string("built-in list") : i.source) + ")";
 }
 
 }  // namespace mailveil

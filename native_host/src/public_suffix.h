@@ -28,7 +28,8 @@ PublicSuffixInfo public_suffix_info();
 /// {"list": "2023-02-09", "source": "builtin" | path, "libpsl": "0.21.2"}: for hello and the scan outputs.
 nlohmann::json public_suffix_json();
 
-/// "Public Suffix List of 2023-02-09 (libpsl 0.21.2, built-in list)": for reports.
+/// "2023-02-09 (libpsl 0.21.2, built-in list)": ReportVersions::psl, which reports and evidence packs show after
+/// "Public Suffix List".
 std::string public_suffix_text();
 
 }  // namespace mailveil
