@@ -32,6 +32,12 @@ const kGmailAltered = 'http://gmail.mailveil.test/altered.html';
 const kOutlook = 'http://outlook.mailveil.test/newsletter.html';
 const kOutlookAnonymous = `${kOutlook}?anonymous`; // the same mail without a message id
 const kYahoo = 'http://yahoo.mailveil.test/personal.html';
+/** Outlook.com mails whose images come through Outlook's image proxy, in English, French and German. */
+const kOutlookProxied = {
+  en: 'http://outlook.mailveil.test/proxied.html',
+  fr: 'http://outlook.mailveil.test/newsletter-fr.html',
+  de: 'http://outlook.mailveil.test/newsletter-de.html',
+};
 const kProton = 'http://proton.mailveil.test/conversation.html';
 
 // Companies are matched as words: the popup shows the host's tracker.brand when it sends one ("Mailchimp
@@ -64,6 +70,20 @@ const kExpect = {
     trackers: [/hubspotemail\.net/, /url4242\.shop-example\.org/],
   },
 };
+
+/** Outlook's image proxy (cosmicpimg-prod.services.web.outlook.com/proxy/?u=<original, URL-encoded>). */
+const kOutlookProxyExpect = (lang) => ({
+  legit: [
+    new RegExp(
+      `services\\.web\\.outlook\\.com/proxy/\\?u=http%3A%2F%2Fcdn\\.boutique-example\\.com%2Fmail%2F${lang}%2Flogo\\.png`,
+    ),
+    new RegExp(
+      `services\\.web\\.outlook\\.com/proxy/\\?u=http%3A%2F%2Fcdn\\.boutique-example\\.com%2Fmail%2F${lang}%2Fparcel\\.png`,
+    ),
+  ],
+  // Through the proxy (the inner URL encoded) or directly: neither may ever be requested.
+  trackers: [/list-manage\.com(%2F|\/)track/, /weborama\.fr/],
+});
 
 /** The Outlook newsletter's SendGrid link: a tracked link whose destination the host cannot know. */
 const kTrackedLink = 'div[aria-label="Message body"] a[href^="http://url4242.shop-example.com/ls/click"]';
@@ -243,6 +263,47 @@ for (const kind of kBrowsers) {
       assert.ok(!info.text.includes('reader.two@example.net'));
       await Session.closePage(popup);
       await page.close();
+    });
+
+    test('Outlook image proxy: proxied pixels are held and judged by their inner URL, never fetched; proxied images load', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kOutlookProxied.en);
+      const state = await session.waitForState(page, isGrade);
+      assert.match(grade(state), /^[DEF]$/, 'a pixel sending the hashed address: a poor grade');
+      const expect = kOutlookProxyExpect('en');
+      await waitForRequests(server, since, expect.legit);
+      await sleep(500);
+      assertNotRequested(server, since, expect.trackers);
+      const [m] = Object.values(state.tab.messages);
+      const blocked = m.result.elements.filter((e) => e.verdict === 'block');
+      assert.equal(blocked.length, 2, 'both proxied pixels blocked');
+      for (const e of blocked) assert.match(e.unwrapped_url, /list-manage|weborama/, 'judged by the inner URL');
+      for (const w of await imageWidths(page, /cdn\.boutique-example\.com%2Fmail%2Fen/))
+        assert.ok(w.width > 0 && !w.held, 'proxied legitimate image displayed');
+      const pixels = await imageWidths(page, /list-manage|weborama/);
+      assert.equal(pixels.length, 2);
+      for (const p of pixels) assert.ok(p.held && p.blocked && p.width === 0, 'proxied pixel held back and marked');
+      await page.close();
+    });
+
+    test('Outlook in French and German: the mail is found without English labels, checked, and its trackers blocked', async () => {
+      for (const lang of ['fr', 'de']) {
+        const page = await session.newPage();
+        const since = server.mark();
+        await page.goto(kOutlookProxied[lang]);
+        const state = await session.waitForState(page, (s) => isGrade(s) || grade(s) === '?');
+        assert.equal(state.tab.layout, 'ok', `${lang}: layout recognised`);
+        assert.match(grade(state), /^[DEF]$/, `${lang}: graded`);
+        assert.equal(state.tab.openKeys.length, 1);
+        const [m] = Object.values(state.tab.messages);
+        assert.equal(m.sender, 'orders@boutique-example.com', `${lang}: sender found`);
+        const expect = kOutlookProxyExpect(lang);
+        await waitForRequests(server, since, expect.legit);
+        await sleep(500);
+        assertNotRequested(server, since, expect.trackers);
+        await page.close();
+      }
     });
 
     test("Yahoo, clean personal mail: nothing blocked, best grade, images through Yahoo's proxy load", async () => {
