@@ -30,13 +30,20 @@ const kHostProblems = Object.freeze({
 });
 
 /**
- * @param {{webmail: string|null, layout: string, messages: object[]}|null} tab  messages: the open ones,
- *   each {status: 'pending'|'done'|'error', score?}
+ * @param {{webmail: string|null, layout: string, messages: object[], paused?: boolean}|null} tab  messages: the
+ *   open ones, each {status: 'pending'|'done'|'error', score?}; paused: the user paused protection on the site
  * @param {{state: string}} host
  * @returns {{text: string, color: string, title: string}}
  */
 export function badgeFor(tab, host) {
   if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
+  if (tab.paused) {
+    return {
+      text: 'off',
+      color: kStateColors.unknown,
+      title: 'MailVeil is paused on this site: images load without protection, trackers included',
+    };
+  }
   const problem = problemOf(host);
   if (problem && kHostProblems[problem.state])
     return { text: '!', color: kStateColors.error, title: kHostProblems[problem.state] };

@@ -3,6 +3,7 @@ import '../shared/messages.js';
 import '../shared/element-kinds.js';
 import '../shared/i18n.js';
 import {
+  reasonText,
   blockedCount,
   elementRows,
   gradeLegend,
@@ -21,6 +22,8 @@ const $ = (id) => document.getElementById(id);
 let tabId = null;
 let state = null;
 let reportUrl = null;
+/** A download's blob URL is revoked after this long (the browser has read it by then). */
+const kRevokeDelayMs = 60000;
 
 /** Creates an element; `props` may set className, text, dataset, title, type, and attributes. */
 function h(tag, props = {}, ...children) {
@@ -151,6 +154,75 @@ function elementTable(record, rows) {
   return table;
 }
 
+/** "Load all images" (a checked mail) or "Show images without protection" (a mail the helper could not check). */
+function loadAllButton(record, unprotected) {
+  const loadAll = state.loadAll[record.key] || null;
+  let text;
+  if (unprotected) text = t(loadAll ? 'popupStopUnprotected' : 'popupShowUnprotected');
+  else text = loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail';
+  return h('button', {
+    type: 'button',
+    className: 'load-all',
+    dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
+    text,
+    title: record.id
+      ? null
+      : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
+    onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
+  });
+}
+
+/**
+ * "Always show images from news@shop.example": one click, the exact address (From can be spoofed, so the user
+ * sees which address is trusted). null without a sender; a note when a whole domain is allowed in the options.
+ */
+function allowSenderButton(record) {
+  if (!record.sender) return null;
+  const sender = record.sender.toLowerCase();
+  const list = state.settings.allowedSenders || [];
+  if (!list.includes(sender) && list.includes(sender.slice(sender.lastIndexOf('@')))) {
+    return h('span', {
+      className: 'allow-sender-note quiet',
+      text: t('popupSenderDomainAllowed', sender.slice(sender.lastIndexOf('@'))),
+    });
+  }
+  const on = list.includes(sender);
+  return h('button', {
+    type: 'button',
+    className: 'allow-sender',
+    dataset: { on: on ? '1' : '0', sender },
+    text: t(on ? 'popupStopAllowSender' : 'popupAllowSender', sender),
+    title: t('popupAllowSenderHint'),
+    onclick: () => ask({ what: what.allowSender, sender, on: !on }).then(refresh),
+  });
+}
+
+/** Asks the host for the mail's evidence pack and saves it as one self-contained HTML file. */
+async function saveEvidence(key, button) {
+  const status = $('evidence-status');
+  status.hidden = false;
+  status.dataset.state = 'working';
+  status.textContent = t('popupEvidenceWorking');
+  if (button) button.disabled = true;
+  const lang = (i18n.uiLanguage() || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en';
+  const reply = await ask({ what: what.evidence, key, lang });
+  if (button) button.disabled = false;
+  if (!reply || !reply.ok) {
+    status.dataset.state = 'error';
+    status.textContent = t('popupEvidenceFailed', reply && reply.error ? reply.error.message || reply.error.code : '');
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([reply.html], { type: 'text/html' }));
+  const a = h('a', { href: url, download: reply.filename, hidden: '' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), kRevokeDelayMs);
+  status.dataset.state = 'saved';
+  status.dataset.filename = reply.filename;
+  status.textContent = t('popupEvidenceSaved', reply.filename);
+}
+
 function messageArticle(record) {
   const article = h('article', { className: 'message', dataset: { key: record.key, status: record.status } });
   const head = h('h2');
@@ -173,23 +245,32 @@ function messageArticle(record) {
     head.append('Checking…');
   }
   article.append(head);
-  if (record.sender) article.append(h('p', { className: 'sender', text: `From ${record.sender}` }));
+  const reason = record.status === 'done' ? reasonText(record.result.score) : null;
+  if (reason) article.append(h('p', { className: 'reason', text: reason }));
+  if (record.sender) article.append(h('p', { className: 'sender', text: t('popupFrom', record.sender) }));
+  if (record.status === 'error') {
+    // No verdicts: the user's own way out, said plainly.
+    article.append(h('div', { className: 'actions-row' }, loadAllButton(record, true), allowSenderButton(record)));
+    return article;
+  }
   if (record.status !== 'done') return article;
   const overrides = state.settings.elementOverrides;
   const rows = elementRows(record, overrides);
   article.append(h('p', { className: 'summary', text: summaryText(record.result, { blocked: blockedCount(record) }) }));
-  const loadAll = state.loadAll[record.key] || null;
   article.append(
-    h('button', {
-      type: 'button',
-      className: 'load-all',
-      dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
-      text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
-      title: record.id
-        ? null
-        : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
-      onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
-    }),
+    h(
+      'div',
+      { className: 'actions-row' },
+      loadAllButton(record, false),
+      allowSenderButton(record),
+      h('button', {
+        type: 'button',
+        className: 'evidence-btn',
+        text: t('popupEvidence'),
+        title: t('popupEvidenceHint'),
+        onclick: (ev) => saveEvidence(record.key, ev.currentTarget),
+      }),
+    ),
   );
   const findings = record.result.findings || [];
   if (findings.length) {
@@ -264,6 +345,24 @@ function render() {
   }
   const tab = state.tab;
   const open = tab ? tab.openKeys.map((k) => tab.messages[k]).filter(Boolean) : [];
+  // The per-site pause: offered wherever MailVeil cannot check the mail (helper missing, layout unknown).
+  $('paused').hidden = !state.paused;
+  if (state.paused) $('paused-text').textContent = t('popupPausedText', state.webmailLabel);
+  const stuck = !state.paused && tab && tab.webmail && (problem || tab.layout === 'unrecognised');
+  $('pause-box').hidden = !stuck;
+  if (stuck) {
+    $('pause-site').textContent = t('popupPauseSite', state.webmailLabel);
+    $('pause-hint').textContent = t('popupPauseHint');
+  }
+  if (state.paused) {
+    $('host-error').hidden = true;
+    $('layout-warning').hidden = true;
+    $('messages').replaceChildren();
+    $('no-mail').hidden = true;
+    $('list-version').textContent = signaturesText(state.signatures);
+    renderUpdate(state.update);
+    return;
+  }
   $('layout-warning').hidden = !(tab && tab.layout === 'unrecognised');
   if (tab && tab.layout === 'unrecognised') {
     $('layout-warning-text').textContent =
@@ -316,6 +415,12 @@ async function makeReport(key, ref, kind) {
 }
 
 $('retry-host').addEventListener('click', () => ask({ what: what.retryHost }).then(refresh));
+$('pause-site').addEventListener('click', () =>
+  ask({ what: what.pauseSite, webmail: state.tab.webmail, on: true }).then(refresh),
+);
+$('resume-site').addEventListener('click', () =>
+  ask({ what: what.pauseSite, webmail: state.tab.webmail, on: false }).then(refresh),
+);
 $('update-btn').addEventListener('click', () =>
   ask({ what: what.updateSignatures }).then((r) => renderUpdate(r.update)),
 );
@@ -349,6 +454,7 @@ api.runtime.onMessage.addListener((msg) => {
   }
 });
 
+i18n.localise(document);
 currentTabId()
   .then((id) => {
     tabId = id;

@@ -2,6 +2,41 @@
 import { problemOf } from '../background/native-client.js';
 import { hostOf, trackerLabel } from '../background/plan.js';
 
+import '../shared/i18n.js';
+
+const { i18n } = globalThis.mailveil;
+
+/** _locales messages per score.reason code (docs/scoring.md §7): the singular and the plural sentence. */
+const kReasonMessages = Object.freeze({
+  'address-leak-open': { one: /* i18n */ 'reasonAddressLeakOpenOne', other: /* i18n */ 'reasonAddressLeakOpenOther' },
+  'address-leak-click': {
+    one: /* i18n */ 'reasonAddressLeakClickOne',
+    other: /* i18n */ 'reasonAddressLeakClickOther',
+  },
+  'sender-address-leak': { one: /* i18n */ 'reasonSenderAddressLeak', other: 'reasonSenderAddressLeak' },
+  'tracking-pixels': { one: /* i18n */ 'reasonTrackingPixelsOne', other: /* i18n */ 'reasonTrackingPixelsOther' },
+  'tracked-links': { one: /* i18n */ 'reasonTrackedLinksOne', other: /* i18n */ 'reasonTrackedLinksOther' },
+  'sender-tracking-pixels': { one: /* i18n */ 'reasonSenderTrackingPixels', other: 'reasonSenderTrackingPixels' },
+  'sender-tracked-links': { one: /* i18n */ 'reasonSenderTrackedLinks', other: 'reasonSenderTrackedLinks' },
+  'no-tracking': { one: /* i18n */ 'reasonNoTracking', other: 'reasonNoTracking' },
+});
+
+/**
+ * The one sentence saying why a mail got its grade: the host's `score.reason` localised by its code and count,
+ * else the host's own English `text`; null when the host sent no reason.
+ * @param {{grade?: string, reason?: {code: string, count: number, text: string}}|null} score
+ */
+export function reasonText(score) {
+  const r = score && score.reason;
+  if (!r || typeof r !== 'object') return null;
+  const names = kReasonMessages[r.code];
+  const count = Number.isInteger(r.count) && r.count >= 0 ? r.count : null;
+  if (names && typeof score.grade === 'string' && /^[A-F]$/.test(score.grade) && count !== null) {
+    return i18n.t(i18n.isSingular(count) ? names.one : names.other, score.grade, count);
+  }
+  return typeof r.text === 'string' && r.text ? r.text : null;
+}
+
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
   missing:

@@ -598,6 +598,42 @@ for (const kind of kBrowsers) {
       assertNotRequested(server, since, [/list-manage\.com\/track\/click/]);
       await page.close();
     });
+
+    test('"Always show images from <address>" in the popup: one click on the exact address loads that sender\'s images, until withdrawn', async () => {
+      const page = await session.newPage();
+      await page.goto(kOutlook);
+      await session.waitForState(page, isGrade);
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      assert.equal(m.allowSender, 'Always show images from news@shop-example.com', 'the exact address, in plain words');
+      const button = `article.message[data-key="${m.key}"] button.allow-sender`;
+      const since = server.mark();
+      await popup.$eval(button, (b) => b.click());
+      await waitForRequests(server, since, kOutlookPixels);
+      let { settings } = await session.hook(page, 'state');
+      assert.deepEqual(settings.allowedSenders, ['news@shop-example.com']);
+      // The popup follows: the pixel rows say why they load, and the button now withdraws the choice.
+      await popup.waitForFunction(
+        (sel) =>
+          document.querySelector(`${sel}[data-on="1"]`) &&
+          [...document.querySelectorAll('tr.element-row .verdict')].some((v) => /allowed sender/.test(v.textContent)),
+        { timeout: kDeadline.condition, polling: 100 },
+        button,
+      );
+      await popup.$eval(button, (b) => b.click());
+      await popup.waitForSelector(`${button}[data-on="0"]`, { timeout: kDeadline.condition });
+      ({ settings } = await session.hook(page, 'state'));
+      assert.deepEqual(settings.allowedSenders, [], 'withdrawn');
+      await Session.closePage(popup);
+
+      const again = server.mark();
+      await page.reload();
+      await session.waitForState(page, isGrade);
+      await waitForRequests(server, again, kExpect.outlook.legit.slice(1));
+      await sleep(500);
+      assertNotRequested(server, again, kOutlookPixels);
+      await page.close();
+    });
   });
 
   describe(`${kind}: host absent, then too old, then installed`, () => {
@@ -613,6 +649,75 @@ for (const kind of kBrowsers) {
 
     after(async () => {
       await tearDown(session, server, sandbox);
+    });
+
+    test('first-run page, no host: says the helper is missing and shows the install command with a copy button', async () => {
+      const welcome = await session.openWelcome();
+      await welcome.waitForSelector('#status[data-state="missing"]', { timeout: kDeadline.condition });
+      const shown = await welcome.evaluate(() => ({
+        status: document.querySelector('#status-text').textContent,
+        command: document.querySelector('#command').textContent,
+        installHidden: document.querySelector('#install').hidden,
+      }));
+      assert.match(shown.status, /not installed yet/);
+      assert.equal(shown.command, 'python3 manifests/mailveil-install.py install', 'the Linux command');
+      assert.equal(shown.installHidden, false);
+      await welcome.$eval('#copy', (b) => b.click());
+      await welcome.waitForSelector('#copied:not([hidden])', { timeout: kDeadline.condition });
+      await Session.closePage(welcome);
+    });
+
+    test('no host, the way out: "Show images without protection" for one mail, and a pause for the whole site, both said plainly', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kOutlook);
+      await session.waitForState(
+        page,
+        (s) => grade(s) === '!' && s.tab.openKeys.length === 1 && Object.values(s.tab.messages)[0].status === 'error',
+      );
+      let popup = await session.openPopup(page);
+      let info = await readPopup(popup);
+      assert.equal(info.hostErrorState, 'missing');
+      const [m] = info.messages;
+      assert.equal(m.loadAll, 'Show images without protection');
+      assert.equal(m.allowSender, 'Always show images from news@shop-example.com');
+      assert.equal(info.pauseSite, 'Pause MailVeil on Outlook: show all images without protection');
+      assertNotRequested(server, since, [...kExpect.outlook.legit, ...kOutlookPixels]);
+
+      // One mail: every image of it loads, trackers included (the user's explicit choice).
+      const button = `article.message[data-key="${m.key}"] button.load-all`;
+      const shown = server.mark();
+      await popup.$eval(button, (b) => b.click());
+      await waitForRequests(server, shown, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await popup.waitForSelector(`${button}[data-on="1"]`, { timeout: kDeadline.condition });
+      assert.equal((await readPopup(popup)).messages[0].loadAll, 'Stop showing images without protection');
+      await popup.$eval(button, (b) => b.click());
+      await popup.waitForSelector(`${button}[data-on="0"]`, { timeout: kDeadline.condition });
+      await Session.closePage(popup);
+
+      // The whole site: the page reloads and loads everything; the badge says "off"; resuming restores "!".
+      popup = await session.openPopup(page);
+      const paused = server.mark();
+      await popup.$eval('#pause-site', (b) => b.click());
+      await session.waitForState(page, (s) => grade(s) === 'off', { acrossReload: true });
+      await waitForRequests(server, paused, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await popup.waitForSelector('#paused:not([hidden])', { timeout: kDeadline.condition });
+      info = await readPopup(popup);
+      assert.match(info.paused, /MailVeil is paused on Outlook: images load without protection, trackers included/);
+      let { settings } = await session.hook(page, 'state');
+      assert.deepEqual(settings.pausedWebmails, ['outlook']);
+      await popup.$eval('#resume-site', (b) => b.click());
+      await session.waitForState(page, (s) => grade(s) === '!', { acrossReload: true });
+      ({ settings } = await session.hook(page, 'state'));
+      assert.deepEqual(settings.pausedWebmails, []);
+      assert.deepEqual(settings.loadAllMessages, {});
+      await Session.closePage(popup);
+      const resumed = server.mark();
+      await page.reload();
+      await session.waitForState(page, (s) => grade(s) === '!' && s.tab.openKeys.length === 1);
+      await sleep(500);
+      assertNotRequested(server, resumed, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await page.close();
     });
 
     test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched', async () => {
@@ -652,6 +757,17 @@ for (const kind of kBrowsers) {
       assertNotRequested(server, since, kExpect.gmail.trackers);
       await Session.closePage(p);
       await page.close();
+    });
+
+    test("first-run page, host installed: green, with the helper's version", async () => {
+      const welcome = await session.openWelcome();
+      await welcome.waitForSelector('#status[data-state="ready"]', { timeout: kDeadline.condition });
+      assert.match(
+        await welcome.$eval('#status-text', (e) => e.textContent),
+        /The helper program answers \(version .+, list \d+\)/,
+      );
+      assert.equal(await welcome.$eval('#install', (e) => e.hidden), true, 'no install step left');
+      await Session.closePage(welcome);
     });
   });
 }

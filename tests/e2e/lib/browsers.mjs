@@ -183,7 +183,7 @@ export class Session {
   }
 
   /** Sends a test-hook command through the page (test builds only) and returns the extension's answer. */
-  async hook(page, cmd, args = {}) {
+  async hook(page, cmd, args = {}, { timeout = kDeadline.condition } = {}) {
     const nonce = Math.random().toString(36).slice(2, 10);
     await page.evaluate(
       (c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'),
@@ -191,19 +191,27 @@ export class Session {
       nonce,
       args,
     );
-    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout: kDeadline.condition });
+    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout });
     const text = await handle.evaluate((e) => e.textContent);
     await handle.evaluate((e) => e.remove());
     return JSON.parse(text);
   }
 
-  /** Polls the tab's state until `done(state)`; returns the last state. */
-  async waitForState(page, done, { timeout = kDeadline.condition, interval = 100 } = {}) {
+  /**
+   * Polls the tab's state until `done(state)`; returns the last state. `acrossReload`: the page may be reloading
+   * meanwhile (the extension reloads it), so a hook call lost with the old document is simply tried again.
+   */
+  async waitForState(page, done, { timeout = kDeadline.condition, interval = 100, acrossReload = false } = {}) {
     const deadline = Date.now() + timeout;
     let state = null;
     while (Date.now() < deadline) {
-      state = await this.hook(page, 'state');
-      if (done(state)) return state;
+      try {
+        state = await this.hook(page, 'state', {}, acrossReload ? { timeout: kDeadline.protocol / 10 } : {});
+      } catch (e) {
+        if (!acrossReload) throw e;
+        state = null;
+      }
+      if (state && done(state)) return state;
       await sleep(interval);
     }
     const err = new Error(
@@ -227,19 +235,33 @@ export class Session {
     const nonce = Math.random().toString(36).slice(2, 10);
     const { tabId } = await this.hook(page, 'state');
     if (!Number.isInteger(tabId)) throw new Error('the extension did not name the tab');
+    return this.showInSlot_(
+      'show-popup',
+      { tab: tabId, nonce },
+      (href) => href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`),
+    );
+  }
+
+  /** Opens the first-run page (welcome/welcome.html) the same way as the popup, and returns it once rendered. */
+  async openWelcome() {
+    return this.showInSlot_('show-page', { page: 'welcome' }, (href) => href.includes('/welcome/welcome.html'));
+  }
+
+  /** A background tab of the driver's on the slot page, turned by the test hook into an extension page. */
+  async showInSlot_(cmd, args, wanted) {
     const slot = await this.browser.newPage({ background: true });
     await slot.goto(kPopupSlotUrl);
     // The slot's own test hook asks the extension to navigate the slot; no answer comes back (the page is gone).
     await slot.evaluate(
-      (n, a) => window.postMessage({ mailveilTest: { cmd: 'show-popup', nonce: n, args: a } }, '*'),
-      nonce,
-      { tab: tabId, nonce },
+      (c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'),
+      cmd,
+      Math.random().toString(36).slice(2, 10),
+      args,
     );
-    const wanted = (href) => href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`);
     const deadline = Date.now() + kDeadline.condition;
     let href = '';
     while (!wanted(href)) {
-      if (Date.now() > deadline) throw new Error(`the slot tab never became the popup (last URL: ${href})`);
+      if (Date.now() > deadline) throw new Error(`the slot tab never became the ${cmd} page (last URL: ${href})`);
       await sleep(50);
       href = await slot.evaluate(() => location.href).catch(() => ''); // '' while it navigates
     }
@@ -312,6 +334,8 @@ export async function readPopup(popup) {
         ? null
         : document.querySelector('#host-error').dataset.state,
       layoutWarning: text('#layout-warning-text'),
+      pauseSite: text('#pause-site'),
+      paused: text('#paused-text'),
       noMail: text('#no-mail'),
       listVersion: text('#list-version'),
       updateStatus: text('#update-status'),
@@ -320,6 +344,9 @@ export async function readPopup(popup) {
         status: a.dataset.status,
         score: text('.score', a),
         grade: text('.grade', a),
+        reason: text('.reason', a),
+        loadAll: text('button.load-all', a),
+        allowSender: text('button.allow-sender', a),
         sender: text('.sender', a),
         summary: text('.summary', a),
         findings: [...a.querySelectorAll('.finding')].map((f) => f.textContent),
