@@ -17,6 +17,7 @@ import {
   makeSandbox,
   readPopup,
   sleep,
+  waitForDownload,
   waitForNoProcesses,
 } from './lib/browsers.mjs';
 
@@ -596,6 +597,41 @@ for (const kind of kBrowsers) {
       await page.click(link);
       await waitForRequests(server, since, [/^shop-example\.com$/]);
       assertNotRequested(server, since, [/list-manage\.com\/track\/click/]);
+      await page.close();
+    });
+
+    test('evidence pack from the popup: one self-contained HTML file in the downloads, with the masked evidence and never the address', async () => {
+      const page = await session.newPage();
+      await page.goto(kGmail);
+      await session.waitForState(page, isGrade);
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      await popup.$eval(`article.message[data-key="${m.key}"] button.evidence-btn`, (b) => b.click());
+      const status = await popup.waitForSelector(
+        '#evidence-status[data-state="saved"], #evidence-status[data-state="error"]',
+        {
+          timeout: kDeadline.condition,
+        },
+      );
+      const { state: saved, filename, text } = await status.evaluate((e) => ({ ...e.dataset, text: e.textContent }));
+      assert.equal(saved, 'saved', text);
+      assert.match(filename, /^mailveil-evidence-.+\.html$/);
+      const html = await waitForDownload(sandbox, filename);
+      const has = (re, what) => assert.ok(re.test(html), `the evidence pack holds ${what}`);
+      has(/^<!DOCTYPE html>/i, 'a whole HTML page');
+      has(/Content-Security-Policy" content="default-src (&#39;|')none/, 'a policy that loads nothing');
+      has(/Votre nouvelle offre Bbox vous attend/, 'the subject, passed by the adapter');
+      has(/mar\. 24 nov\. 2026, 09:30/, 'the date, passed by the adapter');
+      has(/google-analytics\.com\/collect\?[^"<]*\[email:sha256\]/, 'the masked Google Analytics URL');
+      has(/weborama\.fr\/[^"<]*\[email:md5\]/, 'the masked Weborama URL');
+      for (const secret of [
+        'reader.one@example.org',
+        sha256('reader.one@example.org'),
+        md5('reader.one@example.org'),
+      ]) {
+        assert.ok(!html.includes(secret), 'never the address, nor its hash');
+      }
+      await Session.closePage(popup);
       await page.close();
     });
 

@@ -56,8 +56,10 @@ export function makeSandbox(label) {
     prefix: path.join(dir, 'prefix'),
     state: path.join(dir, 'state'),
     udd: path.join(dir, 'udd'),
+    /** where the browser saves downloads (the evidence pack) */
+    downloads: path.join(dir, 'downloads'),
   };
-  for (const d of [sb.home, sb.state, sb.udd]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [sb.home, sb.state, sb.udd, sb.downloads]) fs.mkdirSync(d, { recursive: true });
   return sb;
 }
 
@@ -151,6 +153,9 @@ export class Session {
         (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${kChromeExtensionId}/`),
         { timeout: kDeadline.launch },
       );
+      // Downloads go to the sandbox, without asking.
+      const cdp = await browser.target().createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: sandbox.downloads });
     } else {
       browser = await puppeteer.launch({
         browser: 'firefox',
@@ -170,6 +175,13 @@ export class Session {
           'dom.security.https_first': false,
           'dom.security.https_only_mode': false,
           'extensions.webextensions.uuids': JSON.stringify({ 'mailveil@mailveil.org': kFirefoxUuid }),
+          // Downloads go to the sandbox, without asking.
+          'browser.download.folderList': 2,
+          'browser.download.dir': sandbox.downloads,
+          'browser.download.useDownloadDir': true,
+          'browser.download.always_ask_before_handling_new_types': false,
+          'browser.download.start_downloads_in_tmp_dir': false,
+          'browser.download.alwaysOpenPanel': false,
         },
       });
       const id = await browser.installExtension(ext);
@@ -365,6 +377,24 @@ export async function readPopup(popup) {
       text: document.body.innerText,
     };
   });
+}
+
+/**
+ * Waits until the browser has finished writing `name` into the sandbox's downloads (no partial-file companion,
+ * a non-empty size that holds between two looks) and returns its text.
+ */
+export async function waitForDownload(sb, name, timeout = kDeadline.condition) {
+  const file = path.join(sb.downloads, name);
+  const deadline = Date.now() + timeout;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const partial = fs.readdirSync(sb.downloads).some((f) => /\.(crdownload|part)$/.test(f));
+    const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
+    if (!partial && size > 0 && size === last) return fs.readFileSync(file, 'utf8');
+    last = size;
+    await sleep(100);
+  }
+  throw new Error(`download ${name} never completed in ${sb.downloads} (${fs.readdirSync(sb.downloads).join(', ')})`);
 }
 
 /** PIDs of live processes whose command line mentions `text` (a sandbox path), this test run's own. */
