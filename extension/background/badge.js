@@ -31,7 +31,8 @@ const kHostProblems = Object.freeze({
 
 /**
  * @param {{webmail: string|null, layout: string, messages: object[], paused?: boolean}|null} tab  messages: the
- *   open ones, each {status: 'pending'|'done'|'error', score?}; paused: the user paused protection on the site
+ *   open ones, each {status: 'pending'|'done'|'error', score?, reason?}; reason: the sentence saying why (popup/
+ *   view-model.js reasonText); paused: the user paused protection on the site
  * @param {{state: string}} host
  * @returns {{text: string, color: string, title: string}}
  */
@@ -69,9 +70,13 @@ export function badgeFor(tab, host) {
   const grade = badgeGrade(worst.score);
   const n = done.length;
   const what = n > 1 ? `the worst of ${n} open messages` : 'this e-mail';
+  const score = `${worst.score.value}/100${kGradeColors[grade] ? ` (${grade})` : ''}`;
   return {
     text: grade,
     color: kGradeColors[grade] || kStateColors.unknown,
-    title: `MailVeil: ${what} scores ${worst.score.value}/100${kGradeColors[grade] ? ` (${grade})` : ''}`,
+    // The plain sentence first (the host's reason, localised by the caller), the number after.
+    title: worst.reason
+      ? `MailVeil: ${worst.reason} (${n > 1 ? `worst of ${n} open messages, ` : ''}score ${score})`
+      : `MailVeil: ${what} scores ${score}`,
   };
 }

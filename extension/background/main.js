@@ -8,6 +8,8 @@ import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
+import { iconDot, paintIcon } from './icon.js';
+import { reasonText } from '../popup/view-model.js';
 import {
   confirmsTrackedLinks,
   isPaused,
@@ -68,6 +70,8 @@ const ready = (async () => {
   await tabs.load();
   await ensureAlarm();
   await applyPause();
+  // The default icon (tabs without a webmail): a grey dot, never the green of a good grade.
+  await paintIcon(api.action, iconDot(null)).catch(() => {});
 })();
 
 /** The page hosts (test aliases included) of the webmails where the user paused protection. */
@@ -128,17 +132,23 @@ function errorOf(e) {
 async function refreshBadge(tabId) {
   const tab = tabs.get(tabId);
   if (!tab) return;
-  const messages = openMessages(tab).map((m) => ({ status: m.status, score: m.result ? m.result.score : null }));
+  const messages = openMessages(tab).map((m) => ({
+    status: m.status,
+    score: m.result ? m.result.score : null,
+    reason: m.result ? reasonText(m.result.score) : null,
+  }));
   const paused = !!settings && isPaused(settings, tab.webmail);
   const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages, paused }, client.status());
+  const dot = iconDot(b);
   try {
     await Promise.all([
+      paintIcon(api.action, dot, tabId),
       api.action.setBadgeText({ tabId, text: b.text }),
       api.action.setBadgeBackgroundColor({ tabId, color: b.color }),
       api.action.setTitle({ tabId, title: b.title }),
       api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
     ]);
-    tab.badge = { ...b, at: performance.timeOrigin + performance.now() };
+    tab.badge = { ...b, dot, at: performance.timeOrigin + performance.now() };
   } catch {
     // the tab closed meanwhile
   }

@@ -4,6 +4,7 @@
 import '../shared/messages.js';
 import '../shared/i18n.js';
 import { parseAddressList, parseSenderList } from '../background/settings.js';
+import { maskForDisplay } from '../popup/view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const { messages, i18n } = globalThis.mailveil;
@@ -11,11 +12,11 @@ const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let settings = null;
 
-function removable(text, onRemove) {
+function removable(text, onRemove, label = 'Remove') {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
-  button.textContent = 'Remove';
+  button.textContent = label;
   button.addEventListener('click', onRemove);
   li.append(`${text} `, button);
   return li;
@@ -44,9 +45,15 @@ function render() {
       removable(key, () => change({ what: what.loadAll, key, on: false })),
     ),
   );
+  $('paused').replaceChildren(
+    ...settings.pausedWebmails.map((id) =>
+      removable(id, () => change({ what: what.pauseSite, webmail: id, on: false }), i18n.t('optionsResume')),
+    ),
+  );
   $('overrides').replaceChildren(
     ...Object.entries(settings.elementOverrides).map(([url, action]) =>
-      removable(`${action}: ${url}`, () => change({ what: what.setOverride, url, action: null })),
+      // Masked as in the popup: a saved URL may carry the reader's address or its hash.
+      removable(`${action}: ${maskForDisplay(url)}`, () => change({ what: what.setOverride, url, action: null })),
     ),
   );
 }

@@ -61,13 +61,28 @@ export function hostProblem(status) {
   return { state: problem.state, text: kHostProblemText[problem.state], detail };
 }
 
-/** A URL shortened for display: scheme, host and path; the query (where personal tokens live) elided. */
+/**
+ * A path segment that may carry the reader: an address (plain or encoded), or a long run of letters and digits
+ * such as a hash of the address or a per-recipient token.
+ */
+const kPersonalSegment = /@|%40|[A-Za-z0-9_+=-]{16,}/i;
+
+/**
+ * A URL shortened for display, with nothing personal left: scheme, host and path, every path segment that could
+ * carry the reader (kPersonalSegment) shown as "…", the query and fragment (where personal tokens live) elided.
+ * Used where the host's masked evidence URL is not at hand (allowed elements, the options' lists).
+ */
 export function maskForDisplay(url) {
   const text = String(url || '');
-  const m = /^((?:https?:)?\/\/[^/?#]*)([^?#]*)([?#].*)?$/i.exec(text);
-  if (!m) return text.slice(0, 80);
-  const path = m[2].length > 60 ? `${m[2].slice(0, 57)}…` : m[2];
-  return `${m[1]}${path}${m[3] ? '?…' : ''}`;
+  const m = /^((?:https?:)?\/\/[^/?#@]*@?[^/?#]*)([^?#]*)([?#].*)?$/i.exec(text);
+  if (!m) return '…';
+  const host = m[1].replace(/\/\/[^/?#]*@/, '//'); // user-info is personal too
+  const masked = m[2]
+    .split('/')
+    .map((segment) => (kPersonalSegment.test(segment) ? '…' : segment))
+    .join('/');
+  const path = masked.length > 60 ? `${masked.slice(0, 57)}…` : masked;
+  return `${host}${path}${m[3] ? '?…' : ''}`;
 }
 
 const kEncodingNames = Object.freeze({

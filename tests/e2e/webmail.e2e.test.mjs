@@ -188,6 +188,7 @@ for (const kind of kBrowsers) {
       await page.goto(kGmail);
       const state = await session.waitForState(page, isGrade);
       assert.match(grade(state), /^[DEF]$/, 'two trackers leaking the address: a poor grade');
+      assert.equal(state.tab.badge.dot, state.tab.badge.color, "the icon's dot takes the grade's colour");
       await waitForRequests(server, since, kExpect.gmail.legit);
       await sleep(500);
       assertNotRequested(server, since, kExpect.gmail.trackers);
@@ -211,6 +212,11 @@ for (const kind of kBrowsers) {
       assert.equal(info.messages.length, 1);
       const [m] = info.messages;
       assert.equal(m.grade, grade(state), 'popup grade = badge');
+      assert.equal(
+        m.reason,
+        `${m.grade}: 2 companies get your e-mail address when you open this mail`,
+        'the reason, in one plain sentence',
+      );
       assert.match(m.sender, /newsletter@news\.bouygues-example\.fr/);
       assert.match(m.summary, /Blocked 2/);
       const ga = m.rows.find((r) => /\bGoogle\b/.test(r.company) && r.kind === 'img');
