@@ -12,7 +12,7 @@ const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let settings = null;
 
-function removable(text, onRemove, label = 'Remove') {
+function removable(text, onRemove, label = i18n.t('optionsRemove')) {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
@@ -26,8 +26,10 @@ function removable(text, onRemove, label = 'Remove') {
 async function change(msg) {
   const reply = await api.runtime.sendMessage(msg);
   if (!reply || !reply.ok) {
-    $('saved').textContent =
-      `Not saved: ${reply && reply.error ? reply.error.message || reply.error.code : 'no answer'}`;
+    $('saved').textContent = i18n.t(
+      'optionsNotSaved',
+      reply && reply.error ? reply.error.message || reply.error.code : '',
+    );
     return false;
   }
   await load();
@@ -73,7 +75,7 @@ async function save() {
     confirmTrackedLinks: $('confirm-links').checked,
     trackedLinkSenders: parseSenderList($('link-senders').value),
   });
-  if (saved) $('saved').textContent = 'Saved.';
+  if (saved) $('saved').textContent = i18n.t('optionsSaved');
 }
 
 i18n.localise(document);

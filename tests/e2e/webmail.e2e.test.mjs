@@ -219,6 +219,11 @@ for (const kind of kBrowsers) {
       );
       assert.match(m.sender, /newsletter@news\.bouygues-example\.fr/);
       assert.match(m.summary, /Blocked 2/);
+      for (const company of [/\bGoogle\b/, /\bWeborama\b/]) {
+        const card = m.cards.find((c) => company.test(c.company));
+        assert.ok(card, `one card for ${company}`);
+        assert.equal(card.facts[0], 'Gets your e-mail address', 'plain words first, the worst first');
+      }
       const ga = m.rows.find((r) => /\bGoogle\b/.test(r.company) && r.kind === 'img');
       const wb = m.rows.find((r) => /\bWeborama\b/.test(r.company));
       assert.ok(ga && wb, 'a row per tracker');
@@ -236,7 +241,7 @@ for (const kind of kBrowsers) {
         assert.ok(!info.text.includes(secret), 'the popup never shows the address or its hash in clear');
       }
       assert.ok(
-        m.findings.some((f) => /Google/.test(f) && /sha256/i.test(f)),
+        m.findings.some((f) => /Google/.test(f) && /sha-?256/i.test(f)),
         'leak finding listed',
       );
       await Session.closePage(popup);
@@ -394,7 +399,7 @@ for (const kind of kBrowsers) {
       const pixel = info.messages[0].rows.find((r) => /id=override-test/.test(r.evidence));
       const hero = info.messages[0].rows.find((r) => /hero\.png/.test(r.evidence));
       assert.ok(pixel && hero);
-      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
       await popup.waitForFunction(() => document.querySelector('#report-text').value.length > 0, {
         timeout: kDeadline.condition,
         polling: 100,
@@ -405,12 +410,12 @@ for (const kind of kBrowsers) {
       assert.match(report, new RegExp(String(kList.list_version)), 'the list version is named');
       assert.ok(!report.includes('reader.two@example.net'), 'no address in clear');
       assert.match(await popup.$eval('#report-save', (a) => a.href), /^blob:/, 'report can be saved');
-      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
-      await popup.$eval(`tr.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
       // Both choices are saved once the popup shows them (a Reset button on each row, no Allow / Block left).
       await popup.waitForFunction(
         (p, h) => {
-          const row = (ref) => document.querySelector(`tr.element-row[data-ref="${ref}"]`);
+          const row = (ref) => document.querySelector(`.element-row[data-ref="${ref}"]`);
           return (
             row(p) &&
             row(h) &&
@@ -658,7 +663,7 @@ for (const kind of kBrowsers) {
       await popup.waitForFunction(
         (sel) =>
           document.querySelector(`${sel}[data-on="1"]`) &&
-          [...document.querySelectorAll('tr.element-row .verdict')].some((v) => /allowed sender/.test(v.textContent)),
+          [...document.querySelectorAll('.element-row .verdict')].some((v) => /allowed sender/.test(v.textContent)),
         { timeout: kDeadline.condition, polling: 100 },
         button,
       );

@@ -1,7 +1,14 @@
 // Pure background modules: network rule compilation, decision planning, badge, settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import '../../extension/shared/webmails.js';
+import '../../extension/shared/i18n.js';
+
+// The texts come from _locales (shared/i18n.js); outside a browser, the English catalogue.
+globalThis.mailveil.i18n.useCatalog(
+  JSON.parse(fs.readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url), 'utf8')),
+);
 import {
   DnrRules,
   compileDefaultDenyRules,

@@ -12,6 +12,12 @@ import {
   summaryText,
   updateText,
 } from '../../extension/popup/view-model.js';
+import fs from 'node:fs';
+
+// The texts come from _locales (shared/i18n.js); outside a browser, the English catalogue.
+globalThis.mailveil.i18n.useCatalog(
+  JSON.parse(fs.readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url), 'utf8')),
+);
 
 test('hostProblem names every failure state and says nothing when the host is fine', () => {
   assert.equal(hostProblem({ state: 'ready' }), null);

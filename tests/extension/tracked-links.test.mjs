@@ -175,3 +175,19 @@ test('every text name used in extension/ exists in _locales/en, and every entry 
     'defined but never used',
   );
 });
+
+test('_locales/fr has every English text, with the same placeholders', () => {
+  const fr = JSON.parse(fs.readFileSync(path.join(kExtension, '_locales/fr/messages.json'), 'utf8'));
+  assert.deepEqual(Object.keys(fr).sort(), Object.keys(kCatalog).sort(), 'the same names');
+  for (const [name, entry] of Object.entries(kCatalog)) {
+    const names = (e) => Object.keys(e.placeholders || {}).sort();
+    assert.deepEqual(names(fr[name]), names(entry), `${name}: placeholders`);
+    for (const p of names(entry)) {
+      assert.ok(
+        fr[name].message.includes(`$${p.toUpperCase()}$`) === entry.message.includes(`$${p.toUpperCase()}$`),
+        `${name}: $${p}$ used alike`,
+      );
+    }
+    assert.ok(fr[name].message.trim(), `${name}: not empty`);
+  }
+});

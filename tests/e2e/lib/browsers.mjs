@@ -363,18 +363,24 @@ export async function readPopup(popup) {
         summary: text('.summary', a),
         findings: [...a.querySelectorAll('.finding')].map((f) => f.textContent),
         trackedLinks: [...a.querySelectorAll('li.tracked-link')].map((li) => li.textContent),
-        rows: [...a.querySelectorAll('tr.element-row')].map((r) => ({
+        cards: [...a.querySelectorAll('section.card')].map((c) => ({
+          company: c.dataset.company,
+          facts: [...c.querySelectorAll('.facts li')].map((li) => li.textContent),
+        })),
+        rows: [...a.querySelectorAll('.element-row')].map((r) => ({
           ref: r.dataset.ref,
           action: r.dataset.action,
-          kind: r.querySelector('.kind').textContent,
+          kind: r.dataset.kind,
+          kindText: r.querySelector('.kind').textContent,
           company: r.querySelector('.company').textContent,
-          category: r.querySelector('.category').textContent,
+          category: r.dataset.category,
           leaks: r.querySelector('.leaks').textContent,
           evidence: r.querySelector('.evidence').textContent,
           verdict: r.querySelector('.verdict').textContent,
         })),
       })),
-      text: document.body.innerText,
+      // Everything the popup holds, folded details and hidden parts included.
+      text: document.body.textContent,
     };
   });
 }
