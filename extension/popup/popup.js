@@ -202,7 +202,9 @@ function companyFacts(rows) {
   const facts = [];
   if (rows.some((r) => r.leaks.length)) facts.push(t('factAddress'));
   if (rows.some((r) => r.kind !== 'link' && (r.verdict === 'block' || r.trackerName))) facts.push(t('factOpens'));
-  if (rows.some((r) => r.kind === 'link' && (r.tracked || r.verdict === 'rewrite'))) facts.push(t('factClicks'));
+  const links = rows.filter((r) => r.kind === 'link');
+  if (links.some((r) => r.tracked || (r.verdict === 'rewrite' && r.trackerName))) facts.push(t('factClicks'));
+  else if (links.some((r) => r.verdict === 'rewrite')) facts.push(t('factLinkParams'));
   return facts;
 }
 
@@ -391,7 +393,11 @@ function messageArticle(record) {
     groups.get(name).push(r);
   }
   const used = new Set();
-  const cards = [...groups].map(([company, group]) => {
+  // The most serious first: who gets the address, then who was blocked, then the rest.
+  const weight = (group) =>
+    (group.some((r) => r.leaks.length) ? 2 : 0) + (group.some((r) => r.action === 'block') ? 1 : 0);
+  const ordered = [...groups].sort((a, b) => weight(b[1]) - weight(a[1]));
+  const cards = ordered.map(([company, group]) => {
     const refs = new Set(group.map((r) => r.ref));
     const own = findings.filter((f) => (f.ref && refs.has(f.ref)) || (!f.ref && f.company === company));
     own.forEach((f) => used.add(f));
