@@ -6,7 +6,9 @@
 #include <set>
 
 #include "ga_evidence.h"
+#include "judge_common.h"
 #include "leak_detector.h"
+#include "link_judge.h"
 #include "unwrap.h"
 
 namespace mailveil {
@@ -28,13 +30,6 @@ const RE2& tracking_path_re() {
       // single-letter gif endpoints: /t.gif, /o.gif, /p.gif
       "|/[a-z]\\.gif$"
       ")");
-  return re;
-}
-
-/// Click-redirect path shapes: /click, /c/, /l/, /ls/click, /r/, /redirect, ...
-const RE2& click_path_re() {
-  static const RE2 re(
-      "(?i)(?:^|/)(?:click|clicks|clic|c|l|ls|r|redirect|redir|link|links|cl|go|out|t|wf/click)(?:/|$|\\.)");
   return re;
 }
 
@@ -80,33 +75,6 @@ bool has_recipient_token(const Url& url) {
   return false;
 }
 
-void add_reason(std::vector<std::string>* reasons, const char* r) {
-  if (std::find(reasons->begin(), reasons->end(), r) == reasons->end()) reasons->push_back(r);
-}
-
-/// The entry's names. An entry for a shape many operators use (company "Unknown") is named after the URL's
-/// registrable domain, so that two spam senders count as two companies and the report can tell them apart.
-TrackerInfo info_of(const Tracker& t, const Url& url) {
-  if (t.company == kUnknownCompany) return {t.id, t.name, registrable_domain(url.host), t.category};
-  return {t.id, t.name, t.company, t.category};
-}
-
-TrackerInfo heuristic_info(const Url& url) {
-  std::string domain = registrable_domain(url.host);
-  return {"heuristic", "Unlisted tracker (" + domain + ")", domain, "unknown"};
-}
-
-/// Wraps a clean destination back into Outlook Safe Links so the webmail's phishing check still applies.
-std::string rewrap_safelinks(const Url& original, const Url& clean) {
-  Url out = original;
-  auto pairs = split_query(original.query);
-  for (auto& [k, v] : pairs) {
-    if (percent_decode(k) == "url") v = percent_encode(clean.str());
-  }
-  out.query = join_query(pairs);
-  return out.str();
-}
-
 /// Per-message state shared by the element judgements.
 struct Context {
   const Matcher& matcher;
@@ -115,7 +83,7 @@ struct Context {
 };
 
 bool is_third_party(const Context& ctx, const Url& url) {
-  return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
+  return is_third_party(ctx.sender_domain, url);
 }
 
 void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const Element& e, const SignatureMatch& sig,
@@ -143,52 +111,6 @@ void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const E
   } else {
     // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
     r->reasons.clear();
-  }
-}
-
-void judge_link(const Context& ctx, const Url& url, const std::vector<std::string>& via, ElementResult* r,
-                const SignatureMatch& sig, bool leaked) {
-  if (link_protection_service(url) && !sig) {
-    // The reader's organisation scans this link on click; removing the wrapper would remove the check.
-    add_reason(&r->reasons, "link-protection");
-    if (leaked) add_reason(&r->reasons, "address-leak");
-    return;
-  }
-  std::string how;
-  std::optional<Url> destination;
-  if (sig) {
-    add_reason(&r->reasons, "signature");
-    add_reason(&r->reasons, "click-tracker");
-    r->tracked = true;
-    r->tracker = info_of(*sig.tracker, url);
-    r->third_party = is_third_party(ctx, url);
-    destination = redirect_destination(url, sig.tracker->redirect_params, &how);
-  } else if (auto d = redirect_destination(url, {}, &how)) {
-    const bool path_shape =
-        RE2::PartialMatch(url.path, tracking_path_re()) || RE2::PartialMatch(url.path, click_path_re());
-    if (has_recipient_token(url) || path_shape || leaked) {
-      add_reason(&r->reasons, "redirect-tracker");
-      r->tracked = true;
-      r->tracker = heuristic_info(url);
-      r->third_party = is_third_party(ctx, url);
-      destination = std::move(d);
-    }
-  }
-  if (leaked) add_reason(&r->reasons, "address-leak");
-  if (r->tracked && !destination) add_reason(&r->reasons, "destination-unknown");
-
-  Url clean = destination ? *destination : url;
-  // Nested wrappers inside the destination (a tracker pointing at another tracker) are rare; one pass of the
-  // webmail unwrapper covers Google/Outlook layers put there by forwarding.
-  std::vector<std::string> inner_via;
-  clean = unwrap_webmail(clean, &inner_via);
-  const bool stripped = !strip_tracking_params(&clean).empty();
-  if (stripped) add_reason(&r->reasons, "tracking-params");
-  if (destination || stripped) {
-    r->verdict = Verdict::kRewrite;
-    r->rewrite_url = std::find(via.begin(), via.end(), "outlook-safelinks") != via.end()
-                         ? rewrap_safelinks(*parse_url(r->url), clean)
-                         : clean.str();
   }
 }
 
@@ -261,7 +183,8 @@ EmailReport Engine::classify(const Email& email) const {
       continue;
     }
     std::vector<std::string> via;
-    Url url = unwrap_webmail(*parsed, &via);
+    std::vector<Url> layers;
+    Url url = unwrap_webmail(*parsed, &via, &layers);
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();
@@ -269,7 +192,9 @@ EmailReport Engine::classify(const Email& email) const {
     std::vector<Leak> leaks = detector.find(url);
 
     if (link) {
-      judge_link(ctx, url, via, &r, sig, !leaks.empty());
+      const LinkFacts facts{url, via, layers, e.text, ctx.sender_domain, !leaks.empty()};
+      judge_link(
+          facts, sig, [&](const Url& u) { return match(u, u.without_fragment(), true); }, &r);
     } else {
       judge_fetched(ctx, url, &r, e, sig, !leaks.empty());
     }
