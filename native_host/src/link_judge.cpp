@@ -1,11 +1,12 @@
 #include "link_judge.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <array>
 #include <optional>
 
-#include <re2/re2.h>
-
+#include "digest.h"
 #include "judge_common.h"
 #include "text_util.h"
 #include "unwrap.h"
@@ -16,12 +17,22 @@ namespace {
 /// Redirectors unwrapped in a row before giving up (a tracker wrapping a tracker wrapping Google's /url…).
 constexpr int kMaxNestedRedirects = 4;
 
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_letter(char c) { return is_upper(c) || is_lower(c); }
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_letter(char c) {
+  return is_upper(c) || is_lower(c);
+}
 
-bool all_of(std::string_view s, bool (*pred)(char)) { return !s.empty() && std::all_of(s.begin(), s.end(), pred); }
+bool all_of(std::string_view s, bool (*pred)(char)) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+}
 
 /// Splits `s` at any of `separators`, calling fn(part) for each part (empty ones included).
 template <typename Fn>
@@ -61,9 +72,9 @@ enum class Piece {
 
 /// Extensions of files a link may point to: their names are content names, not per-recipient tokens.
 bool is_document_extension(std::string_view ext) {
-  static constexpr std::array<std::string_view, 24> kExt = {"pdf", "jpg", "jpeg", "png",  "gif", "webp", "svg", "zip",
-                                                             "doc", "docx", "xls", "xlsx", "ppt", "pptx", "mp3", "mp4",
-                                                             "mov", "ics",  "txt", "csv",  "epub", "avi", "wav", "rar"};
+  static constexpr std::array<std::string_view, 24> kExt = {
+      "pdf", "jpg",  "jpeg", "png", "gif", "webp", "svg", "zip", "doc",  "docx", "xls", "xlsx",
+      "ppt", "pptx", "mp3",  "mp4", "mov", "ics",  "txt", "csv", "epub", "avi",  "wav", "rar"};
   return std::find(kExt.begin(), kExt.end(), ascii_lower(ext)) != kExt.end();
 }
 
@@ -86,7 +97,8 @@ std::string_view split_extension(std::string_view seg, std::string_view* ext) {
 }
 
 bool has_vowel(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return std::string_view("aeiouyAEIOUY").find(c) != std::string_view::npos; });
+  return std::any_of(s.begin(), s.end(),
+                     [](char c) { return std::string_view("aeiouyAEIOUY").find(c) != std::string_view::npos; });
 }
 
 /// A word of a language or a CamelCase run of them ("product", "Account", "ResetPassword", "BIOS"): letters
@@ -152,7 +164,8 @@ const RE2& mailing_page_url_re() {
 /// The same pages by the link's text: "View in browser", "Update your preferences", "Se désabonner"…
 const RE2& mailing_page_text_re() {
   static const RE2 re(
-      "(?i)unsub|opt[- ]?out|preference|pr\xc3\xa9" "f\xc3\xa9rence|prefer\xc3\xaancia|web[- ]?version|"
+      "(?i)unsub|opt[- ]?out|preference|pr\xc3\xa9"
+      "f\xc3\xa9rence|prefer\xc3\xaancia|web[- ]?version|"
       "online version|view (?:it |this |the )?(?:e-?mail |message )?(?:in|online|as a web ?page|as web ?page)|"
       "view (?:this |the )?e-?mail|in (?:your |ihrem )?browser|im browser|dans votre navigateur|address book|"
       "stop receiving|no longer (?:wish|want|receive)|remove me|manage (?:your )?subscription|update your profile|"
@@ -246,15 +259,15 @@ namespace {
 /// A path segment that names a click redirect wherever it sits.
 bool is_redirect_word(std::string_view stem) {
   static constexpr std::array<std::string_view, 18> kWords = {
-      "click",     "clicks",     "clic",      "clickthrough", "click-through", "redirect",
-      "redir",     "redirection", "redirector", "lnk",        "linkclick",     "link_click",
-      "clicktrack", "trackclick", "track_click", "tracklink", "fwd",           "wrap"};
+      "click",      "clicks",      "clic",        "clickthrough", "click-through", "redirect",
+      "redir",      "redirection", "redirector",  "lnk",          "linkclick",     "link_click",
+      "clicktrack", "trackclick",  "track_click", "tracklink",    "fwd",           "wrap"};
   return std::find(kWords.begin(), kWords.end(), stem) != kWords.end();
 }
 
 /// A script whose name is a redirector's: r.aspx, c.php, l.php, t.php, go.php, out.php, link.php, track.php…
 bool is_redirect_script(std::string_view stem) {
-  static constexpr std::array<std::string_view, 13> kStems = {"r",   "c",    "l",     "t",     "u",    "e",  "go",
+  static constexpr std::array<std::string_view, 13> kStems = {"r",   "c",    "l",     "t",     "u",   "e",   "go",
                                                               "out", "link", "links", "track", "trk", "jump"};
   return std::find(kStems.begin(), kStems.end(), stem) != kStems.end() || is_redirect_word(stem);
 }
@@ -269,6 +282,25 @@ bool is_query_id(std::string_view raw) {
   return is_link_token(v);
 }
 
+/// A token that is an encoded address ("cGhpc2hpbmdAcG90…" is base64 of one): a phishing page prefills the
+/// victim's address this way, and the leak detector reports it; it says nothing about a redirect.
+bool encodes_address(std::string_view v) {
+  std::string decoded;
+  if (!base64_decode(v, &decoded)) {
+    if (v.size() % 2 != 0 || !std::all_of(v.begin(), v.end(), [](char c) { return hex_value(c) >= 0; })) return false;
+    for (size_t i = 0; i + 1 < v.size(); i += 2)
+      decoded.push_back(static_cast<char>(hex_value(v[i]) * 16 + hex_value(v[i + 1])));
+  }
+  const size_t at = decoded.find('@');
+  return at != std::string::npos && at > 0 && decoded.find('.', at) != std::string::npos &&
+         std::all_of(decoded.begin(), decoded.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+/// is_link_token, minus encoded addresses.
+bool is_recipient_token(std::string_view v) {
+  return is_link_token(v) && !encodes_address(v);
+}
+
 struct QueryFacts {
   bool id = false;     ///< some value is an id or a token
   bool token = false;  ///< some value (or a bare key) is a token
@@ -280,11 +312,11 @@ QueryFacts query_facts(const Url& url) {
     if (is_tracking_param(percent_decode(k))) return true;  // utm_* and friends: campaign names, not recipients
     if (v.empty()) {
       // A bare key ("?GvNnM5AG2iSX5S…", "?961102769") is the value.
-      f.token = f.token || is_link_token(percent_decode(k));
+      f.token = f.token || is_recipient_token(percent_decode(k));
       f.id = f.id || is_query_id(k);
       return true;
     }
-    f.token = f.token || is_link_token(percent_decode(v));
+    f.token = f.token || is_recipient_token(percent_decode(v));
     f.id = f.id || is_query_id(v);
     return true;
   });
@@ -362,7 +394,7 @@ bool has_fragment_token(const Url& url) {
   size_t numbers = 0;
   bool token = false;
   for_each_part(percent_decode(url.fragment), "/&=;?", [&](std::string_view part) {
-    token = token || is_link_token(part);
+    token = token || is_recipient_token(part);
     numbers += part.size() >= 1 && all_of(part, is_digit);
   });
   return token || numbers >= 3;
@@ -400,8 +432,6 @@ const char* generic_click_tracker(const Url& url, std::string_view text, std::st
   if (has_opaque_path(segs)) return "opaque-path";
   const std::string host_domain = registrable_domain(url.host);
   const std::string named = domain_named_by(text);
-  const bool path_token = std::any_of(segs.begin(), segs.end(), [](const Segment& s) { return s.piece == Piece::kToken; });
-  if (!named.empty() && named != host_domain && (q.token || path_token)) return "text-mismatch";
   const bool third_party = (sender_domain.empty() || host_domain != sender_domain) && named != host_domain;
   if (third_party && q.token && is_bare_endpoint(segs)) return "query-token";
   return nullptr;
@@ -467,6 +497,12 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
     r->tracker = info_of(*sig.tracker, url);
     r->third_party = is_third_party(f.sender_domain, url);
     destination = final_destination(url, sig.tracker->redirect_params, match, &opaque_inner);
+    if (!destination && !opaque_inner) {
+      // A direct link that only carries the tracker's parameter (Marketo's mkt_tok, Eloqua's elq, ActionKit's
+      // akid…): its destination is itself without the tracking parameters.
+      Url bare = url;
+      if (!strip_tracking_params(&bare).empty() && !match(bare)) destination = std::move(bare);
+    }
   } else if (generic_click_tracker(url, f.text, f.sender_domain)) {
     add_reason(&r->reasons, "redirect-tracker");
     r->tracked = true;

@@ -15,12 +15,12 @@ namespace mailveil {
 
 /// What the classifier knows about one link.
 struct LinkFacts {
-  const Url& url;                        ///< after webmail unwrapping
-  const std::vector<std::string>& via;   ///< webmail layers removed ("outlook-safelinks", "google-redirect", …)
-  const std::vector<Url>& layers;        ///< the wrapper URLs those layers were read from, outermost first
-  std::string_view text;                 ///< the anchor text ("" when unknown)
-  std::string_view sender_domain;        ///< registrable domain of the sender, "" when unknown
-  bool leaked = false;                   ///< the reader's address is in the URL
+  const Url& url;                       ///< after webmail unwrapping
+  const std::vector<std::string>& via;  ///< webmail layers removed ("outlook-safelinks", "google-redirect", …)
+  const std::vector<Url>& layers;       ///< the wrapper URLs those layers were read from, outermost first
+  std::string_view text;                ///< the anchor text ("" when unknown)
+  std::string_view sender_domain;       ///< registrable domain of the sender, "" when unknown
+  bool leaked = false;                  ///< the reader's address is in the URL
 };
 
 /// Signature lookup for links: the engine's signed list, then the user list.
@@ -35,7 +35,6 @@ void judge_link(const LinkFacts& facts, const SignatureMatch& sig, const LinkMat
 ///  "opaque-path"    a path made only of per-recipient tokens and ids (/4cffWk24727PRIO591…, /<n>/<n>/<n>/<n>/…);
 ///  "query-token"    a token in the query of a bare endpoint (/, /x.php) on a host that is neither the sender's
 ///                   site nor the domain the link's text names;
-///  "text-mismatch"  the text names one domain, the link goes to another with a per-recipient token;
 ///  "fragment-token" a page that forwards a per-recipient token it carries after '#'.
 /// Unsubscribe, preference and web-view pages (by their path or text) are pages, not redirects: nullptr, except
 /// for a fragment token.

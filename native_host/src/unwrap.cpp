@@ -485,8 +485,8 @@ bool is_tracking_param(std::string_view raw_key) {
     if (key.starts_with(p)) return true;
   }
   // LinkedIn's midToken/midSig/trkEmail/lipi/otpToken (per recipient, otpToken signs them in), EveryAction's
-  // emci/emdi/ceid (campaign, message, contact).
-  static constexpr std::array<std::string_view, 42> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
+  // emci/emdi/ceid (campaign, message, contact) and nvep/hmac (the contact, signed), ActionKit's akid.
+  static constexpr std::array<std::string_view, 45> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
                                                               "_hsmi",      "__hssc",        "__hstc",
                                                               "__hsfp",     "hsctatracking", "fbclid",
                                                               "gclid",      "dclid",         "gbraid",
@@ -499,7 +499,8 @@ bool is_tracking_param(std::string_view raw_key) {
                                                               "__s",        "igshid",        "mailing_id",
                                                               "sfmc_id",    "midtoken",      "midsig",
                                                               "trkemail",   "lipi",          "otptoken",
-                                                              "emci",       "emdi",          "ceid"};
+                                                              "emci",       "emdi",          "ceid",
+                                                              "nvep",       "hmac",          "akid"};
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 
