@@ -155,7 +155,8 @@ std::vector<Segment> path_segments(const Url& url) {
 const RE2& mailing_page_url_re() {
   static const RE2 re(
       "(?i)unsub|opt[-_]?out|preference|profile_center|subscription_center|manage[-_]subscription|web[-_]?version|"
-      "web[-_]?view|view[-_]?online|view[-_]?in[-_]?browser|browser_preview|vcard|forwardtomyfriend|"
+      "web[-_]?view|webmail|view[-_]?online|view[-_]?in[-_]?browser|view[-_]?e-?mail|e-?mail[-_]?view|"
+      "browser_preview|vcard|forwardtomyfriend|"
       "forward-to-a-friend|email-stop|abmelden|austragen|abbestellen|d(?:e|\xc3\xa9|%c3%a9)sinscri|"
       "d(?:e|\xc3\xa9|%c3%a9)sabonn|descadastr|afmeld|uitschrijv|disiscri");
   return re;
@@ -184,6 +185,8 @@ bool text_names_mailing_page(std::string_view text) {
 bool is_mailing_page(const Url& url, std::string_view text) {
   // The web view of Salesforce Marketing Cloud and others: "view.<brand mail domain>/?qs=…".
   if (url.host.starts_with("view.") && std::count(url.host.begin(), url.host.end(), '.') >= 2) return true;
+  // A campaign's web archive (Mailchimp's us5.campaign-archive.com/?u=…&id=…).
+  if (registrable_domain(url.host).find("archive") != std::string::npos) return true;
   // The path's words, leaving out a segment that carries a destination URL (Amazon SES's
   // /L0/https:%2F%2Fshop.example%2F%3Fop=unsubscribe/…): a redirect to an unsubscribe page is a redirect. Of the
   // query, the keys and the short values ("act=unsub"), not a destination.
@@ -387,10 +390,19 @@ bool is_bare_endpoint(const std::vector<Segment>& segs) {
   return std::none_of(segs.begin(), segs.end() - 1, [](const Segment& s) { return s.piece == Piece::kWord; });
 }
 
-/// A fragment carrying a per-recipient token or an id chain: the page's script forwards it (a static page on
-/// cloud storage that sends the reader on with "#4gCZGf27822…"). Anchors ("#forwarding", "#image-0") are words.
+/// A fragment carrying a per-recipient token or an id chain, on a page that forwards it by script: a static page
+/// ("…/topmarktingplace.html#4gCZGf27822…" on cloud storage) or a short link ("/OafvOF#cl/816_md/…"). Anchors
+/// ("#forwarding", "#image-0") are words; an application's route ("#/invite/…") or a file's key
+/// ("/file/<id>#<key>") is not on such a page.
 bool has_fragment_token(const Url& url) {
-  if (!url.has_fragment || url.fragment.size() < 12) return false;
+  if (!url.has_fragment || url.fragment.size() < 12 || url.fragment.front() == '/' || url.fragment.front() == '!') {
+    return false;
+  }
+  const std::vector<Segment> segs = path_segments(url);
+  const bool page = !segs.empty() && (segs.back().ext == "html" || segs.back().ext == "htm" ||
+                                      segs.back().ext == "shtml" || is_script_extension(segs.back().ext));
+  const bool short_link = segs.size() == 1 && segs.back().ext.empty() && segs.back().lower.size() <= 12;
+  if (!page && !short_link) return false;
   size_t numbers = 0;
   bool token = false;
   for_each_part(percent_decode(url.fragment), "/&=;?", [&](std::string_view part) {

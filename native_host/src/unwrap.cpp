@@ -224,6 +224,7 @@ std::optional<Url> url_in_query_text(std::string_view text, int depth, std::stri
 
 /// The destination in a JSON document: the values of kPayloadKeys first, then any string value, depth first.
 std::optional<Url> url_in_json(const nlohmann::json& doc, int depth, std::string* how) {
+  if (depth <= 0) return std::nullopt;
   if (doc.is_object()) {
     for (auto name : kPayloadKeys) {
       for (const auto& [k, v] : doc.items()) {
@@ -238,7 +239,8 @@ std::optional<Url> url_in_json(const nlohmann::json& doc, int depth, std::string
       if (v.is_string()) {
         if (auto u = url_in_text(v.get_ref<const std::string&>(), depth - 1, how)) return u;
       } else if (v.is_structured()) {
-        if (auto u = url_in_json(v, depth, how)) return u;
+        // Nesting costs a layer too, so that a deeply nested document ends the walk.
+        if (auto u = url_in_json(v, depth - 1, how)) return u;
       }
     }
   }
@@ -360,12 +362,15 @@ std::optional<Url> trailing_destination(const Url& url, std::string* how) {
     }
     return absolute_http(t);
   };
+  // A few candidates at most: a crafted query of "&http:&http:…" must not cost a parse per character.
+  int attempts = 0;
   const std::string& q = url.query;
-  for (size_t i = 0; i < q.size(); ++i) {
+  for (size_t i = 0; i < q.size() && attempts < 4; ++i) {
     if ((i == 0 || q[i - 1] == '&') && (istarts_with(std::string_view(q).substr(i), "http:") ||
                                         istarts_with(std::string_view(q).substr(i), "https:") ||
                                         istarts_with(std::string_view(q).substr(i), "http%3a") ||
                                         istarts_with(std::string_view(q).substr(i), "https%3a"))) {
+      ++attempts;
       if (auto u = tail_url(std::string_view(q).substr(i))) {
         *how = "query-tail";
         return u;
@@ -373,9 +378,10 @@ std::optional<Url> trailing_destination(const Url& url, std::string* how) {
     }
   }
   const std::string& p = url.path;
-  for (size_t i = 1; i < p.size(); ++i) {
+  for (size_t i = 1; i < p.size() && attempts < 8; ++i) {
     if (p[i - 1] == '/' && (istarts_with(std::string_view(p).substr(i), "http:/") ||
                             istarts_with(std::string_view(p).substr(i), "https:/"))) {
+      ++attempts;
       std::string tail = p.substr(i);
       if (url.has_query) tail += "?" + url.query;
       if (auto u = tail_url(tail)) {

@@ -148,6 +148,11 @@ TEST_CASE("generic rule: deep links, pages and share links stay clean", "[link]"
       {"https://login.phish.example/index.html#amFuZS5kb2VAZXhhbXBsZS5vcmc", "Sign in"},
       // The text names the site the link goes to.
       {"https://www.other.example/?ref=Xk29dLq0Zx7PmWq1", "www.other.example"},
+      // A campaign's web archive, a web view on the ESP's host, a file key and an application route after '#'.
+      {"https://us5.campaign-archive.com/?u=69204f289fac23ee517f6138b&id=33584df68e&e=d9fb92b50d", ""},
+      {"https://shop.createsend1.com/t/ViewEmail/r/4A0DA1B2C3D4E5F6/C67FD2F38AC4859C/", ""},
+      {"https://mega.example/file/AbCdEfGh#Xk29dLq0Zx7PmWq1Ab3dEf9hIjKlMn0pQrStUvWxYz1", ""},
+      {"https://app.example/#/invite/AbCdEf1234567890XyZ", ""},
       // A file named by its content hash.
       {"https://cdn.shop.example/files/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6.pdf", "Download the catalogue"},
       // A token on the sender's own bare endpoint is the sender's page, not a third party's.
@@ -364,4 +369,24 @@ TEST_CASE("Outlook Safe Links stays around a recovered destination", "[link]") {
   CHECK(r.tracker.id == "amazon-ses");
   CHECK(r.rewrite_url == "https://nam02.safelinks.protection.outlook.com/?url=" +
                              percent_encode("https://www.shop.example/a") + "&data=05");
+}
+
+TEST_CASE("hostile payloads are refused without a destination and without running away", "[link]") {
+  // JSON nested thousands deep inside base64, a query of thousands of "&http:" candidates, a zlib bomb: each
+  // ends in a bounded walk, with no destination.
+  std::string nested(4000, '[');
+  nested += "\"https://deep.example/\"";
+  nested += std::string(4000, ']');
+  std::string bomb_text(1 << 20, 'a');  // inflates far past the 16 KiB the decoder reads
+  std::string many;
+  for (int i = 0; i < 2000; ++i) many += "&http:x";
+  for (const std::string& url : std::vector<std::string>{
+           "https://click.mail.example/c/a8Fk29dLq0Zx7PmWq1?q=" + b64url(nested),
+           "https://click.mail.example/c/a8Fk29dLq0Zx7PmWq1?id=1" + many,
+           "https://click.mail.example/c/a8Fk29dLq0Zx7PmWq1/" + zlib_b64url(bomb_text),
+       }) {
+    ElementResult r = judge(url);
+    CHECK(r.tracked);
+    CHECK(r.rewrite_url.empty());
+  }
 }
