@@ -336,7 +336,10 @@ bool has_redirect_path(const std::vector<Segment>& segs, const QueryFacts& q) {
     size_t later_numbers = 0;
     for (size_t j = i + 1; j < segs.size(); ++j) {
       later_tokens += segs[j].piece == Piece::kToken || segs[j].piece == Piece::kOpaque;
-      later_numbers += segs[j].piece == Piece::kNumber;
+      // Ids: numbers, and hex of 8+ characters ("5bcc576f50.html", CleverReach's "/c/<n>/<hex>").
+      later_numbers += segs[j].piece == Piece::kNumber ||
+                       (segs[j].stem.size() >= 8 && std::all_of(segs[j].stem.begin(), segs[j].stem.end(),
+                                                                [](char c) { return hex_value(c) >= 0; }));
     }
     const bool id_after = later_tokens > 0 || later_numbers > 0 || q.id;
     if (s.ext.empty() && is_redirect_word(s.stem) && id_after) return true;

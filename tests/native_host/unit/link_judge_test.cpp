@@ -93,6 +93,7 @@ TEST_CASE("generic rule: redirector paths, opaque paths, query tokens and fragme
       {"https://click.mailer.example/redirect/redirect.aspx?A=R&l=0840C2FA-1EAE-4670-A8D9-E6533C47A799&u=E64BC615-F441",
        "", "redirect-path"},
       {"https://app-b.mailer.example/lnk.php?id=322C32322C", "", "redirect-path"},
+      {"https://news.shop.example/c/12345678/abcdef0123456789", "", "redirect-path"},
       {"https://news.city.example/r.aspx?ID=4471&U=88231", "", "redirect-path"},
       {"https://mail.example/track/click?q=eyJ1cmwiOiJodHRwczovL2NpdHkuZXhhbXBsZS9ldmVudHMifQ", "", "redirect-path"},
       {"http://spam.example/fwd/P2Q9MTA3JmVpPTAwMSZpZj0xJmxpPTAwJnR5PTE=/x", "", "redirect-path"},
