@@ -313,8 +313,8 @@ QueryFacts query_facts(const Url& url) {
   QueryFacts f;
   for_each_query_pair(url.query, [&](std::string_view k, std::string_view v) {
     if (is_tracking_param(percent_decode(k))) return true;  // utm_* and friends: campaign names, not recipients
-    if (v.empty()) {
-      // A bare key ("?GvNnM5AG2iSX5S…", "?961102769") is the value.
+    if (v.empty() || v.find_first_not_of('=') == std::string_view::npos) {
+      // A bare key ("?GvNnM5AG2iSX5S…", "?961102769", a base64 key whose padding reads as "=") is the value.
       f.token = f.token || is_recipient_token(percent_decode(k));
       f.id = f.id || is_query_id(k);
       return true;

@@ -100,6 +100,9 @@ TEST_CASE("generic rule: redirector paths, opaque paths, query tokens and fragme
       // A token in the query of a bare endpoint on a third-party host.
       {"https://casino.example/index.php?search=4&lm=37692PVVW901762&sd=4&page=zDXjvartiQ8nFPh", "", "query-token"},
       {"http://spam.example/yjxff.php?32=1a4328525ff14fa0a_3655.b7cb82f.c00227bf0822badb7c_8b8580", "", "query-token"},
+      // A bare base64 key, its padding read as an empty value.
+      {"http://uni.example/r60ff.php?gAAAAABlzLC7CiEZS-xoOcY-kqD-n5ekndtcCp3bEFgDVg2okoNIUu0kdVHu4ldV5DkA==", "",
+       "query-token"},
       // A static page that forwards the token after '#' by script.
       {"https://storage.example/bucket/page.html#4gCZGf27822DthY905giavceurdt14302PCCEREHCGLHDJAW2Q", "",
        "fragment-token"},
