@@ -394,3 +394,14 @@ TEST_CASE("hostile payloads are refused without a destination and without runnin
     CHECK(r.rewrite_url.empty());
   }
 }
+
+TEST_CASE("a long article slug at the root is a page, not the spam mailers' base64 path", "[link]") {
+  ElementResult r = judge(
+      "https://blog.shop.example/strategically-constrained-how-to-turn-limitations-into-opportunities-4d20295c1a94");
+  CHECK_FALSE(r.tracked);
+  r = judge(
+      "http://spam.example/"
+      "TVZWNzBSbDRQTEZiK3pyS3g5WlRnK0Q5RGFTdmI1OXhEVGYzVzQzU1ptdWR1SnZIL1VoTnlpQm9aNUluamI5SFoxRXlPcytGVXVDNTNTQjY1");
+  CHECK(r.tracked);
+  CHECK(r.tracker.id == "spam-base64-path");
+}
