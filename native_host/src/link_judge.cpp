@@ -475,9 +475,9 @@ std::optional<Url> final_destination(const Url& url, const std::vector<std::stri
   for (int depth = 0; d && depth < kMaxNestedRedirects; ++depth) {
     std::vector<std::string> via;
     Url inner = unwrap_webmail(*d, &via);
-    if (link_protection_service(inner) || is_mailing_page(inner, {})) return inner;
+    if (link_protection_service(inner)) return inner;
     SignatureMatch m = match(inner);
-    if (!m) return inner;
+    if (!m || is_mailing_page(inner, {})) return inner;
     std::optional<Url> next = redirect_destination(inner, m.tracker->redirect_params, &how);
     if (!next) {
       *opaque_inner = true;
