@@ -248,6 +248,10 @@ TEST_CASE("destinations are recovered from every encoding and the rewrite leads 
        "bing-click"},
       // Amazon SES: the encoded URL as a path segment.
       {"https://x.r.us-east-1.awstrack.me/L0/" + enc + "/1/0100018b-token/xyz=123", "amazon-ses"},
+      // Meta's and YouTube's outbound shims.
+      {"https://l.facebook.com/l.php?u=" + enc + "&h=AT0Xk29dLq0Zx7PmWq1Ab3d", "facebook-link-shim"},
+      {"https://www.youtube.com/redirect?event=video_description&redir_token=QUFFLUhqbXk0d2Zp&q=" + enc,
+       "youtube-email"},
       // An unlisted redirect whose q= is base64 JSON.
       {"https://mail.example/track/click?q=" + b64url(R"({"cid":42,"url":")" + dest + "\"}"), ""},
       // Hex of the URL.
