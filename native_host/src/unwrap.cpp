@@ -247,11 +247,11 @@ std::optional<Url> url_in_json(const nlohmann::json& doc, int depth, std::string
   return std::nullopt;
 }
 
+/// Records a decoding layer. Layers are recorded innermost first as the recursion unwinds, so each one goes in
+/// front: *how reads outermost first (":base64:json"). A layer repeated in a row is named once.
 void add_how(std::string* how, std::string_view step) {
-  if (how->find(step) == std::string::npos) {
-    how->push_back(':');
-    how->append(step);
-  }
+  const std::string tag = ":" + std::string(step);
+  if (!how->starts_with(tag)) how->insert(0, tag);
 }
 
 /// An absolute http(s) URL carried by `text` in any of the encodings ESPs use, nested up to `depth` layers:

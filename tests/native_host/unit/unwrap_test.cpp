@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "digest.h"
+
 using namespace mailveil;
 
 namespace {
@@ -121,4 +123,29 @@ TEST_CASE("base64 destinations in path segments and base64 of a percent-encoded 
       {"redirectUrl"}, &how);
   REQUIRE(d);
   CHECK(d->str() == "https://www.shop.example/b");
+}
+
+TEST_CASE("redirect_destination names each decoding layer, outermost first", "[unwrap]") {
+  const std::string dest = "https://city.example/events?id=7";
+  struct Case {
+    std::string url;
+    const char* how;
+  };
+  const std::vector<Case> cases = {
+      {"https://t.example/r?href=" + to_hex(dest), "param:href:hex"},
+      {"https://t.example/track/click?q=" + base64url_encode(R"({"cid":1,"url":")" + dest + "\"}"),
+       "param:q:base64:json"},
+      {"https://t.example/l/" + base64url_encode(R"({"alg":"HS256"})") + "." +
+           base64url_encode(R"({"url":")" + dest + "\"}") + ".sig/s/1",
+       "path:jwt:json"},
+      {"https://t.example/track?type=click&enid=ZWFzPTE&&&100&&&" + dest, "query-tail"},
+      {"https://www.linkedin.com/comm/jobs/view/42?midToken=x", "path-prefix"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.url);
+    std::string how;
+    auto d = redirect_destination(*parse_url(c.url), {}, &how);
+    REQUIRE(d);
+    CHECK(how == c.how);
+  }
 }
