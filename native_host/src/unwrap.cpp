@@ -1,7 +1,5 @@
 #include "unwrap.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <array>
 #include <nlohmann/json.hpp>
@@ -141,31 +139,6 @@ constexpr std::array<std::string_view, 30> kDestinationParams = {
 constexpr size_t kMaxPayload = 16 * 1024;
 /// Decoding layers tried on one value (percent, base64, hex, JSON, JWT, zlib, query string: in any order).
 constexpr int kMaxPayloadDepth = 5;
-
-/// Inflates a zlib stream (Mailgun's "/c/eJx…" link payloads), stopping at kMaxPayload bytes of output.
-std::optional<std::string> inflate_bounded(std::string_view in) {
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return std::nullopt;
-  std::string out(kMaxPayload, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  const size_t produced = out.size() - zs.avail_out;
-  inflateEnd(&zs);
-  // A truncated stream (Z_BUF_ERROR with output) still yields its first bytes, which hold the fields we read.
-  if ((rc != Z_STREAM_END && rc != Z_BUF_ERROR && rc != Z_OK) || produced == 0) return std::nullopt;
-  out.resize(produced);
-  return out;
-}
-
-bool is_zlib_header(std::string_view b) {
-  if (b.size() < 3) return false;
-  const auto b0 = static_cast<unsigned char>(b[0]);
-  const auto b1 = static_cast<unsigned char>(b[1]);
-  return (b0 & 0x0F) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0;
-}
 
 /// Mostly printable text (a decoded payload worth reading further), not random bytes.
 bool mostly_printable(std::string_view b) {
@@ -310,13 +283,10 @@ std::optional<Url> url_in_text(std::string_view text, int depth, std::string* ho
   if (is_base64_text(t)) {
     std::string decoded;
     if (decode_base64_lenient(t, &decoded)) {
-      if (is_zlib_header(decoded)) {
-        if (auto inflated = inflate_bounded(decoded)) {
-          auto u = url_in_text(*inflated, depth - 1, how);
-          if (u) add_how(how, "zlib");
-          return u;
-        }
-        return std::nullopt;
+      if (auto inflated = inflate_zlib(decoded, kMaxPayload)) {
+        auto u = url_in_text(*inflated, depth - 1, how);
+        if (u) add_how(how, "zlib");
+        return u;
       }
       if (mostly_printable(decoded)) {
         if (auto u = url_in_text(decoded, depth - 1, how)) {

@@ -1,8 +1,11 @@
 #include "unwrap.h"
 
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 
 #include "digest.h"
+#include "text_util.h"
 
 using namespace mailveil;
 
@@ -148,4 +151,20 @@ TEST_CASE("redirect_destination names each decoding layer, outermost first", "[u
     REQUIRE(d);
     CHECK(how == c.how);
   }
+}
+
+TEST_CASE("inflate_zlib reads a zlib stream up to its bound and refuses other bytes", "[unwrap]") {
+  const std::string text = "url=https%3A%2F%2Fexample.org%2Farticle&r=reader%40example.org&" + std::string(200, 'x');
+  std::string packed(compressBound(text.size()), '\0');
+  uLongf packed_size = packed.size();
+  REQUIRE(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(text.data()),
+                   text.size()) == Z_OK);
+  packed.resize(packed_size);
+
+  CHECK(inflate_zlib(packed, 4096) == text);
+  CHECK(inflate_zlib(packed, 10) == text.substr(0, 10));                       // bounded output
+  CHECK(inflate_zlib(packed.substr(0, packed.size() / 2), 4096).has_value());  // truncated: what it holds
+  CHECK_FALSE(inflate_zlib(text, 4096));                                       // not a zlib header
+  CHECK_FALSE(inflate_zlib(std::string("\x78\x9c"), 4096));                    // a header and nothing else
+  CHECK_FALSE(inflate_zlib(packed, 0));
 }
