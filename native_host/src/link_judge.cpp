@@ -116,6 +116,24 @@ bool is_word(std::string_view part) {
   return true;
 }
 
+/// A page's title followed by its id: words (and numbers) between dashes or underscores, then a hex or numeric id
+/// ("Onboarding-Guide-1a2b…6d" on Notion, "why-we-rewrote-our-parser-4d20295c1a94", "release-notes_20241130").
+/// The id names the page, the same for every reader. A generated token does not split into words and a hex tail.
+bool is_titled_id(std::string_view stem) {
+  std::vector<std::string_view> parts;
+  for_each_part(stem, "-_", [&](std::string_view part) { parts.push_back(part); });
+  if (parts.size() < 2) return false;
+  const std::string_view id = parts.back();
+  const bool hex_id = id.size() >= 8 && std::all_of(id.begin(), id.end(), [](char c) { return hex_value(c) >= 0; });
+  if (!hex_id && !(id.size() >= 4 && all_of(id, is_digit))) return false;
+  bool word = false;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (!all_of(parts[i], is_letter) && !all_of(parts[i], is_digit)) return false;
+    word = word || is_word(parts[i]);
+  }
+  return word;
+}
+
 Piece classify_piece(std::string_view raw) {
   const std::string seg = percent_decode(raw);
   std::string_view ext;
@@ -123,6 +141,7 @@ Piece classify_piece(std::string_view raw) {
   if (!ext.empty() && is_document_extension(ext)) return Piece::kWord;
   if (stem.empty()) return Piece::kShort;
   if (all_of(stem, is_digit)) return stem.size() >= 4 ? Piece::kNumber : Piece::kShort;
+  if (is_titled_id(stem)) return Piece::kWord;
   if (is_link_token(stem)) return Piece::kToken;
   if (stem.size() > 48 && all_of(stem, is_letter)) return Piece::kOpaque;
   bool word = false;
@@ -347,8 +366,11 @@ bool has_redirect_path(const std::vector<Segment>& segs, const QueryFacts& q) {
       return true;
     }
     // One-letter click prefixes: /c/<ids> (CleverReach, custom mailers), /l/<token>, /r/…, /t/…, followed by a
-    // long token or two ids (a short form or channel code after /r/ or /c/ is a page's name).
-    if (s.ext.empty() && (s.stem == "c" || s.stem == "l" || s.stem == "r" || s.stem == "t")) {
+    // long token or two ids (a short form or channel code after /r/ or /c/ is a page's name), and no word: a word
+    // after the prefix makes it an application's route (Stripe's /c/pay/<session>, Slack's /t/<team>/shared_invite/…).
+    const bool word_after = std::any_of(segs.begin() + static_cast<long>(i) + 1, segs.end(),
+                                        [](const Segment& x) { return x.piece == Piece::kWord; });
+    if (s.ext.empty() && !word_after && (s.stem == "c" || s.stem == "l" || s.stem == "r" || s.stem == "t")) {
       const bool long_token = std::any_of(segs.begin() + static_cast<long>(i) + 1, segs.end(), [](const Segment& x) {
         return (x.piece == Piece::kToken || x.piece == Piece::kOpaque) && x.stem.size() >= 16;
       });
@@ -382,15 +404,16 @@ bool has_opaque_path(const std::vector<Segment>& segs) {
   return longest >= 30 || tokens >= 2 || numbers >= 4;
 }
 
-/// A bare endpoint: the root, or a script whose directories hold no word (/index.php, /yjxff.php), or a path
-/// with a token or a generated name in it.
+/// A bare endpoint: the root, a script whose directories hold no word (/index.php, /yjxff.php), or a path of
+/// tokens and codes with no word in it. A word makes it a page of a site, whatever id it carries
+/// (/track/<id>?si=<share id>, /scl/fi/<id>/report.pdf?rlkey=<key>).
 bool is_bare_endpoint(const std::vector<Segment>& segs) {
   if (segs.empty()) return true;
-  for (const auto& s : segs) {
-    if (s.piece == Piece::kToken || s.piece == Piece::kOpaque) return true;
-  }
-  if (!is_script_extension(segs.back().ext)) return false;
-  return std::none_of(segs.begin(), segs.end() - 1, [](const Segment& s) { return s.piece == Piece::kWord; });
+  const bool script = is_script_extension(segs.back().ext);
+  const auto dirs_end = script ? segs.end() - 1 : segs.end();
+  if (std::any_of(segs.begin(), dirs_end, [](const Segment& s) { return s.piece == Piece::kWord; })) return false;
+  return script || std::any_of(segs.begin(), segs.end(),
+                               [](const Segment& s) { return s.piece == Piece::kToken || s.piece == Piece::kOpaque; });
 }
 
 /// A fragment carrying a per-recipient token or an id chain, on a page that forwards it by script: a static page

@@ -157,6 +157,15 @@ TEST_CASE("generic rule: deep links, pages and share links stay clean", "[link]"
       {"https://shop.createsend1.com/t/ViewEmail/r/4A0DA1B2C3D4E5F6/C67FD2F38AC4859C/", ""},
       {"https://mega.example/file/AbCdEfGh#Xk29dLq0Zx7PmWq1Ab3dEf9hIjKlMn0pQrStUvWxYz1", ""},
       {"https://app.example/#/invite/AbCdEf1234567890XyZ", ""},
+      // A page's title then its id (Notion, Medium): the id names the page.
+      {"https://www.notes.example/Onboarding-Guide-1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d", ""},
+      {"https://team.notes.example/Roadmap-2024-0f1e2d3c4b5a69788796a5b4c3d2e1f0", ""},
+      // Share ids in the query of a page named by a word (Spotify's ?si=, Dropbox's rlkey=).
+      {"https://open.music.example/track/4uLU6hMCjMI75M1A2tKUQC?si=9f8e7d6c5b4a3210", ""},
+      {"https://www.box.example/scl/fi/a1b2c3d4e5f6g7h8i9j0k/report.pdf?rlkey=abcdef1234567890abcdef123&dl=0", ""},
+      // A one-letter route followed by words is an application's page (Stripe checkout, Slack invitations).
+      {"https://checkout.pay.example/c/pay/cs_live_a1B2c3D4e5F6g7H8i9J0kLmNoPqRsTuVwXyZ", "Pay your invoice"},
+      {"https://join.chat.example/t/acme/shared_invite/zt-2abcdef12-AbCdEfGhIjKlMnOpQrStUv", "Join us"},
       // A file named by its content hash.
       {"https://cdn.shop.example/files/a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6.pdf", "Download the catalogue"},
       // A token on the sender's own bare endpoint is the sender's page, not a third party's.
