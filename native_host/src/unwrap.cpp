@@ -443,6 +443,17 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
         *how = "path" + steps;
         return u;
       }
+      // A named value in a path segment: "destination:https%3A%2F%2F…" (Partnerize), ";url=https%3A…".
+      const size_t sep = seg.find_first_of(":=;");
+      if (sep != std::string_view::npos && sep > 0 && sep + 1 < seg.size() &&
+          std::all_of(seg.begin(), seg.begin() + static_cast<long>(sep), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+          })) {
+        if (auto u = url_in_text(seg.substr(sep + 1), kMaxPayloadDepth, &steps)) {
+          *how = "path-param:" + std::string(seg.substr(0, sep)) + steps;
+          return u;
+        }
+      }
     }
     start = slash;
   }
@@ -461,8 +472,9 @@ bool is_tracking_param(std::string_view raw_key) {
     if (key.starts_with(p)) return true;
   }
   // LinkedIn's midToken/midSig/trkEmail/lipi/otpToken (per recipient, otpToken signs them in), EveryAction's
-  // emci/emdi/ceid (campaign, message, contact) and nvep/hmac (the contact, signed), ActionKit's akid.
-  static constexpr std::array<std::string_view, 45> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
+  // emci/emdi/ceid (campaign, message, contact) and nvep/hmac (the contact, signed), ActionKit's akid, Klaviyo's
+  // _ke/_kx (the profile).
+  static constexpr std::array<std::string_view, 46> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
                                                               "_hsmi",      "__hssc",        "__hstc",
                                                               "__hsfp",     "hsctatracking", "fbclid",
                                                               "gclid",      "dclid",         "gbraid",
@@ -476,7 +488,8 @@ bool is_tracking_param(std::string_view raw_key) {
                                                               "sfmc_id",    "midtoken",      "midsig",
                                                               "trkemail",   "lipi",          "otptoken",
                                                               "emci",       "emdi",          "ceid",
-                                                              "nvep",       "hmac",          "akid"};
+                                                              "nvep",       "hmac",          "akid",
+                                                              "_kx"};
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 

@@ -25,11 +25,12 @@ const char* link_protection_service(const Url& url);
 /// The destination a redirect URL carries, or nullopt. Looked for, in this order: the tracker's `params`; common
 /// destination parameters (url, u, redirect, target, q, href…); a path prefix the redirector drops (LinkedIn
 /// /comm/); a URL written out at the end of the query (GovDelivery "&&&https://…") or of the path; a path
-/// segment (Amazon SES /L0/<url>/, base64 "aHR0c…", Customer.io's base64 JSON, Mailgun's zlib payload); any other
-/// query value. Each value may be percent-encoded (any number of times), base64/base64url, hex, JSON, a JWT, zlib
-/// or a query string, nested (url_in_text in unwrap.cpp). The result is always an absolute http(s) URL with a
-/// plausible host, parsed from text inside `url`. *how names where and how: "param:<name>", "param:<name>:base64",
-/// "path", "path:base64:json", "path-prefix", "query-tail", …
+/// segment (Amazon SES /L0/<url>/, base64 "aHR0c…", Customer.io's base64 JSON, Mailgun's zlib payload), or the
+/// named value of one (Partnerize's "destination:<url>"); any other query value. Each value may be percent-encoded (any
+/// number of times), base64/base64url, hex, JSON, a JWT, zlib or a query string, nested (url_in_text in unwrap.cpp).
+/// The result is always an absolute http(s) URL with a plausible host, parsed from text inside `url`. *how names where
+/// and how: "param:<name>", "param:<name>:base64", "path", "path:base64:json", "path-param:<name>", "path-prefix",
+/// "query-tail", …
 std::optional<Url> redirect_destination(const Url& url, const std::vector<std::string>& params, std::string* how);
 
 /// Removes known tracking parameters (utm_*, mc_eid, _hsenc, fbclid, gclid, ...) from the query.

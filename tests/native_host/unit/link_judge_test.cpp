@@ -213,6 +213,11 @@ TEST_CASE("redirector families of the list are recognised from their public shap
       {"https://offers.example/?a=6073&oc=17607&c=47878&m=3&s1=", "cake-affiliate"},
       {"https://www.track.example/B1PP4G4/2S7LC1M7/?creative_id=46306", "everflow"},
       {"https://grabify.link/YQADZ3", "ip-logger"},
+      {"https://www.shareasale.com/r.cfm?b=1234567&u=2345678&m=34567&urllink=shop.example%2Fsale&afftrack=",
+       "shareasale"},
+      {"https://prf.hn/click/camref:1100l3Abc/pubref:newsletter/destination:https%3A%2F%2Fshop.example%2Fsale",
+       "partnerize"},
+      {"https://pub.omeclk.com/portal/wts/ue%5EcnvA6%5EEdfjbEn9y6Ep", "omeda"},
   };
   for (const auto& c : cases) {
     INFO(c.url);
@@ -257,6 +262,8 @@ TEST_CASE("destinations are recovered from every encoding and the rewrite leads 
        "bing-click"},
       // Amazon SES: the encoded URL as a path segment.
       {"https://x.r.us-east-1.awstrack.me/L0/" + enc + "/1/0100018b-token/xyz=123", "amazon-ses"},
+      // Partnerize: a named value in a path segment.
+      {"https://prf.hn/click/camref:1100l3Abc/pubref:newsletter/destination:" + enc, "partnerize"},
       // Meta's and YouTube's outbound shims.
       {"https://l.facebook.com/l.php?u=" + enc + "&h=AT0Xk29dLq0Zx7PmWq1Ab3d", "facebook-link-shim"},
       {"https://www.youtube.com/redirect?event=video_description&redir_token=QUFFLUhqbXk0d2Zp&q=" + enc,
@@ -321,6 +328,9 @@ TEST_CASE("a direct link that only carries a tracker's recipient parameter is re
       {"https://secure.cause.example/donate?id=7&nvep=ew0KICAiVGVuYW50VXJpIjogIm5ncHZhbjovL3Zhbi9FQS9FQTAwMS8x&"
        "hmac=Ab3dE&emci=9b1c&emdi=ea000000&ceid=1234",
        "https://secure.cause.example/donate?id=7"},
+      // Klaviyo's profile token for its on-site script.
+      {"https://www.shop.example/products/mug?_kx=AbCdEf123456GhIjKlMnOp.XyZab1&utm_source=klaviyo",
+       "https://www.shop.example/products/mug"},
   };
   for (const auto& [url, clean] : cases) {
     INFO(url);

@@ -143,6 +143,7 @@ TEST_CASE("redirect_destination names each decoding layer, outermost first", "[u
        "path:jwt:json"},
       {"https://t.example/track?type=click&enid=ZWFzPTE&&&100&&&" + dest, "query-tail"},
       {"https://www.linkedin.com/comm/jobs/view/42?midToken=x", "path-prefix"},
+      {"https://prf.hn/click/camref:1100l3/destination:" + percent_encode(dest), "path-param:destination"},
   };
   for (const auto& c : cases) {
     INFO(c.url);
