@@ -254,7 +254,8 @@ std::optional<Url> url_in_text(std::string_view text, int depth, std::string* ho
     if (u) add_how(how, "json");
     return u;
   }
-  // JWT: header.payload.signature, the header being base64url JSON ("eyJ" is base64 of '{"').
+  // JWT: header.payload.signature, the header being base64url JSON ("eyJ" is base64 of '{"'); or a signed
+  // payload without a header, payload.signature (Substack's /redirect/2/eyJlIjoi….<signature>).
   if (t.starts_with("eyJ")) {
     size_t dot = t.find('.');
     if (dot != std::string_view::npos) {
@@ -263,10 +264,17 @@ std::optional<Url> url_in_text(std::string_view text, int depth, std::string* ho
           t.substr(dot + 1, dot2 == std::string_view::npos ? std::string_view::npos : dot2 - dot - 1);
       std::string decoded;
       if (!payload.empty() && decode_base64_lenient(payload, &decoded)) {
+        if (auto u = url_in_text(decoded, depth - 1, how)) {
+          add_how(how, "jwt");
+          return u;
+        }
+      }
+      if (dot2 == std::string_view::npos && decode_base64_lenient(t.substr(0, dot), &decoded)) {
         auto u = url_in_text(decoded, depth - 1, how);
-        if (u) add_how(how, "jwt");
+        if (u) add_how(how, "signed");
         return u;
       }
+      return std::nullopt;
     }
   }
   // Hex of the URL ("68747470733a2f2f…" is "https://").

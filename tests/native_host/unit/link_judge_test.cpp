@@ -254,6 +254,11 @@ TEST_CASE("destinations are recovered from every encoding and the rewrite leads 
       // Substack: /redirect/2/<base64 JSON>.
       {"https://substack.com/redirect/2/" + b64url(R"({"e":")" + dest + R"(","p":1234,"s":5678})") + "?j=eyJ1Ijo",
        "substack"},
+      // Substack's signed form: <base64 JSON>.<signature>, no JWT header.
+      {"https://substack.com/redirect/2/" +
+           b64url(R"({"e":")" + dest + R"(","p":1234,"s":5678,"sub":"link-redirect"})") +
+           ".sSZyhodHh7396EPbdH0ouL0mu5UTN9UDyyppMNZmo_c",
+       "substack"},
       // Kit: the last path segment is base64 of the destination.
       {"https://click.convertkit-mail2.com/v8u0ozwm2dh0hz/" + std::string("ab3dEf9h") + "/" + b64url(dest),
        "convertkit"},

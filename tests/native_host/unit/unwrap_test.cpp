@@ -141,6 +141,9 @@ TEST_CASE("redirect_destination names each decoding layer, outermost first", "[u
       {"https://t.example/l/" + base64url_encode(R"({"alg":"HS256"})") + "." +
            base64url_encode(R"({"url":")" + dest + "\"}") + ".sig/s/1",
        "path:jwt:json"},
+      {"https://t.example/redirect/2/" + base64url_encode(R"({"e":")" + dest + R"(","p":1,"sub":"link-redirect"})") +
+           ".sSZyhodHh7396EPbdH0ouL0mu5UTN9UDyyppMNZmo_c",
+       "path:signed:json"},
       {"https://t.example/track?type=click&enid=ZWFzPTE&&&100&&&" + dest, "query-tail"},
       {"https://www.linkedin.com/comm/jobs/view/42?midToken=x", "path-prefix"},
       {"https://prf.hn/click/camref:1100l3/destination:" + percent_encode(dest), "path-param:destination"},
