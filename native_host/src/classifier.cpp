@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "explain.h"
 #include "ga_evidence.h"
 #include "image_judge.h"
 #include "judge_common.h"
@@ -25,12 +26,16 @@ bool is_third_party(const Context& ctx, const Url& url) {
   return is_third_party(ctx.sender_domain, url);
 }
 
+bool is_third_party(const Context& ctx, const Url& url, const SignatureMatch& sig) {
+  return is_third_party(ctx.sender_domain, url, sig);
+}
+
 void judge_fetched(const Context& ctx, const MailImages& mail, const Url& url, ElementResult* r, const Element& e,
                    const SignatureMatch& sig, bool leaked) {
   if (judge_fetched_element(url, e, mail, static_cast<bool>(sig), leaked, &r->reasons)) {
     r->verdict = Verdict::kBlock;
     r->tracker = sig ? info_of(*sig.tracker, url) : heuristic_info(url);
-    r->third_party = is_third_party(ctx, url);
+    r->third_party = sig ? is_third_party(ctx, url, sig) : is_third_party(ctx, url);
   } else {
     // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
     r->reasons.clear();
@@ -173,31 +178,16 @@ EmailReport Engine::classify(const Email& email) const {
       if (r.third_party) {
         leak_companies.insert(l.company);
         companies.insert(l.company);
-      } else {
-        first_party_leak = true;
+      } else if (fetched) {
+        first_party_leak = true;  // a link to the sender's own site carrying the address tells it nothing new
       }
-      report.findings.push_back({"address-leak", "high", l.company, r.ref,
-                                 "Your address (" + l.address + ", " + l.encoding + ") is sent to " + l.company +
-                                     " in " + l.where +
-                                     (fetched ? " when the mail is opened" : " when the link is clicked")});
+      const std::string& receiver = !r.tracker.empty() && r.tracker.company == l.company ? r.tracker.brand : l.company;
+      Wording w = address_leak_wording(l, receiver, fetched, Lang::kEn);
+      report.findings.push_back({"address-leak", "high", l.company, r.ref, std::move(w.message), std::move(w.detail)});
     }
   }
   s.companies.assign(companies.begin(), companies.end());
-  if (s.tracker_pixels > 0) {
-    report.findings.push_back({"tracker-pixels", "medium", "", "",
-                               std::to_string(s.tracker_pixels) + " tracking pixel(s) would report this open"});
-  }
-  if (s.tracked_links > 0) {
-    report.findings.push_back(
-        {"tracked-links", "low", "", "", std::to_string(s.tracked_links) + " link(s) go through click tracking"});
-  }
-  if (!companies.empty()) {
-    std::string names;
-    for (const auto& c : companies) names += (names.empty() ? "" : ", ") + c;
-    report.findings.push_back({"third-parties", companies.size() >= 2 ? "medium" : "info", "", "",
-                               std::to_string(companies.size()) + " third-party compan" +
-                                   (companies.size() == 1 ? "y" : "ies") + " involved: " + names});
-  }
+  for (auto& f : message_findings(report)) report.findings.push_back(std::move(f));
   ScoreInputs in;
   in.third_party_leak_companies = leak_companies.size();
   in.first_party_leak = first_party_leak;
@@ -205,6 +195,7 @@ EmailReport Engine::classify(const Email& email) const {
   in.third_party_companies = companies.size();
   in.tracked_links = s.tracked_links;
   report.score = compute_score(in);
+  report.score.reason = score_reason(report);
   return report;
 }
 

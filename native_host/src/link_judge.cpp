@@ -533,7 +533,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
     add_reason(&r->reasons, "click-tracker");
     r->tracked = true;
     r->tracker = info_of(*sig.tracker, url);
-    r->third_party = is_third_party(f.sender_domain, url);
+    r->third_party = is_third_party(f.sender_domain, url, sig);
     destination = final_destination(url, sig.tracker->redirect_params, match, &opaque_inner);
     if (!destination && !opaque_inner) {
       // A direct link that only carries the tracker's parameter (Marketo's mkt_tok, Eloqua's elq, ActionKit's
@@ -573,7 +573,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
         add_reason(&r->reasons, "click-tracker");
         r->tracked = true;
         r->tracker = info_of(*shim.tracker, f.layers[i]);
-        r->third_party = is_third_party(f.sender_domain, f.layers[i]);
+        r->third_party = is_third_party(f.sender_domain, f.layers[i], shim);
         destination = url;
         break;
       }
