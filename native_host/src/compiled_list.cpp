@@ -278,6 +278,7 @@ class ListBuilder {
 
   void add_entry(const Tracker& t) {
     const auto entry = static_cast<uint32_t>(entries_.size());
+    if (entry >= kMaxEntries) throw std::length_error("too many entries for one compiled list");
     MetaRecord meta{arena_.intern(t.category), intern_list(t.redirect_params), 0,
                     t.check_google_analytics ? kMetaCheckGoogleAnalytics : 0u};
     uint32_t flags = (t.applies_to_pixel ? kEntryPixel : 0) | (t.applies_to_link ? kEntryLink : 0);
@@ -298,13 +299,13 @@ class ListBuilder {
     e.meta = m | (flags << 24);
     entries_.push_back(e);
     entry_rules_.push_back(static_cast<uint32_t>(rules_.size()));
-    for (const auto& d : t.domains) rules_.push_back({arena_.intern(d), entry, kRuleDomain, 0, 0});
-    for (const auto& h : t.hosts) rules_.push_back({arena_.intern(h), entry, kRuleHost, 0, 0});
+    for (const auto& d : t.domains) rules_.push_back(make_rule(arena_.intern(d), entry, kRuleDomain));
+    for (const auto& h : t.hosts) rules_.push_back(make_rule(arena_.intern(h), entry, kRuleHost));
     for (const auto& p : t.patterns) {
       if (auto plain = parse_plain_pattern(p)) {
-        rules_.push_back({arena_.intern(plain->body), entry, kRulePlain, plain_flags(*plain), 0});
+        rules_.push_back(make_rule(arena_.intern(plain->body), entry, kRulePlain, plain_flags(*plain)));
       } else {
-        rules_.push_back({arena_.intern(p), entry, kRuleRegex, 0, 0});
+        rules_.push_back(make_rule(arena_.intern(p), entry, kRuleRegex));
       }
     }
   }
@@ -318,9 +319,12 @@ class ListBuilder {
     return pos;
   }
 
-  std::vector<Slot> string_table(const std::map<std::string, std::vector<uint32_t>>& groups) {
+  /// A table of rules by key; a key naming one rule keeps it in its slot (the rule's text is the key).
+  std::vector<Slot> rule_table(const std::map<std::string, std::vector<uint32_t>>& groups) {
     std::vector<std::pair<uint32_t, uint32_t>> slots;
-    for (const auto& [key, ids] : groups) slots.emplace_back(key_hash(key), add_group(arena_.intern(key), ids));
+    for (const auto& [key, ids] : groups) {
+      slots.emplace_back(key_hash(key), ids.size() == 1 ? (ids[0] | kDirect) : add_group(arena_.intern(key), ids));
+    }
     return build_table(slots);
   }
 
@@ -328,11 +332,11 @@ class ListBuilder {
     std::map<std::string, std::vector<uint32_t>> hosts, domains;
     for (uint32_t r = 0; r < rules_.size(); ++r) {
       const std::string key(str(rules_[r].text));
-      if (rules_[r].kind == kRuleHost) hosts[key].push_back(r);
-      if (rules_[r].kind == kRuleDomain) domains[key].push_back(r);
+      if (rules_[r].kind() == kRuleHost) hosts[key].push_back(r);
+      if (rules_[r].kind() == kRuleDomain) domains[key].push_back(r);
     }
-    host_table_ = string_table(hosts);
-    domain_table_ = string_table(domains);
+    host_table_ = rule_table(hosts);
+    domain_table_ = rule_table(domains);
   }
 
   void index_regexes() {
@@ -341,7 +345,7 @@ class ListBuilder {
     std::unordered_map<std::string, uint32_t> atom_ids;
     std::vector<std::vector<uint32_t>> atom_regexes;
     for (uint32_t r = 0; r < rules_.size(); ++r) {
-      if (rules_[r].kind != kRuleRegex) continue;
+      if (rules_[r].kind() != kRuleRegex) continue;
       const auto number = static_cast<uint32_t>(regexes_.size());
       const std::string pattern(str(rules_[r].text));
       RegexRecord rec{r, 0, 0, 0, 0};
@@ -399,8 +403,8 @@ class ListBuilder {
     std::vector<std::pair<uint32_t, std::vector<std::string>>> tokens_of;
     std::unordered_map<std::string, uint32_t> frequency;
     for (uint32_t r = 0; r < rules_.size(); ++r) {
-      if (rules_[r].kind != kRulePlain) continue;
-      auto tokens = plain_tokens(plain_from_flags(rules_[r].plain_flags, str(rules_[r].text)));
+      if (rules_[r].kind() != kRulePlain) continue;
+      auto tokens = plain_tokens(plain_from_flags(rules_[r].plain_flags(), str(rules_[r].text)));
       std::sort(tokens.begin(), tokens.end());
       tokens.erase(std::unique(tokens.begin(), tokens.end()), tokens.end());
       for (const auto& t : tokens) ++frequency[t];
@@ -425,7 +429,9 @@ class ListBuilder {
       }
     }
     std::vector<std::pair<uint32_t, uint32_t>> slots;
-    for (const auto& [hash, ids] : by_hash) slots.emplace_back(hash, add_group(0, ids));
+    for (const auto& [hash, ids] : by_hash) {
+      slots.emplace_back(hash, ids.size() == 1 ? (ids[0] | kDirect) : add_group(0, ids));
+    }
     token_table_ = build_table(slots);
   }
 
@@ -459,6 +465,12 @@ class ListBuilder {
     h.entry_count = static_cast<uint32_t>(entries_.size());
     h.ac_classes = automaton_.states ? automaton_.class_count : 0;
     h.ac_states = automaton_.states;
+    bool one_rule_each = rules_.size() == entries_.size();
+    for (uint32_t e = 0; one_rule_each && e < entries_.size(); ++e) one_rule_each = entry_rules_[e] == e;
+    if (one_rule_each) {
+      h.flags |= kPartOneRulePerEntry;
+      entry_rules_.clear();
+    }
     std::string out(sizeof(PartHeader), '\0');
     const std::string& strings = arena_.bytes();
     put(&out, &h, kStrings, std::vector<char>(strings.begin(), strings.end()));
@@ -565,7 +577,7 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
   PartHeader h;
   std::memcpy(&h, part.data(), sizeof h);
   if (std::memcmp(h.magic, kPartMagic, sizeof h.magic) != 0 || h.section_count != kSectionCount ||
-      h.total_size != size) {
+      h.total_size != size || (h.flags & ~kPartOneRulePerEntry) != 0) {
     *why = "not a compiled list of this format";
     return nullptr;
   }
@@ -596,6 +608,9 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
   const bool tables_ok = power_of_two_or_empty(l.host_table.size()) && power_of_two_or_empty(l.domain_table.size()) &&
                          power_of_two_or_empty(l.scope_host_table.size()) &&
                          power_of_two_or_empty(l.scope_seg_table.size()) && power_of_two_or_empty(l.token_table.size());
+  const bool one_rule_each = (h.flags & kPartOneRulePerEntry) != 0;
+  const bool rules_ok = one_rule_each ? l.entry_rules.empty() && l.rules.size() == l.entries.size()
+                                      : l.entry_rules.size() == l.entries.size() + 1;
   const bool automaton_ok =
       h.ac_states == 0
           ? l.ac_classes.empty() && l.ac_next.empty() && l.atom_strings.empty()
@@ -604,8 +619,8 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
                 l.atom_regexes.size() == l.atom_strings.size() + 1 &&
                 std::all_of(l.ac_classes.begin(), l.ac_classes.end(), [&](uint8_t c) { return c < h.ac_classes; }) &&
                 std::all_of(l.ac_next.begin(), l.ac_next.end(), [&](uint32_t s) { return s < h.ac_states; });
-  if (h.entry_count != l.entries.size() || l.entry_rules.size() != l.entries.size() + 1 || strings.empty() ||
-      l.string_lists.empty() || !tables_ok || !automaton_ok) {
+  if (h.entry_count != l.entries.size() || !rules_ok || strings.empty() || l.string_lists.empty() || !tables_ok ||
+      !automaton_ok) {
     *why = "inconsistent compiled list";
     return nullptr;
   }
@@ -614,6 +629,7 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
   l.strings_ = std::string_view(strings.data(), strings.size());
   l.ac_class_count = h.ac_classes;
   l.ac_state_count = h.ac_states;
+  l.part_flags = h.flags;
   l.format_version = static_cast<int>(h.format_version);
   l.list_version = h.list_version;
   l.published = std::string(l.str(h.published));
@@ -635,10 +651,25 @@ std::string_view CompiledList::str(uint32_t ref) const {
 }
 
 CompiledList::Group CompiledList::group(uint32_t pos) const {
+  if (pos & compiled::kDirect) {
+    const uint32_t rule = pos & ~compiled::kDirect;
+    if (rule >= rules.size()) return {};
+    return {rules[rule].text, nullptr, 1, rule};
+  }
   if (pos >= postings.size() || postings.size() - pos < 2) return {};
   const uint32_t count = postings[pos + 1];
   if (count > postings.size() - pos - 2) return {};
-  return {postings[pos], postings.subspan(pos + 2, count)};
+  return {postings[pos], postings.data() + pos + 2, count, 0};
+}
+
+uint32_t CompiledList::first_rule(size_t entry) const {
+  if (part_flags & compiled::kPartOneRulePerEntry) return static_cast<uint32_t>(std::min(entry, rules.size()));
+  return entry < entry_rules.size() ? std::min<uint32_t>(entry_rules[entry], static_cast<uint32_t>(rules.size()))
+                                    : static_cast<uint32_t>(rules.size());
+}
+
+uint32_t CompiledList::end_rule(size_t entry) const {
+  return first_rule(entry + 1);
 }
 
 CompiledList::Group CompiledList::find(std::span<const compiled::Slot> table, uint32_t hash,
@@ -697,17 +728,15 @@ Tracker CompiledList::tracker(size_t index) const {
       }
     }
   }
-  const uint32_t first = entry_rules[index];
-  const uint32_t last = std::min<uint32_t>(entry_rules[index + 1], static_cast<uint32_t>(rules.size()));
-  for (uint32_t r = first; r < last; ++r) {
+  for (uint32_t r = first_rule(index); r < end_rule(index); ++r) {
     const compiled::RuleRecord& rule = rules[r];
     const std::string text(str(rule.text));
-    switch (rule.kind) {
+    switch (rule.kind()) {
       case compiled::kRuleDomain: t.domains.push_back(text); break;
       case compiled::kRuleHost: t.hosts.push_back(text); break;
       case compiled::kRuleRegex: t.patterns.push_back(text); break;
       case compiled::kRulePlain:
-        t.patterns.push_back(plain_pattern_to_re2(plain_from_flags(rule.plain_flags, text)));
+        t.patterns.push_back(plain_pattern_to_re2(plain_from_flags(rule.plain_flags(), text)));
         break;
       default: break;
     }

@@ -42,12 +42,14 @@ namespace compiled {
 
 // ---- The records, as laid out in the bytes (little-endian, naturally aligned). ----
 
-/// An open-addressing hash table slot; pos indexes the section's posting pool, UINT32_MAX when empty.
+/// An open-addressing hash table slot; pos indexes the posting pool, or with kDirect holds a single rule number
+/// itself (a key that names one rule: most domains and tokens); UINT32_MAX when empty.
 struct Slot {
   uint32_t hash;
   uint32_t pos;
 };
 inline constexpr uint32_t kEmptySlot = 0xffffffffu;
+inline constexpr uint32_t kDirect = 0x80000000u;
 
 /// Per-list metadata shared by many entries (all entries of an imported list share one or two).
 struct MetaRecord {
@@ -69,15 +71,21 @@ inline constexpr uint32_t kEntryPixel = 1;
 inline constexpr uint32_t kEntryLink = 2;
 inline constexpr uint32_t kEntryNumericId = 4;
 
+enum RuleKind : uint8_t { kRuleDomain = 0, kRuleHost = 1, kRuleRegex = 2, kRulePlain = 3 };
+/// Entries a compiled list can hold (the rule record keeps the entry number in 24 bits).
+inline constexpr uint32_t kMaxEntries = 1u << 24;
+
 /// One domain, host or pattern of an entry. Rules are numbered in list order; a lower number wins a tie.
 struct RuleRecord {
   uint32_t text;  ///< string: the domain or host, the regex, or the plain pattern's body
-  uint32_t entry;
-  uint8_t kind;         ///< RuleKind
-  uint8_t plain_flags;  ///< kPlain* bits (plain_pattern.h) for plain patterns
-  uint16_t reserved;
+  uint32_t info;  ///< entry (low 24 bits) | RuleKind << 24 | kPlain* flags (plain_pattern.h) << 26
+  uint32_t entry() const { return info & (kMaxEntries - 1); }
+  uint8_t kind() const { return static_cast<uint8_t>((info >> 24) & 3); }
+  uint8_t plain_flags() const { return static_cast<uint8_t>((info >> 26) & 0xf); }
 };
-enum RuleKind : uint8_t { kRuleDomain = 0, kRuleHost = 1, kRuleRegex = 2, kRulePlain = 3 };
+inline RuleRecord make_rule(uint32_t text, uint32_t entry, RuleKind kind, uint8_t plain_flags = 0) {
+  return {text, entry | (uint32_t{kind} << 24) | (uint32_t{plain_flags} << 26)};
+}
 
 /// One regex rule (regexes are numbered in rule order).
 struct RegexRecord {
@@ -111,14 +119,14 @@ enum Section : uint32_t {
   kStringLists,     ///< u32: [count, string...]...; offset 0 is the empty list
   kMetas,           ///< MetaRecord
   kEntries,         ///< EntryRecord
-  kEntryRules,      ///< u32[entries + 1]: first rule of each entry
+  kEntryRules,      ///< u32[entries + 1]: first rule of each entry (empty with kPartOneRulePerEntry)
   kRules,           ///< RuleRecord
   kHostTable,       ///< Slot: exact hosts -> group in kPostings
   kDomainTable,     ///< Slot: domains -> group in kPostings
   kScopeHostTable,  ///< Slot: regex host keys -> group of bucket numbers... see Matcher
   kScopeSegTable,   ///< Slot: regex first path segments
   kTokenTable,      ///< Slot: plain-pattern token hashes
-  kPostings,        ///< u32 groups: [key string (0 for token groups), count, id...]
+  kPostings,        ///< u32 groups: [key string (0 for token groups), count, id...]; one-rule keys: kDirect
   kBuckets,         ///< BucketRecord
   kBucketIds,       ///< u32 regex numbers
   kRegexes,         ///< RegexRecord
@@ -146,12 +154,17 @@ struct PartHeader {
   uint32_t entry_count;
   uint32_t ac_classes;
   uint32_t ac_states;
+  uint32_t flags;  ///< kPart* bits
+  uint32_t reserved;
   uint64_t total_size;
   struct {
     uint32_t offset;
     uint32_t size;
   } sections[kSectionCount];
 };
+
+/// Every entry has exactly one rule, rule i of entry i (an imported ABP list): kEntryRules is left out.
+inline constexpr uint32_t kPartOneRulePerEntry = 1;
 
 /// Hash of a host-like key (domain, host, regex host key, path segment), computed from the last byte to the
 /// first so that every suffix of a host is hashed in one pass (host_suffix_hashes in the matcher).
@@ -206,14 +219,22 @@ class CompiledList {
   std::span<const uint32_t> ac_next, ac_outputs, ac_output_ids;
   uint32_t ac_class_count = 0;
   uint32_t ac_state_count = 0;
+  uint32_t part_flags = 0;
   std::span<const uint32_t> string_lists;
 
-  /// The posting group at `pos` of `postings`: its key string (0 for token groups) and its ids; empty when
+  /// A table's ids for one key: a group of the postings pool, or the one rule a kDirect slot holds. Empty when
   /// out of bounds.
   struct Group {
-    uint32_t key = 0;
-    std::span<const uint32_t> ids;
+    uint32_t key = 0;  ///< key string (0 for token groups); for a kDirect slot, the rule's text
+    const uint32_t* data = nullptr;
+    uint32_t count = 0;
+    uint32_t single = 0;
+    /// The ids (valid while this Group lives).
+    std::span<const uint32_t> ids() const {
+      return data ? std::span<const uint32_t>(data, count) : std::span<const uint32_t>(&single, count);
+    }
   };
+  /// The group a slot's pos designates.
   Group group(uint32_t pos) const;
   /// Looks a key up in a string-keyed table (hosts, domains, regex scopes) given its key_hash.
   Group find(std::span<const compiled::Slot> table, uint32_t hash, std::string_view key) const;
@@ -222,6 +243,9 @@ class CompiledList {
 
   /// The entry's applies_to bits (kEntryPixel, kEntryLink).
   uint32_t entry_flags(uint32_t entry) const { return entry < entries.size() ? entries[entry].meta >> 24 : 0; }
+  /// The entry's rules: [first_rule, end_rule).
+  uint32_t first_rule(size_t entry) const;
+  uint32_t end_rule(size_t entry) const;
   /// The entry's id as a string.
   std::string entry_id(uint32_t entry) const;
 

@@ -84,14 +84,18 @@ Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compil
   }
   ungated_anchored_set_ = std::make_unique<LazySet>();
   ungated_unanchored_set_ = std::make_unique<LazySet>();
-  if (compile == MatcherCompile::kEager) {
-    for (uint32_t b = 0; b < l.buckets.size(); ++b) bucket_set(b);
-    for (uint32_t n = 0; n < l.regexes.size(); ++n) {
-      if (l.regexes[n].flags & kRegexGated) gated_regex(n);
-    }
-    lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
-    lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
+  if (compile == MatcherCompile::kEager) compile_all();
+}
+
+void Matcher::compile_all() const {
+  const CompiledList& l = *list_;
+  // The ungated sets first: every URL that reaches the patterns needs them.
+  lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
+  lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
+  for (uint32_t n = 0; n < l.regexes.size(); ++n) {
+    if (l.regexes[n].flags & kRegexGated) gated_regex(n);
   }
+  for (uint32_t b = 0; b < l.buckets.size(); ++b) bucket_set(b);
 }
 
 Matcher::~Matcher() = default;
@@ -110,7 +114,7 @@ const Tracker* Matcher::tracker_at(uint32_t entry) const {
 std::string Matcher::regex_label(uint32_t number) const {
   const CompiledList& l = *list_;
   if (number >= l.regexes.size() || l.regexes[number].rule >= l.rules.size()) return "?";
-  return l.entry_id(l.rules[l.regexes[number].rule].entry);
+  return l.entry_id(l.rules[l.regexes[number].rule].entry());
 }
 
 std::unique_ptr<Matcher::PatternSet> Matcher::compile_set(const std::vector<uint32_t>& numbers,
@@ -153,6 +157,7 @@ std::unique_ptr<Matcher::PatternSet> Matcher::build_set(const std::vector<uint32
     set->number_of.push_back(n);
   }
   set->compiled = !set->number_of.empty() && set->set.Compile();
+  if (!isolate) compiled_sets_.fetch_add(1, std::memory_order_relaxed);
   return set;
 }
 
@@ -182,6 +187,7 @@ const RE2* Matcher::gated_regex(uint32_t number) const {
   std::call_once(lazy.once, [&] {
     const CompiledList& l = *list_;
     auto re = std::make_unique<RE2>(l.str(l.rules[l.regexes[number].rule].text), single_options());
+    compiled_regexes_.fetch_add(1, std::memory_order_relaxed);
     if (re->ok()) {
       lazy.re = std::move(re);
     } else {
@@ -207,9 +213,9 @@ std::vector<std::string> Matcher::set_errors() const {
 bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry, std::string* how) const {
   const CompiledList& l = *list_;
   auto first_applying = [&](const CompiledList::Group& g) {
-    for (uint32_t r : g.ids) {
-      if (r < l.rules.size() && applies(l.rules[r].entry, want)) {
-        *entry = l.rules[r].entry;
+    for (uint32_t r : g.ids()) {
+      if (r < l.rules.size() && applies(l.rules[r].entry(), want)) {
+        *entry = l.rules[r].entry();
         return true;
       }
     }
@@ -258,13 +264,14 @@ bool Matcher::plain_rule_matches(uint32_t rule, std::string_view normalized, std
                                  bool newline) const {
   const CompiledList& l = *list_;
   const RuleRecord& r = l.rules[rule];
-  if (!newline) return plain_match(r.plain_flags, l.str(r.text), normalized, lowered);
+  if (!newline) return plain_match(r.plain_flags(), l.str(r.text), normalized, lowered);
   // RE2's `.*` stops at '\n', which the plain matcher does not model: such a URL (never one parse_url returns)
   // goes to the pattern's RE2 spelling.
   std::lock_guard lock(newline_mutex_);
   auto& re = newline_regexes_[rule];
   if (!re)
-    re = std::make_unique<RE2>(plain_pattern_to_re2(plain_from_flags(r.plain_flags, l.str(r.text))), single_options());
+    re =
+        std::make_unique<RE2>(plain_pattern_to_re2(plain_from_flags(r.plain_flags(), l.str(r.text))), single_options());
   return re->ok() && RE2::PartialMatch(normalized, *re);
 }
 
@@ -275,7 +282,8 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
   auto consider = [&](std::span<const uint32_t> ids) {
     for (uint32_t rule : ids) {
       if (rule >= *best) break;  // ascending: nothing later can win
-      if (rule >= l.rules.size() || l.rules[rule].kind != kRulePlain || !applies(l.rules[rule].entry, want)) continue;
+      if (rule >= l.rules.size() || l.rules[rule].kind() != kRulePlain || !applies(l.rules[rule].entry(), want))
+        continue;
       if (lowered.empty()) {
         lowered.resize(normalized.size());
         for (size_t i = 0; i < normalized.size(); ++i) lowered[i] = ascii_lower_char(normalized[i]);
@@ -301,7 +309,7 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
         h = (h ^ static_cast<unsigned char>(ascii_lower_char(normalized[i]))) * 16777619u;
       }
       const CompiledList::Group g = l.find_token(h);
-      if (g.ids.empty()) continue;
+      if (g.count == 0) continue;
       auto end = seen.begin() + static_cast<std::ptrdiff_t>(seen_count);
       if (std::find(seen.begin(), end, h) != end ||
           std::find(seen_more.begin(), seen_more.end(), h) != seen_more.end()) {
@@ -312,7 +320,7 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
       } else {
         seen_more.push_back(h);
       }
-      consider(g.ids);
+      consider(g.ids());
     }
   }
   consider(l.untokenized);
@@ -326,14 +334,14 @@ void Matcher::best_hit(const PatternSet& set, std::string_view normalized, uint3
   for (int h : hits) {
     const uint32_t n = set.number_of[static_cast<size_t>(h)];
     const uint32_t rule = l.regexes[n].rule;
-    if (rule < *best && applies(l.rules[rule].entry, want)) *best = rule;
+    if (rule < *best && applies(l.rules[rule].entry(), want)) *best = rule;
   }
 }
 
 void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_t want, uint32_t* best) const {
   const CompiledList& l = *list_;
   auto bucket = [&](const CompiledList::Group& g) {
-    if (g.ids.size() == 1 && g.ids[0] < l.buckets.size()) best_hit(bucket_set(g.ids[0]), normalized, want, best);
+    if (g.count == 1 && g.ids()[0] < l.buckets.size()) best_hit(bucket_set(g.ids()[0]), normalized, want, best);
   };
   if (!l.scope_host_table.empty()) {
     for_each_suffix(url.host, [&](size_t start, uint32_t h) {
@@ -369,7 +377,7 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
       if (n >= l.regexes.size()) continue;
       const RegexRecord& rec = l.regexes[n];
       if (rec.rule >= *best) break;  // regex numbers follow rule numbers
-      if (!applies(l.rules[rec.rule].entry, want)) continue;
+      if (!applies(l.rules[rec.rule].entry(), want)) continue;
       const RE2* re = gated_regex(n);
       if (re && re->Match(normalized, 0, normalized.size(),
                           (rec.flags & kRegexStartAnchored) ? RE2::ANCHOR_START : RE2::UNANCHORED, nullptr, 0)) {
@@ -399,7 +407,7 @@ SignatureMatch Matcher::match(const Url& url, std::string_view normalized, bool 
   if (!l.token_table.empty() || !l.untokenized.empty()) match_plain(normalized, want, &best);
   if (!l.regexes.empty()) match_regexes(url, normalized, want, &best);
   if (best != kNone) {
-    result.tracker = tracker_at(l.rules[best].entry);
+    result.tracker = tracker_at(l.rules[best].entry());
     result.how = "pattern";
   }
   return result;
@@ -409,7 +417,7 @@ std::vector<std::string> Matcher::block_domains() const {
   const CompiledList& l = *list_;
   std::vector<std::string> out;
   for (const RuleRecord& r : l.rules) {
-    if ((r.kind == kRuleDomain || r.kind == kRuleHost) && applies(r.entry, kEntryPixel)) {
+    if ((r.kind() == kRuleDomain || r.kind() == kRuleHost) && applies(r.entry(), kEntryPixel)) {
       out.emplace_back(l.str(r.text));
     }
   }
@@ -425,7 +433,8 @@ Matcher::Layout Matcher::layout() const {
     std::vector<uint32_t> numbers;
     for (const Slot& s : table) {
       if (s.pos == kEmptySlot) continue;
-      for (uint32_t b : l.group(s.pos).ids) {
+      const CompiledList::Group g = l.group(s.pos);
+      for (uint32_t b : g.ids()) {
         if (b >= l.buckets.size()) continue;
         for (uint32_t i = 0; i < l.buckets[b].count; ++i) numbers.push_back(l.bucket_ids[l.buckets[b].first + i]);
       }
@@ -441,7 +450,7 @@ Matcher::Layout Matcher::layout() const {
   out.ungated = l.ungated.size();
   out.anywhere = out.gated + out.ungated;
   for (const RuleRecord& r : l.rules) {
-    if (r.kind == kRulePlain) ++out.plain;
+    if (r.kind() == kRulePlain) ++out.plain;
   }
   out.untokenized = l.untokenized.size();
   return out;

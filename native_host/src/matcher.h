@@ -4,6 +4,7 @@
 /// URL holds one of their required literals. Nothing is compiled at construction. Pure: no I/O.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -49,6 +50,10 @@ class Matcher {
   /// long as the Matcher.
   SignatureMatch match(const Url& url, std::string_view normalized, bool for_link) const;
 
+  /// Compiles now whatever is still compiled lazily (what kEager does at construction); thread-safe, and what
+  /// a concurrent match needs is compiled once either way.
+  void compile_all() const;
+
   /// Domains and hosts whose every URL is a pixel tracker, for the extension's blocking rules.
   std::vector<std::string> block_domains() const;
 
@@ -69,6 +74,15 @@ class Matcher {
     size_t untokenized = 0;  ///< plain patterns without a token, tried on every URL
   };
   Layout layout() const;
+
+  /// What lazy compilation has done so far: RE2 sets built (buckets, the ungated set) and single regexes.
+  struct Compiled {
+    size_t sets = 0;
+    size_t regexes = 0;
+  };
+  Compiled compiled() const {
+    return {compiled_sets_.load(std::memory_order_relaxed), compiled_regexes_.load(std::memory_order_relaxed)};
+  }
 
  private:
   struct PatternSet;
@@ -106,6 +120,8 @@ class Matcher {
   mutable std::unordered_map<uint32_t, std::unique_ptr<re2::RE2>> newline_regexes_;
   mutable std::mutex errors_mutex_;
   mutable std::vector<std::string> set_errors_;
+  mutable std::atomic<size_t> compiled_sets_{0};
+  mutable std::atomic<size_t> compiled_regexes_{0};
 };
 
 }  // namespace mailveil

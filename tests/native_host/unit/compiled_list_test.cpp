@@ -198,8 +198,9 @@ TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[comp
   std::string why;
   auto whole = make_byte_store(bytes);
   CHECK(CompiledList::load(whole, 0, bytes.size(), &why));
-  CHECK_FALSE(CompiledList::load(whole, 0, bytes.size() - 8, &why));              // truncated
-  for (size_t at : {size_t{0}, size_t{8}, size_t{28}, size_t{40}, size_t{80}}) {  // magic, counts, sizes, sections
+  CHECK_FALSE(CompiledList::load(whole, 0, bytes.size() - 8, &why));  // truncated
+  for (size_t at : {size_t{0}, size_t{8}, size_t{28}, size_t{40}, size_t{48},
+                    size_t{88}}) {  // magic, counts, flags, size, sections
     std::string broken = bytes;
     broken[at] = static_cast<char>(broken[at] ^ 0x5a);
     INFO("byte " << at);
