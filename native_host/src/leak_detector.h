@@ -46,12 +46,26 @@ class LeakDetector {
   /// Appends leaks found in one decoded URL component.
   /// Scans one component; `where` is only built when something is found.
   void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out) const;
-  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, bool allow_embedded) const;
+  /// Searches one decoded text: the address, its hex and digests, its base64 forms anywhere, then inside the
+  /// base64 blobs of the text, down to kMaxNesting layers (`depth` counts the layers already opened).
+  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const;
+  /// The bytes of one decoded blob, with their percent- and JSON-escapes undone; renames what it finds.
+  void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const;
+  void add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address);
   std::string mask_text(std::string_view raw, bool leaky) const;
 
   std::vector<std::string> addresses_;
   std::vector<Variant> hex_variants_;     ///< digests and hex of the address: searched in hex runs
   std::vector<Variant> base64_variants_;  ///< base64 forms: searched in base64 runs, case-sensitive
+  struct Needle {
+    std::string text;
+    std::string encoding;
+    size_t address = 0;
+    bool aligned = false;  ///< the form the address takes at the start of a blob
+  };
+  /// The parts of the base64 of the address (three case forms) and of its digests that do not depend on the
+  /// bytes around it, at each of the three offsets.
+  std::vector<Needle> embedded_needles_;
   /// Every literal to hide in evidence, with its replacement ("[email]", "[email:sha256]"), longest first.
   struct MaskNeedle {
     std::string text;  ///< lower-cased when case_insensitive
