@@ -25,6 +25,7 @@ struct Tracker {
   std::string id;
   std::string name;
   std::string company;
+  std::string brand;  ///< the name people know, e.g. "Mailchimp (Intuit)"; derived from name and company when absent
   std::string category;
   std::vector<std::string> domains;
   std::vector<std::string> hosts;
@@ -76,6 +77,10 @@ std::shared_ptr<SignatureList> parse_signature_document(const nlohmann::json& do
 /// Reads a file and parses it as above.
 std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err,
                                                    PatternCheck check = PatternCheck::kCompile);
+
+/// The brand of an entry that does not give one: the name, followed by the company in parentheses unless the
+/// name already holds it ("Mandrill" of "Intuit" -> "Mandrill (Intuit)"); kUnknownCompany for such entries.
+std::string default_brand(std::string_view name, std::string_view company);
 
 /// Known categories, in display order.
 const std::vector<std::string>& tracker_categories();
