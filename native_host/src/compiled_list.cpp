@@ -20,7 +20,7 @@ namespace mailveil {
 // to compile_list() and CompiledList::tracker()/load(), with kCompiledFormatVersion (list_cache.h) bumped;
 // these size checks make the build fail until someone looks.
 #if defined(__x86_64__) && defined(__GLIBCXX__) && !defined(_GLIBCXX_DEBUG)
-static_assert(sizeof(Tracker) == 240,
+static_assert(sizeof(Tracker) == 272,
               "Tracker changed: carry the new field in the compiled list (compiled_list.cpp) and bump "
               "kCompiledFormatVersion");
 static_assert(sizeof(SignatureList) == 96,
@@ -270,7 +270,7 @@ class ListBuilder {
   }
 
   uint32_t meta_of(const MetaRecord& m) {
-    const std::array<uint32_t, 4> key = {m.category, m.redirect_params, m.id_prefix, m.flags};
+    const std::array<uint32_t, 5> key = {m.category, m.redirect_params, m.id_prefix, m.flags, m.brand};
     auto [it, fresh] = meta_index_.try_emplace(key, static_cast<uint32_t>(metas_.size()));
     if (fresh) metas_.push_back(m);
     return it->second;
@@ -280,7 +280,13 @@ class ListBuilder {
     const auto entry = static_cast<uint32_t>(entries_.size());
     if (entry >= kMaxEntries) throw std::length_error("too many entries for one compiled list");
     MetaRecord meta{arena_.intern(t.category), intern_list(t.redirect_params), 0,
-                    t.check_google_analytics ? kMetaCheckGoogleAnalytics : 0u};
+                    t.check_google_analytics ? kMetaCheckGoogleAnalytics : 0u, 0};
+    // Most brands are the default one (all of an imported list's): stored as 0, so that metadata stays shared.
+    if (t.brand.empty()) {
+      meta.flags |= kMetaNoBrand;
+    } else if (t.brand != default_brand(t.name, t.company)) {
+      meta.brand = arena_.intern(t.brand);
+    }
     uint32_t flags = (t.applies_to_pixel ? kEntryPixel : 0) | (t.applies_to_link ? kEntryLink : 0);
     EntryRecord e{};
     std::string_view prefix;
@@ -510,7 +516,7 @@ class ListBuilder {
   std::vector<uint32_t> string_lists_{0};  // offset 0: the empty list
   std::map<std::string, uint32_t> list_index_;
   std::vector<MetaRecord> metas_;
-  std::map<std::array<uint32_t, 4>, uint32_t> meta_index_;
+  std::map<std::array<uint32_t, 5>, uint32_t> meta_index_;
   std::vector<EntryRecord> entries_;
   std::vector<uint32_t> entry_rules_;
   std::vector<RuleRecord> rules_;
@@ -721,6 +727,11 @@ Tracker CompiledList::tracker(size_t index) const {
     const compiled::MetaRecord& meta = metas[m];
     t.category = std::string(str(meta.category));
     t.check_google_analytics = (meta.flags & compiled::kMetaCheckGoogleAnalytics) != 0;
+    if (meta.brand != 0) {
+      t.brand = std::string(str(meta.brand));
+    } else if ((meta.flags & compiled::kMetaNoBrand) == 0) {
+      t.brand = default_brand(t.name, t.company);
+    }
     if (meta.redirect_params < string_lists.size()) {
       const uint32_t count = string_lists[meta.redirect_params];
       for (uint32_t i = 0; i < count && meta.redirect_params + 1 + i < string_lists.size(); ++i) {

@@ -56,9 +56,11 @@ struct MetaRecord {
   uint32_t category;         ///< string
   uint32_t redirect_params;  ///< offset of [count, string...] in the string-list pool (0: none)
   uint32_t id_prefix;        ///< string: numeric ids are this prefix + the decimal number
-  uint32_t flags;            ///< kMetaCheckGoogleAnalytics
+  uint32_t flags;            ///< kMeta* bits
+  uint32_t brand;            ///< string; 0: default_brand(name, company), or none with kMetaNoBrand
 };
 inline constexpr uint32_t kMetaCheckGoogleAnalytics = 1;
+inline constexpr uint32_t kMetaNoBrand = 2;  ///< the entry has no brand (lists built in code, not parsed)
 
 /// One tracker entry.
 struct EntryRecord {

@@ -27,6 +27,7 @@ Tracker full_tracker() {
   t.id = "everything";
   t.name = "Every Field";
   t.company = "Fields Inc.";
+  t.brand = "Fields (Every)";  // not the default brand: stored as it is
   t.category = "marketing-automation";
   t.domains = {"a.example", "b.example"};
   t.hosts = {"exact.c.example"};
@@ -140,9 +141,16 @@ TEST_CASE("a compiled list keeps every field of every entry and of the list", "[
   numbered.category = "analytics";
   numbered.domains = {"t.example"};
   list.trackers.push_back(numbered);
+  // `numbered` has no brand (a list built in code); these two have the default one, which is not stored.
   Tracker zero = numbered;
   zero.id = "user-007";  // a leading zero does not spell back from a number
+  zero.brand = default_brand(zero.name, zero.company);
   list.trackers.push_back(zero);
+  Tracker branded = numbered;
+  branded.id = "branded";
+  branded.name = "Open pixel";
+  branded.brand = default_brand(branded.name, branded.company);
+  list.trackers.push_back(branded);
   list.skipped.push_back({3, "bad id", "id must match [a-z0-9-]{1,64}"});
 
   auto compiled = compile_list(list);
@@ -161,6 +169,7 @@ TEST_CASE("a compiled list keeps every field of every entry and of the list", "[
     CHECK(got.id == want.id);
     CHECK(got.name == want.name);
     CHECK(got.company == want.company);
+    CHECK(got.brand == want.brand);
     CHECK(got.category == want.category);
     CHECK(got.domains == want.domains);
     CHECK(got.hosts == want.hosts);
@@ -183,6 +192,7 @@ TEST_CASE("the shipped list survives compiling entry for entry", "[compiled]") {
     const Tracker& want = list->trackers[i];
     INFO(want.id);
     CHECK(got.id == want.id);
+    CHECK(got.brand == want.brand);
     CHECK(got.patterns == want.patterns);
     CHECK(got.domains == want.domains);
     CHECK(got.redirect_params == want.redirect_params);
