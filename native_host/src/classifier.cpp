@@ -53,13 +53,15 @@ const char* to_string(Verdict verdict) {
   return "allow";
 }
 
-Engine::Engine(std::shared_ptr<const SignatureList> list) : matcher_(std::move(list)) {}
+Engine::Engine(std::shared_ptr<const CompiledList> list) : matcher_(std::move(list)) {}
 
-Engine::Engine(std::shared_ptr<const SignatureList> list, std::shared_ptr<const SignatureList> user_list,
-               std::shared_ptr<const SignatureList> user_exceptions)
+Engine::Engine(const std::shared_ptr<const SignatureList>& list) : matcher_(list) {}
+
+Engine::Engine(std::shared_ptr<const CompiledList> list, std::shared_ptr<const CompiledList> user_list,
+               std::shared_ptr<const CompiledList> user_exceptions)
     : matcher_(std::move(list)) {
-  if (user_list && !user_list->trackers.empty()) user_ = std::make_unique<Matcher>(std::move(user_list));
-  if (user_exceptions && !user_exceptions->trackers.empty()) {
+  if (user_list && !user_list->empty()) user_ = std::make_unique<Matcher>(std::move(user_list));
+  if (user_exceptions && !user_exceptions->empty()) {
     user_exceptions_ = std::make_unique<Matcher>(std::move(user_exceptions));
   }
 }
