@@ -146,8 +146,8 @@ bool is_google_analytics(FindingCode code) {
   return false;
 }
 
-#define MAILVEIL_CODE_FAMILY(E)                                       \
-  template const std::vector<E>& all_codes<E>();                      \
+#define MAILVEIL_CODE_FAMILY(E)                  \
+  template const std::vector<E>& all_codes<E>(); \
   template std::optional<E> code_from_string<E>(std::string_view s);
 MAILVEIL_CODE_FAMILY(ErrorCode)
 MAILVEIL_CODE_FAMILY(FindingCode)

@@ -1,8 +1,8 @@
+#include "codes.h"
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
-
-#include "codes.h"
 
 using namespace mailveil;
 
