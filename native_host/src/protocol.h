@@ -10,6 +10,7 @@
 
 #include "charset.h"  // is_valid_utf8
 #include "classifier.h"
+#include "codes.h"
 #include "email.h"
 
 namespace mailveil {
@@ -19,28 +20,7 @@ inline constexpr int kMinProtocolVersion = 1;
 inline constexpr size_t kMaxInboundFrame = 16u << 20;
 inline constexpr size_t kMaxOutboundFrame = 1u << 20;
 
-/// Every error the host can answer with; the wire form is to_string().
-enum class ErrorCode {
-  kTruncatedFrame,
-  kFrameTooLarge,
-  kInvalidUtf8,
-  kInvalidJson,
-  kNotAnObject,
-  kMissingField,
-  kWrongType,
-  kInvalidValue,
-  kUnknownAction,
-  kUnsupportedProtocol,
-  kForbiddenCaller,
-  kTooManyElements,
-  kUrlTooLong,
-  kUpdateFailed,
-  kUpdateInProgress,
-  kNothingToRollback,
-  kInternal,
-};
-
-const char* to_string(ErrorCode code);
+// ErrorCode and its wire strings: codes.h.
 
 /// A failed request: code plus a message naming the offending field.
 struct ProtocolError {

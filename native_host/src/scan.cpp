@@ -101,8 +101,8 @@ class TableSink : public ScanSink {
       }
     }
     for (const auto& f : r.findings) {
-      if (f.code == "address-leak") continue;  // shown per element above
-      out_ << "   [" << f.severity << "] " << f.code << ": " << f.message << "\n";
+      if (f.code == FindingCode::kAddressLeak) continue;  // shown per element above
+      out_ << "   [" << to_string(f.severity) << "] " << to_string(f.code) << ": " << f.message << "\n";
     }
     if (m.skipped_html_bytes > 0 || m.skipped_elements > 0) {
       out_ << "   Not analysed: " << m.skipped_html_bytes << " bytes of HTML past the parser's limits, "

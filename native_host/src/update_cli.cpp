@@ -29,7 +29,7 @@ std::string describe(const ActiveList& a) {
   std::string s = "signature list " + std::to_string(a.list->list_version);
   s += " (" + std::to_string(a.list->size()) + " trackers";
   if (!a.list->published.empty()) s += ", published " + a.list->published;
-  s += ", " + a.source + ")";
+  s += ", " + std::string(to_string(a.source)) + ")";
   return s;
 }
 
@@ -197,15 +197,15 @@ int run_update_command(const std::vector<std::string>& args, const UpdateConfig&
     err << (o.rollback ? "rollback failed: " : "update failed: ") << outcome.message << "\n";
     return 1;
   }
-  if (outcome.status == "not_modified") {
+  if (outcome.status == UpdateStatus::kNotModified) {
     out << "already up to date: " << describe(current) << "\n";
-  } else if (outcome.status == "updated") {
+  } else if (outcome.status == UpdateStatus::kUpdated) {
     out << "updated: now " << describe(outcome.active) << " from " << outcome.active.path << "\n";
     out << "the list it replaces is kept: 'mailveil-host update --rollback' restores it\n";
   } else {
     out << "rolled back: now " << describe(outcome.active) << " from " << outcome.active.path << "\n";
   }
-  if (outcome.status != "not_modified") {
+  if (outcome.status != UpdateStatus::kNotModified) {
     out << "a running mailveil-host switches at its next start or update request\n";
   }
   return 0;
