@@ -362,7 +362,12 @@ class OrderedScanner {
   void work() {
     std::unique_lock lock(mutex_);
     while (true) {
-      work_ready_.wait(lock, [&] { return stopping_ || next_job_ < first_ + slots_.size(); });
+      work_ready_.wait(lock, [&] {
+        // An unreadable input is queued already done, so deliver() may hand it out (and drop it from the
+        // front) before any worker reaches it: never index below the front.
+        next_job_ = std::max(next_job_, first_);
+        return stopping_ || next_job_ < first_ + slots_.size();
+      });
       if (abandon_ || next_job_ >= first_ + slots_.size()) return;  // stopping, nothing left
       Slot& slot = slots_[next_job_++ - first_];
       if (slot.done) continue;
