@@ -153,14 +153,7 @@ std::optional<uint64_t> parse_ipv4_number(std::string_view s) {
 
 /// Splits on '.', dropping one empty last part (a trailing dot), as the IPv4 parser and "ends in a number" do.
 std::vector<std::string_view> ipv4_parts(std::string_view host) {
-  std::vector<std::string_view> parts;
-  size_t start = 0;
-  while (true) {
-    const size_t dot = host.find('.', start);
-    parts.push_back(host.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
-    if (dot == std::string_view::npos) break;
-    start = dot + 1;
-  }
+  std::vector<std::string_view> parts = split_views(host, '.');
   if (parts.size() > 1 && parts.back().empty()) parts.pop_back();
   return parts;
 }
