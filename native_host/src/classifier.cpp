@@ -107,6 +107,24 @@ std::string rewrap_safelinks(const Url& original, const Url& clean) {
   return out.str();
 }
 
+/// The URL's registrable domain, with the address masked out when the host carries it.
+std::string masked_domain(const LeakDetector& detector, const Url& url, const std::vector<Leak>& leaks) {
+  const bool host_leak = std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; });
+  return registrable_domain(host_leak ? detector.mask_host(url.host) : url.host);
+}
+
+/// Names made from the URL's domain (heuristic finds, "Unknown"-company entries) must not show an address that
+/// the host carries ("https://jane.doe%40example.org/o.gif").
+void hide_address_in_names(const LeakDetector& detector, const Url& url, ElementResult* r) {
+  const std::string raw = registrable_domain(url.host);
+  const std::string masked = registrable_domain(detector.mask_host(url.host));
+  for (std::string* s : {&r->tracker.name, &r->tracker.company}) {
+    for (size_t at = s->find(raw); !raw.empty() && at != std::string::npos; at = s->find(raw, at + masked.size())) {
+      s->replace(at, raw.size(), masked);
+    }
+  }
+}
+
 /// Per-message state shared by the element judgements.
 struct Context {
   const Matcher& matcher;
@@ -273,8 +291,11 @@ EmailReport Engine::classify(const Email& email) const {
     } else {
       judge_fetched(ctx, url, &r, e, sig, !leaks.empty());
     }
+    if (std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; })) {
+      hide_address_in_names(detector, url, &r);
+    }
     if (!leaks.empty()) {
-      std::string company = !r.tracker.empty() ? r.tracker.company : registrable_domain(url.host);
+      std::string company = !r.tracker.empty() ? r.tracker.company : masked_domain(detector, url, leaks);
       if (r.tracker.empty()) r.third_party = is_third_party(ctx, url);
       for (const Leak& l : leaks) {
         r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});

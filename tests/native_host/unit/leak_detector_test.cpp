@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "digest.h"
+#include "text_util.h"
+
 using namespace mailveil;
 
 namespace {
@@ -126,4 +129,105 @@ TEST_CASE("a leak location never repeats the address in clear", "[leak]") {
     CHECK(l.where.find("jane") == std::string::npos);
     CHECK(l.where == "query:[email]");
   }
+}
+
+namespace {
+
+/// What evidence promises: no address in clear, and nothing the detector would report, in the whole string or
+/// in the URL it parses back into.
+void check_no_leak_left(const LeakDetector& d, const std::string& masked) {
+  INFO("masked: " << masked);
+  const std::string lower = ascii_lower(masked);
+  for (const auto& a : d.addresses()) CHECK(lower.find(a) == std::string::npos);
+  CHECK_FALSE(d.has_leak(masked));
+  if (auto again = parse_url(masked)) CHECK(d.find(*again).empty());
+}
+
+std::string md5_hex(const std::string& s) {
+  return to_hex(raw_digest(HashAlgorithm::kMd5, s));
+}
+
+}  // namespace
+
+TEST_CASE("an address in the host is masked: plain, percent-encoded, or a hashed subdomain (finding 1)", "[leak]") {
+  LeakDetector d({"john.doe@example.org", "Me+tag@Mail.Example.COM"});
+  SECTION("percent-encoded address as the whole host") {
+    auto url = parse_url("https://john.doe%40example.org/o/open.gif?u=123");
+    REQUIRE(url);
+    REQUIRE_FALSE(d.find(*url).empty());
+    const std::string masked = d.mask(*url);
+    CHECK(masked.starts_with("https://[email]/o/open.gif"));
+    check_no_leak_left(d, masked);
+  }
+  SECTION("MD5 and SHA-1 labels keep the rest of the host readable") {
+    auto md5 = parse_url("https://" + md5_hex("john.doe@example.org") + ".t.example/o.gif");
+    REQUIRE(md5);
+    CHECK(d.mask(*md5) == "https://[email:md5].t.example/o.gif");
+    auto sha1 = parse_url("https://x." + to_hex(raw_digest(HashAlgorithm::kSha1, "me+tag@mail.example.com")) +
+                          ".t.example/o.gif");
+    REQUIRE(sha1);
+    CHECK(d.mask(*sha1) == "https://x.[email:sha1].t.example/o.gif");
+  }
+  SECTION("the fuzzer's reproducers (shared/security/repro/url-mask-address-in-host*.txt)") {
+    for (const char* text : {"http:/me+tag%40mail.example.com/)zwjirchjpbl.hannu.site/track/RXZ=",
+                             "htthttps://BbAzhobime+tag%40mail.example.com555555555555555555555+5YPTo555555",
+                             "httP:/john.doe%40example.orgb$--- . r"}) {
+      auto url = parse_url(text);
+      if (!url) continue;
+      check_no_leak_left(d, d.mask(*url));
+    }
+  }
+  SECTION("escaped letters, userinfo, fragment: every part") {
+    for (const char* text :
+         {"https://t.example/%6a%6f%68%6e.doe%40example.org/x.gif",
+          "https://t.example/x?%6a%6f%68%6e.doe%40example.org=1#k",
+          "https://%6a%6f%68%6e.doe%40example.org.t.example/x", "https://john.doe%40example.org:pw@t.example/x",
+          "https://t.example/x#%6a%6f%68%6e.doe%2540example.org"}) {
+      auto url = parse_url(text);
+      REQUIRE(url);
+      CHECK_FALSE(d.find(*url).empty());
+      check_no_leak_left(d, d.mask(*url));
+    }
+  }
+  SECTION("a base64 digest holding a '/' is masked across path segments") {
+    // sha256-base64 of "jane.doe@example.org" is f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE
+    LeakDetector jane({"jane.doe@example.org"});
+    auto url = parse_url("https://t.example/f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE=/x.gif");
+    REQUIRE(url);
+    REQUIRE_FALSE(jane.find(*url).empty());
+    const std::string masked = jane.mask(*url);
+    CHECK(masked.find("f3M1W") == std::string::npos);
+    check_no_leak_left(jane, masked);
+  }
+}
+
+TEST_CASE("the detector is bounded: at most kMaxUserAddresses addresses of kMaxAddressLength bytes", "[leak]") {
+  std::vector<std::string> many;
+  for (size_t i = 0; i < kMaxUserAddresses + 50; ++i) many.push_back("u" + std::to_string(i) + "@example.org");
+  LeakDetector d(many);
+  CHECK(d.addresses().size() == kMaxUserAddresses);
+  CHECK(d.addresses().front() == "u0@example.org");
+  const std::string long_local(kMaxAddressLength, 'a');
+  LeakDetector too_long({long_local + "@example.org", "ok@example.org"});
+  REQUIRE(too_long.addresses().size() == 1);
+  CHECK(too_long.addresses()[0] == "ok@example.org");
+  // Duplicates count once, whatever their case or blanks.
+  LeakDetector dup({"A@example.org", " a@example.org ", "<a@EXAMPLE.org>"});
+  CHECK(dup.addresses().size() == 1);
+}
+
+TEST_CASE("every watched address is found among many, each in its own encoding", "[leak]") {
+  std::vector<std::string> many;
+  for (size_t i = 0; i < kMaxUserAddresses; ++i) many.push_back("reader" + std::to_string(i) + "@example.org");
+  LeakDetector d(many);
+  for (size_t i : {size_t{0}, size_t{41}, kMaxUserAddresses - 1}) {
+    const std::string a = "reader" + std::to_string(i) + "@example.org";
+    auto leaks = d.find(*parse_url("https://t.example/o?h=" + md5_hex(a) + "&e=" + a));
+    REQUIRE(leaks.size() == 2);
+    for (const auto& l : leaks) CHECK(l.address_index == i);
+  }
+  // An address that is a suffix of another is reported for both where both occur.
+  LeakDetector nested({"ab@example.org", "b@example.org"});
+  CHECK(nested.find(*parse_url("https://t.example/o?e=ab@example.org")).size() == 2);
+  CHECK(nested.find(*parse_url("https://t.example/o?e=b@example.org")).size() == 1);
 }
