@@ -93,9 +93,14 @@ void Host::handle(std::string_view payload) {
 void Host::send(const json& reply) {
   std::string text = dump_json(reply);
   if (!writer_.write(text)) {
-    // Only a bug can build a reply this large; say so within the limit.
+    // Only a bug can build a reply this large; say so within the limit. The echoed id and action are bounded
+    // (kMaxEchoedLength, kMaxActionLength), so this reply fits.
     ProtocolError e{ErrorCode::kInternal, "reply exceeded the outbound frame limit"};
-    writer_.write(dump_json(error_reply(reply.value("id", json()), reply.value("action", std::string()), e)));
+    const auto id = reply.find("id");
+    const auto action = reply.find("action");
+    writer_.write(
+        dump_json(error_reply(id != reply.end() ? *id : json(),
+                              action != reply.end() && action->is_string() ? action->get<std::string>() : "", e)));
   }
 }
 
@@ -145,7 +150,10 @@ void Host::on_hello(const Request& req) {
                   {{"max_frame_in", kMaxInboundFrame},
                    {"max_frame_out", writer_.max_payload()},
                    {"max_elements", kMaxElements},
-                   {"max_url_length", kMaxUrlLength}}}}));
+                   {"max_url_length", kMaxUrlLength},
+                   {"max_user_addresses", kMaxUserAddresses},
+                   {"max_address_length", kMaxAddressLength},
+                   {"max_echoed_length", kMaxEchoedLength}}}}));
 }
 
 void Host::on_classify(const Request& req) {
@@ -187,32 +195,17 @@ void Host::on_rules(const Request& req) {
 }
 
 void Host::on_report(const Request& req) {
-  std::string kind = "missed";
-  if (auto k = req.body.find("kind"); k != req.body.end()) {
-    if (!k->is_string() || (k->get<std::string>() != "missed" && k->get<std::string>() != "false-block")) {
-      send_error(req.id, req.action, ErrorCode::kInvalidValue, "kind: expected \"missed\" or \"false-block\"");
-      return;
-    }
-    kind = k->get<std::string>();
-  }
-  auto el = req.body.find("element");
-  if (el == req.body.end()) {
-    send_error(req.id, req.action, ErrorCode::kMissingField, "missing field element");
-    return;
-  }
   ProtocolError error;
-  auto element = parse_element(*el, "element", &error);
-  if (!element) {
+  auto report = parse_report(req.body, &error);
+  if (!report) {
     send_error(req.id, req.action, error.code, error.message);
     return;
   }
+  const std::string& kind = report->kind;
+  Element* element = &report->element;
   Email email;
-  email.webmail = req.body.value("webmail", std::string());
-  if (auto a = req.body.find("user_addresses"); a != req.body.end() && a->is_array()) {
-    for (const auto& v : *a) {
-      if (v.is_string()) email.user_addresses.push_back(v.get<std::string>());
-    }
-  }
+  email.webmail = report->webmail;
+  email.user_addresses = report->user_addresses;
   if (element->ref.empty()) element->ref = "e0";
   email.elements.push_back(*element);
   auto engine = this->engine();
@@ -222,8 +215,10 @@ void Host::on_report(const Request& req) {
   // The URL in a report is always masked, whatever the verdict.
   LeakDetector detector(email.user_addresses);
   std::string masked = "(not a remote URL)";
-  if (auto u = parse_url(element->url)) {
-    std::vector<std::string> via;
+  if (element->url.size() > kMaxUrlLength) {
+    masked = "(a URL of " + std::to_string(element->url.size()) + " bytes, longer than the " +
+             std::to_string(kMaxUrlLength) + "-byte limit: not shown)";
+  } else if (auto u = parse_url(element->url)) {
     masked = detector.mask(*u);
   }
   auto size_text = [](const Size& s) {
