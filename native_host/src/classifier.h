@@ -16,7 +16,6 @@
 namespace mailveil {
 
 inline constexpr size_t kMaxUrlLength = 16 * 1024;
-inline constexpr size_t kMaxElements = 10000;
 
 enum class Verdict { kAllow, kBlock, kRewrite };
 const char* to_string(Verdict verdict);

@@ -390,7 +390,10 @@ bool name_in(std::string_view name, std::initializer_list<std::string_view> set)
 
 class Extractor {
  public:
-  explicit Extractor(std::string_view html) : html_(html) {}
+  Extractor(std::string_view html, size_t max_elements) : html_(html), max_elements_(max_elements) {}
+
+  /// Elements found past max_elements (not kept).
+  size_t skipped() const { return skipped_; }
 
   std::vector<Element> run() {
     const size_t n = html_.size();
@@ -624,6 +627,10 @@ class Extractor {
   int emit(ElementKind kind, std::string_view raw_url, Size declared, bool visible) {
     auto url = filter_url(raw_url);
     if (!url) return -1;
+    if (out_.size() >= max_elements_) {
+      ++skipped_;
+      return -1;
+    }
     Element e;
     e.kind = kind;
     e.url = std::move(*url);
@@ -778,6 +785,8 @@ class Extractor {
   }
 
   std::string_view html_;
+  size_t max_elements_;
+  size_t skipped_ = 0;
   std::vector<Element> out_;
   std::vector<Open> stack_;
   int link_index_ = -1;               ///< element index of the open <a>, or -1
@@ -787,10 +796,13 @@ class Extractor {
 
 }  // namespace
 
-std::vector<Element> extract_elements(std::string_view html) {
+std::vector<Element> extract_elements(std::string_view html, size_t max_elements, size_t* skipped) {
+  if (skipped) *skipped = 0;
   try {
-    Extractor ex(html);
-    return ex.run();
+    Extractor ex(html, max_elements);
+    std::vector<Element> out = ex.run();
+    if (skipped) *skipped = ex.skipped();
+    return out;
   } catch (...) {
     // Allocation failure only; nothing sensible to return.
     return {};

@@ -13,6 +13,10 @@ namespace mailveil {
 /// form action, input type=image. Declared size comes from attributes and inline CSS; `visible` is false for
 /// display:none, visibility:hidden, opacity:0, or zero max-height/width. Entities in attributes are decoded.
 /// `ref` is "e<N>" in document order. Tolerates broken HTML; never throws.
-std::vector<Element> extract_elements(std::string_view html);
+/// At most `max_elements` are returned, the first ones in document order; the others are counted in *skipped
+/// (when given), so that a caller can say how many were left out. Memory stays bounded by the cap, whatever
+/// the number of elements in the HTML.
+std::vector<Element> extract_elements(std::string_view html, size_t max_elements = kMaxElements,
+                                      size_t* skipped = nullptr);
 
 }  // namespace mailveil

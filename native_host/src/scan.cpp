@@ -1,13 +1,18 @@
 #include "scan.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <unordered_set>
 
 #include "html_extract.h"
 #include "leak_detector.h"
@@ -53,6 +58,7 @@ class TableSink : public ScanSink {
     out_ << "   Score " << r.score.value << "/100, grade " << r.score.grade << "   (leaks -" << r.score.leaks
          << ", pixels -" << r.score.pixels << ", companies -" << r.score.companies << ", links -" << r.score.links
          << ")\n";
+    for (const auto& w : skipped_warnings(m.skipped)) out_ << "   !! " << w << "\n";
     size_t shown = 0;
     for (const auto& e : r.elements) {
       if (!e.interesting()) continue;
@@ -142,6 +148,14 @@ class JsonSink : public ScanSink {
     for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
     json j = {{"file", m.file}, {"index", m.index},         {"subject", m.subject},       {"sender", m.sender},
               {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
+    if (m.skipped.any()) {
+      j["skipped"] = {{"bytes", m.skipped.bytes},
+                      {"elements", m.skipped.elements},
+                      {"mime_parts", m.skipped.mime_parts},
+                      {"nested_parts", m.skipped.nested_parts},
+                      {"recipients", m.skipped.recipients}};
+      j["warnings"] = skipped_warnings(m.skipped);
+    }
     out_ << (first_ ? "\n" : ",\n") << dump_json(j);
     first_ = false;
   }
@@ -158,12 +172,122 @@ class JsonSink : public ScanSink {
   json errors_ = json::array();
 };
 
-Email email_from_html(const std::string& html, const std::vector<std::string>& addresses) {
-  Email email;
-  email.webmail = "file";
-  email.user_addresses = addresses;
-  email.elements = extract_elements(html);
-  return email;
+/// The reader's addresses for one message, at most kMaxUserAddresses: the --address ones first when there
+/// are more, since the user asked for them. *skipped counts those left out.
+std::vector<std::string> watched_addresses(const std::vector<std::string>& from_headers,
+                                           const std::vector<std::string>& extra, size_t* skipped) {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  auto add = [&](const std::string& a) {
+    if (!seen.insert(a).second) return;
+    if (out.size() < kMaxUserAddresses) {
+      out.push_back(a);
+    } else {
+      ++*skipped;
+    }
+  };
+  if (from_headers.size() + extra.size() > kMaxUserAddresses) {
+    for (const auto& a : extra) add(a);
+    for (const auto& a : from_headers) add(a);
+  } else {
+    for (const auto& a : from_headers) add(a);
+    for (const auto& a : extra) add(a);
+  }
+  return out;
+}
+
+/// Appends the elements of one HTML part, keeping at most kMaxElements in *out; *skipped counts the others.
+void append_elements(std::string_view html, std::vector<Element>* out, size_t* skipped) {
+  size_t left_out = 0;
+  for (auto& e : extract_elements(html, kMaxElements - out->size(), &left_out)) {
+    e.ref = "e" + std::to_string(out->size());
+    out->push_back(std::move(e));
+  }
+  *skipped += left_out;
+}
+
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+/// Opens a file to scan. Only regular files are opened: a device or a FIFO is refused before open() (which
+/// could block, or read forever), and the descriptor is checked again after it. -1 with *err otherwise.
+int open_regular_file(const std::string& path, uint64_t* size, std::string* err) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *err = std::string("cannot open file: ") + std::strerror(errno);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *err = std::string("skipped: ") + file_type_name(st.st_mode) + ", not a regular file";
+    return -1;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *err = std::string("cannot open file: ") + std::strerror(errno);
+    return -1;
+  }
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // replaced in between
+    *err = std::string("skipped: ") + file_type_name(st.st_mode) + ", not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+/// Closes a descriptor at scope exit.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+/// A std::istream source over a file descriptor, read in 64 KiB blocks.
+class FdReadBuf : public std::streambuf {
+ public:
+  explicit FdReadBuf(int fd) : fd_(fd) {}
+  bool failed() const { return failed_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    ssize_t n;
+    do {
+      n = ::read(fd_, buffer_, sizeof(buffer_));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      failed_ = n < 0;
+      return traits_type::eof();
+    }
+    setg(buffer_, buffer_, buffer_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  int fd_;
+  bool failed_ = false;
+  char buffer_[64 * 1024];
+};
+
+/// Reads at most `max` bytes from the start of a file. False on a read error.
+bool read_prefix(int fd, uint64_t max, std::string* out) {
+  out->clear();
+  char chunk[64 * 1024];
+  while (out->size() < max) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(chunk), max - out->size()));
+    const ssize_t n = ::read(fd, chunk, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    out->append(chunk, static_cast<size_t>(n));
+  }
+  return true;
 }
 
 void collect_files(const std::string& input, std::vector<std::string>* files, std::vector<std::string>* missing) {
@@ -172,7 +296,11 @@ void collect_files(const std::string& input, std::vector<std::string>* files, st
     std::vector<std::string> found;
     for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file(ec) && has_extension(it->path().string(), {".eml", ".html", ".htm", ".mbox", ".mbx"})) {
+      // Everything with a mail file's name but a directory: a FIFO, a device or a broken link named *.eml is
+      // reported when it is opened, not skipped silently.
+      std::error_code type_error;
+      if (!it->is_directory(type_error) &&
+          has_extension(it->path().string(), {".eml", ".html", ".htm", ".mbox", ".mbx"})) {
         found.push_back(it->path().string());
       }
     }
@@ -194,37 +322,56 @@ std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) {
   return std::make_unique<JsonSink>(out);
 }
 
+std::vector<std::string> skipped_warnings(const ScanSkipped& s) {
+  std::vector<std::string> out;
+  if (s.bytes) {
+    out.push_back("message too large: only its first " + std::to_string(kMaxScanMessageBytes >> 20) +
+                  " MiB were read, " + std::to_string(s.bytes) + " bytes skipped");
+  }
+  if (s.elements) {
+    out.push_back("message too large, " + std::to_string(s.elements) + " elements skipped (at most " +
+                  std::to_string(kMaxElements) + " per message)");
+  }
+  if (s.mime_parts) {
+    out.push_back(std::to_string(s.mime_parts) + " MIME parts skipped (at most " + std::to_string(kMaxMimeParts) +
+                  " per message)");
+  }
+  if (s.nested_parts) {
+    out.push_back(std::to_string(s.nested_parts) + " MIME parts nested deeper than " + std::to_string(kMaxMimeDepth) +
+                  " levels skipped");
+  }
+  if (s.recipients) {
+    out.push_back(std::to_string(s.recipients) + " recipient addresses not watched for leaks (at most " +
+                  std::to_string(kMaxUserAddresses) + " per message)");
+  }
+  return out;
+}
+
 ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
-                            const std::string& file, size_t index) {
+                            const std::string& file, size_t index, uint64_t skipped_bytes) {
   ScannedMessage m;
   m.file = file;
   m.index = index;
+  m.skipped.bytes = skipped_bytes;
   ParsedMail mail = parse_mail(raw);
   m.subject = mail.header("Subject");
   m.date = mail.header("Date");
   auto from = extract_addresses(mail.header("From"));
   if (!from.empty()) m.sender = from.front();
+  std::vector<std::string> from_headers;
   for (const char* h : {"To", "Cc", "Delivered-To", "X-Original-To"}) {
     for (const auto& value : mail.headers_named(h)) {
-      for (auto& a : extract_addresses(value)) {
-        if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
-      }
+      for (auto& a : extract_addresses(value)) from_headers.push_back(std::move(a));
     }
   }
-  for (const auto& a : extra) {
-    if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
-  }
+  m.recipients = watched_addresses(from_headers, extra, &m.skipped.recipients);
   m.email.message_id = mail.header("Message-ID");
   m.email.webmail = "file";
   m.email.sender = m.sender;
   m.email.user_addresses = m.recipients;
-  size_t next_ref = 0;
-  for (const auto& html : mail.html_parts) {
-    for (auto& e : extract_elements(html)) {
-      e.ref = "e" + std::to_string(next_ref++);
-      m.email.elements.push_back(std::move(e));
-    }
-  }
+  for (const auto& html : mail.html_parts) append_elements(html, &m.email.elements, &m.skipped.elements);
+  m.skipped.mime_parts = mail.parts_skipped;
+  m.skipped.nested_parts = mail.deep_parts_skipped;
   m.report = engine.classify(m.email);
   return m;
 }
@@ -246,48 +393,56 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
   };
   for (size_t fi = 0; fi < files.size(); ++fi) {
     const std::string& file = files[fi];
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      sink.on_error(file, "cannot open file");
+    uint64_t size = 0;
+    std::string error;
+    const int fd = open_regular_file(file, &size, &error);
+    if (fd < 0) {
+      sink.on_error(file, error);
       ++unreadable;
       continue;
     }
+    FdCloser closer{fd};
     char head[5] = {};
-    in.read(head, sizeof(head));
-    const bool mbox = looks_like_mbox(std::string_view(head, static_cast<size_t>(in.gcount())));
-    in.clear();
-    in.seekg(0);
+    const ssize_t got = ::pread(fd, head, sizeof(head), 0);
+    const bool mbox = got > 0 && looks_like_mbox(std::string_view(head, static_cast<size_t>(got)));
     if (mbox) {
-      MboxReader reader(in);
+      // One message at a time, each cut at kMaxScanMessageBytes: memory stays flat whatever the file's size.
+      FdReadBuf buffer(fd);
+      std::istream in(&buffer);
+      MboxReader reader(in, kMaxScanMessageBytes);
       std::string raw;
       size_t index = 0;
       while (reader.next(&raw)) {
-        sink.on_message(scan_message(engine, raw, options.extra_addresses, file, ++index));
+        sink.on_message(scan_message(engine, raw, options.extra_addresses, file, ++index, reader.skipped_bytes()));
         ++scanned;
         report_progress(file);
       }
-      if (in.bad()) {
+      if (buffer.failed()) {
         sink.on_error(file, "read error");
         ++unreadable;
       }
       continue;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) {
-      sink.on_error(file, "read error");
+    std::string raw;
+    if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
+      sink.on_error(file, std::string("read error: ") + std::strerror(errno));
       ++unreadable;
       continue;
     }
+    const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
     if (has_extension(file, {".html", ".htm"})) {
       ScannedMessage m;
       m.file = file;
-      m.recipients = options.extra_addresses;
-      m.email = email_from_html(buf.str(), options.extra_addresses);
+      m.recipients = watched_addresses({}, options.extra_addresses, &m.skipped.recipients);
+      m.skipped.bytes = skipped_bytes;
+      m.email.webmail = "file";
+      m.email.user_addresses = m.recipients;
+      append_elements(raw, &m.email.elements, &m.skipped.elements);
+      raw = {};
       m.report = engine.classify(m.email);
       sink.on_message(m);
     } else {
-      sink.on_message(scan_message(engine, buf.str(), options.extra_addresses, file, 0));
+      sink.on_message(scan_message(engine, raw, options.extra_addresses, file, 0, skipped_bytes));
     }
     ++scanned;
     report_progress(file);

@@ -335,7 +335,7 @@ TEST_CASE("hostile HTML stays fast and bounded", "[html][robust]") {
   deep += "<img src=/deep>";
   for (int i = 0; i < 100000; ++i) deep += "</span>";
   for (int i = 0; i < 20000; ++i) deep += "<a href=/x" + std::to_string(i) + ">";
-  const auto els = extract_elements(deep);
+  const auto els = extract_elements(deep, SIZE_MAX);
   REQUIRE(els.size() == 20001);
   CHECK_FALSE(els[0].visible);
   CHECK(els.back().url == "/x19999");
@@ -345,4 +345,24 @@ TEST_CASE("hostile HTML stays fast and bounded", "[html][robust]") {
   CHECK_NOTHROW(extract_elements(attrs));
   std::string big(8 << 20, 'x');
   CHECK(extract_elements(big).empty());
+}
+
+TEST_CASE("extract_elements keeps the first max_elements and counts the others", "[html][robust]") {
+  std::string html;
+  for (int i = 0; i < 25000; ++i) html += "<img src=https://t.example/" + std::to_string(i) + ".gif>";
+  size_t skipped = 0;
+  const auto capped = extract_elements(html, 10000, &skipped);
+  REQUIRE(capped.size() == 10000);
+  CHECK(skipped == 15000);
+  CHECK(capped.back().url == "https://t.example/9999.gif");
+  CHECK(capped.back().ref == "e9999");
+  // The default is the protocol's per-message cap.
+  const auto by_default = extract_elements(html, kMaxElements, &skipped);
+  CHECK(by_default.size() == kMaxElements);
+  CHECK(extract_elements(html).size() == kMaxElements);
+  // Nothing is skipped under the cap; zero keeps nothing and counts all.
+  CHECK(extract_elements("<img src=https://a.example/x.gif>", 10000, &skipped).size() == 1);
+  CHECK(skipped == 0);
+  CHECK(extract_elements(html, 0, &skipped).empty());
+  CHECK(skipped == 25000);
 }
