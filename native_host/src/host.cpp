@@ -113,8 +113,14 @@ void Host::send_error(const json& id, std::string_view action, ErrorCode code, s
 json Host::signatures_json() const {
   std::lock_guard<std::mutex> lock(mutex_);
   const SignatureList& l = engine_->list();
+  const ListFreshness fresh = list_freshness(l, today_utc_days());
   return {{"list_version", l.list_version},
           {"published", l.published},
+          {"expires", fresh.expires.empty() ? json(nullptr) : json(fresh.expires)},
+          {"age_days", fresh.age_days >= 0 ? json(fresh.age_days) : json(nullptr)},
+          {"expired", fresh.expired},
+          {"days_past_due", fresh.days_past_due},
+          {"freshness_note", fresh.note},
           {"trackers", l.trackers.size()},
           {"skipped", l.skipped.size()},
           {"user_trackers", engine_->user_trackers()},

@@ -504,6 +504,9 @@ int run_scan_command(const std::vector<std::string>& args) {
     std::cerr << "mailveil-host scan: " << err << "\n";
     return 2;
   }
+  if (const ListFreshness f = list_freshness(*list, today_utc_days()); f.expired) {
+    std::cerr << "mailveil-host scan: warning: " << f.note << " ('mailveil-host update')\n";
+  }
   // Report files are opened before scanning so that a bad path fails at once, not after a long scan.
   std::ofstream report_file, csv_file;
   for (auto [path, file] : {std::pair{&report_path, &report_file}, std::pair{&csv_path, &csv_file}}) {

@@ -3,6 +3,7 @@
 #include "host_process.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
 #include "digest.h"
@@ -368,4 +369,43 @@ TEST_CASE("host: report answers wrong_type for a mistyped field, not internal (s
   host.send({{"id", 5}, {"action", "report"}, {"webmail", std::string(5000, 'w')}, {"element", element}});
   expect_error(host, "invalid_value");
   require_still_serving(host, "after");
+}
+
+TEST_CASE("host: hello and status flag a list past its expiry date (finding 6)", "[host][security]") {
+  SECTION("expired: the test list is from 2026-01-01, with no expires (90 days then)") {
+    HostProcess host;
+    host.send({{"id", 1}, {"action", "hello"}, {"protocol", 1}});
+    auto hello = host.receive();
+    REQUIRE(hello);
+    const json& sig = (*hello)["result"]["signatures"];
+    CHECK(sig["published"] == "2026-01-01");
+    CHECK(sig["expires"] == "2026-04-01");
+    CHECK(sig["expired"] == true);
+    CHECK(sig["days_past_due"].get<int>() > 0);
+    CHECK(sig["age_days"].get<int>() == sig["days_past_due"].get<int>() + 90);
+    CHECK_THAT(sig["freshness_note"].get<std::string>(), Catch::Contains("expired on 2026-04-01"));
+    host.send({{"id", 2}, {"action", "status"}});
+    auto status = host.receive();
+    REQUIRE(status);
+    CHECK((*status)["result"]["signatures"]["expired"] == true);
+  }
+  SECTION("fresh") {
+    char dir[] = "/tmp/mailveil-fresh-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/list.json";
+    {
+      std::ofstream out(path);
+      out << R"({"format_version": 1, "list_version": 7, "published": "2026-01-01", "expires": "2099-12-31",
+                 "trackers": [{"id": "a", "name": "A", "company": "A", "category": "esp", "domains": ["a.example"]}]})";
+    }
+    HostProcess host({"chrome-extension://celkdkpfmogfmihpiofdidjkhbcliejm/"}, {{"MAILVEIL_SIGNATURES", path}});
+    host.send({{"id", 1}, {"action", "status"}});
+    auto status = host.receive();
+    REQUIRE(status);
+    const json& sig = (*status)["result"]["signatures"];
+    CHECK(sig["expires"] == "2099-12-31");
+    CHECK(sig["expired"] == false);
+    CHECK(sig["freshness_note"] == "");
+    std::filesystem::remove_all(dir);
+  }
 }

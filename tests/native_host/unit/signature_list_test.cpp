@@ -181,3 +181,58 @@ TEST_CASE("with deferred checks a broken pattern is left out by the matcher, not
     CHECK(m.match(*u, u->without_fragment(), false));
   }
 }
+
+TEST_CASE("list freshness: age, expiry, and the default lifetime (finding 6)", "[signatures][security]") {
+  int64_t d = 0;
+  REQUIRE(parse_iso_date("1970-01-01", &d));
+  CHECK(d == 0);
+  REQUIRE(parse_iso_date("2026-11-30", &d));
+  CHECK(format_iso_date(d) == "2026-11-30");
+  CHECK(format_iso_date(d + 92) == "2027-03-02");
+  for (const char* bad : {"2026-02-29", "2026-13-01", "2026-1-01", "20261130", "", "2026-11-3x"}) {
+    CHECK_FALSE(parse_iso_date(bad, &d));
+  }
+  SignatureList list;
+  list.list_version = 2026112302;
+  list.published = "2026-11-23";
+  list.expires = "2027-02-21";
+  int64_t today = 0;
+  REQUIRE(parse_iso_date("2027-02-21", &today));
+  ListFreshness f = list_freshness(list, today);
+  CHECK(f.age_days == 90);
+  CHECK(f.expires == "2027-02-21");
+  CHECK_FALSE(f.expired);
+  CHECK(f.note.empty());
+  f = list_freshness(list, today + 8);
+  CHECK(f.expired);
+  CHECK(f.days_past_due == 8);
+  CHECK(f.note ==
+        "the signature list 2026112302 is 98 days old: it expired on 2027-02-21 (8 days ago); new trackers are "
+        "not blocked until it is updated");
+  // Without `expires`, a list lasts kDefaultListLifetimeDays from its publication.
+  list.expires.clear();
+  f = list_freshness(list, today + 1);
+  CHECK(f.expires == "2027-02-21");
+  CHECK(f.expired);
+  CHECK(f.days_past_due == 1);
+  CHECK_THAT(f.note, Catch::Contains("(1 day ago)"));
+  // No date at all: nothing can be said.
+  list.published.clear();
+  f = list_freshness(list, today);
+  CHECK(f.age_days == -1);
+  CHECK_FALSE(f.expired);
+  CHECK(f.expires.empty());
+}
+
+TEST_CASE("the shipped list carries an expiry date a few months after its publication", "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_TEST_DATA) + "/../../signatures/trackers.json", &err,
+                                  PatternCheck::kParse);
+  REQUIRE(list);
+  int64_t published = 0;
+  int64_t expires = 0;
+  REQUIRE(parse_iso_date(list->published, &published));
+  REQUIRE(parse_iso_date(list->expires, &expires));
+  CHECK(expires > published);
+  CHECK(expires - published <= 120);
+}
