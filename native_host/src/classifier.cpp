@@ -107,17 +107,25 @@ std::string rewrap_safelinks(const Url& original, const Url& clean) {
   return out.str();
 }
 
-/// The URL's registrable domain, with the address masked out when the host carries it.
-std::string masked_domain(const LeakDetector& detector, const Url& url, const std::vector<Leak>& leaks) {
-  const bool host_leak = std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; });
-  return registrable_domain(host_leak ? detector.mask_host(url.host) : url.host);
+bool host_leaks(const std::vector<Leak>& leaks) {
+  return std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; });
+}
+
+/// The URL's registrable domain; when the host carries the address and the masking reaches into that domain
+/// ("https://jane.doe%40example.org/"), the masked host instead ("[email]").
+std::string masked_domain(const LeakDetector& detector, const Url& url, bool host_leak) {
+  const std::string domain = registrable_domain(url.host);
+  if (!host_leak) return domain;
+  const std::string masked = detector.mask_host(url.host);
+  if (masked == domain || masked.ends_with("." + domain)) return domain;  // "[email:md5].t.example"
+  return masked;
 }
 
 /// Names made from the URL's domain (heuristic finds, "Unknown"-company entries) must not show an address that
 /// the host carries ("https://jane.doe%40example.org/o.gif").
 void hide_address_in_names(const LeakDetector& detector, const Url& url, ElementResult* r) {
   const std::string raw = registrable_domain(url.host);
-  const std::string masked = registrable_domain(detector.mask_host(url.host));
+  const std::string masked = masked_domain(detector, url, true);
   for (std::string* s : {&r->tracker.name, &r->tracker.company}) {
     for (size_t at = s->find(raw); !raw.empty() && at != std::string::npos; at = s->find(raw, at + masked.size())) {
       s->replace(at, raw.size(), masked);
@@ -291,11 +299,9 @@ EmailReport Engine::classify(const Email& email) const {
     } else {
       judge_fetched(ctx, url, &r, e, sig, !leaks.empty());
     }
-    if (std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; })) {
-      hide_address_in_names(detector, url, &r);
-    }
+    if (host_leaks(leaks)) hide_address_in_names(detector, url, &r);
     if (!leaks.empty()) {
-      std::string company = !r.tracker.empty() ? r.tracker.company : masked_domain(detector, url, leaks);
+      std::string company = !r.tracker.empty() ? r.tracker.company : masked_domain(detector, url, host_leaks(leaks));
       if (r.tracker.empty()) r.third_party = is_third_party(ctx, url);
       for (const Leak& l : leaks) {
         r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});

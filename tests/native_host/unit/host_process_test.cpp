@@ -342,6 +342,9 @@ TEST_CASE("host: report and classify never show an address carried by the URL's 
   const json& els = (*c)["result"]["elements"];
   CHECK(els[0]["evidence_url"] == "https://[email:md5].t.example/o.gif");
   CHECK(els[1]["evidence_url"] == "https://[email]/o/open.gif?u=123");
+  // The receiver is still named when the address is left of its domain.
+  CHECK(els[0]["leaks"][0]["company"] == "t.example");
+  CHECK(els[1]["leaks"][0]["company"] == "[email]");
   for (const auto& e : els) {
     INFO(e.dump());
     REQUIRE(e.contains("leaks"));
