@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <tuple>
 
 namespace mailveil {
 
 NeedleSet::NeedleSet(bool ascii_case_insensitive) : case_insensitive_(ascii_case_insensitive) {
   nodes_.emplace_back();
+  first_pending_.push_back(kNone);
   root_.fill(kNone);
 }
 
@@ -17,16 +17,31 @@ void NeedleSet::add(std::string_view needle, uint32_t tag) {
   uint32_t node = 0;
   for (char ch : needle) {
     const unsigned char c = fold(static_cast<unsigned char>(ch));
-    const uint64_t key = (uint64_t{node} << 8) | c;
-    auto it = trie_.find(key);
-    if (it == trie_.end()) {
-      const auto next = static_cast<uint32_t>(nodes_.size());
+    uint32_t next = kNone;
+    if (node == 0) {
+      next = root_[c];
+    } else {
+      for (uint32_t e = first_pending_[node]; e != kNone; e = pending_[e].next) {
+        if (pending_[e].byte == c) {
+          next = pending_[e].child;
+          break;
+        }
+      }
+    }
+    if (next == kNone) {
+      next = static_cast<uint32_t>(nodes_.size());
       Node n;
       n.depth = nodes_[node].depth + 1;
       nodes_.push_back(n);
-      it = trie_.emplace(key, next).first;
+      first_pending_.push_back(kNone);
+      if (node == 0) {
+        root_[c] = next;
+      } else {
+        pending_.push_back({c, next, first_pending_[node]});
+        first_pending_[node] = static_cast<uint32_t>(pending_.size() - 1);
+      }
     }
-    node = it->second;
+    node = next;
   }
   nodes_[node].has_output = true;
   tags_.emplace_back(node, tag);
@@ -35,24 +50,21 @@ void NeedleSet::add(std::string_view needle, uint32_t tag) {
 void NeedleSet::build() {
   if (built_) return;
   built_ = true;
-  // Edges grouped by parent and sorted by byte; the root's go to a direct table.
-  std::vector<std::tuple<uint32_t, unsigned char, uint32_t>> edges;
-  edges.reserve(trie_.size());
-  for (const auto& [key, to] : trie_) {
-    edges.emplace_back(static_cast<uint32_t>(key >> 8), static_cast<unsigned char>(key & 0xff), to);
-  }
-  trie_ = {};
-  std::sort(edges.begin(), edges.end());
-  for (const auto& [from, c, to] : edges) {
-    if (from == 0) {
-      root_[c] = to;
-      continue;
+  // Each node's children, contiguous and sorted by byte; the root's stay in the direct table.
+  edges_.reserve(pending_.size());
+  std::vector<std::pair<unsigned char, uint32_t>> children;
+  for (uint32_t node = 1; node < nodes_.size(); ++node) {
+    children.clear();
+    for (uint32_t e = first_pending_[node]; e != kNone; e = pending_[e].next) {
+      children.emplace_back(pending_[e].byte, pending_[e].child);
     }
-    Node& n = nodes_[from];
-    if (n.edge_count == 0) n.first_edge = static_cast<uint32_t>(edges_.size());
-    ++n.edge_count;
-    edges_.emplace_back(c, to);
+    std::sort(children.begin(), children.end());
+    nodes_[node].first_edge = static_cast<uint32_t>(edges_.size());
+    nodes_[node].edge_count = static_cast<uint32_t>(children.size());
+    edges_.insert(edges_.end(), children.begin(), children.end());
   }
+  pending_ = {};
+  first_pending_ = {};
   // Tags grouped by node.
   std::stable_sort(tags_.begin(), tags_.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   for (uint32_t k = 0; k < tags_.size(); ++k) {

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -90,8 +89,15 @@ class NeedleSet {
   std::array<uint32_t, 256> root_;                         ///< the root's children, by byte (kNone: none)
   std::vector<std::pair<unsigned char, uint32_t>> edges_;  ///< (byte, child) of the other nodes, grouped by node
   std::vector<std::pair<uint32_t, uint32_t>> tags_;        ///< (node, tag), grouped by node after build()
-  /// The trie while needles are added: (parent << 8 | byte) -> child. Emptied by build().
-  std::unordered_map<uint64_t, uint32_t> trie_;
+  /// The trie while needles are added: each node's children as a list of (byte, child, next sibling) in
+  /// pending_, starting at first_pending_[node] (kNone: none); the root's are in root_. Emptied by build().
+  struct PendingEdge {
+    unsigned char byte;
+    uint32_t child;
+    uint32_t next;
+  };
+  std::vector<PendingEdge> pending_;
+  std::vector<uint32_t> first_pending_;
 };
 
 }  // namespace mailveil
