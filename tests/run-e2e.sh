@@ -3,7 +3,7 @@
 # puppeteer-core) against the real mailveil-host. Usage: tests/run-e2e.sh
 #   MAILVEIL_HOST=path        host binary (default: build/native_host/mailveil-host, then build-ext/...)
 #   MAILVEIL_E2E_BROWSERS=... chromium,firefox (default both)
-#   MAILVEIL_E2E_TIMEOUT=s    overall limit (default 600)
+#   MAILVEIL_E2E_TIMEOUT=s    overall limit (default 1200: a run takes 2.5 to 6 minutes on a loaded 2-core VM)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -45,5 +45,5 @@ trap cleanup EXIT
 
 node tools/pack-extension.mjs --test
 echo "run-e2e: host $MAILVEIL_HOST"
-TMPDIR="$RUN_DIR" timeout --kill-after=10 "${MAILVEIL_E2E_TIMEOUT:-600}" \
+TMPDIR="$RUN_DIR" timeout --kill-after=10 "${MAILVEIL_E2E_TIMEOUT:-1200}" \
   node --test --test-concurrency=1 --test-reporter=spec tests/e2e/

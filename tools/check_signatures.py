@@ -2,7 +2,8 @@
 """Rough validator for signatures/trackers.json (docs/signatures.md), Python 3 standard library only.
 
 The C++ loader is the authority (it compiles every pattern with RE2); this script catches schema mistakes,
-duplicate ids, bad hostnames and constructs RE2 refuses before a list is published, and can run the list
+duplicate ids, bad hostnames, constructs RE2 refuses and pixel entries that cover an ESP's content hosts
+(KNOWN_CONTENT) before a list is published, and can run the list
 over the labelled evaluation set to check that no signature matches a URL labelled clean.
 
 Usage:
@@ -236,6 +237,49 @@ def mail_urls(path):
     return [(k, u) for k, u in urls if re.match(r'^https?://', u, re.I)]
 
 
+# Images and pages that ESPs serve from hosts they also track on: the same file for every reader, so content.
+# A pixel signature must name the tracking endpoint, not every host the ESP owns (issue 9); a list where a
+# pixel entry matches one of these is refused. Shapes from public newsletters, ids replaced.
+KNOWN_CONTENT = [
+    'https://files.crsend.com/121000/121070/images/Newsletter_Grafik_150dpi.png',  # CleverReach
+    'https://cloud-files.crsend.com/images/logo.png',
+    'https://image.s4.exct.net/lib/fe8a1372726206797c/m/1/0a370547-7718-446f-8e20-aac14e42014f.png',  # SFMC
+    'https://image.email.shop.example/lib/fe8a1372726206797c/m/1/logo.png',
+    'https://image.s7.exacttarget.com/lib/fe8a1372726206797c/m/1/logo.png',
+    'https://contentz.mkt5031.com/lp/12345/67890/images/logo.png',  # Acoustic
+    'https://content.app-us1.com/abcde/2024/01/01/header.png',  # ActiveCampaign
+    'https://userimg-assets.customeriomail.com/images/client-env-1234/logo.png',  # Customer.io
+    'https://img.srv2.de/assets/bm/hero.png',  # Optimizely Campaign
+    'https://t.shop.neolane.net/res/shop/img/hero.jpg',  # Adobe Campaign
+    'https://images.outbrainimg.com/transform/v3/eyJpdSI6ImFiYyJ9.jpg',  # Outbrain tile CDN
+    'https://mcusercontent.com/0123456789abcdef01234567/images/0a370547-7718-446f-8e20-aac14e42014f.jpg',
+    'https://gallery.mailchimp.com/0123456789abcdef01234567/images/logo.png',
+    'https://static.cdn.responsys.net/i5/responsysimages/shop/contentlibrary/logo.png',  # Responsys
+    'https://img.mailinblue.com/1234567/images/content_library/original/logo.png',  # Brevo
+    'https://img03.en25.com/EloquaImages/clients/Shop/%7Babc%7D_logo.png',  # Eloqua
+    'https://static.ctctcdn.com/letters/images/1101116784221/S.gif',  # Constant Contact
+    'https://files.constantcontact.com/abcdef123/0a370547-7718-446f-8e20-aac14e42014f.png',
+    'https://substackcdn.com/image/fetch/w_1456,c_limit,f_auto/https%3A%2F%2Fsubstack-post-media.s3.amazonaws.com'
+    '%2Fpublic%2Fimages%2Fabc.png',  # Substack
+    'https://media.beehiiv.com/cdn-cgi/image/fit=scale-down,format=auto/uploads/asset/file/abc/logo.png',
+    'https://embed.filekitcdn.com/e/abcdef/ghijkl',  # Kit (ConvertKit)
+    'https://d3k81ch9hvuctc.cloudfront.net/company/AbCdEf/images/logo.png',  # Klaviyo
+    'https://i1.createsend1.com/ei/r/29/ABC/DEF/csimport/logo.png',  # Campaign Monitor
+    'https://r1.dmtrk.net/signup.ashx',  # Dotdigital sign-up form
+]
+
+
+def check_content_hosts(matcher):
+    """Errors for pixel entries that match a known content URL."""
+    errors = []
+    for u in KNOWN_CONTENT:
+        t = matcher.match(u, 'pixel')
+        if t:
+            errors.append('pixel entry %s matches content an ESP serves (name the tracking endpoint instead): %s'
+                          % (t['id'], u))
+    return errors
+
+
 def check_eval(directory, matcher):
     """Returns (errors, warnings, stats)."""
     errors, warnings = [], []
@@ -294,6 +338,7 @@ def main():
     print('%s: %d trackers (%s)' % (args.list, len(trackers),
                                      ', '.join('%s %d' % kv for kv in sorted(counts.items(), key=str))))
     matcher = Matcher([t for t in trackers if isinstance(t, dict)])
+    errors += check_content_hosts(matcher)
     if args.match:
         for u in args.match:
             for kind in APPLIES:

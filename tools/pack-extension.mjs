@@ -22,6 +22,11 @@ export const kTestHostAliases = Object.freeze({
   'yahoo.mailveil.test': 'yahoo',
   'proton.mailveil.test': 'proton',
 });
+/**
+ * Test builds only: a page on this host is a blank tab that the end-to-end driver opens itself and the test hook
+ * then turns into the extension popup (Session.openPopup in tests/e2e/lib/browsers.mjs). Not a webmail.
+ */
+export const kTestPopupSlotHost = 'slot.mailveil.test';
 /** Source files never shipped. */
 const kExcluded = new Set(['CMakeLists.txt', 'README.md', '.DS_Store']);
 const kTestOnly = new Set(['content/test-hook.js']);
@@ -87,6 +92,12 @@ export function browserManifest(source, browser, test) {
     const cs = m.content_scripts[0];
     cs.matches = [...cs.matches, ...Object.keys(kTestHostAliases).map((h) => `http://${h}/*`)];
     cs.js = [...cs.js, 'content/test-hook.js'];
+    m.content_scripts.push({
+      matches: [`http://${kTestPopupSlotHost}/*`],
+      js: ['shared/build-config.js', 'shared/messages.js', 'content/test-hook.js'],
+      run_at: 'document_start',
+      all_frames: false,
+    });
   }
   return m;
 }

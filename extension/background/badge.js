@@ -1,4 +1,5 @@
 // What the toolbar badge shows for a tab. Pure.
+import { problemOf } from './native-client.js';
 
 export const kGradeColors = Object.freeze({
   A: '#1a7f37',
@@ -10,17 +11,14 @@ export const kGradeColors = Object.freeze({
 });
 export const kStateColors = Object.freeze({ error: '#b00020', unknown: '#57606a', pending: '#57606a' });
 
-/** Grade letter for a score when the host did not send one (it always should). */
-export function gradeOf(score) {
+/**
+ * What the badge shows for a score: the host's grade letter. The extension never computes a grade (the bands
+ * are the host's, docs/scoring.md); a score without a valid grade shows its value instead.
+ */
+export function badgeGrade(score) {
   if (score && typeof score.grade === 'string' && /^[A-F]$/.test(score.grade)) return score.grade;
   const v = Number(score && score.value);
-  if (!Number.isFinite(v)) return '?';
-  if (v >= 90) return 'A';
-  if (v >= 75) return 'B';
-  if (v >= 60) return 'C';
-  if (v >= 45) return 'D';
-  if (v >= 30) return 'E';
-  return 'F';
+  return Number.isFinite(v) ? String(Math.round(v)) : '–';
 }
 
 const kHostProblems = Object.freeze({
@@ -39,8 +37,9 @@ const kHostProblems = Object.freeze({
  */
 export function badgeFor(tab, host) {
   if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
-  if (host && kHostProblems[host.state])
-    return { text: '!', color: kStateColors.error, title: kHostProblems[host.state] };
+  const problem = problemOf(host);
+  if (problem && kHostProblems[problem.state])
+    return { text: '!', color: kStateColors.error, title: kHostProblems[problem.state] };
   if (tab.layout === 'unrecognised') {
     return {
       text: '?',
@@ -60,12 +59,12 @@ export function badgeFor(tab, host) {
   const done = messages.filter((m) => m.status === 'done' && m.score);
   if (!done.length) return { text: '…', color: kStateColors.pending, title: 'MailVeil: checking this e-mail' };
   const worst = done.reduce((a, b) => (Number(b.score.value) < Number(a.score.value) ? b : a));
-  const grade = gradeOf(worst.score);
+  const grade = badgeGrade(worst.score);
   const n = done.length;
   const what = n > 1 ? `the worst of ${n} open messages` : 'this e-mail';
   return {
     text: grade,
     color: kGradeColors[grade] || kStateColors.unknown,
-    title: `MailVeil: ${what} scores ${worst.score.value}/100 (${grade})`,
+    title: `MailVeil: ${what} scores ${worst.score.value}/100${kGradeColors[grade] ? ` (${grade})` : ''}`,
   };
 }

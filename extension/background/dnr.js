@@ -80,27 +80,37 @@ export function compileTrackerDomainRule(blockDomains, initiators) {
 }
 
 const escapeRegex = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Longer regexes exceed the browsers' regex memory budget; such a URL keeps the urlFilter form. */
+const kMaxRegexUrlLength = 1500;
 
 /**
  * Conditions matching exactly one URL as the browser requests it. Browsers differ on whether the fragment is
- * part of the matched URL, so a URL with a fragment gets both forms. urlFilter has no escape for its
- * wildcards (`*`, `^`, inner `|`): such URLs use an anchored regexFilter instead.
+ * part of the matched URL, so a URL with a fragment gets both forms. An http URL also gets its https form:
+ * the browser upgrades http requests to HSTS hosts (Chromium's preload list holds www.google-analytics.com, for
+ * one) before the rules see them, and the rule must still match the same resource. urlFilter has no escape for
+ * its wildcards (`*`, `^`, inner `|`): such URLs use an anchored regexFilter instead.
  * @param {string} url absolute URL (resolved, canonical)
  * @returns {object[]} condition fragments ({urlFilter} or {regexFilter})
  */
 export function exactUrlConditions(url) {
-  let href;
+  let parsed;
   try {
-    href = new URL(url).href;
+    parsed = new URL(url);
   } catch {
     return [];
   }
-  const hash = href.indexOf('#');
-  const forms = hash >= 0 ? [href, href.slice(0, hash)] : [href];
+  const hrefs = [parsed.href];
+  if (parsed.protocol === 'http:') {
+    parsed.protocol = 'https:';
+    hrefs.push(parsed.href);
+  }
+  const forms = hrefs.flatMap((href) => {
+    const hash = href.indexOf('#');
+    return hash >= 0 ? [href, href.slice(0, hash)] : [href];
+  });
   return forms.map((u) => {
     const needsRegex = /[*^|]/.test(u) || /[^\x20-\x7e]/.test(u);
-    // Very long regexes exceed the browsers' regex memory budget; the urlFilter form is then the closest match.
-    if (needsRegex && u.length < 1500) return { regexFilter: `^${escapeRegex(u)}$` };
+    if (needsRegex && u.length < kMaxRegexUrlLength) return { regexFilter: `^${escapeRegex(u)}$` }; // else: closest match
     return { urlFilter: `|${u.replace(/\|/g, '%7C')}|` };
   });
 }

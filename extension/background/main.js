@@ -3,20 +3,43 @@
 // synchronously at top level, as MV3 requires; state is loaded lazily by `ready`.
 import '../shared/webmails.js';
 import '../shared/build-config.js';
+import '../shared/messages.js';
 import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
-import { isSenderAllowed, loadSettings, mergeAddresses, saveSettings } from './settings.js';
-import { TabStore, openMessages } from './tab-state.js';
+import {
+  confirmsTrackedLinks,
+  isSenderAllowed,
+  loadSettings,
+  mergeAddresses,
+  parseSenderList,
+  saveSettings,
+} from './settings.js';
+import { LinkQuestions, questionFor } from './link-questions.js';
+import {
+  TabStore,
+  loadAllOf,
+  notePageLoadAllUrls,
+  openMessages,
+  pageLoadAllUrls,
+  setPageLoadAll,
+} from './tab-state.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
-const { webmails, buildConfig } = globalThis.mailveil;
+const { webmails, buildConfig, messages } = globalThis.mailveil;
+const { what } = messages;
 const kManifest = api.runtime.getManifest();
 const kExtensionOrigin = api.runtime.getURL('');
 const kUpdateAlarm = 'signature-update';
+/**
+ * How long `update` may stay silent: it downloads and verifies the list. Each progress frame restarts the wait
+ * (native-client.js); other requests use the client's kRequestTimeoutMs.
+ */
+const kUpdateTimeoutMs = 120000;
 
 const tabs = new TabStore(api.storage.session || null);
+const questions = new LinkQuestions(api.storage.session || null);
 const dnr = new DnrRules(api.declarativeNetRequest, {
   initiators: webmailInitiators(webmails.list, buildConfig.hostAliases),
   resourceTypes: webmails.fetchedResourceTypes,
@@ -48,12 +71,12 @@ function onHostStatus(status) {
   if (was === status.state) return;
   ready.then(() => {
     for (const tabId of tabs.ids()) refreshBadge(tabId);
-    broadcast({ what: 'state-changed' });
+    broadcast({ what: what.stateChanged });
     if (status.state === 'ready') {
       refreshRules();
       // Messages that could not be checked while the host was away get another chance.
       for (const tabId of tabs.ids()) {
-        if (openMessages(tabs.get(tabId)).some((m) => m.status === 'error')) tellTab(tabId, { what: 'reapply' });
+        if (openMessages(tabs.get(tabId)).some((m) => m.status === 'error')) tellTab(tabId, { what: what.reapply });
       }
     }
   });
@@ -99,6 +122,13 @@ async function refreshBadge(tabId) {
   }
 }
 
+/** Ends the tab's page-only "load all images" choices: their allow rules go (plan.js re-adds what is still needed). */
+async function withdrawPageLoadAll(tab) {
+  const urls = pageLoadAllUrls(tab);
+  if (tab) tab.loadAll = {};
+  if (urls.length) await dnr.remove(urls, 'userAllow').catch(() => {});
+}
+
 async function refreshRules() {
   try {
     const rules = await client.request('rules');
@@ -125,13 +155,13 @@ async function ensureAlarm() {
 async function runUpdate(rollback = false) {
   if (update.running) return update;
   update = { running: true, rollback, received: 0, total: 0, startedAt: Date.now() };
-  broadcast({ what: 'update-progress', update });
+  broadcast({ what: what.updateProgress, update });
   try {
     const result = await client.request('update', rollback ? { rollback: true } : {}, {
-      timeoutMs: 120000,
+      timeoutMs: kUpdateTimeoutMs,
       onProgress: (p) => {
         update = { ...update, received: Number(p.received) || 0, total: Number(p.total) || 0 };
-        broadcast({ what: 'update-progress', update });
+        broadcast({ what: what.updateProgress, update });
       },
     });
     if (result && result.signatures) signatures = result.signatures;
@@ -140,7 +170,7 @@ async function runUpdate(rollback = false) {
   } catch (e) {
     update = { running: false, error: errorOf(e), finishedAt: Date.now() };
   }
-  broadcast({ what: 'update-progress', update });
+  broadcast({ what: what.updateProgress, update });
   return update;
 }
 
@@ -204,12 +234,16 @@ async function onClassify(msg, sender, webmail) {
     tabs.save();
     return { ok: false, error: record.error };
   }
+  const loadAll = loadAllOf(record, settings, tab);
   const plan = planDecisions(elements, result, {
     elementOverrides: settings.elementOverrides,
-    loadAll: !!settings.loadAllMessages[key],
+    loadAll: !!loadAll,
     senderAllowed: isSenderAllowed(settings, message.sender),
+    confirmTrackedLinks: confirmsTrackedLinks(settings, message.sender),
   });
   const abs = (urls) => urls.map((u) => absoluteUrl(u, sender.url)).filter(Boolean);
+  record.loadAllUrls = abs(plan.loadAll);
+  if (loadAll === 'page') notePageLoadAllUrls(tab, key, record.loadAllUrls);
   await Promise.all([
     dnr.add(abs(plan.release), 'release'),
     dnr.add(abs(plan.userAllow), 'userAllow'),
@@ -224,45 +258,78 @@ async function onClassify(msg, sender, webmail) {
     record.badgeAt = tab.badge ? tab.badge.at : 0; // when the badge first showed this message's result
   }
   tabs.save();
-  broadcast({ what: 'state-changed', tabId });
+  broadcast({ what: what.stateChanged, tabId });
   return { ok: true, decisions: plan.decisions };
 }
 
 async function onContentMessage(msg, sender) {
+  if (!sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
+  // Test builds only: the end-to-end hook, also on the popup slot page, which is not a webmail.
+  if (buildConfig.test && msg.what.startsWith(messages.testPrefix)) return onTestMessage(msg, sender);
   const webmail = pageWebmail(sender);
-  if (!webmail || !sender.tab) return { ok: false, error: { code: 'not_a_webmail' } };
+  if (!webmail) return { ok: false, error: { code: 'not_a_webmail' } };
   const tabId = sender.tab.id;
   switch (msg.what) {
-    case 'page':
+    case what.page: {
+      // A new page: the previous page's "load all images" choices for messages without an id end here. The
+      // state is replaced first, so that this page's classify requests never land in the old one; the rule
+      // updates are queued, so the new page's rules come after the withdrawal.
+      const previous = tabs.get(tabId);
       tabs.reset(tabId, webmail.id, sender.url);
+      await withdrawPageLoadAll(previous);
       await refreshBadge(tabId);
       client.ensureReady().catch(() => {}); // learn early whether the host is there
       return { ok: true };
-    case 'layout': {
+    }
+    case what.layout: {
       const tab = tabs.ensure(tabId, webmail.id, sender.url);
       tab.layout = ['ok', 'none', 'unrecognised'].includes(msg.state) ? msg.state : 'pending';
       tab.layoutDetail = String(msg.detail || '');
       await refreshBadge(tabId);
       tabs.save();
-      broadcast({ what: 'state-changed', tabId });
+      broadcast({ what: what.stateChanged, tabId });
       return { ok: true };
     }
-    case 'open-messages':
+    case what.openMessages:
       tabs.ensure(tabId, webmail.id, sender.url);
       tabs.setOpen(tabId, Array.isArray(msg.keys) ? msg.keys.map(String) : []);
       await refreshBadge(tabId);
       return { ok: true };
-    case 'classify':
+    case what.classify:
       return onClassify(msg, sender, webmail);
+    case what.confirmLink: {
+      const tab = tabs.get(tabId);
+      const record = tab ? tab.messages[String(msg.key || '')] : null;
+      const question = questionFor(record, String(msg.ref || ''), sender.url);
+      if (!question)
+        return { ok: false, error: { code: 'not_found', message: 'not a tracked link of an open e-mail' } };
+      const token = await questions.add({ ...question, webmailTabId: tabId });
+      await openQuestionPage(sender.tab, token);
+      return { ok: true };
+    }
     default:
-      if (buildConfig.test) return onTestMessage(msg, sender);
       return { ok: false, error: { code: 'unknown_message' } };
   }
 }
 
+/**
+ * Opens the question page for a tracked link next to the webmail tab. The tab is created blank and then sent to
+ * the page: a tab created directly on an extension page lives in Firefox's extension process from the start,
+ * where WebDriver BiDi never reports it (Mozilla bug 1755014), and the end-to-end tests must find it.
+ */
+async function openQuestionPage(webmailTab, token) {
+  const created = await api.tabs.create({
+    url: 'about:blank',
+    active: true,
+    openerTabId: webmailTab.id,
+    index: webmailTab.index + 1,
+  });
+  await api.tabs.update(created.id, { url: api.runtime.getURL(`confirm/confirm.html?t=${encodeURIComponent(token)}`) });
+}
+
 async function onTestMessage(msg, sender) {
   const tabId = sender.tab.id;
-  if (msg.what === 'test-state') {
+  if (msg.what === what.testState) {
     return {
       ok: true,
       tabId,
@@ -275,34 +342,48 @@ async function onTestMessage(msg, sender) {
       host: client.status(),
       signatures,
       update,
+      settings,
     };
   }
-  if (msg.what === 'test-open-popup') {
+  if (msg.what === what.testShowPopup) {
+    // The sender's tab was opened by the test driver (a blank page on the slot host) and becomes the popup of
+    // args.tab. Firefox's WebDriver BiDi never reports a tab that the extension creates itself (it lives in the
+    // extension process, Mozilla bug 1755014), but it keeps tracking a tab it created when that tab navigates
+    // into the extension process.
+    const shown = Number(msg.args && msg.args.tab);
+    if (!Number.isInteger(shown)) return { ok: false, error: { code: 'bad_request', message: 'args.tab' } };
     const nonce = encodeURIComponent(String((msg.args && msg.args.nonce) || ''));
-    const created = await api.tabs.create({
-      url: api.runtime.getURL(`popup/popup.html?tab=${tabId}&n=${nonce}`),
-      active: false,
-    });
-    return { ok: true, popupTabId: created.id };
+    await api.tabs.update(tabId, { url: api.runtime.getURL(`popup/popup.html?tab=${shown}&n=${nonce}`) });
+    return { ok: true };
   }
   return { ok: false, error: { code: 'unknown_message' } };
 }
 
 // --- popup / options messages ------------------------------------------------------------------------------
 
-async function changeSettings(mutate) {
-  const next = structuredClone(settings);
-  mutate(next);
-  settings = await saveSettings(api.storage.local, next);
-  await ensureAlarm();
-  return settings;
+/** Settings changes, one at a time: two quick clicks in the popup must not both start from the same copy. */
+let settingsQueue = Promise.resolve();
+function queueSettings(fn) {
+  const job = settingsQueue.then(fn);
+  settingsQueue = job.catch(() => {});
+  return job;
 }
 
-async function onPageMessage(msg) {
+function changeSettings(mutate) {
+  return queueSettings(async () => {
+    const next = structuredClone(settings);
+    mutate(next);
+    settings = await saveSettings(api.storage.local, next);
+    await ensureAlarm();
+    return settings;
+  });
+}
+
+async function onPageMessage(msg, sender) {
   const tabId = Number(msg.tabId);
   const tab = Number.isInteger(tabId) ? tabs.get(tabId) : null;
   switch (msg.what) {
-    case 'popup-state':
+    case what.popupState:
       // Opening the popup is a good moment to (re)learn the host's state.
       if (client.status().state === 'idle') await client.ensureReady().catch(() => {});
       return {
@@ -313,15 +394,16 @@ async function onPageMessage(msg) {
         update,
         tab,
         webmailLabel: tab && tab.webmail ? (webmails.list.find((w) => w.id === tab.webmail) || {}).label : null,
-        settings: { elementOverrides: settings.elementOverrides, loadAllMessages: settings.loadAllMessages },
+        settings: { elementOverrides: settings.elementOverrides },
+        loadAll: Object.fromEntries(openMessages(tab).map((m) => [m.key, loadAllOf(m, settings, tab)])),
       };
-    case 'retry-host':
+    case what.retryHost:
       await client.reconnectNow().catch(() => {});
       return { ok: true, host: client.status() };
-    case 'update-signatures':
+    case what.updateSignatures:
       runUpdate(!!msg.rollback);
       return { ok: true, update };
-    case 'set-override': {
+    case what.setOverride: {
       const url = String(msg.url || '');
       const action = msg.action === 'allow' || msg.action === 'block' ? msg.action : null;
       const previous = settings.elementOverrides[url];
@@ -333,19 +415,31 @@ async function onPageMessage(msg) {
         const abs = absoluteUrl(url, tab ? tab.pageUrl : undefined);
         if (abs) await dnr.remove([abs], previous === 'allow' ? 'userAllow' : 'userBlock');
       }
-      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
+      for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
       return { ok: true };
     }
-    case 'load-all': {
+    case what.loadAll: {
       const key = String(msg.key || '');
-      await changeSettings((s) => {
-        if (msg.on === false) delete s.loadAllMessages[key];
-        else s.loadAllMessages[key] = true;
-      });
-      if (Number.isInteger(tabId)) tellTab(tabId, { what: 'reapply' });
+      const on = msg.on !== false;
+      const record = tab ? tab.messages[key] : null;
+      if (record && !record.id) {
+        // No stable id: for this page only (tab-state.js loadAllOf).
+        const withdrawn = setPageLoadAll(tab, key, on);
+        if (withdrawn.length) await dnr.remove(withdrawn, 'userAllow').catch(() => {});
+        tabs.save();
+      } else if (record || !on) {
+        await changeSettings((s) => {
+          if (on) s.loadAllMessages[key] = true;
+          else delete s.loadAllMessages[key];
+        });
+        if (!on && record && record.loadAllUrls) await dnr.remove(record.loadAllUrls, 'userAllow').catch(() => {});
+      } else {
+        return { ok: false, error: { code: 'not_found', message: 'that e-mail is no longer open' } };
+      }
+      if (Number.isInteger(tabId)) tellTab(tabId, { what: what.reapply });
       return { ok: true };
     }
-    case 'report': {
+    case what.report: {
       const record = tab && tab.messages[String(msg.key || '')];
       const element = record && record.elements.find((e) => e.ref === msg.ref);
       if (!element) return { ok: false, error: { code: 'not_found', message: 'that element is no longer open' } };
@@ -361,11 +455,44 @@ async function onPageMessage(msg) {
         return { ok: false, error: errorOf(e) };
       }
     }
-    case 'settings-changed':
-      settings = await loadSettings(api.storage.local);
-      await ensureAlarm();
-      for (const id of tabs.ids()) tellTab(id, { what: 'reapply' });
+    case what.linkQuestion: {
+      const q = await questions.get(msg.token);
+      if (!q) return { ok: false, error: { code: 'expired' } };
+      return { ok: true, company: q.company, host: q.host, text: q.text, sender: q.sender, evidence: q.evidence };
+    }
+    case what.linkAnswer: {
+      const q = await questions.take(msg.token);
+      if (!q) return { ok: false, error: { code: 'expired' } };
+      const pageTab = sender.tab ? sender.tab.id : null;
+      if (!msg.open) {
+        if (pageTab !== null) await api.tabs.remove(pageTab).catch(() => {});
+        await Promise.resolve(api.tabs.update(q.webmailTabId, { active: true })).catch(() => {});
+        return { ok: true };
+      }
+      if (msg.remember && q.sender) {
+        await changeSettings((s) => {
+          s.trackedLinkSenders = parseSenderList([...s.trackedLinkSenders, q.sender].join('\n'));
+        });
+        for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
+      }
+      // The reader's explicit choice: only now is the link (and so the redirector) opened.
+      if (pageTab !== null) await api.tabs.update(pageTab, { url: q.url });
+      else await api.tabs.create({ url: q.url, openerTabId: q.webmailTabId });
       return { ok: true };
+    }
+    case what.optionsState:
+      return { ok: true, settings };
+    case what.saveOptions: {
+      const next = await changeSettings((s) => {
+        if (Array.isArray(msg.userAddresses)) s.userAddresses = msg.userAddresses;
+        if (Array.isArray(msg.allowedSenders)) s.allowedSenders = msg.allowedSenders;
+        if (msg.updateIntervalHours !== undefined) s.updateIntervalHours = Number(msg.updateIntervalHours);
+        if (typeof msg.confirmTrackedLinks === 'boolean') s.confirmTrackedLinks = msg.confirmTrackedLinks;
+        if (Array.isArray(msg.trackedLinkSenders)) s.trackedLinkSenders = msg.trackedLinkSenders;
+      });
+      for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
+      return { ok: true, settings: next };
+    }
     default:
       return { ok: false, error: { code: 'unknown_message' } };
   }
@@ -374,14 +501,17 @@ async function onPageMessage(msg) {
 api.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   if (!msg || typeof msg.what !== 'string' || sender.id !== api.runtime.id) return false;
   const fromPage = typeof sender.url === 'string' && sender.url.startsWith(kExtensionOrigin);
-  if (msg.what === 'state-changed' || msg.what === 'update-progress') return false; // our own broadcasts
-  const job = ready.then(() => (fromPage ? onPageMessage(msg) : onContentMessage(msg, sender)));
+  if (messages.broadcasts.includes(msg.what)) return false; // our own broadcasts
+  const job = ready.then(() => (fromPage ? onPageMessage(msg, sender) : onContentMessage(msg, sender)));
   job.then(sendResponse, (e) => sendResponse({ ok: false, error: errorOf(e) }));
   return true;
 });
 
 api.tabs.onRemoved.addListener((tabId) => {
-  ready.then(() => tabs.delete(tabId));
+  ready.then(async () => {
+    await withdrawPageLoadAll(tabs.get(tabId));
+    tabs.delete(tabId);
+  });
 });
 
 api.alarms.onAlarm.addListener((alarm) => {

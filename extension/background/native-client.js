@@ -6,6 +6,11 @@
 export const kProtocol = 1;
 /** Native host name registered by the installer. */
 export const kHostName = 'org.mailveil.host';
+/** How long a request may wait for its reply (or its next progress frame). */
+export const kRequestTimeoutMs = 20000;
+/** Reconnect delays after a failure: this, doubled per attempt, up to kMaxBackoffMs. */
+export const kInitialBackoffMs = 500;
+export const kMaxBackoffMs = 60000;
 
 /**
  * Client states. `ready` is the only one that serves requests; the others name why not.
@@ -26,8 +31,21 @@ export class HostError extends Error {
 const kMissingPatterns = [/native messaging host not found/i, /no such native application/i, /not registered/i];
 const kForbiddenPatterns = [/forbidden/i];
 
+/**
+ * The failure a host status stands for: its own state when that is a failure, or, while a retry is connecting,
+ * the failure being retried (so that the badge and the popup keep naming it instead of flickering). Null when
+ * there is no failure to show.
+ * @param {{state: string, error?: object|null, problem?: {state: string, error: object|null}|null}|null} status
+ * @returns {{state: string, error: object|null}|null}
+ */
+export function problemOf(status) {
+  if (!status) return null;
+  if (kErrorStates.includes(status.state)) return { state: status.state, error: status.error || null };
+  return status.state === 'connecting' && status.problem ? status.problem : null;
+}
+
 /** Backoff delay before reconnect attempt n (1-based): initial * 2^(n-1), capped. */
-export function backoffDelay(attempt, initialMs = 500, maxMs = 60000) {
+export function backoffDelay(attempt, initialMs = kInitialBackoffMs, maxMs = kMaxBackoffMs) {
   const n = Math.max(1, attempt);
   return Math.min(maxMs, initialMs * 2 ** Math.min(n - 1, 30));
 }
@@ -71,9 +89,9 @@ export class NativeClient {
       now: () => Date.now(),
     };
     this.lastError_ = opts.lastError || (() => undefined);
-    this.requestTimeoutMs_ = opts.requestTimeoutMs ?? 20000;
-    this.initialBackoffMs_ = opts.initialBackoffMs ?? 500;
-    this.maxBackoffMs_ = opts.maxBackoffMs ?? 60000;
+    this.requestTimeoutMs_ = opts.requestTimeoutMs ?? kRequestTimeoutMs;
+    this.initialBackoffMs_ = opts.initialBackoffMs ?? kInitialBackoffMs;
+    this.maxBackoffMs_ = opts.maxBackoffMs ?? kMaxBackoffMs;
     /** @type {HostState} */
     this.state_ = 'idle';
     this.error_ = null;
@@ -86,21 +104,27 @@ export class NativeClient {
     this.retryAt_ = 0;
     this.ready_ = null; // promise of the current connection's hello
     this.gotMessage_ = false;
+    /** The last failure, kept until the host is ready again (see problemOf). */
+    this.problem_ = null;
   }
 
-  /** Snapshot for the UI. */
+  /** Snapshot for the UI. `problem`: the failure to show, or null (problemOf). */
   status() {
-    return {
+    const snapshot = {
       state: this.state_,
       error: this.error_,
       hello: this.hello_,
       retryInMs: this.retryTimer_ ? Math.max(0, this.retryAt_ - this.timers_.now()) : null,
+      problem: this.problem_,
     };
+    return { ...snapshot, problem: problemOf(snapshot) };
   }
 
   setState_(state, error = null) {
     this.state_ = state;
     this.error_ = error;
+    if (kErrorStates.includes(state)) this.problem_ = { state, error };
+    else if (state === 'ready') this.problem_ = null;
     this.onStatus_(this.status());
   }
 

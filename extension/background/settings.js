@@ -7,13 +7,23 @@ export const kDefaultSettings = Object.freeze({
   allowedSenders: [],
   /** element URL -> 'allow' | 'block' (the popup's per-element override). */
   elementOverrides: {},
-  /** "webmail:message-id" -> true: "load all images for this e-mail". */
+  /** "webmail:message-id" -> true: "load all images for this e-mail" (stable message ids only). */
   loadAllMessages: {},
   /** Signature update check interval, hours (0 = never). */
   updateIntervalHours: 24,
+  /** Ask (on an extension page) before opening a tracked link whose destination is unknown. */
+  confirmTrackedLinks: true,
+  /** Senders (address or @domain) whose tracked links open without asking ("Do not ask again"). */
+  trackedLinkSenders: [],
 });
 
 const kAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/**
+ * Keys of messages without a stable id (content/main.js counts them afresh on each page load). Versions up to
+ * 0.1.0 saved "load all images" under such keys, where the choice then applied to unrelated mails; they are
+ * dropped on read.
+ */
+const kPageOnlyKey = /^[a-z]+:anon-\d+(#\d+)?$/;
 
 /** Splits free text (lines, commas, spaces) into lower-cased, valid, unique addresses. */
 export function parseAddressList(text) {
@@ -47,7 +57,9 @@ export function normaliseSettings(raw) {
     if ((v === 'allow' || v === 'block') && /^(https?:)?\/\//i.test(url)) overrides[url] = v;
   }
   const loadAll = {};
-  for (const [key, v] of Object.entries(obj(r.loadAllMessages))) if (v === true) loadAll[key] = true;
+  for (const [key, v] of Object.entries(obj(r.loadAllMessages))) {
+    if (v === true && !kPageOnlyKey.test(key)) loadAll[key] = true;
+  }
   const hours = Number(r.updateIntervalHours);
   return {
     userAddresses: parseAddressList((Array.isArray(r.userAddresses) ? r.userAddresses : []).join(' ')),
@@ -56,17 +68,30 @@ export function normaliseSettings(raw) {
     loadAllMessages: loadAll,
     updateIntervalHours:
       Number.isFinite(hours) && hours >= 0 && hours <= 24 * 30 ? hours : kDefaultSettings.updateIntervalHours,
+    confirmTrackedLinks:
+      typeof r.confirmTrackedLinks === 'boolean' ? r.confirmTrackedLinks : kDefaultSettings.confirmTrackedLinks,
+    trackedLinkSenders: parseSenderList((Array.isArray(r.trackedLinkSenders) ? r.trackedLinkSenders : []).join(' ')),
   };
 }
 
-/** True when the sender's address or its domain is on the allow list. */
-export function isSenderAllowed(settings, sender) {
+/** True when the sender's address or its @domain is on a sender list (parseSenderList entries). */
+export function senderListed(list, sender) {
   const s = String(sender || '')
     .trim()
     .toLowerCase();
   if (!s.includes('@')) return false;
   const domain = s.slice(s.lastIndexOf('@'));
-  return settings.allowedSenders.some((entry) => entry === s || entry === domain);
+  return list.some((entry) => entry === s || entry === domain);
+}
+
+/** True when the sender's address or its domain is on the allow list (their images always load). */
+export function isSenderAllowed(settings, sender) {
+  return senderListed(settings.allowedSenders, sender);
+}
+
+/** True when a click on a tracked link of this sender's mail asks first (the option, minus remembered senders). */
+export function confirmsTrackedLinks(settings, sender) {
+  return settings.confirmTrackedLinks && !senderListed(settings.trackedLinkSenders, sender);
 }
 
 /** Union of two address lists, lower-cased, unique. */

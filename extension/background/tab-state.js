@@ -27,7 +27,12 @@
  * @property {string[]} openKeys
  * @property {Record<string, MessageRecord>} messages
  * @property {{text: string, color: string, title: string, at: number}|null} badge
+ * @property {Record<string, string[]>} loadAll  "load all images" for messages without a stable id, for this
+ *   page only: key -> the URLs allowed under it so far (their network rules are withdrawn when it ends)
  */
+
+/** Writes to storage.session are batched over this window. */
+export const kSaveDelayMs = 250;
 
 export function newTabState(webmail, pageUrl) {
   return {
@@ -38,7 +43,47 @@ export function newTabState(webmail, pageUrl) {
     openKeys: [],
     messages: {},
     badge: null,
+    loadAll: {},
   };
+}
+
+/**
+ * Whether "load all images" is on for a message, and where that choice lives: 'saved' in the settings for a
+ * message with a stable id (the webmail's own message id), 'page' in the tab's state for one without. A message
+ * without an id has a key counted afresh on each page load (webmail:anon-N, content/main.js); saved, the choice
+ * would apply to whichever unrelated mail gets that number after a reload.
+ * @param {MessageRecord|null} record
+ * @param {{loadAllMessages: Record<string, boolean>}} settings
+ * @param {TabState|null} tab
+ * @returns {'saved'|'page'|null}
+ */
+export function loadAllOf(record, settings, tab) {
+  if (!record) return null;
+  if (record.id) return settings.loadAllMessages[record.key] ? 'saved' : null;
+  return tab && tab.loadAll && Object.prototype.hasOwnProperty.call(tab.loadAll, record.key) ? 'page' : null;
+}
+
+/** Turns the page-only choice for `key` on or off; returns the URLs whose allow rules must be withdrawn. */
+export function setPageLoadAll(tab, key, on) {
+  tab.loadAll = tab.loadAll || {};
+  const allowed = tab.loadAll[key] || [];
+  if (on) {
+    tab.loadAll[key] = allowed;
+    return [];
+  }
+  delete tab.loadAll[key];
+  return allowed;
+}
+
+/** Remembers the URLs allowed under a page-only choice (to withdraw them when it ends). */
+export function notePageLoadAllUrls(tab, key, urls) {
+  if (!tab.loadAll || !tab.loadAll[key]) return;
+  tab.loadAll[key] = [...new Set([...tab.loadAll[key], ...urls])];
+}
+
+/** Every URL allowed under the tab's page-only choices (they end with the page). */
+export function pageLoadAllUrls(tab) {
+  return tab && tab.loadAll ? [...new Set(Object.values(tab.loadAll).flat())] : [];
 }
 
 /** The open messages of a tab, in open order. */
@@ -105,6 +150,6 @@ export class TabStore {
     this.saveTimer_ = setTimeout(() => {
       this.saveTimer_ = null;
       this.area_.set({ tabs: Object.fromEntries(this.tabs_) }).catch(() => {});
-    }, 250);
+    }, kSaveDelayMs);
   }
 }

@@ -6,7 +6,7 @@
 //   resources.holdRemote ── remote URLs move to data-mailveil-* before layout (the network default-deny
 //        │                   rules catch whatever the browser had already started)
 //        ▼ debounced sync()
-//   adapter (selectors) → message views → resources.scan → {what:'classify'} → background → host
+//   adapter (selectors) → message views → resources.scan → {what: classify} → background → host
 //        ▼                                                      │ decisions (host verdict + user overrides)
 //   resources.apply ◄─────────────────────────────────────────────┘ release / keep blocked / rewrite links
 //
@@ -19,7 +19,8 @@
   const webmail = ns.webmails.webmailForHost(location.hostname, ns.buildConfig.hostAliases);
   const adapter = webmail && ns.adapters && ns.adapters[webmail.id];
   if (!adapter) return;
-  const { resources, holdPolicy } = ns;
+  const { resources, holdPolicy, linkGuard } = ns;
+  const { what } = ns.messages;
   const sel = adapter.selectors;
 
   /** How long the expected structure may be missing before the layout counts as unrecognised. */
@@ -137,6 +138,9 @@
 
   function observe(doc) {
     if (observers.has(doc)) return;
+    const target = doc.defaultView || doc;
+    target.addEventListener('click', onLinkClick, true);
+    target.addEventListener('auxclick', onLinkClick, true);
     const observer = new MutationObserver(onMutations);
     observer.observe(doc, {
       childList: true,
@@ -220,7 +224,7 @@
     const joined = keys.join('\n');
     if (joined === reportedKeys) return;
     reportedKeys = joined;
-    send({ what: 'open-messages', keys });
+    send({ what: what.openMessages, keys });
   }
 
   async function classify(view) {
@@ -236,16 +240,34 @@
     if (view.messageId) message.id = view.messageId;
     const sender = adapter.sender ? adapter.sender(view.container) : null;
     if (sender) message.sender = sender;
-    const reply = await send({ what: 'classify', key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
+    const reply = await send({ what: what.classify, key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
     if (!reply || !reply.ok || view.generation !== generation || views.get(view.container) !== view) return;
     const decisions = new Map(reply.decisions.map((d) => [d.ref, d]));
-    quietly(() => resources.apply(targets, decisions, { onLinkRewritten: adapter.onLinkRewritten }));
+    const onLink = (node, d, ref) => {
+      if (d && d.tracked) linkGuard.mark(node, d.tracked, { key: view.key, ref });
+      else linkGuard.unmark(node);
+    };
+    quietly(() => resources.apply(targets, decisions, { onLinkRewritten: adapter.onLinkRewritten, onLink }));
+  }
+
+  /**
+   * A click (left, middle, with or without modifier keys, or Enter) on a tracked link that must ask first: the
+   * webmail never sees it, the redirector is not contacted, and the background shows the question page.
+   * Registered on each document's window in the capture phase, before the webmail's own handlers.
+   */
+  function onLinkClick(ev) {
+    if (ev.type === 'click' ? ev.button !== 0 : ev.button !== 1) return;
+    const guard = linkGuard.guardFor(ev.target);
+    if (!guard) return;
+    ev.preventDefault();
+    ev.stopImmediatePropagation();
+    send({ what: what.confirmLink, key: guard.key, ref: guard.ref });
   }
 
   function setLayout(state, detail) {
     if (state === layoutState) return;
     layoutState = state;
-    send({ what: 'layout', state, detail });
+    send({ what: what.layout, state, detail });
   }
 
   function checkLayout() {
@@ -282,13 +304,13 @@
   }
 
   api.runtime.onMessage.addListener((msg) => {
-    if (msg && msg.what === 'reapply') {
+    if (msg && msg.what === what.reapply) {
       for (const view of views.values()) view.dirty = true;
       scheduleSync();
     }
   });
 
-  send({ what: 'page', webmail: webmail.id });
+  send({ what: what.page, webmail: webmail.id });
   observe(document);
   if (document.readyState === 'complete') loadedAt = now();
   else

@@ -1,6 +1,7 @@
 // TEST BUILDS ONLY (tools/pack-extension.mjs --test adds it to the manifest; release builds do not ship it).
 // Lets the end-to-end tests, which drive the page, read what only the extension can see: the badge and the
 // tab's state. The page posts {mailveilTest: {cmd, nonce}}; the answer is written to <pre id="mailveil-test-NONCE">.
+// It also runs on the popup slot page (slot.mailveil.test), whose `show-popup` turns that tab into the popup.
 'use strict';
 (function start(ns) {
   if (!ns.buildConfig.test || window.top !== window) return;
@@ -10,7 +11,7 @@
     const { cmd, nonce, args } = ev.data.mailveilTest;
     let reply;
     try {
-      reply = await api.runtime.sendMessage({ what: `test-${cmd}`, args });
+      reply = await api.runtime.sendMessage({ what: `${ns.messages.testPrefix}${cmd}`, args });
     } catch (e) {
       reply = { ok: false, error: String(e && e.message ? e.message : e) };
     }

@@ -1,8 +1,13 @@
 // Options page: own addresses, sender allow list, update interval, and the lists of per-e-mail and
-// per-element overrides (removable).
-import { loadSettings, parseAddressList, parseSenderList, saveSettings } from '../background/settings.js';
+// per-element overrides (removable). Every change goes through the background, the settings' one writer (so a
+// change made in the popup meanwhile is never overwritten by this page's older copy).
+import '../shared/messages.js';
+import '../shared/i18n.js';
+import { parseAddressList, parseSenderList } from '../background/settings.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
+const { messages, i18n } = globalThis.mailveil;
+const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let settings = null;
 
@@ -16,40 +21,54 @@ function removable(text, onRemove) {
   return li;
 }
 
+/** Sends a change to the background, then shows the settings it answers with (or reloads them). */
+async function change(msg) {
+  const reply = await api.runtime.sendMessage(msg);
+  if (!reply || !reply.ok) {
+    $('saved').textContent =
+      `Not saved: ${reply && reply.error ? reply.error.message || reply.error.code : 'no answer'}`;
+    return false;
+  }
+  await load();
+  return true;
+}
+
 function render() {
   $('addresses').value = settings.userAddresses.join('\n');
   $('senders').value = settings.allowedSenders.join('\n');
   $('interval').value = String(settings.updateIntervalHours);
+  $('confirm-links').checked = settings.confirmTrackedLinks;
+  $('link-senders').value = settings.trackedLinkSenders.join('\n');
   $('load-all').replaceChildren(
     ...Object.keys(settings.loadAllMessages).map((key) =>
-      removable(key, () => {
-        delete settings.loadAllMessages[key];
-        save();
-      }),
+      removable(key, () => change({ what: what.loadAll, key, on: false })),
     ),
   );
   $('overrides').replaceChildren(
     ...Object.entries(settings.elementOverrides).map(([url, action]) =>
-      removable(`${action}: ${url}`, () => {
-        delete settings.elementOverrides[url];
-        save();
-      }),
+      removable(`${action}: ${url}`, () => change({ what: what.setOverride, url, action: null })),
     ),
   );
 }
 
-async function save() {
-  settings.userAddresses = parseAddressList($('addresses').value);
-  settings.allowedSenders = parseSenderList($('senders').value);
-  settings.updateIntervalHours = Number($('interval').value);
-  settings = await saveSettings(api.storage.local, settings);
-  await api.runtime.sendMessage({ what: 'settings-changed' });
+async function load() {
+  const reply = await api.runtime.sendMessage({ what: what.optionsState });
+  settings = reply.settings;
   render();
-  $('saved').textContent = 'Saved.';
 }
 
+async function save() {
+  const saved = await change({
+    what: what.saveOptions,
+    userAddresses: parseAddressList($('addresses').value),
+    allowedSenders: parseSenderList($('senders').value),
+    updateIntervalHours: Number($('interval').value),
+    confirmTrackedLinks: $('confirm-links').checked,
+    trackedLinkSenders: parseSenderList($('link-senders').value),
+  });
+  if (saved) $('saved').textContent = 'Saved.';
+}
+
+i18n.localise(document);
 $('save').addEventListener('click', save);
-loadSettings(api.storage.local).then((s) => {
-  settings = s;
-  render();
-});
+load();

@@ -1,7 +1,22 @@
 // The toolbar popup: host status, the open e-mail(s) with their findings, overrides, reports, updates.
-import { blockedCount, elementRows, hostProblem, signaturesText, summaryText, updateText } from './view-model.js';
+import '../shared/messages.js';
+import '../shared/element-kinds.js';
+import '../shared/i18n.js';
+import {
+  blockedCount,
+  elementRows,
+  gradeLegend,
+  hostProblem,
+  signaturesText,
+  summaryText,
+  trackedLinkRows,
+  updateText,
+} from './view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
+const { messages, elementKinds, i18n } = globalThis.mailveil;
+const { t } = i18n;
+const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let tabId = null;
 let state = null;
@@ -34,7 +49,7 @@ function ask(msg) {
 }
 
 async function refresh() {
-  state = await ask({ what: 'popup-state' });
+  state = await ask({ what: what.popupState });
   render();
 }
 
@@ -52,7 +67,7 @@ function verdictText(row) {
 
 function overrideButtons(record, row) {
   const box = h('span', { className: 'actions' });
-  if (row.kind !== 'link' && row.kind !== 'form') {
+  if (elementKinds.isFetched(row.kind)) {
     if (row.override !== 'allow') {
       box.append(
         h('button', {
@@ -163,13 +178,17 @@ function messageArticle(record) {
   const overrides = state.settings.elementOverrides;
   const rows = elementRows(record, overrides);
   article.append(h('p', { className: 'summary', text: summaryText(record.result, { blocked: blockedCount(record) }) }));
-  const loadAll = !!state.settings.loadAllMessages[record.key];
+  const loadAll = state.loadAll[record.key] || null;
   article.append(
     h('button', {
       type: 'button',
       className: 'load-all',
+      dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
       text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
-      onclick: () => ask({ what: 'load-all', key: record.key, on: !loadAll }).then(refresh),
+      title: record.id
+        ? null
+        : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
+      onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
     }),
   );
   const findings = record.result.findings || [];
@@ -184,6 +203,28 @@ function messageArticle(record) {
             dataset: { ref: f.ref || '' },
             text: `${f.company ? `${f.company}: ` : ''}${f.message}`,
           }),
+        ),
+      ),
+    );
+  }
+  const tracked = trackedLinkRows(rows);
+  if (tracked.length) {
+    article.append(
+      h(
+        'section',
+        { className: 'tracked-links' },
+        h('h3', { text: t('popupTrackedLinks', tracked.length) }),
+        h(
+          'ul',
+          {},
+          ...tracked.map((r) =>
+            h('li', {
+              className: 'tracked-link',
+              dataset: { ref: r.ref },
+              title: r.evidence,
+              text: t('popupTrackedLinkItem', r.text || r.host, r.company || t('trackerAtHost', r.host)),
+            }),
+          ),
         ),
       ),
     );
@@ -235,6 +276,9 @@ function render() {
   $('no-mail').textContent = note;
   $('messages').replaceChildren(...open.map(messageArticle));
   $('list-version').textContent = signaturesText(state.signatures);
+  const legend = gradeLegend(state.host && state.host.hello ? state.host.hello.grades : undefined);
+  $('grade-legend').hidden = !legend;
+  $('grade-legend').textContent = legend || '';
   renderUpdate(state.update);
 }
 
@@ -252,12 +296,13 @@ function renderUpdate(update) {
 }
 
 async function setOverride(url, action) {
-  await ask({ what: 'set-override', url, action });
-  setTimeout(refresh, 300);
+  await ask({ what: what.setOverride, url, action });
+  // The choice shows at once; the element's new status follows when the tab re-applies (state-changed).
+  await refresh();
 }
 
 async function makeReport(key, ref, kind) {
-  const reply = await ask({ what: 'report', key, ref, kind });
+  const reply = await ask({ what: what.report, key, ref, kind });
   $('report').hidden = false;
   if (!reply || !reply.ok) {
     $('report-text').value =
@@ -270,8 +315,10 @@ async function makeReport(key, ref, kind) {
   $('report-save').href = reportUrl;
 }
 
-$('retry-host').addEventListener('click', () => ask({ what: 'retry-host' }).then(refresh));
-$('update-btn').addEventListener('click', () => ask({ what: 'update-signatures' }).then((r) => renderUpdate(r.update)));
+$('retry-host').addEventListener('click', () => ask({ what: what.retryHost }).then(refresh));
+$('update-btn').addEventListener('click', () =>
+  ask({ what: what.updateSignatures }).then((r) => renderUpdate(r.update)),
+);
 $('open-options').addEventListener('click', (e) => {
   e.preventDefault();
   api.runtime.openOptionsPage();
@@ -288,15 +335,17 @@ $('report-close').addEventListener('click', () => {
   $('report').hidden = true;
 });
 
+/** State changes come in bursts (one per message of a conversation): one refresh per burst. */
+const kRefreshDebounceMs = 100;
 let refreshTimer = 0;
 api.runtime.onMessage.addListener((msg) => {
   if (!msg) return;
-  if (msg.what === 'update-progress') {
+  if (msg.what === what.updateProgress) {
     renderUpdate(msg.update);
     if (!msg.update.running) refresh();
-  } else if (msg.what === 'state-changed' && (!msg.tabId || msg.tabId === tabId)) {
+  } else if (msg.what === what.stateChanged && (!msg.tabId || msg.tabId === tabId)) {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 100);
+    refreshTimer = setTimeout(refresh, kRefreshDebounceMs);
   }
 });
 

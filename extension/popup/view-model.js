@@ -1,4 +1,6 @@
 // Pure presentation helpers for the popup (unit-tested): nothing here touches the DOM or browser APIs.
+import { problemOf } from '../background/native-client.js';
+import { hostOf, trackerLabel } from '../background/plan.js';
 
 /** Human text for each host problem state; what the user can do about it. */
 export const kHostProblemText = Object.freeze({
@@ -13,11 +15,15 @@ export const kHostProblemText = Object.freeze({
     'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
 });
 
-/** Problem text for a host status, or null when the host is fine (or not contacted yet). */
+/**
+ * Problem text for a host status, or null when the host is fine (or not contacted yet). While a retry is
+ * connecting, the failure being retried is still the one shown.
+ */
 export function hostProblem(status) {
-  if (!status || !kHostProblemText[status.state]) return null;
-  const detail = status.error && status.error.message ? status.error.message : '';
-  return { state: status.state, text: kHostProblemText[status.state], detail };
+  const problem = problemOf(status);
+  if (!problem || !kHostProblemText[problem.state]) return null;
+  const detail = problem.error && problem.error.message ? problem.error.message : '';
+  return { state: problem.state, text: kHostProblemText[problem.state], detail };
 }
 
 /** A URL shortened for display: scheme, host and path; the query (where personal tokens live) elided. */
@@ -55,6 +61,15 @@ export function leakText(leak) {
 }
 
 /**
+ * Links that report the click and whose destination is unknown (verdict allow, tracked): what the popup lists
+ * under "Links that report your click". Rewritten links are not among them: they no longer pass the tracker.
+ * @param {ReturnType<typeof elementRows>} rows
+ */
+export function trackedLinkRows(rows) {
+  return rows.filter((r) => r.kind === 'link' && r.verdict === 'allow' && r.tracked);
+}
+
+/**
  * One row per element of a message, joined with its verdict and the decision enforced.
  * @param {{elements: object[], result: object|null, decisions: object[]}} record
  * @param {Record<string, string>} overrides element URL -> allow | block
@@ -77,13 +92,15 @@ export function elementRows(record, overrides = {}) {
       action: d ? d.action : 'block',
       source: d ? d.source : 'default',
       reasons: v && Array.isArray(v.reasons) ? v.reasons : [],
-      company: tracker ? tracker.company : null,
+      company: trackerLabel(v),
       trackerName: tracker ? tracker.name : null,
       category: tracker ? tracker.category : null,
       leaks: leaks.map(leakText),
       evidence: (v && v.evidence_url) || maskForDisplay(el.url),
       rewriteUrl: v && v.rewrite_url ? v.rewrite_url : null,
       tracked: !!(v && v.tracked),
+      text: typeof el.text === 'string' ? el.text : '',
+      host: hostOf(el.url),
       override,
       notable: !!(
         tracker ||
@@ -119,6 +136,20 @@ export function blockedCount(record) {
 export function signaturesText(sig) {
   if (!sig) return 'Signature list: unknown (helper not reached)';
   return `List ${sig.list_version} (${sig.published}) · ${sig.trackers} trackers · ${sig.source}`;
+}
+
+/**
+ * "Grades: A 90–100 · B 75–89 · …" from the host's band table (hello `result.grades`, descending), or null when
+ * the host sent none. Only a legend: grades themselves always come from the host (`score.grade`).
+ * @param {{grade: string, min: number}[]|undefined} grades
+ */
+export function gradeLegend(grades) {
+  if (!Array.isArray(grades)) return null;
+  const bands = grades
+    .filter((g) => g && /^[A-F]$/.test(g.grade) && Number.isInteger(g.min) && g.min >= 0 && g.min <= 100)
+    .sort((a, b) => b.min - a.min);
+  if (!bands.length) return null;
+  return `Grades: ${bands.map((b, i) => `${b.grade} ${b.min}–${i ? bands[i - 1].min - 1 : 100}`).join(' · ')}`;
 }
 
 /** Progress text for an update state. */

@@ -3,61 +3,22 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "ga_evidence.h"
+#include "image_judge.h"
 #include "leak_detector.h"
 #include "unwrap.h"
 
 namespace mailveil {
 namespace {
 
-/// Largest side of an image still treated as a pixel.
-constexpr int kTinySide = 2;
-
-/// Open-tracking path shapes (docs/scoring.md §2). Compiled once; matched against the path only.
-const RE2& tracking_path_re() {
-  static const RE2 re(
-      "(?i)(?:"
-      // endpoints at the root of a tracking host: /o/…, /e/o/…, /wf/open, /q/…
-      "^/(?:o|oo|op|e/o|wf/open|q|ss/o|mo)(?:/|$)"
-      // words as a whole path segment or a file stem anywhere
-      "|(?:^|/)(?:open|opened|opens|opentrack|openrate|emailopen|email-open|pixel|pixels|px|pxl|beacon|beacons|"
-      "imp|impression|impressions|track|tracking|tracker|trk|emimp|read|footer\\.gif)"
-      "(?:/|\\.(?:gif|png|jpe?g|php|aspx?|cgi|ashx)|$)"
-      // single-letter gif endpoints: /t.gif, /o.gif, /p.gif
-      "|/[a-z]\\.gif$"
-      ")");
-  return re;
-}
-
 /// Click-redirect path shapes: /click, /c/, /l/, /ls/click, /r/, /redirect, ...
 const RE2& click_path_re() {
   static const RE2 re(
       "(?i)(?:^|/)(?:click|clicks|clic|c|l|ls|r|redirect|redir|link|links|cl|go|out|t|wf/click)(?:/|$|\\.)");
   return re;
-}
-
-/// True when the last path segment is not a static file: no extension, or a server-side script's. A 1x1 image
-/// served by a script (or a shortener slug) is generated per request; a 1x1 "spacer.gif" is a file.
-bool is_dynamic_endpoint(const Url& url) {
-  std::string_view path = url.path;
-  std::string_view last = path.substr(path.rfind('/') + 1);
-  size_t dot = last.rfind('.');
-  if (last.empty() || dot == std::string_view::npos) return !last.empty();
-  std::string ext(last.substr(dot + 1));
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::set<std::string> kScripts = {"php", "aspx",  "asp", "ashx", "jsp",
-                                                 "cgi", "shtml", "pl",  "fcgi", "do"};
-  return kScripts.count(ext) > 0;
-}
-
-/// Both sides at most kTinySide, or one side that small and the other not given (`<img width="1">`): a browser
-/// draws such an image as a sliver, and no layout uses one; a 600x1 divider has both sides.
-bool is_tiny(const Size& s) {
-  const bool narrow = s.width >= 0 && s.width <= kTinySide;
-  const bool flat = s.height >= 0 && s.height <= kTinySide;
-  return (narrow && (flat || s.height < 0)) || (flat && s.width < 0);
 }
 
 bool has_recipient_token(const Url& url) {
@@ -144,25 +105,9 @@ bool is_third_party(const Context& ctx, const Url& url) {
   return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
 }
 
-void judge_fetched(const Context& ctx, const Url& url, ElementResult* r, const Element& e, const SignatureMatch& sig,
-                   bool leaked) {
-  const bool tiny = is_tiny(e.declared) || is_tiny(e.rendered);
-  const bool hidden = !e.visible || (e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
-  const bool path_shape = RE2::PartialMatch(url.path, tracking_path_re());
-  const bool token = has_recipient_token(url);
-  const bool query = url.has_query && !url.query.empty();
-  const bool dynamic = is_dynamic_endpoint(url);
-
-  if (sig) add_reason(&r->reasons, "signature");
-  if (leaked) add_reason(&r->reasons, "address-leak");
-  if (tiny) add_reason(&r->reasons, "tiny-image");
-  if (hidden) add_reason(&r->reasons, "hidden-image");
-  if (path_shape) add_reason(&r->reasons, "tracking-path");
-  if (token) add_reason(&r->reasons, "recipient-token");
-  if ((tiny || hidden) && dynamic) add_reason(&r->reasons, "dynamic-endpoint");
-
-  const bool heuristic_block = ((tiny || hidden) && (token || path_shape || query || dynamic)) || (path_shape && token);
-  if (sig || leaked || heuristic_block) {
+void judge_fetched(const Context& ctx, const MailImages& mail, const Url& url, ElementResult* r, const Element& e,
+                   const SignatureMatch& sig, bool leaked) {
+  if (judge_fetched_element(url, e, mail, static_cast<bool>(sig), leaked, &r->reasons)) {
     r->verdict = Verdict::kBlock;
     r->tracker = sig ? info_of(*sig.tracker, url) : heuristic_info(url);
     r->third_party = is_third_party(ctx, url);
@@ -268,12 +213,29 @@ EmailReport Engine::classify(const Email& email) const {
   Context ctx{matcher_, detector, std::string()};
   if (std::string d = address_domain(email.sender); !d.empty()) ctx.sender_domain = registrable_domain(d);
 
-  report.elements.reserve(email.elements.size());
-  for (const Element& e : email.elements) {
+  // First pass: every element's URL, unwrapped, so that each judgement can see the rest of the mail.
+  const size_t n = email.elements.size();
+  std::vector<std::optional<Url>> urls(n);
+  std::vector<std::vector<std::string>> vias(n);
+  std::vector<const Url*> url_ptrs(n, nullptr);
+  for (size_t i = 0; i < n; ++i) {
+    const Element& e = email.elements[i];
+    if (e.url.size() > kMaxUrlLength) continue;
+    auto parsed = parse_url(e.url);
+    if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) continue;
+    urls[i] = unwrap_webmail(*parsed, &vias[i]);
+    url_ptrs[i] = &*urls[i];
+  }
+  const MailImages mail(email.elements, url_ptrs);
+
+  report.elements.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Element& e = email.elements[i];
     ElementResult r;
     r.ref = e.ref;
     r.kind = e.kind;
     r.url = e.url;
+    r.outlook_only = e.outlook_only;
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
       r.error_code = "url_too_long";
@@ -281,13 +243,12 @@ EmailReport Engine::classify(const Email& email) const {
       report.elements.push_back(std::move(r));
       continue;
     }
-    auto parsed = parse_url(e.url);
-    if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) {
+    if (!urls[i]) {
       report.elements.push_back(std::move(r));  // cid:, data:, relative, mailto: nothing remote to judge
       continue;
     }
-    std::vector<std::string> via;
-    Url url = unwrap_webmail(*parsed, &via);
+    const Url& url = *urls[i];
+    const std::vector<std::string>& via = vias[i];
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();
@@ -297,7 +258,7 @@ EmailReport Engine::classify(const Email& email) const {
     if (link) {
       judge_link(ctx, url, via, &r, sig, !leaks.empty());
     } else {
-      judge_fetched(ctx, url, &r, e, sig, !leaks.empty());
+      judge_fetched(ctx, mail, url, &r, e, sig, !leaks.empty());
     }
     if (host_leaks(leaks)) hide_address_in_names(detector, url, &r);
     if (!leaks.empty()) {

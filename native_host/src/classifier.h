@@ -60,7 +60,8 @@ struct ElementResult {
   TrackerInfo tracker;
   std::string rewrite_url;
   std::vector<LeakReport> leaks;
-  std::string error_code;  ///< element-level error ("url_too_long")
+  std::string error_code;     ///< element-level error ("url_too_long")
+  bool outlook_only = false;  ///< from Outlook-only markup (Element::outlook_only): reported, tagged
 
   /// True when the element deserves full detail in replies (anything but a plain allowed element).
   bool interesting() const { return verdict != Verdict::kAllow || tracked || !leaks.empty() || !reasons.empty(); }

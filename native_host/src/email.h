@@ -50,6 +50,9 @@ struct Element {
   Size declared;    ///< HTML width/height attributes or inline style
   Size rendered;    ///< layout box, when the caller knows it
   bool visible = true;
+  /// Inside `<!--[if mso]>…<![endif]-->`: only Outlook for Windows renders it. The offline audit reports such
+  /// elements tagged "Outlook desktop only"; a browser never sees them.
+  bool outlook_only = false;
   std::string text;  ///< anchor text for links
 };
 

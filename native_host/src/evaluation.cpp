@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "paths.h"
+#include "real_eval.h"
 #include "scan.h"
 #include "signature_list.h"
 #include "text_util.h"
@@ -355,20 +356,85 @@ void print_eval(const EvalResult& r, std::ostream& out) {
   print_cases(out, "label errors", r.label_errors);
 }
 
-int run_eval_command(const std::vector<std::string>& args) {
-  std::string data_dir;
-  std::string signatures;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if ((a == "--data" || a == "--signatures") && i + 1 < args.size()) {
-      (a == "--data" ? data_dir : signatures) = args[++i];
-    } else {
-      std::cerr << "usage: mailveil-host eval [--data DIR] [--signatures FILE]\n";
+namespace {
+
+std::optional<std::string> read_text_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in) return std::nullopt;
+  return text.str();
+}
+
+/// The signature list for an evaluation, or nullptr after printing why it cannot be loaded.
+std::shared_ptr<const SignatureList> load_list_for_eval(const std::string& signatures) {
+  std::string err;
+  auto list = load_signature_list(signatures, &err);
+  if (!list) std::cerr << "mailveil-host eval: " << err << "\n";
+  return list;
+}
+
+/// `eval --labels`: the shared scorer's figures (score.py) from the product itself.
+int run_real_eval(const std::string& labels_path, const std::string& leaks_path, std::string corpus,
+                  const std::string& details, const std::string& signatures) {
+  if (corpus.empty()) corpus = fs::path(labels_path).parent_path().string();
+  std::string err;
+  auto labels_text = read_text_file(labels_path);
+  std::optional<std::string> leaks_text = leaks_path.empty() ? std::string() : read_text_file(leaks_path);
+  if (!labels_text || !leaks_text) {
+    std::cerr << "mailveil-host eval: cannot read " << (!labels_text ? labels_path : leaks_path) << "\n";
+    return 2;
+  }
+  auto labels = parse_tsv_labels(*labels_text, &err);
+  auto leaks = labels ? parse_tsv_leaks(*leaks_text, &err) : std::nullopt;
+  if (!labels || !leaks) {
+    std::cerr << "mailveil-host eval: " << (!labels ? labels_path : leaks_path) << ": " << err << "\n";
+    return 2;
+  }
+  auto list = load_list_for_eval(signatures);
+  if (!list) return 2;
+  Engine engine(list);
+  RealEvalResult result = evaluate_real(engine, corpus, *labels, *leaks);
+  print_real_eval(result, std::cout);
+  if (!details.empty()) {
+    std::ofstream out(details, std::ios::binary);
+    write_real_eval_details(result, out);
+    if (!out) {
+      std::cerr << "mailveil-host eval: cannot write " << details << "\n";
       return 2;
     }
   }
-  if (data_dir.empty()) data_dir = default_data_dir();
+  return result.unreadable > 0 ? 2 : 0;
+}
+
+}  // namespace
+
+int run_eval_command(const std::vector<std::string>& args) {
+  std::string data_dir;
+  std::string signatures;
+  std::string tsv_labels, leaks, corpus, details;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    std::string* target = a == "--data"         ? &data_dir
+                          : a == "--signatures" ? &signatures
+                          : a == "--labels"     ? &tsv_labels
+                          : a == "--leaks"      ? &leaks
+                          : a == "--corpus"     ? &corpus
+                          : a == "--details"    ? &details
+                                                : nullptr;
+    if (target && i + 1 < args.size()) {
+      *target = args[++i];
+    } else {
+      std::cerr
+          << "usage: mailveil-host eval [--data DIR] [--signatures FILE]\n"
+             "       mailveil-host eval --labels LABELS.tsv [--leaks LEAKS.tsv] [--corpus DIR] [--details OUT.tsv]"
+             " [--signatures FILE]\n";
+      return 2;
+    }
+  }
   if (signatures.empty()) signatures = bundled_signatures_path();
+  if (!tsv_labels.empty()) return run_real_eval(tsv_labels, leaks, corpus, details, signatures);
+  if (data_dir.empty()) data_dir = default_data_dir();
   std::ifstream in(fs::path(data_dir) / "labels.json", std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
@@ -382,11 +448,8 @@ int run_eval_command(const std::vector<std::string>& args) {
     std::cerr << "mailveil-host eval: " << err << "\n";
     return 2;
   }
-  auto list = load_signature_list(signatures, &err);
-  if (!list) {
-    std::cerr << "mailveil-host eval: " << err << "\n";
-    return 2;
-  }
+  auto list = load_list_for_eval(signatures);
+  if (!list) return 2;
   Engine engine(list);
   EvalResult result = evaluate(engine, *labels, data_dir);
   std::cout << "data " << data_dir << ", list " << signatures << " (version " << list->list_version << ", "

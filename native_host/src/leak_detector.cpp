@@ -1,5 +1,7 @@
 #include "leak_detector.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -16,6 +18,9 @@ namespace {
 constexpr size_t kMinHexRun = 32;
 constexpr size_t kMinBase64Run = 8;
 constexpr size_t kMinEmbeddedRun = 16;
+// Layers of encoding looked through (base64 inside base64 inside a query value), and blob starts tried per run.
+constexpr int kMaxNesting = 3;
+constexpr size_t kMaxDecodeStarts = 24;
 
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -23,6 +28,37 @@ bool is_hex(char c) {
 bool is_base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
          c == '-' || c == '_';
+}
+
+/// Inflates a zlib stream (RFC 1950) into *out, at most kMaxInflated bytes; false when `in` is not one.
+constexpr size_t kMaxInflated = 64 * 1024;
+bool inflate_zlib(std::string_view in, std::string* out) {
+  // CMF 0x78 (deflate, 32 KiB window) and a header checksum divisible by 31: "eJ", "eN", "eA" in base64.
+  if (in.size() < 6 || static_cast<unsigned char>(in[0]) != 0x78 ||
+      ((static_cast<unsigned char>(in[0]) << 8) | static_cast<unsigned char>(in[1])) % 31 != 0) {
+    return false;
+  }
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return false;
+  out->assign(kMaxInflated, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out->data());
+  zs.avail_out = static_cast<uInt>(out->size());
+  const int rc = inflate(&zs, Z_FINISH);
+  const size_t produced = out->size() - zs.avail_out;
+  inflateEnd(&zs);
+  out->resize(produced);
+  // A truncated token (Z_BUF_ERROR) still yields what it holds.
+  return (rc == Z_STREAM_END || rc == Z_BUF_ERROR || rc == Z_OK) && produced > 0;
+}
+
+std::string ascii_upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
 }
 
 std::string_view strip_padding(std::string_view s) {
@@ -55,12 +91,23 @@ bool has_mixed_case(std::string_view s) {
   return upper && lower;
 }
 
-bool mostly_printable(std::string_view s) {
-  size_t printable = 0;
-  for (unsigned char c : s) {
-    if ((c >= 0x20 && c < 0x7f) || c >= 0x80) ++printable;
+/// Replaces every occurrence of needle in hay (ASCII case-insensitive when ci) with replacement.
+void replace_all(std::string* hay, std::string_view needle, std::string_view replacement, bool ci) {
+  if (needle.empty()) return;
+  std::string lowered = ci ? ascii_lower(*hay) : std::string();
+  std::string_view search = ci ? std::string_view(lowered) : std::string_view(*hay);
+  std::string out;
+  size_t pos = 0;
+  bool changed = false;
+  for (size_t hit = search.find(needle); hit != std::string_view::npos; hit = search.find(needle, pos)) {
+    out.append(*hay, pos, hit - pos);
+    out.append(replacement);
+    pos = hit + needle.size();
+    changed = true;
   }
-  return !s.empty() && printable * 10 >= s.size() * 9;
+  if (!changed) return;
+  out.append(*hay, pos, std::string::npos);
+  *hay = std::move(out);
 }
 
 // Query keys whose values describe the campaign or the protocol, not the person: kept readable in evidence.
@@ -129,18 +176,21 @@ std::string mask_address(std::string_view address) {
 
 LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
   std::unordered_set<std::string> seen;
+  std::vector<std::string> as_given;  // trimmed, case kept: base64 keeps the case the sender stored
   for (const auto& raw : addresses) {
     if (addresses_.size() == kMaxUserAddresses) break;
     if (raw.size() > kMaxAddressLength + 64) continue;  // longer than any address, even with blanks and <>
-    std::string a = ascii_lower(raw);
-    a.erase(0, a.find_first_not_of(" \t<"));
-    a.erase(a.find_last_not_of(" \t>") + 1);
+    std::string given(raw);
+    given.erase(0, given.find_first_not_of(" \t<"));
+    given.erase(given.find_last_not_of(" \t>") + 1);
+    std::string a = ascii_lower(given);
     size_t at = a.find('@');
     if (a.size() < 3 || a.size() > kMaxAddressLength || at == std::string::npos || at == 0 || at + 1 == a.size()) {
       continue;
     }
     if (!seen.insert(a).second) continue;
     addresses_.push_back(a);
+    as_given.push_back(std::move(given));
   }
   for (size_t i = 0; i < addresses_.size(); ++i) {
     const std::string& a = addresses_[i];
@@ -161,19 +211,34 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
     std::string url = base64url_encode(a);
     add_variant(&base64_, standard, "base64", i);
     if (url != standard) add_variant(&base64_, url, "base64url", i);
+    // The address inside a longer blob, at any of the three byte offsets a base64 quantum can give it, as
+    // stored in lower case, as the reader wrote it, or in upper case (docs/scoring.md §4).
+    std::vector<std::string> forms = {a};
+    for (std::string f : {as_given[i], ascii_upper(a)}) {
+      if (std::find(forms.begin(), forms.end(), f) == forms.end()) forms.push_back(std::move(f));
+    }
+    for (const auto& f : forms) add_embedded_needles(f, "base64", i);
+    for (HashAlgorithm h : {HashAlgorithm::kMd5, HashAlgorithm::kSha1, HashAlgorithm::kSha256}) {
+      add_embedded_needles(raw_digest(h, a), std::string(to_string(h)) + "-base64", i);
+    }
   }
   plain_.build();
   hex_.build();
   base64_.build();
+  embedded_.build();
   mask_folded_.build();
   mask_exact_.build();
 }
 
-void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address) {
+void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address,
+                               bool aligned) {
   set->add(text, static_cast<uint32_t>(variants_.size()));
-  variants_.push_back({std::move(encoding), address});
+  variants_.push_back({std::move(encoding), address, aligned});
   const Variant& v = variants_.back();
-  if (set == &plain_) {
+  if (set == &embedded_) {
+    // Inside a blob: the characters that depend on the address alone (its neighbours mix in other bytes).
+    add_mask_needle(&mask_exact_, text, "[email:" + v.encoding + "]");
+  } else if (set == &plain_) {
     // Evidence hides the address as written and percent-encoded once or twice.
     const size_t at = text.find('@');
     for (const char* escaped : {"@", "%40", "%2540"}) {
@@ -189,13 +254,31 @@ void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::str
   }
 }
 
+void LeakDetector::add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address) {
+  for (size_t offset = 0; offset < 3; ++offset) {
+    // Encode behind `offset` filler bytes, then keep only the characters that depend on `bytes` alone: the
+    // first 0, 2 or 3 characters mix in the filler, and a last partial quantum mixes in whatever follows.
+    std::string padded(offset, '\0');
+    padded.append(bytes);
+    std::string text(strip_padding(base64_encode(padded)));
+    const size_t skip = offset == 0 ? 0 : offset + 1;
+    const size_t full = padded.size() / 3 * 4;
+    if (full <= skip + 8) continue;  // too short to be specific
+    text = text.substr(skip, full - skip);
+    std::string url = text;
+    std::replace(url.begin(), url.end(), '+', '-');
+    std::replace(url.begin(), url.end(), '/', '_');
+    add_variant(&embedded_, text, encoding, address, offset == 0);
+    if (url != text) add_variant(&embedded_, url, encoding == "base64" ? "base64url" : encoding, address, offset == 0);
+  }
+}
+
 void LeakDetector::add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement) {
   set->add(text, static_cast<uint32_t>(mask_replacements_.size()));
   mask_replacements_.push_back(replacement);
 }
 
-void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out,
-                                bool allow_embedded) const {
+void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const {
   if (text.find('@') != std::string_view::npos) {
     plain_.for_each_match(text, [&](uint32_t tag, size_t, size_t) {
       out->push_back({raw_had_at ? "plain" : "url-encoded", {}, variants_[tag].address});
@@ -212,18 +295,59 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
       out->push_back({variants_[tag].encoding, {}, variants_[tag].address});
       direct = true;
     });
-    std::string decoded;
-    if (!direct && allow_embedded && run.size() >= kMinEmbeddedRun && has_mixed_case(run) &&
-        base64_decode(run, &decoded) && mostly_printable(decoded)) {
-      std::vector<Leak> inner;
-      scan_decoded(decoded, true, &inner, false);
-      for (auto& leak : inner) {
-        leak.encoding = leak.encoding == "plain" || leak.encoding == "url-encoded" ? "base64-embedded"
-                                                                                   : leak.encoding + "-in-base64";
-        out->push_back(std::move(leak));
+    // Anywhere in the run: glued to a path, after other fields of a binary or JSON blob.
+    embedded_.for_each_match(run, [&](uint32_t tag, size_t begin, size_t) {
+      const Variant& v = variants_[tag];
+      // At the start of the run or of a path segment, the whole blob is the address: plain base64.
+      const bool whole = v.aligned && (begin == 0 || run[begin - 1] == '/');
+      const bool address_form = v.encoding == "base64" || v.encoding == "base64url";
+      out->push_back({whole || !address_form ? v.encoding : "base64-embedded", {}, v.address});
+      direct = true;
+    });
+    if (direct || depth >= kMaxNesting || run.size() < kMinEmbeddedRun || !has_mixed_case(run)) return;
+    // Decode the blob and look inside: JSON, percent-encoding, another base64 layer, binary fields. A '/' is
+    // part of the base64 alphabet, so a blob in a path is glued to the segments before it: try each start.
+    // Inside a decoded layer a few starts suffice: the blob there is a field, not a path.
+    const size_t max_starts = depth == 0 ? kMaxDecodeStarts : 4;
+    size_t start = 0;
+    for (size_t tries = 0; tries < max_starts; ++tries) {
+      std::string_view blob = run.substr(start);
+      if (blob.size() % 4 == 1) blob.remove_suffix(1);
+      std::string decoded;
+      if (blob.size() >= kMinEmbeddedRun && base64_decode(blob, &decoded)) {
+        const size_t before = out->size();
+        // Mailgun's /c/ and /o/ tokens (Substack, Kajabi…) are base64 of zlib-compressed query strings that
+        // name the recipient (`r=`).
+        if (std::string inflated; inflate_zlib(decoded, &inflated)) decoded = std::move(inflated);
+        scan_inside(decoded, out, depth + 1);
+        if (out->size() > before) break;
       }
+      const size_t slash = run.find('/', start);
+      if (slash == std::string_view::npos) break;
+      start = slash + 1;
     }
   });
+}
+
+void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const {
+  std::vector<Leak> inner;
+  scan_decoded(decoded, true, &inner, depth);
+  // Escapes of the layer inside: percent-encoding, JSON's \u0040 and \/.
+  if (inner.empty() && ifind(decoded, "%40") != std::string_view::npos) {
+    scan_decoded(percent_decode(decoded), true, &inner, depth);
+  }
+  if (inner.empty() &&
+      (decoded.find("\\u0040") != std::string_view::npos || decoded.find("\\/") != std::string_view::npos)) {
+    std::string unescaped(decoded);
+    replace_all(&unescaped, "\\u0040", "@", true);
+    replace_all(&unescaped, "\\/", "/", false);
+    scan_decoded(unescaped, true, &inner, depth);
+  }
+  for (auto& leak : inner) {
+    leak.encoding =
+        leak.encoding == "plain" || leak.encoding == "url-encoded" ? "base64-embedded" : leak.encoding + "-in-base64";
+    out->push_back(std::move(leak));
+  }
 }
 
 void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std::string_view key,
@@ -232,13 +356,13 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
   const size_t before = out->size();
   const bool had_at = raw.find('@') != std::string_view::npos;
   if (raw.find('%') == std::string_view::npos) {
-    scan_decoded(raw, had_at, out, true);
+    scan_decoded(raw, had_at, out, 0);
   } else {
     std::string once = percent_decode(raw);
-    scan_decoded(once, had_at, out, true);
+    scan_decoded(once, had_at, out, 0);
     if (once.find('%') != std::string::npos) {
       std::string twice = percent_decode(once);
-      if (twice != once) scan_decoded(twice, had_at, out, true);
+      if (twice != once) scan_decoded(twice, had_at, out, 0);
     }
   }
   if (out->size() == before) return;

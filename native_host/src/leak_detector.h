@@ -58,16 +58,25 @@ class LeakDetector {
   struct Variant {
     std::string encoding;
     size_t address = 0;
+    bool aligned = false;  ///< embedded_: the form the address takes at the start of a blob
   };
   /// Appends leaks found in one decoded URL component.
   /// Scans one component; `where` is only built when something is found.
   void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out) const;
-  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, bool allow_embedded) const;
+  /// Searches one decoded text: the address, its hex and digests, its base64 forms anywhere (one pass each, over
+  /// every address), then inside the base64 blobs of the text, down to kMaxNesting layers (`depth` counts the
+  /// layers already opened).
+  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const;
+  /// The bytes of one decoded blob, with their percent- and JSON-escapes undone; renames what it finds.
+  void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const;
   /// Every literal address form in `raw` replaced; longest first where forms overlap.
   std::string mask_text(std::string_view raw) const;
   /// Replaces the parts of `masked` in which has_leak() still finds something.
   void hide_remaining_leaks(Url* masked) const;
-  void add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address);
+  void add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address, bool aligned = false);
+  /// The parts of the base64 of `bytes` that do not depend on the bytes around it, at each of the three offsets
+  /// a base64 quantum can give it, into embedded_.
+  void add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address);
   void add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement);
 
   std::vector<std::string> addresses_;
@@ -75,6 +84,9 @@ class LeakDetector {
   NeedleSet plain_{true};    ///< the addresses: searched in decoded text that has an '@'
   NeedleSet hex_{true};      ///< digests and hex of the addresses: searched in hex runs
   NeedleSet base64_{false};  ///< base64 forms: searched in base64 runs, case-sensitive
+  /// The base64 of the address (three case forms) and of its digests anywhere inside a longer blob, at each of
+  /// the three offsets: searched in base64 runs, case-sensitive.
+  NeedleSet embedded_{false};
   /// Every literal to hide in evidence; a tag indexes mask_replacements_ ("[email]", "[email:sha256]").
   NeedleSet mask_folded_{true};  ///< plain, percent-encoded and hex forms
   NeedleSet mask_exact_{false};  ///< base64 forms, with their padding raw or percent-encoded

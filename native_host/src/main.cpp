@@ -30,6 +30,8 @@ constexpr const char* kUsage =
     "  mailveil-host <manifest.json> <addon-id>     (started by Firefox)\n"
     "  mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--address ADDR]... FILE|DIR...\n"
     "  mailveil-host eval [--data DIR]               (precision/recall on the labelled set)\n"
+    "  mailveil-host eval --labels L.tsv [--leaks K.tsv] [--corpus DIR] [--details OUT.tsv]\n"
+    "                                                 (hand-labelled real mail, score.py's figures)\n"
     "  mailveil-host update [--rollback] [--url URL] [--import-abp FILE]\n"
     "  mailveil-host version\n";
 

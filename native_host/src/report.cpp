@@ -626,6 +626,7 @@ class CsvSink : public ScanSink {
       if (!e.interesting()) continue;
       std::string reasons, encodings;
       for (const auto& r : e.reasons) reasons += (reasons.empty() ? "" : ";") + r;
+      if (e.outlook_only) reasons += std::string(reasons.empty() ? "" : ";") + "Outlook desktop only";
       std::vector<std::string> seen;
       for (const auto& l : e.leaks) {
         if (std::find(seen.begin(), seen.end(), l.encoding) != seen.end()) continue;

@@ -70,7 +70,8 @@ class TableSink : public ScanSink {
       std::string reasons;
       for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
       out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
-           << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110) << "\n";
+           << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110)
+           << (e.outlook_only ? "  [Outlook desktop only]" : "") << "\n";
       if (e.verdict == Verdict::kRewrite)
         out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
       for (const auto& l : e.leaks) {
@@ -111,6 +112,7 @@ json element_record(const ElementResult& e) {
             {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
             {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};
   if (e.tracked) j["tracked"] = true;
+  if (e.outlook_only) j["outlook_only"] = true;  // "Outlook desktop only" in the table
   if (!e.rewrite_url.empty()) j["rewrite_url"] = e.rewrite_url;
   if (!e.evidence_url.empty()) j["evidence_url"] = e.evidence_url;
   if (!e.leaks.empty()) {

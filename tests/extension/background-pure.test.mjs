@@ -13,7 +13,7 @@ import {
   webmailInitiators,
 } from '../../extension/background/dnr.js';
 import { planDecisions } from '../../extension/background/plan.js';
-import { badgeFor, gradeOf, kGradeColors } from '../../extension/background/badge.js';
+import { badgeFor, badgeGrade, kGradeColors } from '../../extension/background/badge.js';
 import {
   isSenderAllowed,
   mergeAddresses,
@@ -21,6 +21,13 @@ import {
   parseAddressList,
   parseSenderList,
 } from '../../extension/background/settings.js';
+import {
+  loadAllOf,
+  newTabState,
+  notePageLoadAllUrls,
+  pageLoadAllUrls,
+  setPageLoadAll,
+} from '../../extension/background/tab-state.js';
 
 const { webmails } = globalThis.mailveil;
 
@@ -69,19 +76,28 @@ test('default-deny with test aliases: fixture hosts are initiators and their own
 });
 
 test('exact URL conditions: anchored urlFilter; both forms when a fragment exists; regex for wildcard characters', () => {
-  assert.deepEqual(exactUrlConditions('http://a.example/x.png?q=1'), [{ urlFilter: '|http://a.example/x.png?q=1|' }]);
+  assert.deepEqual(
+    exactUrlConditions('http://a.example/x.png?q=1'),
+    [{ urlFilter: '|http://a.example/x.png?q=1|' }, { urlFilter: '|https://a.example/x.png?q=1|' }],
+    'an http URL also matches its HSTS upgrade',
+  );
+  assert.deepEqual(exactUrlConditions('http://a.example:8080/x.png'), [
+    { urlFilter: '|http://a.example:8080/x.png|' },
+    { urlFilter: '|https://a.example:8080/x.png|' },
+  ]);
+  assert.deepEqual(exactUrlConditions('https://a.example/x.png'), [{ urlFilter: '|https://a.example/x.png|' }]);
   assert.deepEqual(exactUrlConditions('https://ci3.googleusercontent.com/meips/T=s0#http://o.example/i.png'), [
     { urlFilter: '|https://ci3.googleusercontent.com/meips/T=s0#http://o.example/i.png|' },
     { urlFilter: '|https://ci3.googleusercontent.com/meips/T=s0|' },
   ]);
-  const [star] = exactUrlConditions('http://a.example/img*1.png');
+  const [star] = exactUrlConditions('https://a.example/img*1.png');
   assert.ok(star.regexFilter, 'a * would be a wildcard in urlFilter');
-  assert.ok(new RegExp(star.regexFilter).test('http://a.example/img*1.png'));
-  assert.ok(!new RegExp(star.regexFilter).test('http://a.example/img-anything-1.png'));
+  assert.ok(new RegExp(star.regexFilter).test('https://a.example/img*1.png'));
+  assert.ok(!new RegExp(star.regexFilter).test('https://a.example/img-anything-1.png'));
   assert.deepEqual(exactUrlConditions('not a url'), []);
   assert.deepEqual(
-    exactUrlConditions('http://Ä.example/ü.png'),
-    [{ urlFilter: '|http://xn--4ca.example/%C3%BC.png|' }],
+    exactUrlConditions('https://Ä.example/ü.png'),
+    [{ urlFilter: '|https://xn--4ca.example/%C3%BC.png|' }],
     'canonical ASCII form',
   );
 });
@@ -105,7 +121,7 @@ test('tracker-domain rule: valid unique domains, initiators restricted to webmai
 
 test('compileUrlRules hands out fresh ids and the requested priority/action', () => {
   let id = 100;
-  const rules = compileUrlRules(['http://a.example/1.png', 'http://b.example/2.png#f'], {
+  const rules = compileUrlRules(['https://a.example/1.png', 'https://b.example/2.png#f'], {
     priority: 2,
     action: 'allow',
     initiators: ['mail.google.com'],
@@ -145,21 +161,21 @@ function fakeDnr(existing = []) {
 test('DnrRules: de-duplicates, clears stale rules, removes on request, stays under the session limit', async () => {
   const dnr = fakeDnr([{ id: 7, priority: 2, action: { type: 'allow' }, condition: {} }]);
   const rules = new DnrRules(dnr, { initiators: ['mail.google.com'], resourceTypes: ['image'] });
-  assert.equal(await rules.add(['http://a.example/1.png', 'http://a.example/1.png'], 'release'), 1);
-  assert.equal(await rules.add(['http://a.example/1.png'], 'release'), 0, 'already released');
-  assert.equal(await rules.add(['http://a.example/1.png'], 'userAllow'), 1, 'another level is another rule');
+  assert.equal(await rules.add(['https://a.example/1.png', 'https://a.example/1.png'], 'release'), 1);
+  assert.equal(await rules.add(['https://a.example/1.png'], 'release'), 0, 'already released');
+  assert.equal(await rules.add(['https://a.example/1.png'], 'userAllow'), 1, 'another level is another rule');
   assert.ok(!dnr.state.session.some((r) => r.id === 7), 'rules from a previous background are cleared');
   assert.ok(
     dnr.state.session.every((r) => r.id > 7),
     'ids continue after the old ones',
   );
-  await rules.remove(['http://a.example/1.png'], 'userAllow');
+  await rules.remove(['https://a.example/1.png'], 'userAllow');
   assert.equal(dnr.state.session.length, 1);
-  const many = Array.from({ length: kMaxSessionRules + 50 }, (_, i) => `http://m.example/${i}.png`);
+  const many = Array.from({ length: kMaxSessionRules + 50 }, (_, i) => `https://m.example/${i}.png`);
   await rules.add(many, 'release');
   assert.ok(dnr.state.session.length <= kMaxSessionRules, `${dnr.state.session.length} rules`);
   assert.ok(
-    dnr.state.session.some((r) => r.condition.urlFilter === `|http://m.example/${kMaxSessionRules + 49}.png|`),
+    dnr.state.session.some((r) => r.condition.urlFilter === `|https://m.example/${kMaxSessionRules + 49}.png|`),
     'newest kept',
   );
   assert.equal(await rules.setTrackerDomains(['weborama.fr']), 1);
@@ -232,8 +248,39 @@ test('planDecisions: user overrides beat the host, load-all and allowed senders 
     'http://ok.example/bg.png',
     'http://t.example/p.gif',
   ]);
+  assert.deepEqual(plan.loadAll.sort(), plan.userAllow, 'all of it because of "load all"');
   d = byRef(planDecisions(els, result, { senderAllowed: true }));
   assert.equal(d.e1.source, 'sender');
+  assert.deepEqual(planDecisions(els, result, { senderAllowed: true }).loadAll, []);
+  assert.deepEqual(planDecisions(els, result, { elementOverrides: overrides, loadAll: true }).loadAll.sort(), [
+    'http://ok.example/bg.png',
+  ]);
+});
+
+test('"load all images": saved only for a message with a stable id; without one, for the page only', () => {
+  const settings = normaliseSettings({ loadAllMessages: { 'outlook:AQMk1': true } });
+  const tab = newTabState('outlook', 'https://outlook.live.com/mail/');
+  const withId = { key: 'outlook:AQMk1', id: 'AQMk1' };
+  const anon = { key: 'outlook:anon-1', id: null };
+  assert.equal(loadAllOf(withId, settings, tab), 'saved');
+  assert.equal(loadAllOf({ key: 'outlook:AQMk2', id: 'AQMk2' }, settings, tab), null);
+  assert.equal(loadAllOf(anon, settings, tab), null);
+  // A saved entry under the anonymous key (as versions up to 0.1.0 wrote) never applies.
+  assert.equal(loadAllOf(anon, { loadAllMessages: { 'outlook:anon-1': true } }, tab), null);
+  assert.deepEqual(setPageLoadAll(tab, anon.key, true), []);
+  assert.equal(loadAllOf(anon, settings, tab), 'page');
+  assert.equal(loadAllOf(anon, settings, newTabState('outlook', '')), null, 'another page: gone');
+  notePageLoadAllUrls(tab, anon.key, ['http://t.example/p.gif', 'http://ok.example/a.png']);
+  notePageLoadAllUrls(tab, anon.key, ['http://t.example/p.gif']);
+  notePageLoadAllUrls(tab, 'outlook:anon-2', ['http://x.example/never.gif']); // no choice for it: ignored
+  assert.deepEqual(pageLoadAllUrls(tab).sort(), ['http://ok.example/a.png', 'http://t.example/p.gif']);
+  assert.deepEqual(setPageLoadAll(tab, anon.key, false).sort(), ['http://ok.example/a.png', 'http://t.example/p.gif']);
+  assert.equal(loadAllOf(anon, settings, tab), null);
+  assert.deepEqual(pageLoadAllUrls(tab), []);
+  assert.deepEqual(pageLoadAllUrls(null), []);
+  assert.equal(loadAllOf(null, settings, tab), null);
+  // A tab state stored by an older version has no loadAll.
+  assert.equal(loadAllOf(anon, settings, { messages: {} }), null);
 });
 
 test('badge: cleared without a mail, "!" for host problems, "?" for unknown layouts, worst grade otherwise', () => {
@@ -245,6 +292,9 @@ test('badge: cleared without a mail, "!" for host problems, "?" for unknown layo
     assert.equal(b.text, '!', state);
     assert.match(b.title, /helper|extension/);
   }
+  const retrying = { state: 'connecting', problem: { state: 'missing', error: null } };
+  assert.match(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [] }, retrying).title, /not installed/);
+  assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [] }, { state: 'connecting' }).text, '');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'unrecognised', messages: [] }, ready).text, '?');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'pending' }] }, ready).text, '…');
   assert.equal(badgeFor({ webmail: 'gmail', layout: 'ok', messages: [{ status: 'error' }] }, ready).text, '!');
@@ -271,13 +321,21 @@ test('badge: cleared without a mail, "!" for host problems, "?" for unknown layo
   );
 });
 
-test('gradeOf trusts the host grade and falls back on the value', () => {
-  assert.equal(gradeOf({ value: 10, grade: 'B' }), 'B');
-  assert.deepEqual(
-    [95, 80, 61, 50, 31, 0].map((value) => gradeOf({ value })),
-    ['A', 'B', 'C', 'D', 'E', 'F'],
+test("the badge shows the host's grade and never computes one of its own", () => {
+  assert.equal(badgeGrade({ value: 10, grade: 'B' }), 'B');
+  // 57 is C in the host's bands and was D in the badge's own (removed) fallback: only the host decides.
+  assert.equal(badgeGrade({ value: 57, grade: 'C' }), 'C');
+  assert.equal(badgeGrade({ value: 57 }), '57', 'no grade from the host: the score, not a computed letter');
+  assert.equal(badgeGrade({ value: 57, grade: 'Z' }), '57');
+  assert.equal(badgeGrade({}), '–');
+  const b = badgeFor(
+    { webmail: 'gmail', layout: 'ok', messages: [{ status: 'done', score: { value: 57 } }] },
+    {
+      state: 'ready',
+    },
   );
-  assert.equal(gradeOf({}), '?');
+  assert.equal(b.text, '57');
+  assert.equal(b.title, 'MailVeil: this e-mail scores 57/100');
 });
 
 test('settings: address lists, sender allow list by address or domain, normalisation', () => {
@@ -294,12 +352,22 @@ test('settings: address lists, sender allow list by address or domain, normalisa
     userAddresses: ['A@b.example', 'junk'],
     allowedSenders: ['@shop.example'],
     elementOverrides: { 'http://x.example/a': 'allow', 'http://y.example/b': 'maybe', 'javascript:1': 'allow' },
-    loadAllMessages: { 'gmail:1': true, 'gmail:2': 'yes' },
+    loadAllMessages: {
+      'gmail:1': true,
+      'gmail:2': 'yes',
+      'outlook:anon-3': true,
+      'proton:anon-1#1': true,
+      'yahoo:anon-message-7': true,
+    },
     updateIntervalHours: -3,
   });
   assert.deepEqual(s.userAddresses, ['a@b.example']);
   assert.deepEqual(s.elementOverrides, { 'http://x.example/a': 'allow' });
-  assert.deepEqual(s.loadAllMessages, { 'gmail:1': true });
+  assert.deepEqual(
+    s.loadAllMessages,
+    { 'gmail:1': true, 'yahoo:anon-message-7': true },
+    'page-only keys saved by older versions are dropped',
+  );
   assert.equal(s.updateIntervalHours, 24);
   assert.equal(isSenderAllowed(s, 'News@Shop.example'), true);
   assert.equal(isSenderAllowed(s, 'news@evilshop.example'), false);

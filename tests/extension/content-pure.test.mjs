@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import '../../extension/shared/webmails.js';
+import '../../extension/shared/element-kinds.js';
 import '../../extension/content/lib/css-urls.js';
 import '../../extension/content/lib/srcset.js';
 import '../../extension/content/lib/resources.js';

@@ -7,6 +7,7 @@ import {
   NativeClient,
   backoffDelay,
   kProtocol,
+  problemOf,
   stateForDisconnect,
   stateForHello,
 } from '../../extension/background/native-client.js';
@@ -171,6 +172,32 @@ test('a missing host is named "missing", fails fast during backoff, and is retri
   timers.advance(1);
   await flush();
   assert.equal(ports.length, 3);
+});
+
+test('while a retry connects, the failure being retried stays the problem to show; ready clears it', async () => {
+  let mode = 'missing';
+  let heldHello = null;
+  const { client, timers } = makeClient((msg, port) => {
+    if (mode === 'missing') port.drop('Specified native messaging host not found.');
+    else heldHello = [msg, port];
+  });
+  await assert.rejects(client.ensureReady());
+  assert.equal(client.status().problem.state, 'missing');
+  mode = 'slow';
+  timers.advance(500);
+  await flush();
+  assert.equal(client.status().state, 'connecting');
+  assert.equal(client.status().problem.state, 'missing', 'no flicker to "fine" during the retry');
+  assert.match(client.status().problem.error.message, /not installed/);
+  const [msg, port] = heldHello;
+  port.reply(helloOk(msg));
+  await flush();
+  await flush();
+  assert.equal(client.status().state, 'ready');
+  assert.equal(client.status().problem, null);
+  assert.equal(problemOf({ state: 'connecting' }), null, 'a first connection has nothing to show');
+  assert.equal(problemOf({ state: 'too-old', error: null }).state, 'too-old');
+  assert.equal(problemOf(null), null);
 });
 
 test('the host appearing later is picked up by the retry', async () => {

@@ -10,6 +10,7 @@ import {
   checkSourceConsistency,
   defaultDenyRules,
   kTestHostAliases,
+  kTestPopupSlotHost,
   writeZip,
 } from '../../tools/pack-extension.mjs';
 
@@ -63,7 +64,12 @@ test('test build: fixture hosts, test hook; release build has neither', () => {
   const t = browserManifest(source, 'chrome', true);
   for (const h of Object.keys(kTestHostAliases)) assert.ok(t.content_scripts[0].matches.includes(`http://${h}/*`));
   assert.ok(t.content_scripts[0].js.includes('content/test-hook.js'));
+  // The popup slot page (not a webmail) gets the test hook only.
+  const slot = t.content_scripts.find((cs) => cs.matches.includes(`http://${kTestPopupSlotHost}/*`));
+  assert.deepEqual(slot.js, ['shared/build-config.js', 'shared/messages.js', 'content/test-hook.js']);
+  assert.ok(!Object.keys(kTestHostAliases).includes(kTestPopupSlotHost));
   const r = browserManifest(source, 'chrome', false);
+  assert.equal(r.content_scripts.length, 1);
   assert.ok(!r.content_scripts[0].js.includes('content/test-hook.js'));
   assert.ok(!r.content_scripts[0].matches.some((m) => m.includes('mailveil.test')));
   assert.ok(

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   blockedCount,
   elementRows,
+  gradeLegend,
   hostProblem,
   leakText,
   maskForDisplay,
@@ -21,6 +22,11 @@ test('hostProblem names every failure state and says nothing when the host is fi
   );
   assert.equal(hostProblem({ state: 'missing', error: { message: 'x' } }).detail, 'x');
   assert.match(hostProblem({ state: 'too-old' }).text, /too old/);
+  // A retry in flight keeps showing the failure it retries.
+  const retrying = { state: 'connecting', error: null, problem: { state: 'missing', error: { message: 'y' } } };
+  assert.equal(hostProblem(retrying).state, 'missing');
+  assert.equal(hostProblem(retrying).detail, 'y');
+  assert.equal(hostProblem({ state: 'connecting', error: null, problem: null }), null);
   assert.match(hostProblem({ state: 'forbidden' }).text, /refuses/);
 });
 
@@ -100,4 +106,20 @@ test('leakText, summaryText, signaturesText, updateText', () => {
     /^Update failed: could not resolve host/,
   );
   assert.equal(updateText({ running: false, status: 'not_modified' }), 'The signature list is up to date.');
+});
+
+test("gradeLegend shows the host's band table and nothing when the host sent none", () => {
+  const grades = [
+    { grade: 'A', min: 90 },
+    { grade: 'B', min: 75 },
+    { grade: 'C', min: 55 },
+    { grade: 'D', min: 35 },
+    { grade: 'E', min: 15 },
+    { grade: 'F', min: 0 },
+  ];
+  assert.equal(gradeLegend(grades), 'Grades: A 90–100 · B 75–89 · C 55–74 · D 35–54 · E 15–34 · F 0–14');
+  assert.equal(gradeLegend([...grades].reverse()), gradeLegend(grades), 'order does not matter');
+  assert.equal(gradeLegend(undefined), null, 'an older host sends no table');
+  assert.equal(gradeLegend([]), null);
+  assert.equal(gradeLegend([{ grade: 'A', min: 'x' }, { grade: 'Q', min: 3 }, null]), null);
 });

@@ -10,76 +10,73 @@
   const kHeldPrefix = 'data-mailveil-';
   /** Attribute marking a resource whose fetch the host (or the user) refused. */
   const kBlockedAttr = 'data-mailveil-blocked';
+  /** Elements serialised per message at most: the host's `limits.max_elements` (docs/protocol.md). */
+  const kMaxElements = 10000;
+  /** A link's visible text is sent up to this many characters. */
+  const kMaxLinkText = 200;
 
   /**
    * One binding: elements matching `selector` carry URLs in `attr` (or their text for <style>).
-   * `shape`: single | srcset | css. `fetched`: the browser loads it when the mail is displayed.
+   * `shape`: single | srcset | css. `fetched` (from the kind, shared/element-kinds.js): the browser loads it when
+   * the mail is displayed.
    */
   const kBindings = [
-    { selector: 'img[src], img[data-mailveil-src]', attr: 'src', kind: 'img', shape: 'single', fetched: true },
+    { selector: 'img[src], img[data-mailveil-src]', attr: 'src', kind: 'img', shape: 'single' },
     {
       selector: 'img[srcset], img[data-mailveil-srcset]',
       attr: 'srcset',
       kind: 'srcset',
       shape: 'srcset',
-      fetched: true,
     },
     {
       selector: 'picture > source[srcset], picture > source[data-mailveil-srcset]',
       attr: 'srcset',
       kind: 'srcset',
       shape: 'srcset',
-      fetched: true,
     },
     {
       selector: 'input[type="image" i][src], input[type="image" i][data-mailveil-src]',
       attr: 'src',
       kind: 'input-image',
       shape: 'single',
-      fetched: true,
     },
     {
       selector: 'video[poster], video[data-mailveil-poster]',
       attr: 'poster',
       kind: 'video',
       shape: 'single',
-      fetched: true,
     },
     {
       selector: 'video[src], video[data-mailveil-src], video > source[src], video > source[data-mailveil-src]',
       attr: 'src',
       kind: 'video',
       shape: 'single',
-      fetched: true,
     },
     {
       selector: 'audio[src], audio[data-mailveil-src], audio > source[src], audio > source[data-mailveil-src]',
       attr: 'src',
       kind: 'audio',
       shape: 'single',
-      fetched: true,
     },
-    { selector: 'iframe[src], iframe[data-mailveil-src]', attr: 'src', kind: 'iframe', shape: 'single', fetched: true },
-    { selector: 'embed[src], embed[data-mailveil-src]', attr: 'src', kind: 'embed', shape: 'single', fetched: true },
+    { selector: 'iframe[src], iframe[data-mailveil-src]', attr: 'src', kind: 'iframe', shape: 'single' },
+    { selector: 'embed[src], embed[data-mailveil-src]', attr: 'src', kind: 'embed', shape: 'single' },
     {
       selector: 'object[data], object[data-mailveil-data]',
       attr: 'data',
       kind: 'object',
       shape: 'single',
-      fetched: true,
     },
     {
       selector: '[background], [data-mailveil-background]',
       attr: 'background',
       kind: 'background-attr',
       shape: 'single',
-      fetched: true,
     },
-    { selector: '[style], [data-mailveil-style]', attr: 'style', kind: 'css-background', shape: 'css', fetched: true },
-    { selector: 'style', attr: null, kind: 'css-background', shape: 'css', fetched: true },
-    { selector: 'a[href], area[href]', attr: 'href', kind: 'link', shape: 'single', fetched: false },
-    { selector: 'form[action]', attr: 'action', kind: 'form', shape: 'single', fetched: false },
-  ];
+    { selector: '[style], [data-mailveil-style]', attr: 'style', kind: 'css-background', shape: 'css' },
+    { selector: 'style', attr: null, kind: 'css-background', shape: 'css' },
+    { selector: 'a[href], area[href]', attr: 'href', kind: 'link', shape: 'single' },
+    { selector: 'form[action]', attr: 'action', kind: 'form', shape: 'single' },
+  ].map((b) => Object.freeze({ ...b, fetched: ns.elementKinds.isFetched(b.kind) }));
 
   /** Attributes whose changes must be watched inside a mail body. */
   const kWatchedAttributes = ['src', 'srcset', 'poster', 'data', 'background', 'style', 'href'];
@@ -208,7 +205,7 @@
       const img = node.querySelector('img[alt]');
       text = img ? img.getAttribute('alt').trim() : '';
     }
-    return text.slice(0, 200);
+    return text.slice(0, kMaxLinkText);
   }
 
   /**
@@ -218,7 +215,7 @@
    * @returns {{elements: object[], targets: Map<string, object>, truncated: boolean}}
    */
   function scan(root, opts = {}) {
-    const max = opts.maxElements ?? 10000;
+    const max = opts.maxElements ?? kMaxElements;
     const elements = [];
     const targets = new Map();
     let truncated = false;
@@ -240,7 +237,7 @@
           }
           // A held <img> has no layout box of its own yet: its rendered size would be a lie, so it is omitted.
           const sizedByImage = ['img', 'srcset', 'input-image'].includes(binding.kind);
-          if (binding.attr && binding.kind !== 'link' && binding.kind !== 'form' && !sizedByImage) {
+          if (binding.attr && binding.fetched && !sizedByImage) {
             const r = node.getBoundingClientRect();
             el.rendered = { width: Math.round(r.width), height: Math.round(r.height) };
           }
@@ -273,7 +270,9 @@
    * Applies per-reference decisions to the scanned targets. A reference without a decision stays blocked.
    * @param {Map<string, object>} targets from scan()
    * @param {Map<string, {action: string, url?: string}>} decisions action: load | block | rewrite | keep
-   * @param {{onLinkRewritten?: (node: Element, url: string) => void}} [hooks]
+   * @param {{onLinkRewritten?: (node: Element, url: string) => void,
+   *   onLink?: (node: Element, decision: object|null, ref: string) => void}} [hooks]  onLink: every link, with
+   *   its decision (null: none)
    * @returns {{loaded: number, blocked: number, rewritten: number}}
    */
   function apply(targets, decisions, hooks = {}) {
@@ -300,6 +299,7 @@
             if (hooks.onLinkRewritten) hooks.onLinkRewritten(node, d.url);
             counts.rewritten += 1;
           }
+          if (hooks.onLink) hooks.onLink(node, decisions.get(refs[0].ref) || null, refs[0].ref);
           continue;
         }
         const byIndex = new Map(refs.map((r) => [r.index, decisionOf(r).action]));

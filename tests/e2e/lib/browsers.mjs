@@ -15,7 +15,27 @@ export const kFirefoxUuid = '5f0c1e7a-3b2d-4c6e-9a8f-1d2e3f4a5b6c';
 export const kChromiumBin = process.env.CHROMIUM_BIN || '/usr/lib/chromium/chromium';
 export const kFirefoxBin = process.env.FIREFOX_BIN || '/usr/bin/firefox-esr';
 
+/** The page the driver opens to host the popup (tests/e2e/fixtures/slot/, test hook only, not a webmail). */
+export const kPopupSlotUrl = 'http://slot.mailveil.test/';
+
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const kTimeScale = Number(process.env.MAILVEIL_E2E_TIME_SCALE) || 1;
+/**
+ * Deadlines, ms. Every wait returns as soon as its condition holds, so these only bound how long a failure takes
+ * to be reported. They are generous because the suite runs on shared, loaded machines (a fresh Firefox profile
+ * has taken 19 s to start on a 2-core VM at load 15). MAILVEIL_E2E_TIME_SCALE multiplies them.
+ */
+export const kDeadline = Object.freeze({
+  /** the browser starts and the extension's background is up */
+  launch: 120000 * kTimeScale,
+  /** one protocol command (CDP / BiDi) */
+  protocol: 60000 * kTimeScale,
+  /** a page condition: a hook answer, a state, a request in the log, a popup rendered */
+  condition: 30000 * kTimeScale,
+  /** the browser closes, and every process it started (host included) exits */
+  close: 30000 * kTimeScale,
+});
 
 /** The host binary under test: $MAILVEIL_HOST, else build/native_host/mailveil-host, else build-ext's. */
 export function hostBinary() {
@@ -106,7 +126,8 @@ export class Session {
         ignoreDefaultArgs: true,
         headless: false, // --headless=new is passed below
         env: sessionEnv(sandbox, env),
-        protocolTimeout: 30000,
+        timeout: kDeadline.launch,
+        protocolTimeout: kDeadline.protocol,
         args: [
           '--headless=new',
           '--no-sandbox',
@@ -128,7 +149,7 @@ export class Session {
       });
       await browser.waitForTarget(
         (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${kChromeExtensionId}/`),
-        { timeout: 15000 },
+        { timeout: kDeadline.launch },
       );
     } else {
       browser = await puppeteer.launch({
@@ -136,7 +157,8 @@ export class Session {
         executablePath: kFirefoxBin,
         headless: true,
         env: sessionEnv(sandbox, env),
-        protocolTimeout: 30000,
+        timeout: kDeadline.launch,
+        protocolTimeout: kDeadline.protocol,
         extraPrefsFirefox: {
           'network.proxy.type': 1,
           'network.proxy.http': '127.0.0.1',
@@ -169,14 +191,14 @@ export class Session {
       nonce,
       args,
     );
-    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout: 15000 });
+    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout: kDeadline.condition });
     const text = await handle.evaluate((e) => e.textContent);
     await handle.evaluate((e) => e.remove());
     return JSON.parse(text);
   }
 
   /** Polls the tab's state until `done(state)`; returns the last state. */
-  async waitForState(page, done, { timeout = 15000, interval = 100 } = {}) {
+  async waitForState(page, done, { timeout = kDeadline.condition, interval = 100 } = {}) {
     const deadline = Date.now() + timeout;
     let state = null;
     while (Date.now() < deadline) {
@@ -191,28 +213,61 @@ export class Session {
     throw err;
   }
 
-  /** Opens the real popup page for the page's tab (in a tab of its own) and returns it once rendered. */
+  /**
+   * Opens the real popup page for the page's tab, in a tab of its own, and returns it once rendered.
+   *
+   * The driver opens that tab itself and the extension then navigates it to popup.html. The extension must not
+   * open it with tabs.create(): Firefox's WebDriver BiDi does not report browsing contexts that live in the
+   * extension process (Mozilla bug 1755014), so such a tab is seen only when BiDi happens to notice it before
+   * it switches process, a race lost now and then. A tab the driver created stays tracked across that switch.
+   * The tab opens in the background so that the webmail tab stays the visible one (Chromium does not fetch CSS
+   * background images of hidden tabs, which a test may be waiting for).
+   */
   async openPopup(page) {
     const nonce = Math.random().toString(36).slice(2, 10);
-    const { popupTabId } = await this.hook(page, 'open-popup', { nonce });
-    if (popupTabId === undefined) throw new Error('popup tab not created');
-    const deadline = Date.now() + 10000;
-    while (Date.now() < deadline) {
-      for (const p of await this.browser.pages()) {
-        let href = '';
-        try {
-          href = await p.evaluate(() => location.href);
-        } catch {
-          continue;
-        }
-        if (href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`)) {
-          await p.waitForSelector('body[data-ready="1"]', { timeout: 10000 });
-          return p;
-        }
-      }
-      await sleep(100);
+    const { tabId } = await this.hook(page, 'state');
+    if (!Number.isInteger(tabId)) throw new Error('the extension did not name the tab');
+    const slot = await this.browser.newPage({ background: true });
+    await slot.goto(kPopupSlotUrl);
+    // The slot's own test hook asks the extension to navigate the slot; no answer comes back (the page is gone).
+    await slot.evaluate(
+      (n, a) => window.postMessage({ mailveilTest: { cmd: 'show-popup', nonce: n, args: a } }, '*'),
+      nonce,
+      { tab: tabId, nonce },
+    );
+    const wanted = (href) => href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`);
+    const deadline = Date.now() + kDeadline.condition;
+    let href = '';
+    while (!wanted(href)) {
+      if (Date.now() > deadline) throw new Error(`the slot tab never became the popup (last URL: ${href})`);
+      await sleep(50);
+      href = await slot.evaluate(() => location.href).catch(() => ''); // '' while it navigates
     }
-    throw new Error('popup page not found');
+    await slot.waitForSelector('body[data-ready="1"]', { timeout: kDeadline.condition });
+    return slot;
+  }
+
+  /**
+   * Runs `action` (a click), then returns the tab it made the extension open, once that tab shows the extension
+   * page whose path contains `pathPart` and the page is rendered (body[data-ready]). The extension opens such
+   * tabs blank and then navigates them, so that Firefox's WebDriver BiDi reports them (see openPopup).
+   */
+  async extensionPageOpenedBy(action, pathPart) {
+    const known = new Set(this.browser.targets());
+    const opened = this.browser.waitForTarget((t) => t.type() === 'page' && !known.has(t), {
+      timeout: kDeadline.condition,
+    });
+    await action();
+    const page = await (await opened).page();
+    const deadline = Date.now() + kDeadline.condition;
+    let href = '';
+    while (!href.includes(pathPart)) {
+      if (Date.now() > deadline) throw new Error(`the new tab never showed ${pathPart} (last URL: ${href})`);
+      await sleep(50);
+      href = await page.evaluate(() => location.href).catch(() => ''); // '' while it navigates
+    }
+    await page.waitForSelector('body[data-ready="1"]', { timeout: kDeadline.condition });
+    return page;
   }
 
   /** Closes a page (popup tabs opened by the extension included). */
@@ -231,7 +286,7 @@ export class Session {
   async close() {
     const proc = this.browser.process();
     try {
-      await Promise.race([this.browser.close(), sleep(10000)]);
+      await Promise.race([this.browser.close(), sleep(kDeadline.close)]);
     } finally {
       if (proc && proc.exitCode === null && proc.pid) {
         try {
@@ -268,6 +323,7 @@ export async function readPopup(popup) {
         sender: text('.sender', a),
         summary: text('.summary', a),
         findings: [...a.querySelectorAll('.finding')].map((f) => f.textContent),
+        trackedLinks: [...a.querySelectorAll('li.tracked-link')].map((li) => li.textContent),
         rows: [...a.querySelectorAll('tr.element-row')].map((r) => ({
           ref: r.dataset.ref,
           action: r.dataset.action,
@@ -301,7 +357,7 @@ export function processesMentioning(text) {
 }
 
 /** Waits until no process mentions `text`; returns those still alive after `timeout`. */
-export async function waitForNoProcesses(text, timeout = 5000) {
+export async function waitForNoProcesses(text, timeout = kDeadline.close) {
   const deadline = Date.now() + timeout;
   let left = processesMentioning(text);
   while (left.length && Date.now() < deadline) {

@@ -82,8 +82,12 @@ class HostProcess {
   }
   void send(const nlohmann::json& j) { send_frame(j.dump()); }
 
+  /// A guard against a hung host, not a performance bound: it only has to end a test that would otherwise wait
+  /// forever. Generous, because the suite runs under sanitizers on shared, loaded 2-core machines.
+  static constexpr std::chrono::milliseconds kHangGuard = std::chrono::seconds(180);
+
   /// Next reply frame as JSON; nullopt on EOF or after `timeout`.
-  std::optional<nlohmann::json> receive(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  std::optional<nlohmann::json> receive(std::chrono::milliseconds timeout = kHangGuard) {
     std::string prefix;
     if (!read_exact(4, &prefix, timeout)) return std::nullopt;
     uint32_t n = 0;
@@ -102,7 +106,7 @@ class HostProcess {
   }
 
   /// Waits for exit; returns the exit status, or -1 on timeout/abnormal exit.
-  int wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  int wait_exit(std::chrono::milliseconds timeout = kHangGuard) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;

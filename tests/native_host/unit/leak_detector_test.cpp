@@ -231,3 +231,104 @@ TEST_CASE("every watched address is found among many, each in its own encoding",
   CHECK(nested.find(*parse_url("https://t.example/o?e=ab@example.org")).size() == 2);
   CHECK(nested.find(*parse_url("https://t.example/o?e=b@example.org")).size() == 1);
 }
+
+// Issue 9, class 8: shapes of real ESP payloads, rebuilt around the example address.
+TEST_CASE("base64 in a path segment is found although '/' glues it to the segments before", "[leak]") {
+  // Advocacy-platform style: /page/m/<base64 of JSON>, with the '@' JSON-escaped so that only decoding finds it.
+  auto leaks = leaks_in(
+      "https://act.example/page/m/eyJlbWFpbCI6ImphbmUuZG9lXHUwMDQwZXhhbXBsZS5vcmciLCJzcmMiOiJlbSIsImxpc3QiOjd9");
+  CHECK(has(leaks, "base64-embedded", "path"));
+}
+
+TEST_CASE("the address inside a binary blob is found at each of the three byte offsets", "[leak]") {
+  // SparkPost-style click and open paths: '~'-padded base64url segments of type-length-value records, the
+  // recipient in an 'R' record after other fields.
+  for (const char* segment : {"VwNzcGNCCgABAgMEBQYHCAlSFGphbmUuZG9lQGV4YW1wbGUub3JnWAQAAAAB~",
+                              "AVcDc3BjQgoAAQIDBAUGBwgJUhRqYW5lLmRvZUBleGFtcGxlLm9yZ1gEAAAAAQ~",
+                              "AQJXA3NwY0IKAAECAwQFBgcICVIUamFuZS5kb2VAZXhhbXBsZS5vcmdYBAAAAAE~"}) {
+    INFO(segment);
+    auto leaks = leaks_in(std::string("https://t.news.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/") + segment + "~");
+    CHECK(has(leaks, "base64-embedded", "path"));
+  }
+}
+
+TEST_CASE("layers: base64 in base64, JSON in base64, percent-encoding in base64, upper case, as written", "[leak]") {
+  CHECK(has(leaks_in("https://t.example/o?d=YW1GdVpTNWtiMlZBWlhoaGJYQnNaUzV2Y21jPQ=="), "base64-in-base64", "query:d"));
+  CHECK(has(leaks_in("https://t.example/o?d=eyJkIjogImFtRnVaUzVrYjJWQVpYaGhiWEJzWlM1dmNtYz0iLCAibiI6IDN9"),
+            "base64-in-base64", "query:d"));
+  CHECK(has(leaks_in("https://t.example/o?p=ZW1haWw9amFuZS5kb2UlNDBleGFtcGxlLm9yZyZ4PTE%3D"), "base64-embedded",
+            "query:p"));
+  // Home Depot style: the whole query is base64 of a path with the address in capitals.
+  CHECK(
+      !leaks_in("http://open.shop.example/background.jpeg?"
+                "am9iX2lkLzM1MTY0MjcvZW1haWxfaWQvMjM5MTc3NjUyL2VtYWlsL0pBTkUuRE9FQEVYQU1QTEUuT1JHL2JpZC8xMDE0Mjg0MC8=")
+           .empty());
+  // The case the reader wrote it in ("Jane.Doe@Example.org"), inside a record.
+  CHECK(has(leaks_in("https://t.example/o?r=aWQ9NDI7dG89SmFuZS5Eb2VARXhhbXBsZS5vcmc7bj0x"), "base64-embedded",
+            "query:r"));
+  // Substack-style open token: a JWT whose payload names the recipient.
+  CHECK(has(leaks_in("https://eotrx.cdn.example/open?token=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+                     "eyJtIjogIjwyMDI0MDEwMS4xMjNAbWcubmV3cy5leGFtcGxlPiIsICJ1IjogMTIzLCAiciI6ICJqYW5lLmRvZUBleGFtcGxl"
+                     "Lm9yZyIsICJmIjogdHJ1ZX0.c2lnbmF0dXJl"),
+            "base64-embedded", "query:token"));
+  // NGP VAN / EveryAction `nvep=`: pretty-printed JSON with CRLF line ends.
+  CHECK(has(leaks_in("https://click.action.example/k/123/456/-789?nvep=ew0KICAiVGVuYW50VXJpIjogIm5ncHZhbjovL3Zhbi9F"
+                     "QS9FQTAwMS8xLzY1NTE0IiwNCiAgIkRpc3RyaWJ1dGlvblVuaXF1ZUlkIjogIjhjN2I2YTVkIiwNCiAgIkVtYWlsQWRkcmVz"
+                     "cyI6ICJqYW5lLmRvZUBleGFtcGxlLm9yZyINCn0%3D&hmac=abc"),
+            "base64-embedded", "query:nvep"));
+  // Plain in the path, with a '+' tag kept, and in a fragment.
+  LeakDetector tagged({"jane.doe+news@example.org"});
+  CHECK_FALSE(tagged.find(*parse_url("https://u.example/unsub/jane.doe%2Bnews%40example.org")).empty());
+}
+
+TEST_CASE("no embedded leak is invented from unrelated blobs", "[leak]") {
+  CHECK(leaks_in("https://t.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/VwNzcGNCCgABAgMEBQYHCAlSFGpvaG4uZG9lQGV4YW1w~")
+            .empty());
+  CHECK(leaks_in("https://cdn.example/lib/fe6b1570746006757114/m/1/0a370547-7718-446f-8e20-aac14e42014f.png").empty());
+}
+
+TEST_CASE("Mailgun-style compressed tokens are inflated: they name the recipient", "[leak]") {
+  // /c/<base64url of a zlib-compressed query string with r=<recipient>> (Substack, Kajabi, Circle links).
+  CHECK(has(leaks_in("https://email.mg.news.example/c/"
+                     "eJwtjEsOwyAQQ08TlggGCmLBopteoxpg0qTipwT1c_uyqGTJ8rPlzaONIlq5BgSLMahIzpFRq0RnEpjIdm-"
+                     "csBNBsHBRdwmB5i4JDUJLkxYtEvXcvoXq4AX3zLLfxujnoq4L3KYqvU9OHyw904y9nWOaZId_YiWeGs2Tf8_b8WDDR_by8ge-"
+                     "CDEk"),
+            "base64-embedded", "path"));
+  CHECK(has(leaks_in("https://email.mg.news.example/o/"
+                     "eJyrVspQslJKNE82SDY3TEtKNDJX0lEqAgplJeal6qXkpzqkViTmFuSk6uUXpQOlSpWsTIxqAbCSEDY="),
+            "base64-embedded", "path"));
+  // A truncated stream still yields what it holds; garbage after "eJ" is not a leak.
+  CHECK(leaks_in("https://email.mg.news.example/c/eJxLTEpOSU1JBQAGrQJ_AAAAAAAAAAAAAAAAAAAAAA").empty());
+}
+
+TEST_CASE("evidence masks the address found inside blobs, layers and compressed tokens too", "[leak]") {
+  // The shapes above (issue 9) meet the evidence promise (issue 12, finding 1): what find() reports, mask()
+  // hides, and the masked URL parsed back has nothing left to report.
+  LeakDetector d({"Jane.Doe@Example.org"});
+  for (const char* text :
+       {"https://act.example/page/m/eyJlbWFpbCI6ImphbmUuZG9lXHUwMDQwZXhhbXBsZS5vcmciLCJzcmMiOiJlbSIsImxpc3QiOjd9",
+        "https://t.news.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/"
+        "AVcDc3BjQgoAAQIDBAUGBwgJUhRqYW5lLmRvZUBleGFtcGxlLm9yZ1gEAAAAAQ~~",
+        "https://t.example/o?d=YW1GdVpTNWtiMlZBWlhoaGJYQnNaUzV2Y21jPQ==",
+        "https://t.example/o?p=ZW1haWw9amFuZS5kb2UlNDBleGFtcGxlLm9yZyZ4PTE%3D",
+        "http://open.shop.example/background.jpeg?"
+        "am9iX2lkLzM1MTY0MjcvZW1haWxfaWQvMjM5MTc3NjUyL2VtYWlsL0pBTkUuRE9FQEVYQU1QTEUuT1JHL2JpZC8xMDE0Mjg0MC8=",
+        "https://t.example/o?r=aWQ9NDI7dG89SmFuZS5Eb2VARXhhbXBsZS5vcmc7bj0x",
+        "https://email.mg.news.example/o/"
+        "eJyrVspQslJKNE82SDY3TEtKNDJX0lEqAgplJeal6qXkpzqkViTmFuSk6uUXpQOlSpWsTIxqAbCSEDY="}) {
+    auto url = parse_url(text);
+    REQUIRE(url);
+    REQUIRE_FALSE(d.find(*url).empty());
+    check_no_leak_left(d, d.mask(*url));
+  }
+  // Inside a binary record, only the characters that carry the address are replaced: the host, the path before
+  // it and the record's other fields stay readable.
+  auto spark = parse_url(
+      "https://t.news.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/"
+      "VwNzcGNCCgABAgMEBQYHCAlSFGphbmUuZG9lQGV4YW1wbGUub3JnWAQAAAAB~");
+  REQUIRE(spark);
+  const std::string masked = d.mask(*spark);
+  CHECK(masked.find("[email:base64]") != std::string::npos);
+  CHECK(masked.starts_with("https://t.news.example/f/a/"));
+  check_no_leak_left(d, masked);
+}

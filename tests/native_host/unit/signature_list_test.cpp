@@ -116,7 +116,7 @@ TEST_CASE("the shipped list names the tracker shapes found in the dev corpus", "
   const std::vector<std::tuple<std::string, bool, std::string>> cases = {
       // url, for_link, expected tracker id
       {"https://click.connect.shop.example/open.aspx?EQJYBPCV7X5ERBUJGTVYU5J42Q.100220&d=100220&bmt=0", false,
-       "salesforce-mc"},
+       "salesforce-mc-open"},
       {"https://r.notification.shop.example/mk/op/sh/7nVTPddU8lzHnqb05ogAPTSk7aPFz3l/LyHSzdfTS-DL", false, "brevo"},
       {"https://www.ebayadservices.com/marketingtracking/v1/impression?mkevt=4&siteId=15&mkcid=7", false, "ebay-rover"},
       {"https://tracking.affiliate.example/aff_i?offer_id=862&file_id=1742&aff_id=1038", false, "tune-hasoffers"},
@@ -130,6 +130,32 @@ TEST_CASE("the shipped list names the tracker shapes found in the dev corpus", "
     REQUIRE(hit);
     CHECK(hit.tracker->id == id);
   }
+}
+
+TEST_CASE("pixel entries name the open endpoint, not the ESP's content hosts; links keep their entries",
+          "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
+  REQUIRE(list);
+  Matcher m(list);
+  auto match = [&](const char* url, bool for_link) {
+    auto u = parse_url(url);
+    REQUIRE(u);
+    auto hit = m.match(*u, u->without_fragment(), for_link);
+    return hit ? hit.tracker->id : std::string();
+  };
+  // Newsletter images on the ESPs' own hosts.
+  CHECK(match("https://files.crsend.com/121000/121070/images/Newsletter_Grafik_150dpi.png", false).empty());
+  CHECK(match("https://image.s4.exct.net/lib/fe8a1372726206797c/m/1/logo.png", false).empty());
+  CHECK(match("https://contentz.mkt5031.com/lp/12345/67890/images/logo.png", false).empty());
+  CHECK(match("https://userimg-assets.customeriomail.com/images/client-env-1234/logo.png", false).empty());
+  CHECK(match("https://img.srv2.de/assets/bm/hero.png", false).empty());
+  // Their open pixels and clicks are still named.
+  CHECK(match("https://a1b2.crsend.com/stats/mc_123_456.gif", false) == "cleverreach-open");
+  CHECK(match("https://e.customeriomail.com/e/o/eyJlbWFpbF9pZCI6ImRnU0FBQUFBIn0=", false) == "customer-io-open");
+  CHECK(match("https://open.mkt41.net/open/log/123/abc/0", false) == "acoustic-open");
+  CHECK(match("https://a1b2.crsend.com/c/123/456", true) == "cleverreach");
+  CHECK(match("https://links.mkt41.net/ctt?kn=3&ms=MTIz", true) == "acoustic");
 }
 
 TEST_CASE("patterns too large to compile together are isolated, never fatal", "[signatures]") {
