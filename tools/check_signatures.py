@@ -26,7 +26,7 @@ CATEGORIES = ('analytics', 'advertising', 'esp', 'marketing-automation', 'sales-
               'social', 'spam-tracker')
 APPLIES = ('pixel', 'link')
 CHECKS = ('google-analytics',)
-KNOWN_KEYS = {'id', 'name', 'company', 'category', 'domains', 'hosts', 'patterns', 'applies_to',
+KNOWN_KEYS = {'id', 'name', 'company', 'brand', 'category', 'domains', 'hosts', 'patterns', 'applies_to',
               'redirect_params', 'checks', 'notes'}
 MAX_PATTERN = 512
 ID_RE = re.compile(r'^[a-z0-9-]+$')
@@ -104,9 +104,12 @@ def check_list(doc):
             errors.append('%s: duplicate id (first at entry %d)' % (where, seen[tid]))
         else:
             seen[tid] = i
-        for key in ('name', 'company'):
+        for key in ('name', 'company', 'brand'):
             if not isinstance(t.get(key), str) or not t.get(key).strip():
                 errors.append('%s: %s must be a non-empty string' % (where, key))
+        if t.get('company') == 'Unknown' and t.get('brand') != 'Unknown':
+            errors.append('%s: an entry of company "Unknown" has brand "Unknown" (both are named after the URL\'s '
+                          'domain when it matches)' % where)
         if t.get('category') not in CATEGORIES:
             errors.append('%s: unknown category %r' % (where, t.get('category')))
         has_matcher = False

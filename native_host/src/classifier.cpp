@@ -6,9 +6,11 @@
 #include <optional>
 #include <set>
 
+#include "explain.h"
 #include "ga_evidence.h"
 #include "image_judge.h"
 #include "leak_detector.h"
+#include "pattern_scope.h"
 #include "unwrap.h"
 
 namespace mailveil {
@@ -48,13 +50,16 @@ void add_reason(std::vector<std::string>* reasons, const char* r) {
 /// The entry's names. An entry for a shape many operators use (company "Unknown") is named after the URL's
 /// registrable domain, so that two spam senders count as two companies and the report can tell them apart.
 TrackerInfo info_of(const Tracker& t, const Url& url) {
-  if (t.company == kUnknownCompany) return {t.id, t.name, registrable_domain(url.host), t.category};
-  return {t.id, t.name, t.company, t.category};
+  if (t.company == kUnknownCompany) {
+    std::string domain = registrable_domain(url.host);
+    return {t.id, t.name, domain, t.category, domain};
+  }
+  return {t.id, t.name, t.company, t.category, t.brand};
 }
 
 TrackerInfo heuristic_info(const Url& url) {
   std::string domain = registrable_domain(url.host);
-  return {"heuristic", "Unlisted tracker (" + domain + ")", domain, "unknown"};
+  return {"heuristic", "Unlisted tracker (" + domain + ")", domain, "unknown", domain};
 }
 
 /// Wraps a clean destination back into Outlook Safe Links so the webmail's phishing check still applies.
@@ -87,7 +92,7 @@ std::string masked_domain(const LeakDetector& detector, const Url& url, bool hos
 void hide_address_in_names(const LeakDetector& detector, const Url& url, ElementResult* r) {
   const std::string raw = registrable_domain(url.host);
   const std::string masked = masked_domain(detector, url, true);
-  for (std::string* s : {&r->tracker.name, &r->tracker.company}) {
+  for (std::string* s : {&r->tracker.name, &r->tracker.company, &r->tracker.brand}) {
     for (size_t at = s->find(raw); !raw.empty() && at != std::string::npos; at = s->find(raw, at + masked.size())) {
       s->replace(at, raw.size(), masked);
     }
@@ -105,12 +110,29 @@ bool is_third_party(const Context& ctx, const Url& url) {
   return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
 }
 
+/// A listed tracker on a host of the sender's own domain belongs to the sender only when its entry names that
+/// host (domains, hosts, or a pattern confined to it): LinkedIn tracking its own mail from linkedin.com.
+/// Otherwise the host is an alias the listed company operates for the sender (a CNAME: url1234.<brand> for
+/// SendGrid, click.<brand> for Salesforce), and the request, with whatever it carries, reaches that company.
+bool is_third_party(const Context& ctx, const Url& url, const SignatureMatch& sig) {
+  if (is_third_party(ctx, url)) return true;
+  if (sig.tracker->company == kUnknownCompany || sig.how != "pattern") return false;
+  for (const auto& p : sig.tracker->patterns) {
+    const PatternScope scope = pattern_scope(p);
+    if (scope.kind != PatternScope::Kind::kHost) continue;
+    for (const auto& key : scope.keys) {
+      if (host_matches_domain(url.host, key)) return false;
+    }
+  }
+  return true;
+}
+
 void judge_fetched(const Context& ctx, const MailImages& mail, const Url& url, ElementResult* r, const Element& e,
                    const SignatureMatch& sig, bool leaked) {
   if (judge_fetched_element(url, e, mail, static_cast<bool>(sig), leaked, &r->reasons)) {
     r->verdict = Verdict::kBlock;
     r->tracker = sig ? info_of(*sig.tracker, url) : heuristic_info(url);
-    r->third_party = is_third_party(ctx, url);
+    r->third_party = sig ? is_third_party(ctx, url, sig) : is_third_party(ctx, url);
   } else {
     // Signals alone (a 1x1 spacer with no query, a CDN hash) do not make a tracker: keep the element quiet.
     r->reasons.clear();
@@ -132,7 +154,7 @@ void judge_link(const Context& ctx, const Url& url, const std::vector<std::strin
     add_reason(&r->reasons, "click-tracker");
     r->tracked = true;
     r->tracker = info_of(*sig.tracker, url);
-    r->third_party = is_third_party(ctx, url);
+    r->third_party = is_third_party(ctx, url, sig);
     destination = redirect_destination(url, sig.tracker->redirect_params, &how);
   } else if (auto d = redirect_destination(url, {}, &how)) {
     const bool path_shape =
@@ -297,31 +319,16 @@ EmailReport Engine::classify(const Email& email) const {
       if (r.third_party) {
         leak_companies.insert(l.company);
         companies.insert(l.company);
-      } else {
-        first_party_leak = true;
+      } else if (fetched) {
+        first_party_leak = true;  // a link to the sender's own site carrying the address tells it nothing new
       }
-      report.findings.push_back({"address-leak", "high", l.company, r.ref,
-                                 "Your address (" + l.address + ", " + l.encoding + ") is sent to " + l.company +
-                                     " in " + l.where +
-                                     (fetched ? " when the mail is opened" : " when the link is clicked")});
+      const std::string& receiver = !r.tracker.empty() && r.tracker.company == l.company ? r.tracker.brand : l.company;
+      Wording w = address_leak_wording(l, receiver, fetched, Lang::kEn);
+      report.findings.push_back({"address-leak", "high", l.company, r.ref, std::move(w.message), std::move(w.detail)});
     }
   }
   s.companies.assign(companies.begin(), companies.end());
-  if (s.tracker_pixels > 0) {
-    report.findings.push_back({"tracker-pixels", "medium", "", "",
-                               std::to_string(s.tracker_pixels) + " tracking pixel(s) would report this open"});
-  }
-  if (s.tracked_links > 0) {
-    report.findings.push_back(
-        {"tracked-links", "low", "", "", std::to_string(s.tracked_links) + " link(s) go through click tracking"});
-  }
-  if (!companies.empty()) {
-    std::string names;
-    for (const auto& c : companies) names += (names.empty() ? "" : ", ") + c;
-    report.findings.push_back({"third-parties", companies.size() >= 2 ? "medium" : "info", "", "",
-                               std::to_string(companies.size()) + " third-party compan" +
-                                   (companies.size() == 1 ? "y" : "ies") + " involved: " + names});
-  }
+  for (auto& f : message_findings(report)) report.findings.push_back(std::move(f));
   ScoreInputs in;
   in.third_party_leak_companies = leak_companies.size();
   in.first_party_leak = first_party_leak;
@@ -329,6 +336,7 @@ EmailReport Engine::classify(const Email& email) const {
   in.third_party_companies = companies.size();
   in.tracked_links = s.tracked_links;
   report.score = compute_score(in);
+  report.score.reason = score_reason(report);
   return report;
 }
 

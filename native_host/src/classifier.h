@@ -26,6 +26,7 @@ struct TrackerInfo {
   std::string name;
   std::string company;
   std::string category;  ///< list category, or "unknown"
+  std::string brand;     ///< the name people know ("Mailchimp (Intuit)"); the domain for heuristic finds
   bool empty() const { return id.empty(); }
 };
 
@@ -42,8 +43,9 @@ struct Finding {
   std::string code;
   std::string severity;  ///< "info", "low", "medium", "high"
   std::string company;
-  std::string ref;  ///< element the finding is about, or "" for message-level ones
-  std::string message;
+  std::string ref;      ///< element the finding is about, or "" for message-level ones
+  std::string message;  ///< plain words for anyone (docs/scoring.md §5)
+  std::string detail;   ///< the technical facts behind it (parameters, encodings, places in the URL), or ""
 };
 
 /// The verdict for one element.

@@ -1,5 +1,6 @@
 #include "ga_evidence.h"
 
+#include <algorithm>
 #include <map>
 
 #include "leak_detector.h"
@@ -11,6 +12,16 @@ bool is_true_flag(const std::string& v) {
   return v == "1" || v == "true";
 }
 
+/// A GA property id as Google writes them (UA-1234-5, G-ABC123, ...): the only form quoted in findings, so that a
+/// hit carrying something else in tid (an address, a long token) never shows it.
+bool is_property_id(const std::string& tid) {
+  const size_t dash = tid.find('-');
+  if (dash == std::string::npos || dash == 0 || dash > 3 || tid.size() > 32) return false;
+  return std::all_of(tid.begin(), tid.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 }  // namespace
 
 bool is_google_analytics_hit(const Url& url) {
@@ -20,49 +31,35 @@ bool is_google_analytics_hit(const Url& url) {
   return url.host == "stats.g.doubleclick.net";
 }
 
-std::vector<Finding> analyse_google_analytics(const Url& url, const std::string& ref) {
+std::vector<Finding> analyse_google_analytics(const Url& url, const std::string& ref, Lang lang) {
   std::vector<Finding> out;
   std::map<std::string, std::string> q;
   for (const auto& [k, v] : split_query(url.query)) q.emplace(percent_decode(k), percent_decode(v, true));
   auto has = [&](const char* k) { return q.count(k) > 0; };
-  auto add = [&](const char* code, const char* severity, std::string message) {
-    out.push_back({code, severity, "Google", ref, std::move(message)});
+  const std::string tid = has("tid") ? q["tid"] : "";
+  auto add = [&](const char* code, const char* severity, std::string_view key = {}) {
+    Wording w = ga_wording(code, is_property_id(tid) ? tid : std::string(), key, lang);
+    out.push_back({code, severity, "Google", ref, std::move(w.message), std::move(w.detail)});
   };
 
-  const std::string tid = has("tid") ? q["tid"] : "";
   const bool ga4 = url.path.ends_with("/g/collect") || tid.starts_with("G-") || (has("v") && q["v"] == "2");
   const bool legacy_gif = url.path == "/__utm.gif";
-  const std::string property = tid.empty() ? std::string() : " (property " + tid + ")";
 
-  if (url.host == "stats.g.doubleclick.net") {
-    add("ga-advertising-features", "medium",
-        "Google Analytics hit sent through stats.g.doubleclick.net: Analytics advertising features are on, "
-        "linking the open to Google's advertising cookies");
-  }
+  if (url.host == "stats.g.doubleclick.net") add("ga-advertising-features", "medium");
   if (ga4) {
-    add("ga4-hit", "info", "Google Analytics 4 hit" + property + ": the open is recorded by Google");
+    add("ga4-hit", "info");
   } else if (!legacy_gif || has("utmac")) {
     // Universal Analytics: IP anonymisation must be requested per hit with aip=1.
-    if (!has("aip") || !is_true_flag(q["aip"])) {
-      add("ga-ip-not-anonymised", "high",
-          "Universal Analytics hit" + property +
-              " without aip=1: IP anonymisation is off, the reader's full IP address reaches Google");
-    }
+    if (!has("aip") || !is_true_flag(q["aip"])) add("ga-ip-not-anonymised", "high");
   }
-  if (!has("npa") || !is_true_flag(q["npa"])) {
-    add("ga-ads-personalisation", "medium",
-        "Google Analytics hit" + property + " without npa=1: the hit may be used for ad personalisation");
-  }
+  if (!has("npa") || !is_true_flag(q["npa"])) add("ga-ads-personalisation", "medium");
   for (const char* key : {"uid", "user_id"}) {
     if (has(key) && !q[key].empty()) {
-      add("ga-user-id", "high",
-          std::string("Google Analytics hit carries a user id (") + key + "): the open is tied to a known person");
+      add("ga-user-id", "high", key);
       break;
     }
   }
-  if (has("cid") && looks_like_personal_token(q["cid"])) {
-    add("ga-client-id", "medium", "Google Analytics hit carries a per-recipient client id (cid)");
-  }
+  if (has("cid") && looks_like_personal_token(q["cid"])) add("ga-client-id", "medium");
   return out;
 }
 

@@ -4,6 +4,7 @@
 
 #include <exception>
 
+#include "evidence.h"
 #include "leak_detector.h"
 #include "url.h"
 
@@ -15,8 +16,9 @@ using nlohmann::json;
 }  // namespace
 
 const Host::Action Host::kActions[] = {
-    {"hello", &Host::on_hello}, {"classify", &Host::on_classify}, {"status", &Host::on_status},
-    {"rules", &Host::on_rules}, {"report", &Host::on_report},     {"update", &Host::on_update},
+    {"hello", &Host::on_hello},       {"classify", &Host::on_classify}, {"status", &Host::on_status},
+    {"rules", &Host::on_rules},       {"report", &Host::on_report},     {"update", &Host::on_update},
+    {"evidence", &Host::on_evidence},
 };
 
 Host::Host(HostConfig config, ActiveList list, FrameWriter& writer) : config_(std::move(config)), writer_(writer) {
@@ -152,6 +154,7 @@ void Host::on_hello(const Request& req) {
                  {"min_protocol", kMinProtocolVersion},
                  {"max_protocol", kProtocolVersion},
                  {"signatures", signatures_json()},
+                 {"grades", grade_bands_json()},
                  {"limits",
                   {{"max_frame_in", kMaxInboundFrame},
                    {"max_frame_out", writer_.max_payload()},
@@ -251,6 +254,26 @@ void Host::on_report(const Request& req) {
                      (r.tracker.empty() ? "" : " (" + r.tracker.id + ")") + "\n" + "host " + MAILVEIL_VERSION +
                      ", signature list " + std::to_string(engine->list().list_version) + "\n";
   send(ok_reply(req.id, req.action, {{"text", text}, {"json", j}}));
+}
+
+void Host::on_evidence(const Request& req) {
+  ProtocolError error;
+  auto request = parse_evidence_request(req.body, &error);
+  if (!request) {
+    send_error(req.id, req.action, error.code, error.message);
+    return;
+  }
+  auto engine = this->engine();
+  ReportVersions versions;
+  versions.list_version = engine->list().list_version;
+  versions.list_published = engine->list().published;
+  auto result = evidence_result(*engine, *request, versions, writer_.max_payload());
+  if (!result) {
+    send_error(req.id, req.action, ErrorCode::kInternal, "evidence page could not be sized under the reply limit");
+    return;
+  }
+  spdlog::info("evidence ({}): {} elements", to_string(request->lang), request->email.elements.size());
+  send(ok_reply(req.id, req.action, std::move(*result)));
 }
 
 void Host::on_update(const Request& req) {

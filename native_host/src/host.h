@@ -54,6 +54,7 @@ class Host {
   void on_rules(const Request& req);
   void on_report(const Request& req);
   void on_update(const Request& req);
+  void on_evidence(const Request& req);
 
   void send(const nlohmann::json& reply);
   void send_error(const nlohmann::json& id, std::string_view action, ErrorCode code, std::string message);

@@ -321,6 +321,7 @@ json element_to_json(const ElementResult& r, bool full) {
     j["tracker"] = {{"id", r.tracker.id},
                     {"name", r.tracker.name},
                     {"company", r.tracker.company},
+                    {"brand", r.tracker.brand},
                     {"category", r.tracker.category}};
     j["third_party"] = r.third_party;
   }
@@ -350,6 +351,7 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
   for (const auto& f : report.findings) {
     if (findings.size() == kMaxFindings) break;
     json jf = {{"code", f.code}, {"severity", f.severity}, {"message", f.message}};
+    if (!f.detail.empty()) jf["detail"] = f.detail;
     if (!f.company.empty()) jf["company"] = f.company;
     if (!f.ref.empty()) jf["ref"] = f.ref;
     findings.push_back(std::move(jf));
@@ -363,6 +365,11 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
       {"score",
        {{"value", report.score.value},
         {"grade", report.score.grade},
+        {"reason",
+         {{"code", report.score.reason.code},
+          {"count", report.score.reason.count},
+          {"companies", report.score.reason.companies},
+          {"text", report.score.reason.text}}},
         {"deductions",
          {{"leaks", report.score.leaks},
           {"pixels", report.score.pixels},
@@ -385,6 +392,12 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
   if (!full_detail) j["detail"] = "reduced";
   if (n < report.elements.size()) j["omitted"] = report.elements.size() - n;
   return j;
+}
+
+json grade_bands_json() {
+  json bands = json::array();
+  for (const GradeBand& b : kGradeBands) bands.push_back({{"grade", b.grade}, {"min", b.min}});
+  return bands;
 }
 
 std::string serialize_classify_reply(const json& id, const EmailReport& report, size_t max_bytes) {

@@ -96,6 +96,9 @@ nlohmann::json error_reply(const nlohmann::json& id, std::string_view action, co
 /// `wrap`) fits max_bytes. Returns the serialised reply.
 std::string serialize_classify_reply(const nlohmann::json& id, const EmailReport& report, size_t max_bytes);
 
+/// The grade scale for `hello` (`result.grades`): [{"grade": "A", "min": 90}, ...], best first (score.h).
+nlohmann::json grade_bands_json();
+
 /// JSON for one element result; `full` includes unwrapped/evidence URLs.
 nlohmann::json element_to_json(const ElementResult& r, bool full);
 /// JSON for the whole report (used by scan --json and classify).

@@ -2,12 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <set>
 
 #include "charset.h"
+#include "explain.h"
 #include "ga_evidence.h"
 #include "leak_detector.h"
+#include "templates.h"
 #include "text_util.h"
 #include "url.h"
 
@@ -30,7 +31,14 @@ bool is_domain_char(char c) {
   return is_alnum(c) || c == '.' || c == '-';
 }
 
-std::string shorten(std::string s, size_t max) {
+/// Text safe for a report: valid UTF-8, addresses masked.
+std::string clean_text(std::string_view s) {
+  return mask_addresses_in_text(repair_utf8(s));
+}
+
+}  // namespace
+
+std::string shorten_text(std::string s, size_t max) {
   if (s.size() <= max) return s;
   size_t cut = max;
   // Never cut inside a UTF-8 sequence.
@@ -39,21 +47,17 @@ std::string shorten(std::string s, size_t max) {
   return s + kEllipsis;
 }
 
-/// Text safe for a report: valid UTF-8, addresses masked.
-std::string clean_text(std::string_view s) {
-  return mask_addresses_in_text(repair_utf8(s));
-}
-
-/// Masked evidence for an element: the classifier's masked URL, else the URL with addresses masked.
-std::string evidence_of(const ElementResult& e) {
+std::string masked_evidence_url(const ElementResult& e) {
   if (!e.error_code.empty() && e.evidence_url.empty()) {
     return "[" + e.error_code + ": " + std::to_string(e.url.size()) + " bytes]";
   }
   const std::string& source = !e.evidence_url.empty()    ? e.evidence_url
                               : !e.unwrapped_url.empty() ? e.unwrapped_url
                                                          : e.url;
-  return shorten(clean_text(source), kMaxShownUrl);
+  return shorten_text(clean_text(source), kMaxShownUrl);
 }
+
+namespace {
 
 void add_example(std::vector<std::string>* examples, std::string url) {
   if (examples->size() >= kMaxReportExamples) return;
@@ -74,28 +78,7 @@ std::string ga_property(const Url& url) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// HTML
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 16);
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-/// Escaped, masked, valid UTF-8: the only way text enters the page.
-std::string h(std::string_view s) {
-  return html_escape(clean_text(s));
-}
+// HTML (templates/report*.mustache)
 
 std::string pct(size_t part, size_t whole) {
   if (whole == 0) return "0%";
@@ -111,11 +94,14 @@ std::string mean(long long sum, size_t n) {
   return buf;
 }
 
-/// A horizontal CSS bar for value/max, with the number after it.
-std::string bar(size_t value, size_t max, const char* cls = "b") {
+/// A horizontal bar for value/max (templates/report_bar.mustache).
+TemplateData bar(size_t value, size_t max, const char* cls = "b") {
   int width = max == 0 ? 0 : static_cast<int>(100.0 * static_cast<double>(value) / static_cast<double>(max) + 0.5);
-  return "<span class=\"bar\"><span class=\"" + std::string(cls) + "\" style=\"width:" + std::to_string(width) +
-         "%\"></span></span> " + std::to_string(value);
+  TemplateData d;
+  d.set("class", cls);
+  d.set("width", num(width));
+  d.set("value", num(value));
+  return d;
 }
 
 /// A table's rows, most mails first (then most pixels), as (key, stats) pairs; the first row has the most
@@ -131,78 +117,74 @@ std::vector<std::pair<std::string, const Stats*>> ranked_rows(const std::map<std
   return rows;
 }
 
-std::string top_names(const BoundedCounter& c, size_t n) {
-  std::string out;
-  size_t shown = 0;
+/// The first n names of a counter with their counts, and how many more (templates/report_names.mustache);
+/// `word` turns a stored name into the words shown.
+template <typename Word>
+TemplateData top_names(const BoundedCounter& c, size_t n, Word word) {
+  TemplateList names;
   auto rows = c.sorted();
-  for (const auto& [name, count] : rows) {
-    if (shown++ == n) break;
-    out += (out.empty() ? "" : ", ") + h(name) + " <small>(" + std::to_string(count) + ")</small>";
+  for (size_t i = 0; i < rows.size() && i < n; ++i) {
+    TemplateData item;
+    item.set("sep", i == 0 ? "" : ", ");
+    item.set("name", word(rows[i].first));
+    item.set("count", num(rows[i].second));
+    names.push_back(std::move(item));
   }
-  if (rows.size() > n) out += ", " + std::to_string(rows.size() - n) + (c.overflowed() ? "+" : "") + " more";
-  return out.empty() ? "-" : out;
+  TemplateData d;
+  d.set("names", names);
+  if (rows.size() > n) {
+    d.set("more", std::to_string(rows.size() - n) + (c.overflowed() ? "+" : ""));
+  } else {
+    d.set("more", false);
+  }
+  return d;
 }
 
-std::string examples_html(const std::vector<std::string>& examples) {
-  std::string out;
-  for (const auto& e : examples) out += "<div class=\"u\">" + h(shorten(e, 300)) + "</div>";
-  return out.empty() ? "-" : out;
+TemplateData top_names(const BoundedCounter& c, size_t n) {
+  return top_names(c, n, [](const std::string& s) { return s; });
 }
 
-const char* grade_color(const std::string& grade) {
-  if (grade == "A") return "#2e7d32";
-  if (grade == "B") return "#7cb342";
-  if (grade == "C") return "#fbc02d";
-  if (grade == "D") return "#fb8c00";
-  if (grade == "E") return "#e64a19";
-  return "#b71c1c";
+TemplateData examples(const std::vector<std::string>& urls) {
+  TemplateList out;
+  for (const auto& e : urls) out.push_back(TemplateData(shorten_text(e, 300)));
+  return out;
 }
 
-/// Inline SVG histogram of the score buckets.
-std::string score_histogram(const std::array<size_t, 11>& buckets) {
+/// "N more ..." under a table cut at kHtmlRows, or false.
+TemplateData more_rows(size_t rows) {
+  return rows > kHtmlRows ? TemplateData(num(rows - kHtmlRows)) : TemplateData(false);
+}
+
+/// Histogram of the score buckets, coloured by band (templates/report_grades.mustache).
+TemplateData score_histogram(const std::array<size_t, 11>& buckets) {
   constexpr int kWidth = 660, kHeight = 220, kBase = 190, kTop = 20, kBarW = 48, kGap = 12, kLeft = 8;
   size_t max = 1;
   for (size_t b : buckets) max = std::max(max, b);
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(kWidth) + "\" height=\"" +
-                    std::to_string(kHeight) +
-                    "\" role=\"img\" aria-label=\"Number of mails per score bucket\">"
-                    "<line x1=\"0\" y1=\"" +
-                    std::to_string(kBase) + "\" x2=\"" + std::to_string(kWidth) + "\" y2=\"" + std::to_string(kBase) +
-                    "\" stroke=\"#999\"/>";
+  TemplateList bars;
   for (size_t i = 0; i < buckets.size(); ++i) {
     const int x = kLeft + static_cast<int>(i) * (kBarW + kGap);
     const int height = static_cast<int>((kBase - kTop) * static_cast<double>(buckets[i]) / static_cast<double>(max));
     const int low = static_cast<int>(i) * 10;
-    const std::string label = i == 10 ? "100" : std::to_string(low) + "-" + std::to_string(low + 9);
-    svg += "<rect x=\"" + std::to_string(x) + "\" y=\"" + std::to_string(kBase - height) + "\" width=\"" +
-           std::to_string(kBarW) + "\" height=\"" + std::to_string(height) + "\" fill=\"" +
-           grade_color(grade_for(i == 10 ? 100 : low + 5)) + "\"><title>score " + label + ": " +
-           std::to_string(buckets[i]) + " mail(s)</title></rect>";
-    svg += "<text x=\"" + std::to_string(x + kBarW / 2) + "\" y=\"" + std::to_string(kBase - height - 4) +
-           "\" text-anchor=\"middle\" font-size=\"12\">" + std::to_string(buckets[i]) + "</text>";
-    svg += "<text x=\"" + std::to_string(x + kBarW / 2) + "\" y=\"" + std::to_string(kBase + 16) +
-           "\" text-anchor=\"middle\" font-size=\"11\">" + label + "</text>";
+    TemplateData b;
+    b.set("x", num(x));
+    b.set("y", num(kBase - height));
+    b.set("width", num(kBarW));
+    b.set("height", num(height));
+    b.set("middle", num(x + kBarW / 2));
+    b.set("count_y", num(kBase - height - 4));
+    b.set("label_y", num(kBase + 16));
+    b.set("color", grade_color(grade_for(i == 10 ? 100 : low + 5)));
+    b.set("label", i == 10 ? "100" : std::to_string(low) + "-" + std::to_string(low + 9));
+    b.set("count", num(buckets[i]));
+    bars.push_back(std::move(b));
   }
-  return svg + "</svg>";
+  TemplateData h;
+  h.set("width", num(kWidth));
+  h.set("height", num(kHeight));
+  h.set("base", num(kBase));
+  h.set("bars", bars);
+  return h;
 }
-
-constexpr const char* kStyle = R"css(
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1280px;
- padding:0 16px;color:#1d1d1f;background:#fafafa}
-h1{font-size:24px;margin:0 0 4px} h2{font-size:18px;margin:32px 0 8px;border-bottom:2px solid #ddd;padding-bottom:4px}
-.meta{color:#666;font-size:12px}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
-.card{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px 14px;min-width:150px}
-.card .n{font-size:24px;font-weight:600} .card .l{color:#555;font-size:12px}
-table{border-collapse:collapse;width:100%;background:#fff;font-size:13px}
-th,td{border:1px solid #e0e0e0;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f0f0f0;position:sticky;top:0} td.n{text-align:right;white-space:nowrap}
-.bar{display:inline-block;width:90px;height:10px;background:#eee;border-radius:2px;vertical-align:middle}
-.bar>span{display:block;height:10px;border-radius:2px} .b{background:#1565c0} .r{background:#c62828}
-.u{font:12px ui-monospace,Menlo,Consolas,monospace;word-break:break-all;color:#333}
-.g{display:inline-block;width:22px;text-align:center;color:#fff;border-radius:3px;font-weight:600}
-.note{color:#666;font-size:12px;margin:4px 0}
-)css";
 
 }  // namespace
 
@@ -355,7 +337,7 @@ void ScanAggregate::add(const ScannedMessage& m) {
       CompanyStats& c = row(&companies_, e.tracker.company);
       if (pixel) {
         ++c.pixels;
-        add_example(&c.examples, evidence_of(e));
+        add_example(&c.examples, masked_evidence_url(e));
       } else {
         ++c.tracked_links;
       }
@@ -370,7 +352,7 @@ void ScanAggregate::add(const ScannedMessage& m) {
       LeakStats& ls = row(&leak_table_, leak_key(l));
       ++ls.occurrences;
       ls.places.add(l.where);
-      add_example(&ls.examples, evidence_of(e));
+      add_example(&ls.examples, masked_evidence_url(e));
       if (leaks_seen.insert(leak_key(l)).second) {
         ++ls.mails;
         ls.senders.add(sender);
@@ -393,207 +375,240 @@ void ScanAggregate::add_error(const std::string& file, const std::string& error)
 
 // ---------------------------------------------------------------------------------------------------------
 
-void write_html_report(const ScanAggregate& a, const std::vector<std::string>& inputs, std::ostream& out) {
-  char when[64] = "";
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  if (gmtime_r(&now, &tm)) std::strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
+TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>& inputs, const ReportVersions& versions,
+                         const EvidenceLinks& evidence) {
+  TemplateData d;
+  d.set("generated", utc_now());
   std::string input_list;
-  for (const auto& i : inputs) input_list += (input_list.empty() ? "" : ", ") + h(i);
-
-  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-         "img-src 'none'\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width\"><title>MailVeil scan report</title>\n<style>"
-      << kStyle << "</style></head><body>\n";
-  out << "<h1>MailVeil scan report</h1>\n<p class=\"meta\">Generated " << when << " from " << input_list
-      << ". Every personal address is masked (first letter and domain); tokens in URLs read [token], the "
-         "reader's address [email].</p>\n";
+  for (const auto& i : inputs) input_list += (input_list.empty() ? "" : ", ") + i;
+  d.set("inputs", input_list);
+  d.set("versions", versions_data(versions));
 
   // Overview.
   const size_t n = a.messages();
-  auto card = [&](const std::string& value, const std::string& label) {
-    out << "<div class=\"card\"><div class=\"n\">" << value << "</div><div class=\"l\">" << label << "</div></div>";
+  TemplateList cards;
+  auto card = [&](size_t value, const char* label, bool share = false) {
+    TemplateData c;
+    c.set("value", num(value));
+    c.set("share", share ? TemplateData(pct(value, n)) : TemplateData(false));
+    c.set("label", label);
+    cards.push_back(std::move(c));
   };
-  out << "<h2>Overview</h2>\n<div class=\"cards\">";
-  card(std::to_string(n), "mails scanned");
-  card(std::to_string(a.messages_with_trackers()) + " <small>(" + pct(a.messages_with_trackers(), n) + ")</small>",
-       "mails with trackers");
-  card(std::to_string(a.messages_with_pixels()) + " <small>(" + pct(a.messages_with_pixels(), n) + ")</small>",
-       "mails with a tracking pixel");
-  card(std::to_string(a.messages_with_leaks()) + " <small>(" + pct(a.messages_with_leaks(), n) + ")</small>",
-       "mails leaking the reader's address");
-  card(std::to_string(a.messages_with_ga()), "mails with Google Analytics hits");
-  card(std::to_string(a.pixels()), "tracking pixels blocked");
-  card(std::to_string(a.tracked_links()), "tracked links");
-  card(std::to_string(a.leaks()), "address leaks");
-  card(std::to_string(a.companies().size()), "tracking companies");
-  card(mean(a.score_sum(), n), "mean score");
-  if (a.errors() > 0) card(std::to_string(a.errors()), "unreadable inputs");
-  out << "</div>\n";
+  card(n, "mails scanned");
+  card(a.messages_with_trackers(), "mails with trackers", true);
+  card(a.messages_with_pixels(), "mails with a tracking pixel", true);
+  card(a.messages_with_leaks(), "mails leaking the reader's address", true);
+  card(a.messages_with_ga(), "mails with Google Analytics hits");
+  card(a.pixels(), "tracking pixels blocked");
+  card(a.tracked_links(), "tracked links");
+  card(a.leaks(), "address leaks");
+  card(a.companies().size(), "tracking companies");
+  {
+    TemplateData c;
+    c.set("value", mean(a.score_sum(), n));
+    c.set("share", false);
+    c.set("label", "mean score");
+    cards.push_back(std::move(c));
+  }
+  if (a.errors() > 0) card(a.errors(), "unreadable inputs");
+  d.set("cards", cards);
 
-  // Score distribution.
-  out << "<h2>Score distribution</h2>\n"
-      << score_histogram(a.score_buckets()) << "\n<table style=\"width:auto\">"
-      << "<tr><th>grade</th><th>score</th><th>mails</th><th>share</th></tr>\n";
+  // Grades: the legend is the band table itself.
+  d.set("histogram", score_histogram(a.score_buckets()));
   size_t max_grade = 0;
   for (const auto& [g, count] : a.grades()) max_grade = std::max(max_grade, count);
-  const char* ranges[] = {"90-100", "75-89", "55-74", "35-54", "15-34", "0-14"};
-  const char* letters[] = {"A", "B", "C", "D", "E", "F"};
-  for (int i = 0; i < 6; ++i) {
-    auto it = a.grades().find(letters[i]);
+  TemplateList grades;
+  for (size_t i = 0; i < kGradeBands.size(); ++i) {
+    auto it = a.grades().find(std::string(kGradeBands[i].grade));
     const size_t count = it == a.grades().end() ? 0 : it->second;
-    out << "<tr><td><span class=\"g\" style=\"background:" << grade_color(letters[i]) << "\">" << letters[i]
-        << "</span></td><td>" << ranges[i] << "</td><td class=\"n\">" << bar(count, max_grade)
-        << "</td><td class=\"n\">" << pct(count, n) << "</td></tr>\n";
+    TemplateData g;
+    g.set("grade", std::string(kGradeBands[i].grade));
+    g.set("color", grade_color(kGradeBands[i].grade));
+    g.set("min", num(kGradeBands[i].min));
+    g.set("max", num(grade_band_max(i)));
+    g.set("bar", bar(count, max_grade));
+    g.set("share", pct(count, n));
+    grades.push_back(std::move(g));
   }
-  out << "</table>\n";
+  d.set("grades", grades);
 
   // Companies.
   const auto companies = ranked_rows(a.companies());
   const size_t max_company = companies.empty() ? 0 : companies.front().second->mails;
-  out << "<h2>Tracking companies</h2>\n<p class=\"note\">Who is contacted when the mails are opened (pixels) or "
-         "clicked (tracked links), and who receives the reader's address. Companies are the signature list's "
-         "owners; unlisted trackers found by the heuristics are named by their domain.</p>\n"
-         "<table><tr><th>company</th><th>category</th><th>mails</th><th>pixels</th><th>tracked links</th>"
-         "<th>leaks received</th><th>sender domains</th><th>trackers</th><th>example pixels (masked)</th></tr>\n";
+  TemplateList company_rows;
   for (size_t i = 0; i < companies.size() && i < kHtmlRows; ++i) {
     const CompanyStats& c = *companies[i].second;
-    out << "<tr><td>" << h(companies[i].first) << "</td><td>" << top_names(c.categories, 2) << "</td><td class=\"n\">"
-        << bar(c.mails, max_company) << "</td><td class=\"n\">" << c.pixels << "</td><td class=\"n\">"
-        << c.tracked_links << "</td><td class=\"n\">" << c.leaks << "</td><td>" << top_names(c.senders, 5)
-        << "</td><td>" << top_names(c.trackers, 3) << "</td><td>" << examples_html(c.examples) << "</td></tr>\n";
+    TemplateData row;
+    row.set("name", companies[i].first);
+    row.set("categories",
+            top_names(c.categories, 2, [](const std::string& code) { return plain_category(code, Lang::kEn); }));
+    row.set("bar", bar(c.mails, max_company));
+    row.set("pixels", num(c.pixels));
+    row.set("links", num(c.tracked_links));
+    row.set("leaks", num(c.leaks));
+    row.set("senders", top_names(c.senders, 5));
+    row.set("trackers", top_names(c.trackers, 3));
+    row.set("examples", examples(c.examples));
+    company_rows.push_back(std::move(row));
   }
-  out << "</table>\n";
-  if (companies.size() > kHtmlRows) {
-    out << "<p class=\"note\">" << companies.size() - kHtmlRows << " more companies (see the CSV).</p>\n";
-  }
+  d.set("companies", company_rows);
+  d.set("companies_more", more_rows(companies.size()));
 
   // Sender domains.
   const auto senders = ranked_rows(a.senders());
   const size_t max_sender = senders.empty() ? 0 : senders.front().second->mails;
-  out << "<h2>Sender domains</h2>\n<table><tr><th>sender domain</th><th>mails</th><th>with trackers</th>"
-         "<th>pixels</th><th>tracked links</th><th>leaks</th><th>GA hits</th><th>mean score</th><th>lowest</th>"
-         "<th>third-party companies</th></tr>\n";
+  TemplateList sender_rows;
   for (size_t i = 0; i < senders.size() && i < kHtmlRows; ++i) {
     const SenderStats& s = *senders[i].second;
     const std::string low_grade = grade_for(s.min_score);
-    out << "<tr><td>" << h(senders[i].first) << "</td><td class=\"n\">" << bar(s.mails, max_sender)
-        << "</td><td class=\"n\">" << s.mails_with_trackers << " (" << pct(s.mails_with_trackers, s.mails)
-        << ")</td><td class=\"n\">" << s.pixels << "</td><td class=\"n\">" << s.tracked_links << "</td><td class=\"n\">"
-        << s.leaks << "</td><td class=\"n\">" << s.ga_hits << "</td><td class=\"n\">" << mean(s.score_sum, s.mails)
-        << "</td><td class=\"n\"><span class=\"g\" style=\"background:" << grade_color(low_grade) << "\">" << low_grade
-        << "</span> " << s.min_score << "</td><td>" << top_names(s.companies, 4) << "</td></tr>\n";
+    TemplateData row;
+    row.set("name", senders[i].first);
+    row.set("bar", bar(s.mails, max_sender));
+    row.set("with_trackers", num(s.mails_with_trackers));
+    row.set("with_trackers_share", pct(s.mails_with_trackers, s.mails));
+    row.set("pixels", num(s.pixels));
+    row.set("links", num(s.tracked_links));
+    row.set("leaks", num(s.leaks));
+    row.set("ga_hits", num(s.ga_hits));
+    row.set("mean", mean(s.score_sum, s.mails));
+    row.set("low_grade", low_grade);
+    row.set("low_color", grade_color(low_grade));
+    row.set("low_score", num(s.min_score));
+    row.set("companies", top_names(s.companies, 4));
+    auto link = evidence.find(senders[i].first);
+    row.set("evidence", link == evidence.end() ? TemplateData(false) : TemplateData(link->second));
+    sender_rows.push_back(std::move(row));
   }
-  out << "</table>\n";
-  if (senders.size() > kHtmlRows) {
-    out << "<p class=\"note\">" << senders.size() - kHtmlRows << " more sender domains (see the CSV).</p>\n";
-  }
+  d.set("has_evidence", !evidence.empty());
+  d.set("senders", sender_rows);
+  d.set("senders_more", more_rows(senders.size()));
 
   // Leaks.
-  out << "<h2>Address leaks</h2>\n";
-  if (a.leak_table().empty()) {
-    out << "<p>No mail sends the reader's address to anyone.</p>\n";
-  } else {
-    out << "<p class=\"note\">The reader's own address found in a URL, in any encoding (plain, URL-encoded, base64, "
-           "hashes...), and the company that receives it.</p>\n<table><tr><th>address (masked)</th><th>encoding</th>"
-           "<th>received by</th><th>occurrences</th><th>mails</th><th>where in the URL</th><th>sender domains</th>"
-           "<th>example (masked)</th></tr>\n";
-    std::vector<std::pair<std::string, const LeakStats*>> leaks;
-    for (const auto& [k, v] : a.leak_table()) leaks.emplace_back(k, &v);
-    std::stable_sort(leaks.begin(), leaks.end(),
-                     [](const auto& x, const auto& y) { return x.second->mails > y.second->mails; });
-    for (size_t i = 0; i < leaks.size() && i < kHtmlRows; ++i) {
-      const std::string& key = leaks[i].first;
-      const size_t t1 = key.find('\t');
-      const size_t t2 = key.find('\t', t1 == std::string::npos ? key.size() : t1 + 1);
-      std::string address = key, encoding = "", company = "";
-      if (t1 != std::string::npos && t2 != std::string::npos) {
-        address = key.substr(0, t1);
-        encoding = key.substr(t1 + 1, t2 - t1 - 1);
-        company = key.substr(t2 + 1);
-      }
-      const LeakStats& l = *leaks[i].second;
-      out << "<tr><td>" << h(address) << "</td><td>" << h(encoding) << "</td><td>" << h(company)
-          << "</td><td class=\"n\">" << l.occurrences << "</td><td class=\"n\">" << l.mails << "</td><td>"
-          << top_names(l.places, 3) << "</td><td>" << top_names(l.senders, 4) << "</td><td>"
-          << examples_html(l.examples) << "</td></tr>\n";
+  std::vector<std::pair<std::string, const LeakStats*>> leaks;
+  for (const auto& [k, v] : a.leak_table()) leaks.emplace_back(k, &v);
+  std::stable_sort(leaks.begin(), leaks.end(),
+                   [](const auto& x, const auto& y) { return x.second->mails > y.second->mails; });
+  TemplateList leak_rows;
+  for (size_t i = 0; i < leaks.size() && i < kHtmlRows; ++i) {
+    const std::string& key = leaks[i].first;
+    const size_t t1 = key.find('\t');
+    const size_t t2 = key.find('\t', t1 == std::string::npos ? key.size() : t1 + 1);
+    std::string address = key, encoding, company;
+    if (t1 != std::string::npos && t2 != std::string::npos) {
+      address = key.substr(0, t1);
+      encoding = key.substr(t1 + 1, t2 - t1 - 1);
+      company = key.substr(t2 + 1);
     }
-    out << "</table>\n";
-    if (leaks.size() > kHtmlRows) out << "<p class=\"note\">" << leaks.size() - kHtmlRows << " more rows.</p>\n";
+    const LeakStats& l = *leaks[i].second;
+    TemplateData row;
+    row.set("address", address);
+    row.set("how", encoding.empty() ? std::string("-") : plain_encoding(encoding, Lang::kEn));
+    row.set("encoding", encoding);
+    row.set("company", company);
+    row.set("occurrences", num(l.occurrences));
+    row.set("mails", num(l.mails));
+    row.set("places", top_names(l.places, 3));
+    row.set("senders", top_names(l.senders, 4));
+    row.set("examples", examples(l.examples));
+    leak_rows.push_back(std::move(row));
   }
+  d.set("has_leaks", !leaks.empty());
+  d.set("leaks", leak_rows);
+  d.set("leaks_more", more_rows(leaks.size()));
 
   // Google Analytics.
-  out << "<h2>Google Analytics findings</h2>\n";
-  if (a.ga().empty()) {
-    out << "<p>No Google Analytics hit.</p>\n";
-  } else {
-    out << "<p class=\"note\"><b>no aip</b>: Universal Analytics hit without <code>aip=1</code>, the reader's full IP "
-           "address reaches Google. <b>no npa</b>: hit without <code>npa=1</code>, usable for ad personalisation. "
-           "<b>uid</b>/<b>cid</b>: a user id or per-recipient client id. <b>ad features</b>: sent through "
-           "stats.g.doubleclick.net.</p>\n<table><tr><th>sender domain</th><th>mails</th><th>hits</th>"
-           "<th>no aip (full IP)</th><th>no npa (ads)</th><th>uid</th><th>cid</th><th>GA4</th><th>ad features</th>"
-           "<th>properties</th></tr>\n";
-    GaStats total;
-    std::vector<std::pair<std::string, const GaStats*>> rows;
-    for (const auto& [k, g] : a.ga()) {
-      rows.emplace_back(k, &g);
-      total.mails += g.mails;
-      total.hits += g.hits;
-      total.no_aip += g.no_aip;
-      total.no_npa += g.no_npa;
-      total.user_id += g.user_id;
-      total.client_id += g.client_id;
-      total.ga4 += g.ga4;
-      total.ad_features += g.ad_features;
-    }
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const auto& x, const auto& y) { return x.second->hits > y.second->hits; });
-    auto ga_row = [&](const std::string& name, const GaStats& g, const std::string& props) {
-      out << "<tr><td>" << name << "</td><td class=\"n\">" << g.mails << "</td><td class=\"n\">" << g.hits
-          << "</td><td class=\"n\">" << g.no_aip << "</td><td class=\"n\">" << g.no_npa << "</td><td class=\"n\">"
-          << g.user_id << "</td><td class=\"n\">" << g.client_id << "</td><td class=\"n\">" << g.ga4
-          << "</td><td class=\"n\">" << g.ad_features << "</td><td>" << props << "</td></tr>\n";
-    };
-    for (size_t i = 0; i < rows.size() && i < kHtmlRows; ++i) {
-      ga_row(h(rows[i].first), *rows[i].second, top_names(rows[i].second->properties, 3));
-    }
-    ga_row("<b>all</b>", total, "");
-    out << "</table>\n";
+  GaStats total;
+  std::vector<std::pair<std::string, const GaStats*>> ga;
+  for (const auto& [k, g] : a.ga()) {
+    ga.emplace_back(k, &g);
+    total.mails += g.mails;
+    total.hits += g.hits;
+    total.no_aip += g.no_aip;
+    total.no_npa += g.no_npa;
+    total.user_id += g.user_id;
+    total.client_id += g.client_id;
+    total.ga4 += g.ga4;
+    total.ad_features += g.ad_features;
   }
+  std::stable_sort(ga.begin(), ga.end(), [](const auto& x, const auto& y) { return x.second->hits > y.second->hits; });
+  TemplateList ga_rows;
+  auto ga_row = [&](const std::string& name, const GaStats& g, bool is_total) {
+    TemplateData row;
+    row.set("name", name);
+    row.set("total", is_total);
+    row.set("mails", num(g.mails));
+    row.set("hits", num(g.hits));
+    row.set("no_aip", num(g.no_aip));
+    row.set("no_npa", num(g.no_npa));
+    row.set("user_id", num(g.user_id));
+    row.set("client_id", num(g.client_id));
+    row.set("ga4", num(g.ga4));
+    row.set("ad_features", num(g.ad_features));
+    row.set("properties", top_names(g.properties, 3));
+    ga_rows.push_back(std::move(row));
+  };
+  for (size_t i = 0; i < ga.size() && i < kHtmlRows; ++i) ga_row(ga[i].first, *ga[i].second, false);
+  if (!ga.empty()) ga_row("", total, true);
+  d.set("has_ga", !ga.empty());
+  d.set("ga", ga_rows);
 
   // Findings.
-  out << "<h2>Findings</h2>\n<table style=\"width:auto\"><tr><th>finding</th><th>mails</th></tr>\n";
+  TemplateList findings;
   for (const auto& [code, count] : a.findings().sorted()) {
-    out << "<tr><td>" << h(code) << "</td><td class=\"n\">" << count << "</td></tr>\n";
+    TemplateData row;
+    row.set("label", finding_label(code, Lang::kEn));
+    row.set("code", code);
+    row.set("count", num(count));
+    findings.push_back(std::move(row));
   }
-  out << "</table>\n";
+  d.set("findings", findings);
 
+  // Unreadable inputs.
   if (a.errors() > 0) {
-    out << "<h2>Unreadable inputs</h2>\n<p>" << a.errors() << " input(s) could not be read.</p><ul>\n";
-    for (const auto& [file, error] : a.error_examples()) out << "<li>" << h(file) << ": " << h(error) << "</li>\n";
-    out << "</ul>\n";
+    TemplateData errors;
+    errors.set("count", num(a.errors()));
+    TemplateList list;
+    for (const auto& [file, error] : a.error_examples()) {
+      TemplateData e;
+      e.set("file", file);
+      e.set("error", error);
+      list.push_back(std::move(e));
+    }
+    errors.set("examples", list);
+    d.set("errors", errors);
+  } else {
+    d.set("errors", false);
   }
-  out << "<p class=\"meta\">MailVeil " << MAILVEIL_VERSION
-      << ". Scores and grades: docs/scoring.md. Per-element detail: <code>mailveil-host scan --csv FILE</code>."
-         "</p>\n</body></html>\n";
+  return d;
+}
+
+void write_html_report(const ScanAggregate& a, const std::vector<std::string>& inputs, std::ostream& out,
+                       const ReportVersions& versions, const EvidenceLinks& evidence) {
+  render_template("report", report_data(a, inputs, versions, evidence), TemplateEscape::kHtml, out);
 }
 
 namespace {
 
 class HtmlReportSink : public ScanSink {
  public:
-  HtmlReportSink(std::ostream& out, std::vector<std::string> inputs) : out_(out), inputs_(std::move(inputs)) {}
+  HtmlReportSink(std::ostream& out, std::vector<std::string> inputs, ReportVersions versions,
+                 std::function<EvidenceLinks()> evidence_links)
+      : out_(out),
+        inputs_(std::move(inputs)),
+        versions_(std::move(versions)),
+        evidence_links_(std::move(evidence_links)) {}
   void on_message(const ScannedMessage& m) override { aggregate_.add(m); }
   void on_error(const std::string& file, const std::string& error) override { aggregate_.add_error(file, error); }
   void finish() override {
-    write_html_report(aggregate_, inputs_, out_);
+    write_html_report(aggregate_, inputs_, out_, versions_, evidence_links_ ? evidence_links_() : EvidenceLinks{});
     out_.flush();
   }
 
  private:
   std::ostream& out_;
   std::vector<std::string> inputs_;
+  ReportVersions versions_;
+  std::function<EvidenceLinks()> evidence_links_;
   ScanAggregate aggregate_;
 };
 
@@ -643,7 +658,7 @@ class CsvSink : public ScanSink {
                                               e.tracker.category,
                                               reasons,
                                               encodings,
-                                              evidence_of(e)};
+                                              masked_evidence_url(e)};
       for (size_t i = 0; i < cells.size(); ++i) out_ << (i ? "," : "") << csv_cell(cells[i]);
       out_ << "\n";
     }
@@ -675,8 +690,10 @@ class TeeSink : public ScanSink {
 
 }  // namespace
 
-std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs) {
-  return std::make_unique<HtmlReportSink>(out, std::move(inputs));
+std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs,
+                                                ReportVersions versions,
+                                                std::function<EvidenceLinks()> evidence_links) {
+  return std::make_unique<HtmlReportSink>(out, std::move(inputs), std::move(versions), std::move(evidence_links));
 }
 
 const std::vector<std::string>& csv_columns() {

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <ostream>
@@ -30,6 +31,13 @@ inline constexpr const char* kOtherKey = "(other)";
 /// (a URL carrying someone else's address, a query key that is an address). Errs on the side of masking: any
 /// `x@yz` shape counts, with or without a dot in the domain.
 std::string mask_addresses_in_text(std::string_view text);
+
+/// `s` cut to at most `max` bytes (never inside a UTF-8 sequence) with an ellipsis appended when cut.
+std::string shorten_text(std::string s, size_t max);
+
+/// The evidence URL of an element as reports show it: the classifier's masked URL (else the URL with every
+/// address masked), at most 2 KiB; an element refused for its length reads "[url_too_long: N bytes]".
+std::string masked_evidence_url(const ElementResult& element);
 
 /// Counts per name with a bound on distinct names: once `limit` names are held, new ones go to kOtherKey.
 class BoundedCounter {
@@ -161,12 +169,31 @@ class ScanAggregate {
 /// Sender domain used as a report key: the registrable domain of the From address, or "(unknown)".
 std::string sender_key(const std::string& sender);
 
-/// Writes the aggregate as one self-contained HTML page (inline CSS and SVG, no script, no remote resource).
-/// `inputs` are listed in the header; every text goes through mask_addresses_in_text and HTML escaping.
-void write_html_report(const ScanAggregate& aggregate, const std::vector<std::string>& inputs, std::ostream& out);
+/// What a report or an evidence pack states about the tools that produced it.
+struct ReportVersions {
+  std::string host = MAILVEIL_VERSION;
+  long long list_version = 0;  ///< signature list
+  std::string list_published;  ///< its publication date
+  std::string psl;             ///< Public Suffix List version, "" when the host does not know it
+};
 
-/// Aggregates messages and writes the HTML report at finish().
-std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs);
+/// By sender domain (sender_key): a link to that sender's evidence pack (evidence.h), as written into the
+/// report (a URL relative to the report's own file).
+using EvidenceLinks = std::map<std::string, std::string>;
+
+/// Writes the aggregate as one self-contained HTML page (templates/report.mustache: inline CSS and SVG, no
+/// script, no remote resource), in sections: overview, grades (legend from kGradeBands), companies, senders,
+/// leaks, Google Analytics, findings, unreadable inputs, versions. `inputs` are listed in the header; every text
+/// goes through mask_addresses_in_text and HTML escaping. With `evidence`, each sender row of a sender that has
+/// an evidence pack links to it (the per-sender export of issue 13).
+void write_html_report(const ScanAggregate& aggregate, const std::vector<std::string>& inputs, std::ostream& out,
+                       const ReportVersions& versions = {}, const EvidenceLinks& evidence = {});
+
+/// Aggregates messages and writes the HTML report at finish(). `evidence_links`, when given, is asked at finish()
+/// for the packs written (so the evidence sink must finish first).
+std::unique_ptr<ScanSink> make_html_report_sink(std::ostream& out, std::vector<std::string> inputs,
+                                                ReportVersions versions = {},
+                                                std::function<EvidenceLinks()> evidence_links = {});
 
 /// The CSV header line's columns, in order.
 const std::vector<std::string>& csv_columns();

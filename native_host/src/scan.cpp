@@ -9,11 +9,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <unordered_set>
 
+#include "evidence.h"
 #include "html_extract.h"
 #include "leak_detector.h"
 #include "mime.h"
@@ -21,6 +23,7 @@
 #include "protocol.h"
 #include "report.h"
 #include "signature_store.h"
+#include "url.h"
 
 namespace mailveil {
 namespace fs = std::filesystem;
@@ -37,6 +40,23 @@ bool has_extension(const std::string& path, std::initializer_list<const char*> e
 std::string shorten(const std::string& s, size_t max) {
   if (s.size() <= max) return s;
   return s.substr(0, max - 3) + "...";
+}
+
+/// The URL of directory `dir` relative to the file `from` ("packs/" or "../evidence/"), each segment
+/// percent-encoded, ending in '/'; a file: URL when no relative path exists (another drive).
+std::string relative_href(const std::string& from, const std::string& dir) {
+  const fs::path base = fs::absolute(fs::path(from)).lexically_normal().parent_path();
+  const fs::path target = fs::absolute(fs::path(dir)).lexically_normal();
+  fs::path rel = target.lexically_relative(base);
+  std::string href = rel.empty() ? "file://" : "";
+  for (const auto& part : rel.empty() ? target : rel) {
+    const std::string segment = part.generic_string();
+    if (segment.empty() || segment == "/") continue;
+    if (segment == ".") continue;
+    href += (segment == ".." ? segment : percent_encode(segment)) + "/";
+  }
+  if (rel.empty()) href.insert(7, "/");
+  return href;
 }
 
 std::string pad(const std::string& s, size_t width) {
@@ -461,6 +481,8 @@ int run_scan_command(const std::vector<std::string>& args) {
   std::string signatures;
   std::string report_path;
   std::string csv_path;
+  std::string evidence_dir;
+  std::string lang_name = "en";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--json") {
@@ -469,7 +491,8 @@ int run_scan_command(const std::vector<std::string>& args) {
       options.progress = true;
     } else if (a == "--quiet") {
       quiet = true;
-    } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv") {
+    } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv" || a == "--evidence" ||
+               a == "--lang") {
       if (i + 1 >= args.size()) {
         std::cerr << "mailveil-host scan: " << a << " needs a value\n";
         return 2;
@@ -479,6 +502,8 @@ int run_scan_command(const std::vector<std::string>& args) {
       if (a == "--signatures") signatures = value;
       if (a == "--report") report_path = value;
       if (a == "--csv") csv_path = value;
+      if (a == "--evidence") evidence_dir = value;
+      if (a == "--lang") lang_name = value;
     } else if (a.starts_with("--")) {
       std::cerr << "mailveil-host scan: unknown option " << a << "\n";
       return 2;
@@ -491,7 +516,13 @@ int run_scan_command(const std::vector<std::string>& args) {
   }
   if (options.inputs.empty()) {
     std::cerr << "usage: mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--quiet] [--progress]\n"
-                 "                          [--address ADDR]... [--signatures FILE] FILE|DIR...\n";
+                 "                          [--evidence DIR [--lang en|fr]] [--address ADDR]... [--signatures FILE]\n"
+                 "                          FILE|DIR...\n";
+    return 2;
+  }
+  const std::optional<Lang> lang = lang_from_string(lang_name);
+  if (!lang) {
+    std::cerr << "mailveil-host scan: --lang takes en or fr\n";
     return 2;
   }
   std::string err;
@@ -519,12 +550,42 @@ int run_scan_command(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (!evidence_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(evidence_dir, ec);
+    if (ec || !fs::is_directory(evidence_dir, ec)) {
+      std::cerr << "mailveil-host scan: cannot create the evidence directory " << evidence_dir << "\n";
+      return 2;
+    }
+  }
   // Long audits show progress on stderr when someone watches it.
-  if (!report_path.empty() || !csv_path.empty()) options.progress = options.progress || ::isatty(2) == 1;
+  if (!report_path.empty() || !csv_path.empty() || !evidence_dir.empty()) {
+    options.progress = options.progress || ::isatty(2) == 1;
+  }
   Engine engine(list, active.user_list, active.user_exceptions);
   std::vector<std::unique_ptr<ScanSink>> owned;
   if (!quiet || as_json) owned.push_back(as_json ? make_json_sink(std::cout) : make_table_sink(std::cout));
-  if (!report_path.empty()) owned.push_back(make_html_report_sink(report_file, options.inputs));
+  ReportVersions versions;
+  versions.list_version = list->list_version;
+  versions.list_published = list->published;
+  // The evidence sink finishes before the report, whose sender rows link to the packs written.
+  EvidenceSink* evidence = nullptr;
+  if (!evidence_dir.empty()) {
+    auto sink = std::make_unique<EvidenceSink>(evidence_dir, *lang, versions, std::cerr);
+    evidence = sink.get();
+    owned.push_back(std::move(sink));
+  }
+  if (!report_path.empty()) {
+    std::function<EvidenceLinks()> links;
+    if (evidence) {
+      links = [evidence, prefix = relative_href(report_path, evidence_dir)] {
+        EvidenceLinks out;
+        for (const auto& [sender, file] : evidence->files()) out.emplace(sender, prefix + percent_encode(file));
+        return out;
+      };
+    }
+    owned.push_back(make_html_report_sink(report_file, options.inputs, versions, std::move(links)));
+  }
   if (!csv_path.empty()) owned.push_back(make_csv_sink(csv_file));
   std::vector<ScanSink*> sinks;
   for (auto& s : owned) sinks.push_back(s.get());
@@ -539,9 +600,12 @@ int run_scan_command(const std::vector<std::string>& args) {
       return 2;
     }
   }
+  if (evidence && evidence->failed()) return 2;
   if (quiet && !as_json) {
     std::cerr << "scan: " << (report_path.empty() ? "" : "report " + report_path + " ")
-              << (csv_path.empty() ? "" : "csv " + csv_path + " ") << "written\n";
+              << (csv_path.empty() ? "" : "csv " + csv_path + " ")
+              << (evidence ? std::to_string(evidence->written()) + " evidence pack(s) in " + evidence_dir + " " : "")
+              << "written\n";
   }
   return unreadable == 0 ? 0 : 1;
 }

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "text_util.h"
 #include "url.h"
 
 namespace mailveil {
@@ -73,6 +74,11 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
   }
   if (!read_required_string(entry, "name", &t->name, why)) return false;
   if (!read_required_string(entry, "company", &t->company, why)) return false;
+  if (auto brand = entry.find("brand"); brand != entry.end()) {
+    if (!read_required_string(entry, "brand", &t->brand, why)) return false;
+  } else {
+    t->brand = default_brand(t->name, t->company);
+  }
   if (!read_required_string(entry, "category", &t->category, why)) return false;
   const auto& categories = tracker_categories();
   if (std::find(categories.begin(), categories.end(), t->category) == categories.end()) {
@@ -155,6 +161,12 @@ bool parse_entry(const json& entry, PatternCheck check, Tracker* t, std::string*
 }
 
 }  // namespace
+
+std::string default_brand(std::string_view name, std::string_view company) {
+  if (company == kUnknownCompany) return std::string(kUnknownCompany);
+  if (ifind(name, company) != std::string_view::npos) return std::string(name);
+  return std::string(name) + " (" + std::string(company) + ")";
+}
 
 const std::vector<std::string>& tracker_categories() {
   static const std::vector<std::string> kCategories = {

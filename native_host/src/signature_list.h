@@ -25,6 +25,7 @@ struct Tracker {
   std::string id;
   std::string name;
   std::string company;
+  std::string brand;  ///< the name people know, e.g. "Mailchimp (Intuit)"; derived from name and company when absent
   std::string category;
   std::vector<std::string> domains;
   std::vector<std::string> hosts;
@@ -101,6 +102,10 @@ struct ListFreshness {
   std::string note;
 };
 ListFreshness list_freshness(const SignatureList& list, int64_t today_days);
+
+/// The brand of an entry that does not give one: the name, followed by the company in parentheses unless the
+/// name already holds it ("Mandrill" of "Intuit" -> "Mandrill (Intuit)"); kUnknownCompany for such entries.
+std::string default_brand(std::string_view name, std::string_view company);
 
 /// Known categories, in display order.
 const std::vector<std::string>& tracker_categories();

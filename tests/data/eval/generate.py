@@ -11,6 +11,7 @@ import html as html_lib
 import json
 import os
 import random
+import re
 import string
 import sys
 import urllib.parse
@@ -40,11 +41,26 @@ def ruuid():
     return '%s-%s-%s-%s-%s' % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
+def grade_bands():
+    """The host's grade scale, read from its one definition (kGradeBands in native_host/src/score.h)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    with open(os.path.join(root, 'native_host', 'src', 'score.h'), encoding='utf-8') as f:
+        text = f.read()
+    table = text[text.index('kGradeBands'):]
+    table = table[:table.index('}};')]
+    bands = [(g, int(lo)) for g, lo in re.findall(r'\{"([A-Z])", (\d+)\}', table)]
+    assert bands and bands[-1][1] == 0, bands
+    return bands
+
+
+GRADE_BANDS = grade_bands()
+
+
 def grade_of(score):
-    for g, lo in (('A', 90), ('B', 75), ('C', 55), ('D', 35), ('E', 15)):
+    for g, lo in GRADE_BANDS:
         if score >= lo:
             return g
-    return 'F'
+    return GRADE_BANDS[-1][0]
 
 
 MAILS = []
@@ -183,7 +199,7 @@ class Mail:
             companies.append(lk['company'])
         third = sorted({c for c in companies if c not in FIRST_PARTY.get(self.file, ())})
         leak_cos = sorted({lk['company'] for lk in self.leaks})
-        d_leaks = min(65, (50 + 15 * (len(leak_cos) - 1)) if leak_cos else 0)
+        d_leaks = min(85, (60 + 10 * (len(leak_cos) - 1)) if leak_cos else 0)
         n_pix = len(self.pixels)
         d_pix = min(40, (25 + 5 * (n_pix - 1)) if n_pix else 0)
         d_cos = min(24, 8 * len(third))

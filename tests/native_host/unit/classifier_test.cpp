@@ -14,14 +14,7 @@ constexpr const char* kReader = "jane.doe@example.org";
 constexpr const char* kSha256 = "7f73355bf032dcbb8e5a3f51f1e4a8ba92ef1344de2d95382634cf91da6d6181";
 
 Email message(std::vector<Element> elements, std::string sender = "news@telecom.example") {
-  Email e;
-  e.message_id = "m1";
-  e.webmail = "gmail";
-  e.sender = std::move(sender);
-  e.user_addresses = {kReader};
-  for (size_t i = 0; i < elements.size(); ++i) elements[i].ref = "e" + std::to_string(i);
-  e.elements = std::move(elements);
-  return e;
+  return test::mail_with(std::move(elements), std::move(sender));  // to kReader
 }
 
 bool has_finding(const EmailReport& r, const std::string& code) {
@@ -149,7 +142,7 @@ TEST_CASE("an address leak blocks an image on any host and is named after its do
   CHECK(r.elements[0].leaks.at(0).company == "partner.example");
   CHECK(r.elements[1].verdict == Verdict::kBlock);
   CHECK_FALSE(r.elements[1].third_party);  // the sender's own domain
-  CHECK(r.score.leaks == 60);              // 50 third party + 10 first party
+  CHECK(r.score.leaks == 85);              // 60 third party + 25 the sender's own servers, on open
 }
 
 TEST_CASE("links: known click trackers are rewritten when the destination is recoverable", "[classifier]") {

@@ -55,6 +55,10 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*hello)["result"]["protocol"] == 1);
   CHECK((*hello)["result"]["signatures"]["list_version"] == 2026010101);
   CHECK((*hello)["result"]["limits"]["max_frame_out"] == 1048576);
+  const json bands = (*hello)["result"]["grades"];
+  REQUIRE(bands.size() == 6);
+  CHECK(bands[0] == json({{"grade", "A"}, {"min", 90}}));
+  CHECK(bands[5] == json({{"grade", "F"}, {"min", 0}}));
 
   host.send(classify_request("c1", {{{"ref", "a"},
                                      {"kind", "img"},
@@ -70,6 +74,8 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   CHECK((*c)["result"]["elements"][0]["tracker"]["company"] == "Google");
   CHECK((*c)["result"]["elements"][1] == json({{"ref", "b"}, {"verdict", "allow"}}));
   CHECK((*c)["result"]["score"]["grade"].is_string());
+  CHECK((*c)["result"]["score"]["reason"]["code"] == "tracking-pixels");
+  CHECK((*c)["result"]["elements"][0]["tracker"]["brand"] == "Google Analytics");
 
   host.send({{"id", 3}, {"action", "rules"}});
   auto rules = host.receive();
@@ -411,4 +417,43 @@ TEST_CASE("host: hello and status flag a list past its expiry date (finding 6)",
     CHECK(sig["freshness_note"] == "");
     std::filesystem::remove_all(dir);
   }
+}
+
+TEST_CASE("host: evidence action returns a self-contained page in the requested language", "[host][evidence]") {
+  HostProcess host;
+  json message = {{"sender", "news@telecom.example"},
+                  {"user_addresses", {"jane.doe@example.org"}},
+                  {"subject", "Offre"},
+                  {"date", "Tue, 24 Nov 2026 09:30:00 +0100"},
+                  {"message_id_header", "<abc.1@mta.telecom.example>"},
+                  {"elements",
+                   {{{"ref", "a"},
+                     {"kind", "img"},
+                     {"url", "https://www.google-analytics.com/collect?v=1&tid=UA-9-9&uid=jane.doe@example.org"},
+                     {"declared", {{"width", 1}, {"height", 1}}}}}}};
+  for (const char* lang : {"en", "fr"}) {
+    host.send({{"id", lang}, {"action", "evidence"}, {"lang", lang}, {"message", message}});
+    auto reply = host.receive();
+    REQUIRE(reply);
+    INFO(reply->dump().substr(0, 400));
+    CHECK((*reply)["ok"] == true);
+    CHECK((*reply)["action"] == "evidence");
+    const std::string html = (*reply)["result"]["html"];
+    CHECK(html.find(std::string("<html lang=\"") + lang + "\">") != std::string::npos);
+    CHECK(html.find("default-src &#39;none&#39;") != std::string::npos);
+    CHECK(html.find("jane.doe@example.org") == std::string::npos);
+    CHECK(html.find("jane.doe%40") == std::string::npos);
+    CHECK(html.find("&lt;abc.1@mta.telecom.example&gt;") != std::string::npos);
+    CHECK(html.find("2026010101") != std::string::npos);  // the fixture list's version
+    const std::string file = (*reply)["result"]["filename"];
+    CHECK(file.starts_with("mailveil-evidence-telecom.example-"));
+    CHECK(file.ends_with(std::string("-") + lang + ".html"));
+  }
+  host.send({{"id", "x"}, {"action", "evidence"}, {"lang", "de"}, {"message", message}});
+  expect_error(host, "invalid_value");
+  host.send({{"id", "y"}, {"action", "evidence"}});
+  expect_error(host, "missing_field");
+  require_still_serving(host, "z");
+  host.close_stdin();
+  CHECK(host.wait_exit() == 0);
 }

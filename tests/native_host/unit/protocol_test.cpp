@@ -161,3 +161,42 @@ TEST_CASE("echoed fields are bounded: id, action, refs, message id (finding 4)",
   CHECK(e.message.size() < 200);  // the unknown kind is quoted cut short
   CHECK(e.message.find("(5000 bytes)") != std::string::npos);
 }
+
+TEST_CASE("grade bands on the wire: the score.h table, best first", "[protocol][grades]") {
+  const json bands = grade_bands_json();
+  REQUIRE(bands.size() == kGradeBands.size());
+  for (size_t i = 0; i < kGradeBands.size(); ++i) {
+    CHECK(bands[i] == json({{"grade", kGradeBands[i].grade}, {"min", kGradeBands[i].min}}));
+  }
+  CHECK(bands.front()["grade"] == "A");
+  CHECK(bands.back()["min"] == 0);
+}
+
+TEST_CASE("classify JSON: score.reason, tracker.brand, plain finding messages with their detail", "[protocol]") {
+  Email email;
+  email.sender = "news@telecom.example";
+  email.user_addresses = {"jane.doe@example.org"};
+  email.elements = {test::element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", 1, 1),
+                    test::element(ElementKind::kImg,
+                                  "https://b.us1.list-manage.com/track/open.php?u=1&e=jane.doe@example.org", 1, 1)};
+  email.elements[0].ref = "a";
+  email.elements[1].ref = "b";
+  const json j = report_to_json(test::fixture_engine().classify(email), true, 10);
+  CHECK(j["score"]["grade"] == "F");
+  CHECK(j["score"]["reason"] == json({{"code", "address-leak-open"},
+                                      {"count", 1},
+                                      {"companies", {"Mailchimp (Intuit)"}},
+                                      {"text", "F: 1 company gets your e-mail address when you open this mail"}}));
+  CHECK(j["elements"][1]["tracker"]["brand"] == "Mailchimp (Intuit)");
+  CHECK(j["elements"][1]["tracker"]["company"] == "Intuit");
+  bool leak = false;
+  for (const auto& f : j["findings"]) {
+    CHECK(f["message"].is_string());
+    if (f["code"] == "address-leak") {
+      leak = true;
+      CHECK(f["message"] == "Mailchimp (Intuit) gets your e-mail address (in plain text) when you open this mail");
+      CHECK(f["detail"] == "j\u2026@example.org: encoding plain, in query:e");
+    }
+  }
+  CHECK(leak);
+}

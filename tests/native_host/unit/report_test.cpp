@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "digest.h"
+#include "evidence.h"
 #include "scan.h"
 #include "test_support.h"
 
@@ -224,7 +225,7 @@ TEST_CASE("HTML report is self-contained and shows no unmasked address", "[repor
 
   // The required tables and the histogram are there, with the counts.
   for (const char* section : {"Tracking companies", "Sender domains", "Address leaks", "Google Analytics findings",
-                              "Score distribution", "<svg", "Unreadable inputs"}) {
+                              "Grades", "<svg", "Unreadable inputs"}) {
     INFO(section);
     CHECK(html.find(section) != std::string::npos);
   }
@@ -233,6 +234,55 @@ TEST_CASE("HTML report is self-contained and shows no unmasked address", "[repor
   CHECK(std::regex_search(html, std::regex("<td>Weborama</td>.*?</span></span> 2</td><td class=\"n\">2</td>"
                                            "<td class=\"n\">0</td><td class=\"n\">2</td>")));
   CHECK(html.find("UA-1234-5") != std::string::npos);
+}
+
+TEST_CASE("HTML report: template sections, a grade legend built from kGradeBands, plain words, versions",
+          "[report][templates]") {
+  ScanAggregate a;
+  a.add(scan(newsletter(kReader), "inbox.mbox", 1));
+  a.add(scan(receipt(kReader), "receipt.eml"));
+  a.add(scan(personal(kReader), "bob.eml"));
+  ReportVersions versions;
+  versions.list_version = 2026010101;
+  versions.list_published = "2026-01-01";
+  versions.psl = "2026-05-01_abc";
+  std::ostringstream out;
+  write_html_report(a, {"inbox.mbox"}, out, versions);
+  const std::string html = out.str();
+
+  // One section per template, in order.
+  size_t at = 0;
+  for (const char* id :
+       {"overview", "grades", "companies", "senders", "leaks", "google-analytics", "findings", "versions"}) {
+    INFO(id);
+    const size_t found = html.find(std::string("id=\"") + id + "\"");
+    CHECK(found != std::string::npos);
+    CHECK(found > at);
+    at = found == std::string::npos ? at : found;
+  }
+  // The legend is the band table: each letter with its range, in the table's order; the mails per band add up.
+  at = 0;
+  for (size_t i = 0; i < kGradeBands.size(); ++i) {
+    const std::string row = std::string(kGradeBands[i].grade) + "</span></td><td>" +
+                            std::to_string(kGradeBands[i].min) + "\u2013" + std::to_string(grade_band_max(i)) + "</td>";
+    INFO(row);
+    const size_t found = html.find(row);
+    CHECK(found != std::string::npos);
+    CHECK(found > at);
+    at = found == std::string::npos ? at : found;
+  }
+  // Plain words first, the codes as technical detail.
+  CHECK(html.find("e-mail sending service") != std::string::npos);  // category esp
+  CHECK(html.find("audience measurement") != std::string::npos);    // category analytics
+  CHECK(html.find("as a SHA-256 hash") != std::string::npos);       // encoding sha256
+  CHECK(html.find("Google Analytics receives the full IP address") != std::string::npos);
+  CHECK(html.find("<code>ga-ip-not-anonymised</code>") != std::string::npos);
+  // The versions it was produced with.
+  CHECK(html.find("signature list 2026010101 (2026-01-01)") != std::string::npos);
+  CHECK(html.find("Public Suffix List 2026-05-01_abc") != std::string::npos);
+  CHECK(html.find(std::string("MailVeil ") + MAILVEIL_VERSION) != std::string::npos);
+  // No template tag left unrendered.
+  CHECK(html.find("{{") == std::string::npos);
 }
 
 TEST_CASE("HTML report escapes markup from the mails", "[report]") {
@@ -302,10 +352,13 @@ TEST_CASE("a 10,000-message mbox streams through the report in bounded memory", 
     }
   }
   AggregateSink aggregate;
-  std::ostringstream html, csv;
+  std::ostringstream html, csv, evidence_log;
   auto html_sink = make_html_report_sink(html, {mbox.string()});
   auto csv_sink = make_csv_sink(csv);
-  auto tee = make_tee_sink({&aggregate, html_sink.get(), csv_sink.get()});
+  const fs::path evidence_dir = dir.path / "evidence";
+  fs::create_directories(evidence_dir);
+  EvidenceSink evidence(evidence_dir.string(), Lang::kEn, {}, evidence_log);
+  auto tee = make_tee_sink({&aggregate, html_sink.get(), csv_sink.get(), &evidence});
   ScanOptions options;
   options.inputs = {mbox.string()};
   REQUIRE(run_scan(test::fixture_engine(), options, *tee) == 0);
@@ -337,4 +390,17 @@ TEST_CASE("a 10,000-message mbox streams through the report in bounded memory", 
   CHECK(html.str().size() < 400 * 1024);
   CHECK(html.str().find("reader1@example.net") == std::string::npos);
   CHECK(csv.str().find("reader1@example.net") == std::string::npos);
+
+  // Evidence packs: one per sender domain with tracking (even domains get pixels, odd ones links when the
+  // domain number is a multiple of 5: 750 + 150), each with at most its 5 worst mails.
+  CHECK_FALSE(evidence.failed());
+  CHECK(evidence.written() == 900);
+  CHECK(evidence_log.str().empty());
+  std::ifstream pack(evidence_dir / "mailveil-evidence-brand0.example-en.html");
+  std::stringstream text;
+  text << pack.rdbuf();
+  CHECK(text.str().find("7 e-mails from brand0.example contain tracking") != std::string::npos);
+  CHECK(text.str().find("2 more e-mails from this sender") != std::string::npos);
+  CHECK(text.str().find("@example.net") == std::string::npos);
+  CHECK(text.str().size() < 200 * 1024);
 }

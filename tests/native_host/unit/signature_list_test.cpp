@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <tuple>
 
@@ -106,6 +107,45 @@ TEST_CASE("the shipped signature list loads cleanly and is large enough", "[sign
     CHECK(
         std::any_of(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.category == cat; }));
   }
+}
+
+TEST_CASE("brand: the name people know, given by every shipped entry, derived when a list has none", "[signatures]") {
+  std::ifstream in(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json");
+  const nlohmann::json doc = nlohmann::json::parse(in);
+  for (const auto& entry : doc["trackers"]) {
+    INFO(entry["id"]);
+    REQUIRE(entry.contains("brand"));
+    CHECK_FALSE(entry["brand"].get<std::string>().empty());
+    if (entry["company"] == "Unknown") CHECK(entry["brand"] == "Unknown");
+  }
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
+  REQUIRE(list);
+  auto brand_of = [&](const std::string& id) {
+    auto it = std::find_if(list->trackers.begin(), list->trackers.end(), [&](const Tracker& t) { return t.id == id; });
+    REQUIRE(it != list->trackers.end());
+    return it->brand;
+  };
+  CHECK(brand_of("mailchimp") == "Mailchimp (Intuit)");
+  CHECK(brand_of("mandrill") == "Mailchimp (Intuit)");
+  CHECK(brand_of("sendgrid") == "SendGrid (Twilio)");
+  CHECK(brand_of("google-analytics") == "Google Analytics");
+
+  // Optional in the format: a list without brands (an older update, an imported user list) derives them; a
+  // brand of the wrong type is an entry error.
+  auto parsed = parse_signature_list(R"({"format_version": 1, "list_version": 1, "trackers": [
+      {"id": "a", "name": "Mandrill", "company": "Intuit", "category": "esp", "domains": ["a.example"]},
+      {"id": "b", "name": "Amazon SES", "company": "Amazon", "category": "esp", "domains": ["b.example"]},
+      {"id": "c", "name": "X", "company": "Y", "brand": 3, "category": "esp", "domains": ["c.example"]},
+      {"id": "d", "name": "X", "company": "Y", "brand": "", "category": "esp", "domains": ["d.example"]}]})",
+                                     &err);
+  REQUIRE(parsed);
+  REQUIRE(parsed->trackers.size() == 2);
+  CHECK(parsed->trackers[0].brand == "Mandrill (Intuit)");
+  CHECK(parsed->trackers[1].brand == "Amazon SES");
+  REQUIRE(skipped(*parsed, "c"));
+  CHECK(skipped(*parsed, "c")->reason == "brand: expected a non-empty string");
+  CHECK(skipped(*parsed, "d"));
 }
 
 TEST_CASE("the shipped list names the tracker shapes found in the dev corpus", "[signatures]") {

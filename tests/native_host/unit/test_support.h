@@ -40,6 +40,18 @@ inline Element element(ElementKind kind, std::string url, int w = -1, int h = -1
   return e;
 }
 
+/// One opened mail from `sender` to jane.doe@example.org (the reader) with these elements, numbered e0, e1, ...
+inline Email mail_with(std::vector<Element> elements, std::string sender = "news@telecom.example") {
+  Email e;
+  e.message_id = "m1";
+  e.webmail = "gmail";
+  e.sender = std::move(sender);
+  e.user_addresses = {"jane.doe@example.org"};
+  for (size_t i = 0; i < elements.size(); ++i) elements[i].ref = "e" + std::to_string(i);
+  e.elements = std::move(elements);
+  return e;
+}
+
 /// A list of twenty entries whose patterns (prefix + a 160-byte group repeated 1000 times) each parse and
 /// compile alone but overflow one set together, followed by entry "fine" with `fine_pattern`.
 inline std::string overflowing_list(const std::string& prefix, const std::string& fine_pattern) {
