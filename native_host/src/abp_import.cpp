@@ -8,6 +8,7 @@
 #include <set>
 
 #include "charset.h"
+#include "plain_pattern.h"
 #include "text_util.h"
 #include "url.h"
 
@@ -188,49 +189,7 @@ json entry_json(const Tracker& t, const std::string& notes) {
 }  // namespace
 
 std::string abp_pattern_to_re2(std::string_view pattern, bool match_case) {
-  std::string re = match_case ? "" : "(?i)";
-  bool host_anchor = false;
-  bool start_anchor = false;
-  if (pattern.starts_with("||")) {
-    host_anchor = true;
-    pattern.remove_prefix(2);
-  } else if (pattern.starts_with("|")) {
-    start_anchor = true;
-    pattern.remove_prefix(1);
-  }
-  bool end_anchor = false;
-  if (pattern.ends_with("|")) {
-    end_anchor = true;
-    pattern.remove_suffix(1);
-  }
-  // Unanchored ends are implicit (the matcher searches), so leading/trailing '*' add nothing.
-  if (!host_anchor && !start_anchor) {
-    while (pattern.starts_with("*")) pattern.remove_prefix(1);
-  }
-  if (!end_anchor) {
-    while (pattern.ends_with("*")) pattern.remove_suffix(1);
-  }
-  if (host_anchor) {
-    re += "^[a-z][a-z0-9+.-]*://(?:[^/?#]*\\.)?";
-  } else if (start_anchor) {
-    re += "^";
-  }
-  bool last_star = false;
-  for (char c : pattern) {
-    if (c == '*') {
-      if (!last_star) re += ".*";
-      last_star = true;
-      continue;
-    }
-    last_star = false;
-    if (c == '^') {
-      re += "(?:[^A-Za-z0-9_.%-]|$)";
-    } else {
-      re += RE2::QuoteMeta(std::string_view(&c, 1));
-    }
-  }
-  if (end_anchor) re += "$";
-  return re;
+  return plain_pattern_to_re2(plain_from_abp(pattern, match_case));
 }
 
 std::optional<AbpFilter> convert_abp_filter(std::string_view raw, std::string* reason) {

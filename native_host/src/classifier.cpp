@@ -1,7 +1,5 @@
 #include "classifier.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <optional>
 #include <set>
@@ -9,69 +7,13 @@
 #include "explain.h"
 #include "ga_evidence.h"
 #include "image_judge.h"
+#include "judge_common.h"
 #include "leak_detector.h"
-#include "pattern_scope.h"
+#include "link_judge.h"
 #include "unwrap.h"
 
 namespace mailveil {
 namespace {
-
-/// Click-redirect path shapes: /click, /c/, /l/, /ls/click, /r/, /redirect, ...
-const RE2& click_path_re() {
-  static const RE2 re(
-      "(?i)(?:^|/)(?:click|clicks|clic|c|l|ls|r|redirect|redir|link|links|cl|go|out|t|wf/click)(?:/|$|\\.)");
-  return re;
-}
-
-bool has_recipient_token(const Url& url) {
-  bool token = false;
-  for_each_query_pair(url.query, [&](std::string_view, std::string_view v) {
-    token = v.size() >= 10 && looks_like_personal_token(percent_decode(v));
-    return !token;
-  });
-  if (token) return true;
-  size_t start = 0;
-  while (start < url.path.size()) {
-    size_t slash = url.path.find('/', start + 1);
-    if (slash == std::string::npos) slash = url.path.size();
-    std::string_view seg = std::string_view(url.path).substr(start + 1, slash - start - 1);
-    // File stems count too ("/a1b2c3d4e5f6a7b8c9d0.gif").
-    if (size_t dot = seg.rfind('.'); dot != std::string_view::npos && seg.size() - dot <= 5) seg = seg.substr(0, dot);
-    if (looks_like_personal_token(percent_decode(seg))) return true;
-    start = slash;
-  }
-  return false;
-}
-
-void add_reason(std::vector<std::string>* reasons, const char* r) {
-  if (std::find(reasons->begin(), reasons->end(), r) == reasons->end()) reasons->push_back(r);
-}
-
-/// The entry's names. An entry for a shape many operators use (company "Unknown") is named after the URL's
-/// registrable domain, so that two spam senders count as two companies and the report can tell them apart.
-TrackerInfo info_of(const Tracker& t, const Url& url) {
-  if (t.company == kUnknownCompany) {
-    std::string domain = registrable_domain(url.host);
-    return {t.id, t.name, domain, t.category, domain};
-  }
-  return {t.id, t.name, t.company, t.category, t.brand};
-}
-
-TrackerInfo heuristic_info(const Url& url) {
-  std::string domain = registrable_domain(url.host);
-  return {"heuristic", "Unlisted tracker (" + domain + ")", domain, "unknown", domain};
-}
-
-/// Wraps a clean destination back into Outlook Safe Links so the webmail's phishing check still applies.
-std::string rewrap_safelinks(const Url& original, const Url& clean) {
-  Url out = original;
-  auto pairs = split_query(original.query);
-  for (auto& [k, v] : pairs) {
-    if (percent_decode(k) == "url") v = percent_encode(clean.str());
-  }
-  out.query = join_query(pairs);
-  return out.str();
-}
 
 bool host_leaks(const std::vector<Leak>& leaks) {
   return std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; });
@@ -107,24 +49,11 @@ struct Context {
 };
 
 bool is_third_party(const Context& ctx, const Url& url) {
-  return ctx.sender_domain.empty() || registrable_domain(url.host) != ctx.sender_domain;
+  return is_third_party(ctx.sender_domain, url);
 }
 
-/// A listed tracker on a host of the sender's own domain belongs to the sender only when its entry names that
-/// host (domains, hosts, or a pattern confined to it): LinkedIn tracking its own mail from linkedin.com.
-/// Otherwise the host is an alias the listed company operates for the sender (a CNAME: url1234.<brand> for
-/// SendGrid, click.<brand> for Salesforce), and the request, with whatever it carries, reaches that company.
 bool is_third_party(const Context& ctx, const Url& url, const SignatureMatch& sig) {
-  if (is_third_party(ctx, url)) return true;
-  if (sig.tracker->company == kUnknownCompany || sig.how != "pattern") return false;
-  for (const auto& p : sig.tracker->patterns) {
-    const PatternScope scope = pattern_scope(p);
-    if (scope.kind != PatternScope::Kind::kHost) continue;
-    for (const auto& key : scope.keys) {
-      if (host_matches_domain(url.host, key)) return false;
-    }
-  }
-  return true;
+  return is_third_party(ctx.sender_domain, url, sig);
 }
 
 void judge_fetched(const Context& ctx, const MailImages& mail, const Url& url, ElementResult* r, const Element& e,
@@ -139,52 +68,6 @@ void judge_fetched(const Context& ctx, const MailImages& mail, const Url& url, E
   }
 }
 
-void judge_link(const Context& ctx, const Url& url, const std::vector<std::string>& via, ElementResult* r,
-                const SignatureMatch& sig, bool leaked) {
-  if (link_protection_service(url) && !sig) {
-    // The reader's organisation scans this link on click; removing the wrapper would remove the check.
-    add_reason(&r->reasons, "link-protection");
-    if (leaked) add_reason(&r->reasons, "address-leak");
-    return;
-  }
-  std::string how;
-  std::optional<Url> destination;
-  if (sig) {
-    add_reason(&r->reasons, "signature");
-    add_reason(&r->reasons, "click-tracker");
-    r->tracked = true;
-    r->tracker = info_of(*sig.tracker, url);
-    r->third_party = is_third_party(ctx, url, sig);
-    destination = redirect_destination(url, sig.tracker->redirect_params, &how);
-  } else if (auto d = redirect_destination(url, {}, &how)) {
-    const bool path_shape =
-        RE2::PartialMatch(url.path, tracking_path_re()) || RE2::PartialMatch(url.path, click_path_re());
-    if (has_recipient_token(url) || path_shape || leaked) {
-      add_reason(&r->reasons, "redirect-tracker");
-      r->tracked = true;
-      r->tracker = heuristic_info(url);
-      r->third_party = is_third_party(ctx, url);
-      destination = std::move(d);
-    }
-  }
-  if (leaked) add_reason(&r->reasons, "address-leak");
-  if (r->tracked && !destination) add_reason(&r->reasons, "destination-unknown");
-
-  Url clean = destination ? *destination : url;
-  // Nested wrappers inside the destination (a tracker pointing at another tracker) are rare; one pass of the
-  // webmail unwrapper covers Google/Outlook layers put there by forwarding.
-  std::vector<std::string> inner_via;
-  clean = unwrap_webmail(clean, &inner_via);
-  const bool stripped = !strip_tracking_params(&clean).empty();
-  if (stripped) add_reason(&r->reasons, "tracking-params");
-  if (destination || stripped) {
-    r->verdict = Verdict::kRewrite;
-    r->rewrite_url = std::find(via.begin(), via.end(), "outlook-safelinks") != via.end()
-                         ? rewrap_safelinks(*parse_url(r->url), clean)
-                         : clean.str();
-  }
-}
-
 }  // namespace
 
 const char* to_string(Verdict verdict) {
@@ -196,13 +79,15 @@ const char* to_string(Verdict verdict) {
   return "allow";
 }
 
-Engine::Engine(std::shared_ptr<const SignatureList> list) : matcher_(std::move(list)) {}
+Engine::Engine(std::shared_ptr<const CompiledList> list) : matcher_(std::move(list)) {}
 
-Engine::Engine(std::shared_ptr<const SignatureList> list, std::shared_ptr<const SignatureList> user_list,
-               std::shared_ptr<const SignatureList> user_exceptions)
+Engine::Engine(const std::shared_ptr<const SignatureList>& list) : matcher_(list) {}
+
+Engine::Engine(std::shared_ptr<const CompiledList> list, std::shared_ptr<const CompiledList> user_list,
+               std::shared_ptr<const CompiledList> user_exceptions)
     : matcher_(std::move(list)) {
-  if (user_list && !user_list->trackers.empty()) user_ = std::make_unique<Matcher>(std::move(user_list));
-  if (user_exceptions && !user_exceptions->trackers.empty()) {
+  if (user_list && !user_list->empty()) user_ = std::make_unique<Matcher>(std::move(user_list));
+  if (user_exceptions && !user_exceptions->empty()) {
     user_exceptions_ = std::make_unique<Matcher>(std::move(user_exceptions));
   }
 }
@@ -239,13 +124,14 @@ EmailReport Engine::classify(const Email& email) const {
   const size_t n = email.elements.size();
   std::vector<std::optional<Url>> urls(n);
   std::vector<std::vector<std::string>> vias(n);
+  std::vector<std::vector<Url>> layers(n);  // the wrapper URLs each element's unwrapping went through
   std::vector<const Url*> url_ptrs(n, nullptr);
   for (size_t i = 0; i < n; ++i) {
     const Element& e = email.elements[i];
     if (e.url.size() > kMaxUrlLength) continue;
     auto parsed = parse_url(e.url);
     if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) continue;
-    urls[i] = unwrap_webmail(*parsed, &vias[i]);
+    urls[i] = unwrap_webmail(*parsed, &vias[i], &layers[i]);
     url_ptrs[i] = &*urls[i];
   }
   const MailImages mail(email.elements, url_ptrs);
@@ -278,7 +164,9 @@ EmailReport Engine::classify(const Email& email) const {
     std::vector<Leak> leaks = detector.find(url);
 
     if (link) {
-      judge_link(ctx, url, via, &r, sig, !leaks.empty());
+      const LinkFacts facts{url, via, layers[i], e.text, ctx.sender_domain, !leaks.empty()};
+      judge_link(
+          facts, sig, [&](const Url& u) { return match(u, u.without_fragment(), true); }, &r);
     } else {
       judge_fetched(ctx, mail, url, &r, e, sig, !leaks.empty());
     }

@@ -92,19 +92,21 @@ struct EmailReport {
 /// A compiled signature list plus the classification logic.
 class Engine {
  public:
-  explicit Engine(std::shared_ptr<const SignatureList> list);
+  explicit Engine(std::shared_ptr<const CompiledList> list);
+  /// Compiles `list` in memory first (tests, eval, scan --signatures).
+  explicit Engine(const std::shared_ptr<const SignatureList>& list);
   /// With a user list imported from Adblock Plus syntax: consulted only when `list` finds nothing and no entry
   /// of `user_exceptions` (the imported `@@` rules) matches the URL (docs/updates.md).
-  Engine(std::shared_ptr<const SignatureList> list, std::shared_ptr<const SignatureList> user_list,
-         std::shared_ptr<const SignatureList> user_exceptions);
+  Engine(std::shared_ptr<const CompiledList> list, std::shared_ptr<const CompiledList> user_list,
+         std::shared_ptr<const CompiledList> user_exceptions);
 
   /// Classifies a whole message. Elements are judged independently; the score and findings aggregate them.
   EmailReport classify(const Email& email) const;
 
   const Matcher& matcher() const { return matcher_; }
-  const SignatureList& list() const { return matcher_.list(); }
+  const CompiledList& list() const { return matcher_.list(); }
   /// Entries of the imported user list, 0 when none.
-  size_t user_trackers() const { return user_ ? user_->list().trackers.size() : 0; }
+  size_t user_trackers() const { return user_ ? user_->list().size() : 0; }
 
   /// The signed list first, then the user list unless an exception covers the URL.
   SignatureMatch match(const Url& url, std::string_view normalized, bool for_link) const;

@@ -35,8 +35,9 @@ std::shared_ptr<const Engine> Host::engine() const {
 }
 
 void Host::install(ActiveList list) {
-  auto engine = std::make_shared<const Engine>(list.list ? list.list : std::make_shared<const SignatureList>(),
-                                               list.user_list, list.user_exceptions);
+  auto engine = std::make_shared<const Engine>(list.list ? list.list : compile_list(SignatureList{}), list.user_list,
+                                               list.user_exceptions);
+  for (const auto& n : list.notes) spdlog::info("signature list: {}", n);
   for (const auto& w : list.warnings) spdlog::warn("signature list: {}", w);
   for (const auto& e : engine->matcher().set_errors()) spdlog::warn("pattern left out of the set: {}", e);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -114,8 +115,8 @@ void Host::send_error(const json& id, std::string_view action, ErrorCode code, s
 
 json Host::signatures_json() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  const SignatureList& l = engine_->list();
-  const ListFreshness fresh = list_freshness(l, today_utc_days());
+  const CompiledList& l = engine_->list();
+  const ListFreshness fresh = list_freshness(l.list_version, l.published, l.expires, today_utc_days());
   return {{"list_version", l.list_version},
           {"published", l.published},
           {"expires", fresh.expires.empty() ? json(nullptr) : json(fresh.expires)},
@@ -123,7 +124,7 @@ json Host::signatures_json() const {
           {"expired", fresh.expired},
           {"days_past_due", fresh.days_past_due},
           {"freshness_note", fresh.note},
-          {"trackers", l.trackers.size()},
+          {"trackers", l.size()},
           {"skipped", l.skipped.size()},
           {"user_trackers", engine_->user_trackers()},
           {"source", active_.source},

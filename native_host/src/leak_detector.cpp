@@ -1,7 +1,5 @@
 #include "leak_detector.h"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -30,28 +28,8 @@ bool is_base64_char(char c) {
          c == '-' || c == '_';
 }
 
-/// Inflates a zlib stream (RFC 1950) into *out, at most kMaxInflated bytes; false when `in` is not one.
+/// How much a compressed token may inflate to.
 constexpr size_t kMaxInflated = 64 * 1024;
-bool inflate_zlib(std::string_view in, std::string* out) {
-  // CMF 0x78 (deflate, 32 KiB window) and a header checksum divisible by 31: "eJ", "eN", "eA" in base64.
-  if (in.size() < 6 || static_cast<unsigned char>(in[0]) != 0x78 ||
-      ((static_cast<unsigned char>(in[0]) << 8) | static_cast<unsigned char>(in[1])) % 31 != 0) {
-    return false;
-  }
-  z_stream zs{};
-  if (inflateInit(&zs) != Z_OK) return false;
-  out->assign(kMaxInflated, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out->data());
-  zs.avail_out = static_cast<uInt>(out->size());
-  const int rc = inflate(&zs, Z_FINISH);
-  const size_t produced = out->size() - zs.avail_out;
-  inflateEnd(&zs);
-  out->resize(produced);
-  // A truncated token (Z_BUF_ERROR) still yields what it holds.
-  return (rc == Z_STREAM_END || rc == Z_BUF_ERROR || rc == Z_OK) && produced > 0;
-}
 
 std::string ascii_upper(std::string_view s) {
   std::string out(s);
@@ -318,7 +296,7 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
         const size_t before = out->size();
         // Mailgun's /c/ and /o/ tokens (Substack, Kajabi…) are base64 of zlib-compressed query strings that
         // name the recipient (`r=`).
-        if (std::string inflated; inflate_zlib(decoded, &inflated)) decoded = std::move(inflated);
+        if (auto inflated = inflate_zlib(decoded, kMaxInflated)) decoded = std::move(*inflated);
         scan_inside(decoded, out, depth + 1);
         if (out->size() > before) break;
       }

@@ -53,8 +53,8 @@ int serve_browser(const std::string& caller) {
   ActiveList active = load_active_list(config.update.store_dir, config.update.bundled_path, &err);
   if (!err.empty()) spdlog::warn("signature list: {}", err);
   if (active.list) {
-    spdlog::info("signature list {} ({} trackers, {} skipped) from {}", active.list->list_version,
-                 active.list->trackers.size(), active.list->skipped.size(), active.path);
+    spdlog::info("signature list {} ({} trackers, {} skipped) from {}", active.list->list_version, active.list->size(),
+                 active.list->skipped.size(), active.path);
     for (const auto& s : active.list->skipped) spdlog::warn("skipped entry {} '{}': {}", s.index, s.id, s.reason);
   }
 

@@ -4,28 +4,37 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <array>
 
 #include "pattern_scope.h"
+#include "plain_pattern.h"
 #include "text_util.h"
 
 namespace mailveil {
 
-// An RE2::Set and the pattern number of each of its members.
+using namespace compiled;
+
+// An RE2::Set and the regex number of each of its members.
 struct Matcher::PatternSet {
   PatternSet(const RE2::Options& options, RE2::Anchor anchor) : set(options, anchor) {}
   RE2::Set set;
-  std::vector<size_t> number_of;  // set index -> pattern number
+  std::vector<uint32_t> number_of;  // set index -> regex number
   bool compiled = false;
 };
 
-// The patterns that share one host key or first path segment, compiled together on first use.
-struct Matcher::Bucket {
-  std::vector<size_t> numbers;  // ascending
-  mutable std::once_flag once;
-  mutable std::unique_ptr<PatternSet> set;
+struct Matcher::LazySet {
+  std::once_flag once;
+  std::unique_ptr<PatternSet> set;
+};
+
+struct Matcher::LazyRegex {
+  std::once_flag once;
+  std::unique_ptr<RE2> re;
 };
 
 namespace {
+
+constexpr uint32_t kNone = 0xffffffffu;
 
 RE2::Options set_options() {
   RE2::Options options;
@@ -38,106 +47,154 @@ RE2::Options set_options() {
   return options;
 }
 
+// One regex on its own gets the budget the list loader checks patterns with (signature_list.cpp).
+RE2::Options single_options() {
+  RE2::Options options = set_options();
+  options.set_max_mem(1 << 20);
+  return options;
+}
+
 // Total RE2 program instructions accepted in one set when isolating patterns: well under what the 64 MiB set
-// budget compiles (about 2.8M instructions), leaving room for the DFA. The shipped list uses about 40k.
+// budget compiles (about 2.8M instructions), leaving room for the DFA.
 constexpr size_t kSetProgramBudget = 1'000'000;
 
-bool applies(const Tracker& t, bool for_link) {
-  return for_link ? t.applies_to_link : t.applies_to_pixel;
+/// Calls fn(start, hash) for each suffix of `host` that starts a label (the host itself included), from the
+/// shortest to the longest, with the suffix's key_hash.
+template <typename Fn>
+void for_each_suffix(std::string_view host, Fn&& fn) {
+  uint32_t h = kKeyHashSeed;
+  for (size_t i = host.size(); i-- > 0;) {
+    h = key_hash_step(h, static_cast<unsigned char>(host[i]));
+    if (i == 0 || host[i - 1] == '.') fn(i, h);
+  }
 }
 
 }  // namespace
 
-Matcher::Matcher(std::shared_ptr<const SignatureList> list, MatcherCompile compile) : list_(std::move(list)) {
-  const auto& trackers = list_->trackers;
-  std::vector<size_t> anywhere_anchored;
-  std::vector<size_t> anywhere_unanchored;
-  for (size_t i = 0; i < trackers.size(); ++i) {
-    for (const auto& d : trackers[i].domains) domains_[d].push_back(i);
-    for (const auto& h : trackers[i].hosts) hosts_[h].push_back(i);
-    for (const auto& p : trackers[i].patterns) {
-      const size_t number = patterns_.size();
-      patterns_.push_back({&p, i});
-      PatternScope scope = pattern_scope(p);
-      BucketIndex* index = nullptr;
-      switch (scope.kind) {
-        case PatternScope::Kind::kAnywhere:
-          (is_start_anchored(p) ? anywhere_anchored : anywhere_unanchored).push_back(number);
-          ++layout_.anywhere;
-          continue;
-        case PatternScope::Kind::kHost:
-          index = &by_host_;
-          ++layout_.by_host;
-          break;
-        case PatternScope::Kind::kSegment:
-          index = &by_segment_;
-          ++layout_.by_segment;
-          break;
-      }
-      for (auto& key : scope.keys) {
-        auto& bucket = (*index)[std::move(key)];
-        if (!bucket) bucket = std::make_unique<Bucket>();
-        if (bucket->numbers.empty() || bucket->numbers.back() != number) bucket->numbers.push_back(number);
-      }
-    }
+Matcher::Matcher(const std::shared_ptr<const SignatureList>& list, MatcherCompile compile)
+    : Matcher(compile_list(list ? *list : SignatureList{}), compile) {}
+
+Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compile) : list_(std::move(list)) {
+  const CompiledList& l = *list_;
+  bucket_sets_ = std::make_unique<LazySet[]>(l.buckets.size());
+  gated_ = std::make_unique<LazyRegex[]>(l.regexes.size());
+  for (uint32_t n : l.ungated) {
+    if (n >= l.regexes.size()) continue;
+    (l.regexes[n].flags & kRegexStartAnchored ? ungated_anchored_ : ungated_unanchored_).push_back(n);
   }
-  anywhere_anchored_ = compile_patterns(anywhere_anchored, /*start_anchored=*/true);
-  anywhere_unanchored_ = compile_patterns(anywhere_unanchored, /*start_anchored=*/false);
-  if (compile == MatcherCompile::kEager) {
-    for (const auto* index : {&by_host_, &by_segment_}) {
-      for (const auto& [key, bucket] : *index) bucket_set(*bucket);
-    }
-  }
+  ungated_anchored_set_ = std::make_unique<LazySet>();
+  ungated_unanchored_set_ = std::make_unique<LazySet>();
+  if (compile == MatcherCompile::kEager) compile_all();
 }
 
-std::unique_ptr<Matcher::PatternSet> Matcher::compile_patterns(const std::vector<size_t>& numbers,
-                                                               bool start_anchored) const {
-  auto set = build_pattern_set(numbers, start_anchored, /*isolate=*/false);
+void Matcher::compile_all() const {
+  const CompiledList& l = *list_;
+  // The ungated sets first: every URL that reaches the patterns needs them.
+  lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
+  lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
+  for (uint32_t n = 0; n < l.regexes.size(); ++n) {
+    if (l.regexes[n].flags & kRegexGated) gated_regex(n);
+  }
+  for (uint32_t b = 0; b < l.buckets.size(); ++b) bucket_set(b);
+}
+
+Matcher::~Matcher() = default;
+
+bool Matcher::applies(uint32_t entry, uint32_t want) const {
+  return (list_->entry_flags(entry) & want) != 0;
+}
+
+const Tracker* Matcher::tracker_at(uint32_t entry) const {
+  std::lock_guard lock(trackers_mutex_);
+  auto& slot = trackers_[entry];
+  if (!slot) slot = std::make_unique<const Tracker>(list_->tracker(entry));
+  return slot.get();
+}
+
+std::string Matcher::regex_label(uint32_t number) const {
+  const CompiledList& l = *list_;
+  if (number >= l.regexes.size() || l.regexes[number].rule >= l.rules.size()) return "?";
+  return l.entry_id(l.rules[l.regexes[number].rule].entry());
+}
+
+std::unique_ptr<Matcher::PatternSet> Matcher::compile_set(const std::vector<uint32_t>& numbers,
+                                                          bool start_anchored) const {
+  auto set = build_set(numbers, start_anchored, /*isolate=*/false);
   if (!set->compiled && !set->number_of.empty()) {
     // The combined program did not fit: some pattern parses but compiles too large. Find it by compiling each
     // alone, leave it out, and build the set again, so that one bad pattern cannot disable all the others.
-    set = build_pattern_set(numbers, start_anchored, /*isolate=*/true);
+    set = build_set(numbers, start_anchored, /*isolate=*/true);
   }
   return set;
 }
 
-std::unique_ptr<Matcher::PatternSet> Matcher::build_pattern_set(const std::vector<size_t>& numbers, bool start_anchored,
-                                                                bool isolate) const {
+std::unique_ptr<Matcher::PatternSet> Matcher::build_set(const std::vector<uint32_t>& numbers, bool start_anchored,
+                                                        bool isolate) const {
+  const CompiledList& l = *list_;
   auto set = std::make_unique<PatternSet>(set_options(), start_anchored ? RE2::ANCHOR_START : RE2::UNANCHORED);
   size_t program_size = 0;
-  for (size_t n : numbers) {
-    const std::string& p = *patterns_[n].text;
-    const std::string& id = list_->trackers[patterns_[n].tracker].id;
+  for (uint32_t n : numbers) {
+    if (n >= l.regexes.size() || l.regexes[n].rule >= l.rules.size()) continue;
+    const std::string_view p = l.str(l.rules[l.regexes[n].rule].text);
     std::string error;
     if (isolate) {
-      RE2::Options alone = set_options();
-      alone.set_max_mem(1 << 20);
-      RE2 re(p, alone);
+      RE2 re(p, single_options());
       if (!re.ok()) {
-        add_error(id + ": " + re.error());
+        add_error(regex_label(n) + ": " + re.error());
         continue;
       }
       // Patterns that each fit can still overflow the set together: keep the first ones within budget.
       if (program_size + static_cast<size_t>(re.ProgramSize()) > kSetProgramBudget) {
-        add_error(id + ": left out, the pattern set's size budget is used up");
+        add_error(regex_label(n) + ": left out, the pattern set's size budget is used up");
         continue;
       }
       program_size += static_cast<size_t>(re.ProgramSize());
     }
     if (set->set.Add(p, &error) < 0) {
-      if (!isolate) add_error(id + ": " + error);
+      if (!isolate) add_error(regex_label(n) + ": " + error);
       continue;
     }
     set->number_of.push_back(n);
   }
   set->compiled = !set->number_of.empty() && set->set.Compile();
+  if (!isolate) compiled_sets_.fetch_add(1, std::memory_order_relaxed);
   return set;
 }
 
-const Matcher::PatternSet& Matcher::bucket_set(const Bucket& bucket) const {
-  // Scoped patterns are start-anchored (pattern_scope requires it).
-  std::call_once(bucket.once, [&] { bucket.set = compile_patterns(bucket.numbers, /*start_anchored=*/true); });
-  return *bucket.set;
+const Matcher::PatternSet& Matcher::lazy_set(LazySet& lazy, const std::vector<uint32_t>& numbers,
+                                             bool start_anchored) const {
+  std::call_once(lazy.once, [&] { lazy.set = compile_set(numbers, start_anchored); });
+  return *lazy.set;
+}
+
+const Matcher::PatternSet& Matcher::bucket_set(uint32_t bucket) const {
+  const CompiledList& l = *list_;
+  LazySet& lazy = bucket_sets_[bucket];
+  std::call_once(lazy.once, [&] {
+    const BucketRecord& b = l.buckets[bucket];
+    std::vector<uint32_t> numbers;
+    if (b.first <= l.bucket_ids.size() && b.count <= l.bucket_ids.size() - b.first) {
+      numbers.assign(l.bucket_ids.begin() + b.first, l.bucket_ids.begin() + b.first + b.count);
+    }
+    // Scoped patterns are start-anchored (pattern_scope requires it).
+    lazy.set = compile_set(numbers, /*start_anchored=*/true);
+  });
+  return *lazy.set;
+}
+
+const RE2* Matcher::gated_regex(uint32_t number) const {
+  LazyRegex& lazy = gated_[number];
+  std::call_once(lazy.once, [&] {
+    const CompiledList& l = *list_;
+    auto re = std::make_unique<RE2>(l.str(l.rules[l.regexes[number].rule].text), single_options());
+    compiled_regexes_.fetch_add(1, std::memory_order_relaxed);
+    if (re->ok()) {
+      lazy.re = std::move(re);
+    } else {
+      add_error(regex_label(number) + ": " + re->error());
+    }
+  });
+  return lazy.re.get();
 }
 
 void Matcher::add_error(std::string error) const {
@@ -153,93 +210,249 @@ std::vector<std::string> Matcher::set_errors() const {
   return set_errors_;
 }
 
-Matcher::~Matcher() = default;
-
-const Tracker* Matcher::lookup_host(std::string_view host, bool for_link, std::string* how) const {
-  auto pick = [&](const std::vector<size_t>& candidates) -> const Tracker* {
-    for (size_t i : candidates) {
-      if (applies(list_->trackers[i], for_link)) return &list_->trackers[i];
+bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry, std::string* how) const {
+  const CompiledList& l = *list_;
+  auto first_applying = [&](const CompiledList::Group& g) {
+    for (uint32_t r : g.ids()) {
+      if (r < l.rules.size() && applies(l.rules[r].entry(), want)) {
+        *entry = l.rules[r].entry();
+        return true;
+      }
     }
-    return nullptr;
+    return false;
   };
-  if (!hosts_.empty()) {
-    if (auto it = hosts_.find(host); it != hosts_.end()) {
-      if (const Tracker* t = pick(it->second)) {
-        *how = "host";
-        return t;
-      }
-    }
+  if (!l.host_table.empty() && first_applying(l.find(l.host_table, key_hash(host), host))) {
+    *how = "host";
+    return true;
   }
-  // Try the host itself, then each parent domain: a.b.example.com, b.example.com, example.com, com.
-  std::string_view suffix = host;
-  while (!suffix.empty()) {
-    if (auto it = domains_.find(suffix); it != domains_.end()) {
-      if (const Tracker* t = pick(it->second)) {
+  if (l.domain_table.empty()) return false;
+  // The host itself, then each parent domain: a.b.example.com, b.example.com, example.com, com.
+  std::array<std::pair<size_t, uint32_t>, 32> suffixes;
+  size_t count = 0;
+  bool overflow = false;
+  for_each_suffix(host, [&](size_t start, uint32_t h) {
+    if (count < suffixes.size()) {
+      suffixes[count++] = {start, h};
+    } else {
+      overflow = true;
+    }
+  });
+  if (overflow) {  // more than 32 labels: look them up the slow way, longest first
+    for (size_t start = 0; start < host.size();) {
+      const std::string_view suffix = host.substr(start);
+      if (first_applying(l.find(l.domain_table, key_hash(suffix), suffix))) {
         *how = "domain";
-        return t;
+        return true;
       }
+      const size_t dot = suffix.find('.');
+      if (dot == std::string_view::npos) break;
+      start += dot + 1;
     }
-    size_t dot = suffix.find('.');
-    if (dot == std::string_view::npos) break;
-    suffix.remove_prefix(dot + 1);
+    return false;
   }
-  return nullptr;
+  for (size_t i = count; i-- > 0;) {
+    const std::string_view suffix = host.substr(suffixes[i].first);
+    if (first_applying(l.find(l.domain_table, suffixes[i].second, suffix))) {
+      *how = "domain";
+      return true;
+    }
+  }
+  return false;
 }
 
-void Matcher::best_hit(const PatternSet& set, std::string_view normalized, bool for_link, size_t* best) const {
+bool Matcher::plain_rule_matches(uint32_t rule, std::string_view normalized, std::string_view lowered,
+                                 bool newline) const {
+  const CompiledList& l = *list_;
+  const RuleRecord& r = l.rules[rule];
+  if (!newline) return plain_match(r.plain_flags(), l.str(r.text), normalized, lowered);
+  // RE2's `.*` stops at '\n', which the plain matcher does not model: such a URL (never one parse_url returns)
+  // goes to the pattern's RE2 spelling.
+  std::lock_guard lock(newline_mutex_);
+  auto& re = newline_regexes_[rule];
+  if (!re)
+    re =
+        std::make_unique<RE2>(plain_pattern_to_re2(plain_from_flags(r.plain_flags(), l.str(r.text))), single_options());
+  return re->ok() && RE2::PartialMatch(normalized, *re);
+}
+
+void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* best) const {
+  const CompiledList& l = *list_;
+  std::string lowered;  // the URL in lower case, made for the first candidate
+  bool newline = false;
+  auto consider = [&](std::span<const uint32_t> ids) {
+    for (uint32_t rule : ids) {
+      if (rule >= *best) break;  // ascending: nothing later can win
+      if (rule >= l.rules.size() || l.rules[rule].kind() != kRulePlain || !applies(l.rules[rule].entry(), want))
+        continue;
+      if (lowered.empty()) {
+        lowered.resize(normalized.size());
+        for (size_t i = 0; i < normalized.size(); ++i) lowered[i] = ascii_lower_char(normalized[i]);
+        newline = normalized.find('\n') != std::string_view::npos;
+      }
+      if (plain_rule_matches(rule, normalized, lowered, newline)) *best = rule;
+    }
+  };
+  if (!l.token_table.empty()) {
+    // The URL's tokens: maximal runs of [A-Za-z0-9%], hashed in lower case as token_hash does. A token that
+    // comes back (a long query repeats "utm", "id", ...) is looked up once.
+    std::array<uint32_t, 64> seen;
+    size_t seen_count = 0;
+    std::vector<uint32_t> seen_more;
+    const size_t n = normalized.size();
+    for (size_t i = 0; i < n;) {
+      if (!is_token_char(static_cast<unsigned char>(normalized[i]))) {
+        ++i;
+        continue;
+      }
+      uint32_t h = 2166136261u;
+      for (; i < n && is_token_char(static_cast<unsigned char>(normalized[i])); ++i) {
+        h = (h ^ static_cast<unsigned char>(ascii_lower_char(normalized[i]))) * 16777619u;
+      }
+      const CompiledList::Group g = l.find_token(h);
+      if (g.count == 0) continue;
+      auto end = seen.begin() + static_cast<std::ptrdiff_t>(seen_count);
+      if (std::find(seen.begin(), end, h) != end ||
+          std::find(seen_more.begin(), seen_more.end(), h) != seen_more.end()) {
+        continue;
+      }
+      if (seen_count < seen.size()) {
+        seen[seen_count++] = h;
+      } else {
+        seen_more.push_back(h);
+      }
+      consider(g.ids());
+    }
+  }
+  consider(l.untokenized);
+}
+
+void Matcher::best_hit(const PatternSet& set, std::string_view normalized, uint32_t want, uint32_t* best) const {
   if (!set.compiled) return;
+  const CompiledList& l = *list_;
   std::vector<int> hits;
   if (!set.set.Match(normalized, &hits)) return;
   for (int h : hits) {
-    size_t n = set.number_of[static_cast<size_t>(h)];
-    if (n < *best && applies(list_->trackers[patterns_[n].tracker], for_link)) *best = n;
+    const uint32_t n = set.number_of[static_cast<size_t>(h)];
+    const uint32_t rule = l.regexes[n].rule;
+    if (rule < *best && applies(l.rules[rule].entry(), want)) *best = rule;
+  }
+}
+
+void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_t want, uint32_t* best) const {
+  const CompiledList& l = *list_;
+  auto bucket = [&](const CompiledList::Group& g) {
+    if (g.count == 1 && g.ids()[0] < l.buckets.size()) best_hit(bucket_set(g.ids()[0]), normalized, want, best);
+  };
+  if (!l.scope_host_table.empty()) {
+    for_each_suffix(url.host, [&](size_t start, uint32_t h) {
+      const std::string_view suffix = std::string_view(url.host).substr(start);
+      bucket(l.find(l.scope_host_table, h, suffix));
+    });
+  }
+  if (!l.scope_seg_table.empty()) {
+    std::string segment(first_path_segment(url.path));
+    for (char& c : segment) c = ascii_lower_char(c);
+    bucket(l.find(l.scope_seg_table, key_hash(segment), segment));
+  }
+  if (l.ac_state_count > 0) {
+    // Which gate atoms the URL holds (Aho-Corasick, case-insensitive), and so which gated regexes to try.
+    std::vector<uint32_t> candidates;
+    const uint32_t k = l.ac_class_count;
+    uint32_t state = 0;
+    for (char c : normalized) {
+      state = l.ac_next[size_t{state} * k + l.ac_classes[static_cast<unsigned char>(c)]];
+      const uint32_t first = l.ac_outputs[state];
+      const uint32_t last = l.ac_outputs[state + 1];
+      for (uint32_t o = first; o < last && o < l.ac_output_ids.size(); ++o) {
+        const uint32_t atom = l.ac_output_ids[o];
+        if (atom + 1 >= l.atom_regexes.size()) continue;
+        for (uint32_t j = l.atom_regexes[atom]; j < l.atom_regexes[atom + 1] && j < l.atom_regex_ids.size(); ++j) {
+          candidates.push_back(l.atom_regex_ids[j]);
+        }
+      }
+    }
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    for (uint32_t n : candidates) {
+      if (n >= l.regexes.size()) continue;
+      const RegexRecord& rec = l.regexes[n];
+      if (rec.rule >= *best) break;  // regex numbers follow rule numbers
+      if (!applies(l.rules[rec.rule].entry(), want)) continue;
+      const RE2* re = gated_regex(n);
+      if (re && re->Match(normalized, 0, normalized.size(),
+                          (rec.flags & kRegexStartAnchored) ? RE2::ANCHOR_START : RE2::UNANCHORED, nullptr, 0)) {
+        *best = rec.rule;
+      }
+    }
+  }
+  if (!ungated_anchored_.empty()) {
+    best_hit(lazy_set(*ungated_anchored_set_, ungated_anchored_, true), normalized, want, best);
+  }
+  if (!ungated_unanchored_.empty()) {
+    best_hit(lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false), normalized, want, best);
   }
 }
 
 SignatureMatch Matcher::match(const Url& url, std::string_view normalized, bool for_link) const {
+  const CompiledList& l = *list_;
+  const uint32_t want = for_link ? kEntryLink : kEntryPixel;
   SignatureMatch result;
-  if (const Tracker* t = lookup_host(url.host, for_link, &result.how)) {
-    result.tracker = t;
+  uint32_t entry = 0;
+  if (lookup_host(url.host, want, &entry, &result.how)) {
+    result.tracker = tracker_at(entry);
     return result;
   }
-  // Lowest pattern number first: list order is the tie-breaker, so maintainers control precedence.
-  size_t best = patterns_.size();
-  if (!by_host_.empty()) {
-    std::string_view suffix = url.host;
-    while (!suffix.empty()) {
-      if (auto it = by_host_.find(suffix); it != by_host_.end()) {
-        best_hit(bucket_set(*it->second), normalized, for_link, &best);
-      }
-      size_t dot = suffix.find('.');
-      if (dot == std::string_view::npos) break;
-      suffix.remove_prefix(dot + 1);
-    }
-  }
-  if (!by_segment_.empty()) {
-    std::string segment(first_path_segment(url.path));
-    for (char& c : segment) c = ascii_lower_char(c);
-    if (auto it = by_segment_.find(segment); it != by_segment_.end()) {
-      best_hit(bucket_set(*it->second), normalized, for_link, &best);
-    }
-  }
-  best_hit(*anywhere_anchored_, normalized, for_link, &best);
-  best_hit(*anywhere_unanchored_, normalized, for_link, &best);
-  if (best < patterns_.size()) {
-    result.tracker = &list_->trackers[patterns_[best].tracker];
+  // Lowest rule number first: list order is the tie-breaker, so maintainers control precedence.
+  uint32_t best = kNone;
+  if (!l.token_table.empty() || !l.untokenized.empty()) match_plain(normalized, want, &best);
+  if (!l.regexes.empty()) match_regexes(url, normalized, want, &best);
+  if (best != kNone) {
+    result.tracker = tracker_at(l.rules[best].entry());
     result.how = "pattern";
   }
   return result;
 }
 
 std::vector<std::string> Matcher::block_domains() const {
+  const CompiledList& l = *list_;
   std::vector<std::string> out;
-  for (const auto& t : list_->trackers) {
-    if (!t.applies_to_pixel) continue;
-    out.insert(out.end(), t.domains.begin(), t.domains.end());
-    out.insert(out.end(), t.hosts.begin(), t.hosts.end());
+  for (const RuleRecord& r : l.rules) {
+    if ((r.kind() == kRuleDomain || r.kind() == kRuleHost) && applies(r.entry(), kEntryPixel)) {
+      out.emplace_back(l.str(r.text));
+    }
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+Matcher::Layout Matcher::layout() const {
+  const CompiledList& l = *list_;
+  Layout out;
+  auto scoped = [&](std::span<const Slot> table) {
+    std::vector<uint32_t> numbers;
+    for (const Slot& s : table) {
+      if (s.pos == kEmptySlot) continue;
+      const CompiledList::Group g = l.group(s.pos);
+      for (uint32_t b : g.ids()) {
+        if (b >= l.buckets.size()) continue;
+        for (uint32_t i = 0; i < l.buckets[b].count; ++i) numbers.push_back(l.bucket_ids[l.buckets[b].first + i]);
+      }
+    }
+    std::sort(numbers.begin(), numbers.end());
+    return static_cast<size_t>(std::unique(numbers.begin(), numbers.end()) - numbers.begin());
+  };
+  out.by_host = scoped(l.scope_host_table);
+  out.by_segment = scoped(l.scope_seg_table);
+  for (const RegexRecord& r : l.regexes) {
+    if (r.flags & kRegexGated) ++out.gated;
+  }
+  out.ungated = l.ungated.size();
+  out.anywhere = out.gated + out.ungated;
+  for (const RuleRecord& r : l.rules) {
+    if (r.kind() == kRulePlain) ++out.plain;
+  }
+  out.untokenized = l.untokenized.size();
   return out;
 }
 

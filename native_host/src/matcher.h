@@ -1,8 +1,10 @@
-/// Signature matching: a host-suffix index for domains/hosts, and URL patterns sorted by the part of the URL
-/// they are confined to (pattern_scope.h): patterns tied to a host or a first path segment sit in small
-/// per-key RE2::Sets compiled on first use; the rest form one RE2::Set compiled at load. Pure: no I/O.
+/// Signature matching over a compiled list (compiled_list.h): exact hosts and host suffixes through hash
+/// tables, plain ABP-style patterns through a token index without RE2, and regexes by scope: per host key and
+/// per first path segment in small RE2::Sets compiled on first use, the unscoped ones compiled one by one when a
+/// URL holds one of their required literals. Nothing is compiled at construction. Pure: no I/O.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -10,6 +12,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "compiled_list.h"
 #include "signature_list.h"
 #include "url.h"
 
@@ -26,82 +29,99 @@ struct SignatureMatch {
   explicit operator bool() const { return tracker != nullptr; }
 };
 
-/// When a Matcher compiles the per-host and per-segment pattern sets.
+/// When a Matcher compiles its regexes.
 enum class MatcherCompile {
   kLazy,   ///< on the first URL that needs each one: what the host serves with (fast start)
   kEager,  ///< all at construction, so that set_errors() is complete: for checking a list before installing it
 };
 
-/// Compiled form of a SignatureList. Keeps the list alive. Thread-safe: lazy compilation is synchronised.
+/// Matches URLs against a compiled list. Keeps the list alive. Thread-safe: lazy compilation is synchronised.
 class Matcher {
  public:
-  explicit Matcher(std::shared_ptr<const SignatureList> list, MatcherCompile compile = MatcherCompile::kLazy);
+  explicit Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compile = MatcherCompile::kLazy);
+  /// Compiles `list` in memory first (tests, the updater's check, scan --signatures).
+  explicit Matcher(const std::shared_ptr<const SignatureList>& list, MatcherCompile compile = MatcherCompile::kLazy);
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
 
   /// The tracker a URL belongs to, considering only entries that apply to links (for_link) or to fetched
-  /// resources. `normalized` is the URL as matched by patterns (Url::without_fragment()).
+  /// resources. `normalized` is the URL as matched by patterns (Url::without_fragment()). The Tracker lives as
+  /// long as the Matcher.
   SignatureMatch match(const Url& url, std::string_view normalized, bool for_link) const;
+
+  /// Compiles now whatever is still compiled lazily (what kEager does at construction); thread-safe, and what
+  /// a concurrent match needs is compiled once either way.
+  void compile_all() const;
 
   /// Domains and hosts whose every URL is a pixel tracker, for the extension's blocking rules.
   std::vector<std::string> block_domains() const;
 
-  const SignatureList& list() const { return *list_; }
-  /// Patterns that compiled on their own but could not join a set (never fatal). With kLazy, only the sets
-  /// compiled so far have been checked.
+  const CompiledList& list() const { return *list_; }
+  const std::shared_ptr<const CompiledList>& shared_list() const { return list_; }
+  /// Regexes RE2 could not compile within their budget, or that could not join their set (never fatal). With
+  /// kLazy, only what was compiled so far has been checked.
   std::vector<std::string> set_errors() const;
 
-  /// How the patterns were sorted: tried on every URL, per host key, per first path segment.
+  /// How the patterns are matched.
   struct Layout {
-    size_t anywhere = 0;
-    size_t by_host = 0;
-    size_t by_segment = 0;
+    size_t anywhere = 0;     ///< regexes without a scope (gated + ungated)
+    size_t by_host = 0;      ///< regexes in a host bucket
+    size_t by_segment = 0;   ///< regexes in a first-path-segment bucket
+    size_t gated = 0;        ///< unscoped regexes tried only when the URL holds one of their literals
+    size_t ungated = 0;      ///< unscoped regexes in the set tried on every URL
+    size_t plain = 0;        ///< plain patterns (no RE2)
+    size_t untokenized = 0;  ///< plain patterns without a token, tried on every URL
   };
-  Layout layout() const { return layout_; }
+  Layout layout() const;
+
+  /// What lazy compilation has done so far: RE2 sets built (buckets, the ungated set) and single regexes.
+  struct Compiled {
+    size_t sets = 0;
+    size_t regexes = 0;
+  };
+  Compiled compiled() const {
+    return {compiled_sets_.load(std::memory_order_relaxed), compiled_regexes_.load(std::memory_order_relaxed)};
+  }
 
  private:
-  const Tracker* lookup_host(std::string_view host, bool for_link, std::string* how) const;
   struct PatternSet;
-  struct Bucket;
-  /// Compiles the given patterns (numbers into patterns_) into one set. If the combined program does not fit,
-  /// each pattern is compiled alone and left out (recorded in set_errors_) when it fails or overflows.
-  /// With start_anchored, every pattern is start-anchored (is_start_anchored) and the set is searched with
-  /// RE2::ANCHOR_START.
-  std::unique_ptr<PatternSet> compile_patterns(const std::vector<size_t>& numbers, bool start_anchored) const;
-  std::unique_ptr<PatternSet> build_pattern_set(const std::vector<size_t>& numbers, bool start_anchored,
-                                                bool isolate) const;
-  /// The bucket's set, compiled on first use.
-  const PatternSet& bucket_set(const Bucket& bucket) const;
-  /// Lowers *best to the lowest pattern number of `set` that matches and applies.
-  void best_hit(const PatternSet& set, std::string_view normalized, bool for_link, size_t* best) const;
-  void add_error(std::string error) const;
+  struct LazySet;
+  struct LazyRegex;
 
-  std::shared_ptr<const SignatureList> list_;
-  // Heterogeneous lookup: probe with string_view suffixes of the host without building strings.
-  struct ViewHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Index = std::unordered_map<std::string, std::vector<size_t>, ViewHash, std::equal_to<>>;
-  // Host or domain -> tracker indices (several entries may share one domain with different applies_to).
-  Index domains_;
-  Index hosts_;
-  // Every pattern of the list, numbered in list order (the tie-breaker between matches), with its tracker.
-  struct Pattern {
-    const std::string* text;
-    size_t tracker;
-  };
-  std::vector<Pattern> patterns_;
-  // Patterns without a scope, compiled at construction: those anchored at the start, and the others.
-  std::unique_ptr<PatternSet> anywhere_anchored_;
-  std::unique_ptr<PatternSet> anywhere_unanchored_;
-  using BucketIndex = std::unordered_map<std::string, std::unique_ptr<Bucket>, ViewHash, std::equal_to<>>;
-  BucketIndex by_host_;     // host key -> its patterns
-  BucketIndex by_segment_;  // first path segment (lower case) -> its patterns
-  Layout layout_;
+  bool applies(uint32_t entry, uint32_t want) const;
+  const Tracker* tracker_at(uint32_t entry) const;
+  bool lookup_host(std::string_view host, uint32_t want, uint32_t* entry, std::string* how) const;
+  void match_plain(std::string_view normalized, uint32_t want, uint32_t* best) const;
+  void match_regexes(const Url& url, std::string_view normalized, uint32_t want, uint32_t* best) const;
+  bool plain_rule_matches(uint32_t rule, std::string_view normalized, std::string_view lowered, bool newline) const;
+  /// Compiles the given regexes (by number) into one set. If the combined program does not fit, each regex is
+  /// compiled alone and left out (recorded in set_errors_) when it fails or overflows.
+  std::unique_ptr<PatternSet> compile_set(const std::vector<uint32_t>& numbers, bool start_anchored) const;
+  std::unique_ptr<PatternSet> build_set(const std::vector<uint32_t>& numbers, bool start_anchored, bool isolate) const;
+  const PatternSet& lazy_set(LazySet& lazy, const std::vector<uint32_t>& numbers, bool start_anchored) const;
+  const PatternSet& bucket_set(uint32_t bucket) const;
+  /// A gated regex, compiled on first use (nullptr when RE2 rejects it).
+  const re2::RE2* gated_regex(uint32_t number) const;
+  void best_hit(const PatternSet& set, std::string_view normalized, uint32_t want, uint32_t* best) const;
+  void add_error(std::string error) const;
+  std::string regex_label(uint32_t number) const;
+
+  std::shared_ptr<const CompiledList> list_;
+  std::unique_ptr<LazySet[]> bucket_sets_;
+  std::unique_ptr<LazyRegex[]> gated_;
+  std::vector<uint32_t> ungated_anchored_;
+  std::vector<uint32_t> ungated_unanchored_;
+  std::unique_ptr<LazySet> ungated_anchored_set_;
+  std::unique_ptr<LazySet> ungated_unanchored_set_;
+  mutable std::mutex trackers_mutex_;
+  mutable std::unordered_map<uint32_t, std::unique_ptr<const Tracker>> trackers_;
+  mutable std::mutex newline_mutex_;
+  mutable std::unordered_map<uint32_t, std::unique_ptr<re2::RE2>> newline_regexes_;
   mutable std::mutex errors_mutex_;
   mutable std::vector<std::string> set_errors_;
+  mutable std::atomic<size_t> compiled_sets_{0};
+  mutable std::atomic<size_t> compiled_regexes_{0};
 };
 
 }  // namespace mailveil

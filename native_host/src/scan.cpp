@@ -528,11 +528,11 @@ int run_scan_command(const std::vector<std::string>& args) {
   std::string err;
   ActiveList active;
   if (!signatures.empty()) {
-    active.list = load_signature_list(signatures, &err);
+    if (auto parsed = load_signature_list(signatures, &err)) active.list = compile_list(*parsed);
   } else {
     active = load_active_list(signature_store_dir(), bundled_signatures_path(), &err);  // with the user list
   }
-  std::shared_ptr<const SignatureList> list = active.list;
+  std::shared_ptr<const CompiledList> list = active.list;
   if (!list) {
     std::cerr << "mailveil-host scan: " << err << "\n";
     return 2;

@@ -264,12 +264,17 @@ int64_t today_utc_days() {
 }
 
 ListFreshness list_freshness(const SignatureList& list, int64_t today) {
+  return list_freshness(list.list_version, list.published, list.expires, today);
+}
+
+ListFreshness list_freshness(int64_t list_version, std::string_view published_date, std::string_view expires_date,
+                             int64_t today) {
   ListFreshness f;
   int64_t published = 0;
-  const bool has_published = parse_iso_date(list.published, &published);
+  const bool has_published = parse_iso_date(published_date, &published);
   if (has_published) f.age_days = std::max<int64_t>(0, today - published);
   int64_t expires = 0;
-  if (!parse_iso_date(list.expires, &expires)) {
+  if (!parse_iso_date(expires_date, &expires)) {
     if (!has_published) return f;
     expires = published + kDefaultListLifetimeDays;
   }
@@ -277,7 +282,7 @@ ListFreshness list_freshness(const SignatureList& list, int64_t today) {
   f.expired = today > expires;
   if (!f.expired) return f;
   f.days_past_due = today - expires;
-  f.note = "the signature list " + std::to_string(list.list_version) +
+  f.note = "the signature list " + std::to_string(list_version) +
            (f.age_days >= 0 ? " is " + std::to_string(f.age_days) + " days old: it" : "") + " expired on " + f.expires +
            " (" + std::to_string(f.days_past_due) + (f.days_past_due == 1 ? " day" : " days") +
            " ago); new trackers are not blocked until it is updated";

@@ -102,6 +102,9 @@ struct ListFreshness {
   std::string note;
 };
 ListFreshness list_freshness(const SignatureList& list, int64_t today_days);
+/// The same from the list's fields (a compiled list keeps them too).
+ListFreshness list_freshness(int64_t list_version, std::string_view published, std::string_view expires,
+                             int64_t today_days);
 
 /// The brand of an entry that does not give one: the name, followed by the company in parentheses unless the
 /// name already holds it ("Mandrill" of "Intuit" -> "Mandrill (Intuit)"); kUnknownCompany for such entries.

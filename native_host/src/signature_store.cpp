@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <nlohmann/json.hpp>
+
+#include "list_cache.h"
 
 namespace mailveil {
 namespace {
@@ -18,17 +21,80 @@ const WriteFileFn& writer_or_default(const WriteFileFn& write) {
   return write ? write : kDefault;
 }
 
-std::string describe_skipped(const SignatureList& list) {
-  std::string out =
-      std::to_string(list.skipped.size()) + " entr" + (list.skipped.size() == 1 ? "y" : "ies") + " skipped";
-  const EntryError& first = list.skipped.front();
+std::string describe_skipped(const std::vector<EntryError>& skipped) {
+  std::string out = std::to_string(skipped.size()) + " entr" + (skipped.size() == 1 ? "y" : "ies") + " skipped";
+  const EntryError& first = skipped.front();
   out += " (first: entry " + std::to_string(first.index);
   if (!first.id.empty()) out += " '" + first.id + "'";
   out += ": " + first.reason + ")";
   return out;
 }
 
+/// Compiles a list's JSON bytes into *out; false with *err when the file as a whole is unusable.
+using CompileFn = std::function<bool(std::string_view bytes, CachedLists* out, std::string* err)>;
+
+/// Writes a cache (best effort) and says in *notes why it was rebuilt; a cache that cannot be written is a
+/// warning: every start would compile the list again.
+void rebuild_note(const std::string& cache, const std::string& source, std::string_view bytes,
+                  const SourceIdentity& identity, const CachedLists& lists, CacheProblem problem,
+                  const std::string& why, std::vector<std::string>* notes, std::vector<std::string>* warnings) {
+  std::string e;
+  const size_t slash = cache.rfind('/');
+  const bool written =
+      (slash == std::string::npos || make_dirs(cache.substr(0, slash), &e)) &&
+      write_list_cache(cache, {std::string(this_build_id()), source_hash(bytes), identity}, lists, {}, &e);
+  std::string text = "compiled " + source + " into " + cache + " (" + why + ")";
+  (problem == CacheProblem::kCorrupt ? warnings : notes)->push_back(std::move(text));
+  if (!written) warnings->push_back("cannot write the compiled cache " + cache + ": " + e);
+}
+
+/// The compiled form of an unsigned list file (the bundled list, the user list): from `cache` when this build
+/// compiled it from a file with the same identity (one stat), or with the same bytes (then the identity is
+/// updated); otherwise compiled from the JSON with `compile` and the cache rewritten. False with *err only when
+/// the list itself cannot be read or parsed: a bad cache never loses the list.
+bool load_unsigned(const std::string& source, const std::string& cache, const CompileFn& compile, CachedLists* out,
+                   std::vector<std::string>* notes, std::vector<std::string>* warnings, std::string* err) {
+  SourceIdentity identity;
+  if (!source_identity(source, &identity)) {
+    *err = "cannot open " + source;
+    return false;
+  }
+  CachedLists cached;
+  CacheBinding binding;
+  std::string why;
+  CacheProblem problem = read_list_cache(cache, this_build_id(), &cached, &binding, &why);
+  std::string bytes;
+  bool have_bytes = false;
+  if (problem == CacheProblem::kNone) {
+    if (binding.identity == identity) {
+      *out = std::move(cached);
+      return true;
+    }
+    if (!read_source(source, kMaxStoredListBytes, &bytes, &identity, err)) return false;
+    have_bytes = true;
+    if (source_hash(bytes) == binding.source_sha256) {
+      // The same bytes in another file (copied, touched, reinstalled): keep the compiled form, with the new
+      // identity so that the next start needs one stat again.
+      binding.identity = identity;
+      std::string ignored;
+      write_list_cache(cache, binding, cached, {}, &ignored);
+      *out = std::move(cached);
+      return true;
+    }
+    why = "the list changed since it was compiled";
+  }
+  if (!have_bytes && !read_source(source, kMaxStoredListBytes, &bytes, &identity, err)) return false;
+  if (!compile(bytes, out, err)) return false;
+  rebuild_note(cache, source, bytes, identity, *out, problem, why, notes, warnings);
+  return true;
+}
+
 }  // namespace
+
+std::string cache_path_for(const std::string& json_path) {
+  if (json_path.ends_with(".json")) return json_path.substr(0, json_path.size() - 5) + ".cache";
+  return json_path + ".cache";
+}
 
 StorePaths::StorePaths(const std::string& d)
     : dir(d),
@@ -38,12 +104,15 @@ StorePaths::StorePaths(const std::string& d)
       previous_sig(d + "/previous.json.sig"),
       state(d + "/state.json"),
       user(d + "/user.json"),
-      lock(d + "/.lock") {}
+      lock(d + "/.lock"),
+      bundled_cache(d + "/bundled.cache"),
+      user_cache(d + "/user.cache") {}
 
 bool read_verified_list(const std::string& json_path, const std::vector<PublicKey>& keys, StoredList* out,
                         std::string* err) {
   std::string e;
-  if (!read_file(json_path, kMaxStoredListBytes, &out->bytes, &e)) {
+  SourceIdentity identity;
+  if (!read_source(json_path, kMaxStoredListBytes, &out->bytes, &identity, &e)) {
     *err = e;
     return false;
   }
@@ -55,14 +124,50 @@ bool read_verified_list(const std::string& json_path, const std::vector<PublicKe
     *err = json_path + ": " + e;
     return false;
   }
-  // Signature checked above, and the full pattern check ran before it was installed: no regex work here keeps
-  // start-up fast; the Matcher still leaves out a pattern that cannot be compiled.
-  out->list = parse_signature_list(out->bytes, &e, PatternCheck::kDeferred);
-  if (!out->list) {
+  // The compiled cache serves these bytes only if it was compiled from them (their hash), by this build.
+  const std::string cache = cache_path_for(json_path);
+  const std::string hash = source_hash(out->bytes);
+  CachedLists cached;
+  CacheBinding binding;
+  std::string why;
+  CacheProblem problem = read_list_cache(cache, this_build_id(), &cached, &binding, &why);
+  if (problem == CacheProblem::kNone && binding.source_sha256 == hash) {
+    out->list = std::move(cached.list);
+    out->cache_note.clear();
+    return true;
+  }
+  if (problem == CacheProblem::kNone) why = "the list changed since it was compiled";
+  // Signature checked above, and the full pattern check ran before it was installed: no regex work here; the
+  // Matcher still leaves out a pattern that cannot be compiled.
+  std::shared_ptr<SignatureList> parsed = parse_signature_list(out->bytes, &e, PatternCheck::kDeferred);
+  if (!parsed) {
     *err = json_path + ": " + e;
     return false;
   }
+  CachedLists compiled{compile_list(*parsed), nullptr};
+  std::vector<std::string> notes;
+  std::vector<std::string> warnings;
+  rebuild_note(cache, json_path, out->bytes, identity, compiled, problem, why, &notes, &warnings);
+  out->cache_note.clear();
+  for (const auto& n : notes) out->cache_note += n;
+  for (const auto& w : warnings) out->cache_note += (out->cache_note.empty() ? "" : "; ") + w;
+  out->list = std::move(compiled.list);
   return true;
+}
+
+std::shared_ptr<const CompiledList> cache_installed_list(const std::string& store_dir, std::string_view list_bytes,
+                                                         const SignatureList& list, const WriteFileFn& write,
+                                                         std::string* note) {
+  StorePaths p(store_dir);
+  CachedLists compiled{compile_list(list), nullptr};
+  SourceIdentity identity;
+  source_identity(p.current, &identity);
+  std::string e;
+  if (!write_list_cache(cache_path_for(p.current), {std::string(this_build_id()), source_hash(list_bytes), identity},
+                        compiled, write, &e)) {
+    *note = "cannot write the compiled cache of " + p.current + ": " + e + " (it is rebuilt at the next start)";
+  }
+  return compiled.list;
 }
 
 bool install_list(const std::string& store_dir, std::string_view list_bytes, std::string_view signature,
@@ -83,18 +188,27 @@ bool install_list(const std::string& store_dir, std::string_view list_bytes, std
     return false;
   }
   // Both new files are durable: from here on only renames, which need no space.
+  const std::string current_cache = cache_path_for(p.current);
+  const std::string previous_cache = cache_path_for(p.previous);
   if (keep_current_as_previous && file_exists(p.current)) {
     if (!rename_file(p.current_sig, p.previous_sig, err) || !rename_file(p.current, p.previous, err)) return false;
+    // The compiled cache follows its list (it is bound to the list's bytes, so a stale one is only rebuilt).
+    if (!file_exists(current_cache) || !rename_file(current_cache, previous_cache, &ignored)) {
+      remove_file(previous_cache, &ignored);
+    }
   } else {
     // The current files (if any) failed verification: drop them, keep the previous list as it is.
     if (!remove_file(p.current_sig, err) || !remove_file(p.current, err)) return false;
   }
+  remove_file(current_cache, &ignored);
   if (!rename_file(new_list, p.current, err) || !rename_file(new_sig, p.current_sig, err)) return false;
   return sync_dir(p.dir, err);
 }
 
 bool restore_previous(const std::string& store_dir, std::string* err) {
   StorePaths p(store_dir);
+  std::string ignored;
+  remove_file(cache_path_for(p.current), &ignored);
   if (file_exists(p.previous)) {
     // Drop the signature first: a crash in between leaves an unverifiable current list, so the loader falls
     // back to the previous (or bundled) list, never to a half-restored one.
@@ -102,6 +216,8 @@ bool restore_previous(const std::string& store_dir, std::string* err) {
         !rename_file(p.previous_sig, p.current_sig, err)) {
       return false;
     }
+    if (file_exists(cache_path_for(p.previous)))
+      rename_file(cache_path_for(p.previous), cache_path_for(p.current), &ignored);
   } else if (file_exists(p.current)) {
     if (!remove_file(p.current_sig, err) || !remove_file(p.current, err)) return false;
   } else {
@@ -161,12 +277,45 @@ bool write_high_water_mark(const std::string& path, int64_t list_version, const 
 
 bool install_user_list(const std::string& store_dir, std::string_view json_text, const WriteFileFn& write,
                        std::string* err) {
+  std::shared_ptr<SignatureList> trackers;
+  std::shared_ptr<SignatureList> exceptions;
+  std::string e;
+  if (parse_user_list(json_text, &trackers, &exceptions, &e)) {
+    return install_user_list(store_dir, json_text, *trackers, exceptions.get(), write, err);
+  }
+  // Not a loadable user list: stored as given (the host reports it), without a cache.
   if (!make_dirs(store_dir, err)) return false;
+  std::string ignored;
+  remove_file(StorePaths(store_dir).user_cache, &ignored);
   return writer_or_default(write)(StorePaths(store_dir).user, json_text, err);
+}
+
+bool install_user_list(const std::string& store_dir, std::string_view json_text, const SignatureList& trackers,
+                       const SignatureList* exceptions, const WriteFileFn& write, std::string* err) {
+  if (!make_dirs(store_dir, err)) return false;
+  StorePaths p(store_dir);
+  if (!writer_or_default(write)(p.user, json_text, err)) return false;
+  // The cache is bound to the identity of the file just written; reading it back makes sure that identity is
+  // the one of these bytes (another import may have replaced the file meanwhile).
+  std::string ignored;
+  std::string bytes;
+  SourceIdentity identity;
+  const std::string hash = source_hash(json_text);
+  if (!read_source(p.user, kMaxStoredListBytes, &bytes, &identity, &ignored) || source_hash(bytes) != hash) {
+    remove_file(p.user_cache, &ignored);
+    return true;
+  }
+  CachedLists compiled{compile_list(trackers), exceptions ? compile_list(*exceptions) : nullptr};
+  if (!write_list_cache(p.user_cache, {std::string(this_build_id()), hash, identity}, compiled, write, &ignored)) {
+    remove_file(p.user_cache, &ignored);  // a stale one is harmless (bound to the old file), but tidy
+  }
+  return true;
 }
 
 bool remove_user_list(const std::string& store_dir, std::string* err) {
   StorePaths p(store_dir);
+  std::string ignored;
+  remove_file(p.user_cache, &ignored);
   return remove_file(p.user, err) && (!file_exists(p.dir) || sync_dir(p.dir, err));
 }
 
@@ -206,23 +355,29 @@ void attach_user_list(const std::string& store_dir, ActiveList* active) {
   active->user_exceptions.reset();
   active->user_path.clear();
   if (!file_exists(p.user)) return;
-  std::string text;
   std::string e;
-  std::shared_ptr<SignatureList> trackers;
-  std::shared_ptr<SignatureList> exceptions;
-  if (!read_file(p.user, kMaxStoredListBytes, &text, &e) || !parse_user_list(text, &trackers, &exceptions, &e)) {
+  CachedLists lists;
+  const CompileFn compile = [](std::string_view bytes, CachedLists* out, std::string* err) {
+    std::shared_ptr<SignatureList> trackers;
+    std::shared_ptr<SignatureList> exceptions;
+    if (!parse_user_list(bytes, &trackers, &exceptions, err)) return false;
+    out->list = compile_list(*trackers);
+    out->exceptions = exceptions ? compile_list(*exceptions) : nullptr;
+    return true;
+  };
+  if (!load_unsigned(p.user, p.user_cache, compile, &lists, &active->notes, &active->warnings, &e)) {
     active->warnings.push_back("the imported user list was not loaded: " + e);
     return;
   }
-  if (!trackers->skipped.empty()) {
-    active->warnings.push_back("user list " + p.user + ": " + describe_skipped(*trackers));
+  if (!lists.list->skipped.empty()) {
+    active->warnings.push_back("user list " + p.user + ": " + describe_skipped(lists.list->skipped));
   }
-  if (exceptions && !exceptions->skipped.empty()) {
-    active->warnings.push_back("user list exceptions: " + describe_skipped(*exceptions));
+  if (lists.exceptions && !lists.exceptions->skipped.empty()) {
+    active->warnings.push_back("user list exceptions: " + describe_skipped(lists.exceptions->skipped));
   }
   active->user_path = p.user;
-  if (!trackers->trackers.empty()) active->user_list = std::move(trackers);
-  if (exceptions && !exceptions->trackers.empty()) active->user_exceptions = std::move(exceptions);
+  if (!lists.list->empty()) active->user_list = std::move(lists.list);
+  if (lists.exceptions && !lists.exceptions->empty()) active->user_exceptions = std::move(lists.exceptions);
 }
 
 ActiveList load_active_list(const std::string& store_dir, const std::string& bundled_path, std::string* err) {
@@ -236,8 +391,26 @@ ActiveList load_active_list(const std::string& store_dir, const std::string& bun
 
   std::string bundled_err;
   // The bundled list ships with the binary and passed the full check in its tests; parsing its patterns still
-  // reports a bad entry by index when $MAILVEIL_SIGNATURES names another file.
-  std::shared_ptr<SignatureList> bundled = load_signature_list(bundled_path, &bundled_err, PatternCheck::kParse);
+  // reports a bad entry by index when $MAILVEIL_SIGNATURES names another file. Its compiled cache lives in the
+  // store, bound to the file's identity and bytes.
+  std::shared_ptr<const CompiledList> bundled;
+  {
+    CachedLists lists;
+    const CompileFn compile = [&](std::string_view bytes, CachedLists* out, std::string* e) {
+      auto parsed = parse_signature_list(bytes, e, PatternCheck::kParse);
+      if (!parsed) {
+        *e = bundled_path + ": " + *e;
+        return false;
+      }
+      out->list = compile_list(*parsed);
+      return true;
+    };
+    if (load_unsigned(bundled_path, p.bundled_cache, compile, &lists, &out.notes, &out.warnings, &bundled_err)) {
+      bundled = std::move(lists.list);
+    } else if (bundled_err == "cannot open " + bundled_path) {
+      bundled_err = "cannot open signature list " + bundled_path;
+    }
+  }
 
   StoredList current;
   StoredList previous;
@@ -249,6 +422,9 @@ ActiveList load_active_list(const std::string& store_dir, const std::string& bun
   bool previous_ok = read_verified_list(p.previous, keys, &previous, &e);
   if (!previous_ok && file_exists(p.previous)) {
     out.warnings.push_back("the kept previous list failed verification: " + e);
+  }
+  for (const StoredList* s : {&current, &previous}) {
+    if (!s->cache_note.empty()) out.notes.push_back(s->cache_note);
   }
 
   const StoredList* stored = current_ok ? &current : previous_ok ? &previous : nullptr;
@@ -262,7 +438,7 @@ ActiveList load_active_list(const std::string& store_dir, const std::string& bun
     out.source = "bundled";
     out.path = bundled_path;
   } else {
-    out.list = std::make_shared<SignatureList>();
+    out.list = compile_list(SignatureList{});
     out.source = "none";
     *err = "no usable signature list: " + bundled_err;
   }
@@ -271,7 +447,9 @@ ActiveList load_active_list(const std::string& store_dir, const std::string& bun
   }
   // Rollback restores previous.json, or, after a first update, goes back to the bundled list.
   out.previous_available = previous_ok || (current_ok && bundled != nullptr);
-  if (out.list && !out.list->skipped.empty()) out.warnings.push_back(out.path + ": " + describe_skipped(*out.list));
+  if (out.list && !out.list->skipped.empty()) {
+    out.warnings.push_back(out.path + ": " + describe_skipped(out.list->skipped));
+  }
   attach_user_list(store_dir, &out);
   return out;
 }

@@ -1,5 +1,7 @@
 #include "text_util.h"
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -315,6 +317,27 @@ std::string decode_html_entities(std::string_view in, bool in_attribute) {
     out.push_back('&');
     ++i;
   }
+  return out;
+}
+
+std::optional<std::string> inflate_zlib(std::string_view in, size_t max_out) {
+  // CMF: method 8 (deflate), window at most 32 KiB; the header checksum (CMF*256 + FLG) divisible by 31.
+  if (in.size() < 3 || max_out == 0) return std::nullopt;
+  const auto cmf = static_cast<unsigned char>(in[0]);
+  const auto flg = static_cast<unsigned char>(in[1]);
+  if ((cmf & 0x0F) != 8 || (cmf >> 4) > 7 || ((cmf << 8) | flg) % 31 != 0) return std::nullopt;
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return std::nullopt;
+  std::string out(max_out, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&zs, Z_FINISH);
+  const size_t produced = out.size() - zs.avail_out;
+  inflateEnd(&zs);
+  if ((rc != Z_STREAM_END && rc != Z_BUF_ERROR && rc != Z_OK) || produced == 0) return std::nullopt;
+  out.resize(produced);
   return out;
 }
 

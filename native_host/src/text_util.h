@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,11 @@ std::string decode_base64(std::string_view in);
 /// Decodes quoted-printable: soft line breaks (`=` before the line end, trailing blanks allowed), `=XX` in either
 /// case; a broken escape is kept literally.
 std::string decode_quoted_printable(std::string_view in);
+
+/// Inflates a zlib stream (RFC 1950: Mailgun's "/c/eJx…" link payloads and tracking tokens). nullopt when `in`
+/// does not start with a zlib header or yields nothing; output stops at `max_out` bytes, and a truncated stream
+/// still yields what it holds (its first bytes carry the fields we read).
+std::optional<std::string> inflate_zlib(std::string_view in, size_t max_out);
 
 /// Appends the UTF-8 form of a code point (invalid ones become U+FFFD).
 void append_utf8(std::string* out, uint32_t cp);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "digest.h"
@@ -25,6 +26,24 @@ bool starts_with_http(std::string_view s) {
   return head.starts_with("http://") || head.starts_with("https://") || head.starts_with("//");
 }
 
+/// An absolute http(s) URL with a plausible host (a DNS name with a dot, an IPv4 or IPv6 literal): the only
+/// kind of destination a rewrite may lead to. `javascript:`, `data:`, relative paths and hosts that could not
+/// be in a link (spaces, '%', an empty label) are refused.
+std::optional<Url> absolute_http(std::string_view text) {
+  if (!starts_with_http(text)) return std::nullopt;
+  // Characters a link cannot carry unencoded: the text runs past the URL (into JSON, prose or markup).
+  if (text.find_first_of(" \"<>\\^`{|}") != std::string_view::npos ||
+      std::any_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return std::nullopt;
+  }
+  auto u = parse_url(text);
+  if (!u || (u->scheme != "http" && u->scheme != "https")) return std::nullopt;
+  const std::string& h = u->host;
+  const bool ip6 = h.size() > 2 && h.front() == '[';
+  if (!ip6 && (!is_valid_hostname(h) || h.find('.') == std::string::npos)) return std::nullopt;
+  return u;
+}
+
 /// Decodes a parameter value into a URL: percent-decoding up to twice, else base64.
 std::optional<Url> decode_url_value(std::string_view raw, bool* was_base64) {
   *was_base64 = false;
@@ -33,15 +52,14 @@ std::optional<Url> decode_url_value(std::string_view raw, bool* was_base64) {
     v = percent_decode(v, true);
   }
   if (starts_with_http(v) && v.size() > 8) {
-    if (auto u = parse_url(v)) return u;
+    if (auto u = absolute_http(v)) return u;
   }
   std::string decoded;
   std::string b64 = percent_decode(raw);
   if (b64.size() >= 12 && base64_decode(b64, &decoded) && ascii_lower(decoded.substr(0, 4)) == "http") {
     // Some ESPs base64 a percent-encoded URL ("https%3A%2F%2F...").
     if (decoded.find("://") == std::string::npos) decoded = percent_decode(decoded);
-    if (!starts_with_http(decoded)) return std::nullopt;
-    if (auto u = parse_url(decoded)) {
+    if (auto u = absolute_http(decoded)) {
       *was_base64 = true;
       return u;
     }
@@ -117,6 +135,242 @@ constexpr std::array<std::string_view, 30> kDestinationParams = {
     "rurl",        "l",    "lp",       "landing",      "ref",          "trg",         "tu", "ru",     "go",
     "jump",        "data", "forward"};
 
+/// How much one decoding layer may produce: a destination is a URL, and a payload carrying one is small.
+constexpr size_t kMaxPayload = 16 * 1024;
+/// Decoding layers tried on one value (percent, base64, hex, JSON, JWT, zlib, query string: in any order).
+constexpr int kMaxPayloadDepth = 5;
+
+/// Mostly printable text (a decoded payload worth reading further), not random bytes.
+bool mostly_printable(std::string_view b) {
+  if (b.empty()) return false;
+  size_t printable = 0;
+  for (unsigned char c : b) printable += (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r' || c >= 0x80;
+  return printable * 10 >= b.size() * 9;
+}
+
+bool is_base64_text(std::string_view v) {
+  return v.size() >= 12 && std::all_of(v.begin(), v.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
+                  c == '-' || c == '_' || c == '=';
+         });
+}
+
+/// Standard or URL-safe base64 with or without padding; a stray trailing character (an odd length that no
+/// base64 text can have) is dropped, as some ESPs append a separator.
+bool decode_base64_lenient(std::string_view v, std::string* out) {
+  if (base64_decode(v, out)) return true;
+  while (!v.empty() && v.back() == '=') v.remove_suffix(1);
+  if (v.size() % 4 == 1) v.remove_suffix(1);
+  return base64_decode(v, out);
+}
+
+std::optional<Url> url_in_text(std::string_view text, int depth, std::string* how);
+
+/// "a=1&l=…" or "?a=1": key=value pairs, not base64 (whose '=' is padding) nor JSON.
+bool looks_like_query(std::string_view t) {
+  if (t.empty() || t.front() == '{' || t.front() == '[') return false;
+  const size_t eq = t.find('=');
+  if (eq == std::string_view::npos || eq == 0) return false;
+  return t.front() == '?' || (t.find('&') != std::string_view::npos && !is_base64_text(t));
+}
+
+/// Keys that name the destination in a JSON payload or a decoded query string, most specific first.
+constexpr std::array<std::string_view, 12> kPayloadKeys = {
+    "href", "url", "u", "link", "target", "dest", "destination", "redirect", "redirect_url", "l", "r", "e"};
+
+/// The destination in a decoded query string ("a=1&l=https%3A…"): named keys first, then any value.
+std::optional<Url> url_in_query_text(std::string_view text, int depth, std::string* how) {
+  if (!text.empty() && text.front() == '?') text.remove_prefix(1);
+  const auto pairs = split_query_views(text);
+  for (auto name : kPayloadKeys) {
+    for (const auto& [k, v] : pairs) {
+      if (v.size() < 8 || ascii_lower(percent_decode(k)) != name) continue;
+      if (auto u = url_in_text(v, depth - 1, how)) return u;
+    }
+  }
+  for (const auto& [k, v] : pairs) {
+    if (v.size() < 8) continue;
+    if (auto u = url_in_text(v, depth - 1, how)) return u;
+  }
+  return std::nullopt;
+}
+
+/// The destination in a JSON document: the values of kPayloadKeys first, then any string value, depth first.
+std::optional<Url> url_in_json(const nlohmann::json& doc, int depth, std::string* how) {
+  if (depth <= 0) return std::nullopt;
+  if (doc.is_object()) {
+    for (auto name : kPayloadKeys) {
+      for (const auto& [k, v] : doc.items()) {
+        if (v.is_string() && ascii_lower(k) == name) {
+          if (auto u = url_in_text(v.get_ref<const std::string&>(), depth - 1, how)) return u;
+        }
+      }
+    }
+  }
+  if (doc.is_object() || doc.is_array()) {
+    for (const auto& v : doc) {
+      if (v.is_string()) {
+        if (auto u = url_in_text(v.get_ref<const std::string&>(), depth - 1, how)) return u;
+      } else if (v.is_structured()) {
+        // Nesting costs a layer too, so that a deeply nested document ends the walk.
+        if (auto u = url_in_json(v, depth - 1, how)) return u;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// Records a decoding layer. Layers are recorded innermost first as the recursion unwinds, so each one goes in
+/// front: *how reads outermost first (":base64:json"). A layer repeated in a row is named once.
+void add_how(std::string* how, std::string_view step) {
+  const std::string tag = ":" + std::string(step);
+  if (!how->starts_with(tag)) how->insert(0, tag);
+}
+
+/// An absolute http(s) URL carried by `text` in any of the encodings ESPs use, nested up to `depth` layers:
+/// plain or percent-encoded (once or more), base64 or base64url (padded or not, possibly behind a short prefix
+/// such as Bing's "a1"), hex, a JSON object with the URL in one of its fields, a JWT whose payload is such an
+/// object, a zlib stream (Mailgun), or a query string with the URL in one of its values. *how gets one tag
+/// per non-percent layer (":base64", ":json", …). Only ever returns a URL spelled out inside `text`.
+std::optional<Url> url_in_text(std::string_view text, int depth, std::string* how) {
+  if (depth <= 0 || text.size() < 8 || text.size() > kMaxPayload) return std::nullopt;
+  std::string v(text);
+  for (int round = 0; round < 3; ++round) {
+    if (starts_with_http(v)) return absolute_http(v);
+    // A query string is split before its values are decoded: decoding first would merge the destination's own
+    // query ("l=https%3A%2F%2Fa.example%2F%3Fx%3D1%26y%3D2") into the outer one.
+    if (looks_like_query(v)) return url_in_query_text(v, depth, how);
+    if (v.find('%') == std::string::npos) break;
+    std::string next = percent_decode(v);
+    if (next == v) break;
+    v = std::move(next);
+  }
+  std::string_view t = trim(v);
+  if (t.empty()) return std::nullopt;
+  if (t.front() == '{' || t.front() == '[') {
+    auto doc = nlohmann::json::parse(t, nullptr, false);
+    if (doc.is_discarded()) return std::nullopt;
+    auto u = url_in_json(doc, depth, how);
+    if (u) add_how(how, "json");
+    return u;
+  }
+  // JWT: header.payload.signature, the header being base64url JSON ("eyJ" is base64 of '{"'); or a signed
+  // payload without a header, payload.signature (Substack's /redirect/2/eyJlIjoi….<signature>).
+  if (t.starts_with("eyJ")) {
+    size_t dot = t.find('.');
+    if (dot != std::string_view::npos) {
+      size_t dot2 = t.find('.', dot + 1);
+      std::string_view payload =
+          t.substr(dot + 1, dot2 == std::string_view::npos ? std::string_view::npos : dot2 - dot - 1);
+      std::string decoded;
+      if (!payload.empty() && decode_base64_lenient(payload, &decoded)) {
+        if (auto u = url_in_text(decoded, depth - 1, how)) {
+          add_how(how, "jwt");
+          return u;
+        }
+      }
+      if (dot2 == std::string_view::npos && decode_base64_lenient(t.substr(0, dot), &decoded)) {
+        auto u = url_in_text(decoded, depth - 1, how);
+        if (u) add_how(how, "signed");
+        return u;
+      }
+      return std::nullopt;
+    }
+  }
+  // Hex of the URL ("68747470733a2f2f…" is "https://").
+  if (t.size() >= 16 && t.size() % 2 == 0 &&
+      std::all_of(t.begin(), t.end(), [](char c) { return hex_value(c) >= 0; }) &&
+      (t.starts_with("68747470") || t.starts_with("7b"))) {
+    std::string decoded;
+    for (size_t i = 0; i < t.size(); i += 2)
+      decoded.push_back(static_cast<char>(hex_value(t[i]) * 16 + hex_value(t[i + 1])));
+    auto u = url_in_text(decoded, depth - 1, how);
+    if (u) add_how(how, "hex");
+    return u;
+  }
+  if (is_base64_text(t)) {
+    std::string decoded;
+    if (decode_base64_lenient(t, &decoded)) {
+      if (auto inflated = inflate_zlib(decoded, kMaxPayload)) {
+        auto u = url_in_text(*inflated, depth - 1, how);
+        if (u) add_how(how, "zlib");
+        return u;
+      }
+      if (mostly_printable(decoded)) {
+        if (auto u = url_in_text(decoded, depth - 1, how)) {
+          add_how(how, "base64");
+          return u;
+        }
+      }
+    }
+    // A short prefix before base64 of "http" (Bing's "a1aHR0cHM6Ly9…") shifts the alignment: decode from the
+    // URL on.
+    const size_t at = t.find("aHR0c");
+    if (at != std::string_view::npos && at > 0 && at <= 8 && decode_base64_lenient(t.substr(at), &decoded) &&
+        starts_with_http(decoded)) {
+      auto u = url_in_text(decoded, depth - 1, how);
+      if (u) add_how(how, "base64");
+      return u;
+    }
+  }
+  return std::nullopt;
+}
+
+/// Redirectors whose destination is their own URL without a path prefix: LinkedIn's "/comm/<path>" is the
+/// tracked twin of "<path>" on the same host.
+std::optional<Url> prefix_redirect(const Url& url) {
+  if (host_matches_domain(url.host, "linkedin.com") && url.path.starts_with("/comm/") && url.path.size() > 6) {
+    Url d = url;
+    d.path = url.path.substr(5);
+    return d;
+  }
+  return std::nullopt;
+}
+
+/// A destination written out at the end of the query ("…&&&100&&&https://www.example.gov/page?x=1", GovDelivery)
+/// or of the path ("/redirect/https://shop.example/x"): everything from there on, as the redirector reads it.
+std::optional<Url> trailing_destination(const Url& url, std::string* how) {
+  auto tail_url = [](std::string_view tail) -> std::optional<Url> {
+    std::string t(tail);
+    if (istarts_with(t, "http%3a") || istarts_with(t, "https%3a")) t = percent_decode(t);
+    // Browsers and servers collapse "https://" to "https:/" inside a path.
+    for (const char* s : {"http:/", "https:/"}) {
+      const size_t n = std::char_traits<char>::length(s);
+      if (istarts_with(t, s) && t.size() > n && t[n] != '/') t.insert(n, "/");
+    }
+    return absolute_http(t);
+  };
+  // A few candidates at most: a crafted query of "&http:&http:…" must not cost a parse per character.
+  int attempts = 0;
+  const std::string& q = url.query;
+  for (size_t i = 0; i < q.size() && attempts < 4; ++i) {
+    if ((i == 0 || q[i - 1] == '&') && (istarts_with(std::string_view(q).substr(i), "http:") ||
+                                        istarts_with(std::string_view(q).substr(i), "https:") ||
+                                        istarts_with(std::string_view(q).substr(i), "http%3a") ||
+                                        istarts_with(std::string_view(q).substr(i), "https%3a"))) {
+      ++attempts;
+      if (auto u = tail_url(std::string_view(q).substr(i))) {
+        *how = "query-tail";
+        return u;
+      }
+    }
+  }
+  const std::string& p = url.path;
+  for (size_t i = 1; i < p.size() && attempts < 8; ++i) {
+    if (p[i - 1] == '/' && (istarts_with(std::string_view(p).substr(i), "http:/") ||
+                            istarts_with(std::string_view(p).substr(i), "https:/"))) {
+      ++attempts;
+      std::string tail = p.substr(i);
+      if (url.has_query) tail += "?" + url.query;
+      if (auto u = tail_url(tail)) {
+        *how = "path-tail";
+        return u;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 const char* link_protection_service(const Url& url) {
@@ -137,13 +391,14 @@ const char* link_protection_service(const Url& url) {
   return nullptr;
 }
 
-Url unwrap_webmail(const Url& url, std::vector<std::string>* via) {
+Url unwrap_webmail(const Url& url, std::vector<std::string>* via, std::vector<Url>* layers) {
   Url current = url;
   for (int depth = 0; depth < kMaxUnwrapDepth; ++depth) {
     std::string label;
     auto inner = unwrap_once(current, &label);
     if (!inner) break;
     via->push_back(label);
+    if (layers) layers->push_back(std::move(current));
     current = std::move(*inner);
   }
   return current;
@@ -155,14 +410,18 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
   for (const auto& [k, v] : split_query_views(url.query)) {
     if (v.size() >= 8) pairs.emplace_back(ascii_lower(percent_decode(k)), v);
   }
+  auto try_value = [&](std::string_view name, std::string_view v) -> std::optional<Url> {
+    std::string steps;
+    if (auto u = url_in_text(v, kMaxPayloadDepth, &steps)) {
+      *how = "param:" + std::string(name) + steps;
+      return u;
+    }
+    return std::nullopt;
+  };
   auto try_param = [&](std::string_view name) -> std::optional<Url> {
     for (const auto& [k, v] : pairs) {
       if (k != name) continue;
-      bool b64 = false;
-      if (auto u = decode_url_value(v, &b64)) {
-        *how = "param:" + std::string(name) + (b64 ? ":base64" : "");
-        return u;
-      }
+      if (auto u = try_value(name, v)) return u;
     }
     return std::nullopt;
   };
@@ -174,22 +433,42 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
       if (auto u = try_param(p)) return u;
     }
   }
-  // Destination as a path segment: /L0/https:%2F%2Fshop.example%2Fx/1/...
+  if (auto u = prefix_redirect(url)) {
+    *how = "path-prefix";
+    return u;
+  }
+  if (auto u = trailing_destination(url, how)) return u;
+  // Destination in a path segment: encoded (/L0/https:%2F%2Fshop.example%2Fx/1/...), base64 (aHR0cHM6Ly9… is
+  // base64 of "https://"), or inside a payload: base64 JSON (Customer.io /e/c/eyJ…), zlib (Mailgun /c/eJx…).
   size_t start = 0;
   while (start < url.path.size()) {
     size_t slash = url.path.find('/', start + 1);
     if (slash == std::string::npos) slash = url.path.size();
     std::string_view seg = std::string_view(url.path).substr(start + 1, slash - start - 1);
-    // An encoded URL ("https:%2F%2F…") or a base64 one ("aHR0cHM6Ly9…" is base64 of "https://").
-    const bool encoded = seg.find("%2F") != std::string_view::npos || seg.find("%2f") != std::string_view::npos;
-    if (seg.size() > 10 && (encoded || seg.starts_with("aHR0c"))) {
-      bool b64 = false;
-      if (auto u = decode_url_value(seg, &b64)) {
-        *how = b64 ? "path:base64" : "path";
+    if (seg.size() > 10) {
+      std::string steps;
+      if (auto u = url_in_text(seg, kMaxPayloadDepth, &steps)) {
+        *how = "path" + steps;
         return u;
+      }
+      // A named value in a path segment: "destination:https%3A%2F%2F…" (Partnerize), ";url=https%3A…".
+      const size_t sep = seg.find_first_of(":=;");
+      if (sep != std::string_view::npos && sep > 0 && sep + 1 < seg.size() &&
+          std::all_of(seg.begin(), seg.begin() + static_cast<long>(sep), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+          })) {
+        if (auto u = url_in_text(seg.substr(sep + 1), kMaxPayloadDepth, &steps)) {
+          *how = "path-param:" + std::string(seg.substr(0, sep)) + steps;
+          return u;
+        }
       }
     }
     start = slash;
+  }
+  // Last, any other query value that spells out a URL in one of the encodings above.
+  for (const auto& [k, v] : pairs) {
+    if (std::find(kDestinationParams.begin(), kDestinationParams.end(), k) != kDestinationParams.end()) continue;
+    if (auto u = try_value(k, v)) return u;
   }
   return std::nullopt;
 }
@@ -200,7 +479,10 @@ bool is_tracking_param(std::string_view raw_key) {
   for (auto p : kPrefixes) {
     if (key.starts_with(p)) return true;
   }
-  static constexpr std::array<std::string_view, 34> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
+  // LinkedIn's midToken/midSig/trkEmail/lipi/otpToken (per recipient, otpToken signs them in), EveryAction's
+  // emci/emdi/ceid (campaign, message, contact) and nvep/hmac (the contact, signed), ActionKit's akid, Klaviyo's
+  // _ke/_kx (the profile).
+  static constexpr std::array<std::string_view, 46> kExact = {"mc_cid",     "mc_eid",        "_hsenc",
                                                               "_hsmi",      "__hssc",        "__hstc",
                                                               "__hsfp",     "hsctatracking", "fbclid",
                                                               "gclid",      "dclid",         "gbraid",
@@ -211,7 +493,11 @@ bool is_tracking_param(std::string_view raw_key) {
                                                               "_openstat",  "ml_subscriber", "ml_subscriber_hash",
                                                               "rb_clickid", "ss_email_id",   "ck_subscriber_id",
                                                               "__s",        "igshid",        "mailing_id",
-                                                              "sfmc_id"};
+                                                              "sfmc_id",    "midtoken",      "midsig",
+                                                              "trkemail",   "lipi",          "otptoken",
+                                                              "emci",       "emdi",          "ceid",
+                                                              "nvep",       "hmac",          "akid",
+                                                              "_kx"};
   return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 

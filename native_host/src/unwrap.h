@@ -13,8 +13,8 @@ namespace mailveil {
 
 /// Removes every webmail proxy/wrapper layer (up to a small depth). Appends one label per layer removed to
 /// *via: "gmail-proxy", "outlook-proxy", "outlook-safelinks", "google-redirect", "google-amp", "yahoo-proxy",
-/// "proton-proxy".
-Url unwrap_webmail(const Url& url, std::vector<std::string>* via);
+/// "proton-proxy"; and, when `layers` is given, the wrapper URL each label was read from, outermost first.
+Url unwrap_webmail(const Url& url, std::vector<std::string>* via, std::vector<Url>* layers = nullptr);
 
 /// The click-time URL scanner a link goes through (Proofpoint URL Defense, Mimecast, Barracuda, Symantec, Cisco,
 /// Trend Micro), or nullptr. Such links belong to the reader's organisation's phishing defence: they are never
@@ -22,9 +22,15 @@ Url unwrap_webmail(const Url& url, std::vector<std::string>* via);
 /// Links is unwrapped by unwrap_webmail and re-wrapped around the clean link instead.)
 const char* link_protection_service(const Url& url);
 
-/// The destination a redirect URL carries, looking at `params` first, then common destination parameters,
-/// then path segments holding an encoded URL (e.g. Amazon SES /L0/<url>/). Values may be percent-encoded
-/// (once or twice) or base64. *how gets "param:<name>", "path" or "param:<name>:base64".
+/// The destination a redirect URL carries, or nullopt. Looked for, in this order: the tracker's `params`; common
+/// destination parameters (url, u, redirect, target, q, href…); a path prefix the redirector drops (LinkedIn
+/// /comm/); a URL written out at the end of the query (GovDelivery "&&&https://…") or of the path; a path
+/// segment (Amazon SES /L0/<url>/, base64 "aHR0c…", Customer.io's base64 JSON, Mailgun's zlib payload), or the
+/// named value of one (Partnerize's "destination:<url>"); any other query value. Each value may be percent-encoded (any
+/// number of times), base64/base64url, hex, JSON, a JWT, zlib or a query string, nested (url_in_text in unwrap.cpp).
+/// The result is always an absolute http(s) URL with a plausible host, parsed from text inside `url`. *how names where
+/// and how: "param:<name>", "param:<name>:base64", "path", "path:base64:json", "path-param:<name>", "path-prefix",
+/// "query-tail", …
 std::optional<Url> redirect_destination(const Url& url, const std::vector<std::string>& params, std::string* how);
 
 /// Removes known tracking parameters (utm_*, mc_eid, _hsenc, fbclid, gclid, ...) from the query.

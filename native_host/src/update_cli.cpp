@@ -27,7 +27,7 @@ std::string kib(uint64_t bytes) {
 std::string describe(const ActiveList& a) {
   if (!a.list) return "no list";
   std::string s = "signature list " + std::to_string(a.list->list_version);
-  s += " (" + std::to_string(a.list->trackers.size()) + " trackers";
+  s += " (" + std::to_string(a.list->size()) + " trackers";
   if (!a.list->published.empty()) s += ", published " + a.list->published;
   s += ", " + a.source + ")";
   return s;
@@ -130,7 +130,7 @@ int import_abp(const CliOptions& o, const UpdateConfig& config, std::ostream& ou
         << s.unsupported << " unsupported)\n";
     return 1;
   }
-  if (!install_user_list(config.store_dir, json_text, config.write_file, &e)) {
+  if (!install_user_list(config.store_dir, json_text, *trackers, exceptions.get(), config.write_file, &e)) {
     err << "import failed: " << e << " — the previous user list (if any) is unchanged\n";
     return 1;
   }

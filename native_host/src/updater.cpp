@@ -234,7 +234,9 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
   UpdateOutcome out;
   out.ok = true;
   out.status = "updated";
-  out.active.list = std::move(list);
+  std::string cache_note;
+  out.active.list = cache_installed_list(config.store_dir, response.body, *list, config.write_file, &cache_note);
+  if (!cache_note.empty()) out.active.warnings.push_back(cache_note);
   out.active.source = "updated";
   out.active.path = paths.current;
   out.active.previous_available = have_installed || file_exists(config.bundled_path);

@@ -5,9 +5,9 @@
 //
 //   node --expose-gc ghostery-side.mjs --filters LIST.txt --urls URLS.tsv --verdicts OUT.tsv [--passes N] [--loads N]
 //        [--serialized-out ENGINE.bin]
-//   node ghostery-side.mjs --deserialize ENGINE.bin [--loads N]
-//       Times FiltersEngine.deserialize in a fresh process (first call cold, then the median of N): Ghostery's
-//       start-up path when the engine was built ahead of time.
+//   node --expose-gc ghostery-side.mjs --deserialize ENGINE.bin [--loads N]
+//       Times FiltersEngine.deserialize in a fresh process (first call cold, then the median of N), with the heap
+//       the first engine takes: Ghostery's start-up path when the engine was built ahead of time.
 //
 // URLS.tsv lines: type<TAB>url<TAB>source url<TAB>origin (written by prepare-urls.mjs). What is timed per URL is
 // what an extension does for one request: Request.fromRawDetails (URL parsing, hostname hashes) + engine.match.
@@ -63,10 +63,17 @@ const args = parseArgs(process.argv.slice(2));
 if (args.deserialize) {
   const buffer = new Uint8Array(readFileSync(args.deserialize));
   const times = [];
+  const before = memory();
+  let kept = null;
+  let after = null;
   for (let i = 0; i < args.loads; i += 1) {
     const t = process.hrtime.bigint();
-    FiltersEngine.deserialize(buffer);
+    const engine = FiltersEngine.deserialize(buffer);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (i === 0) {
+      kept = engine;
+      after = memory();
+    }
   }
   process.stdout.write(
     `${JSON.stringify(
@@ -74,6 +81,9 @@ if (args.deserialize) {
         deserialize_ms_first: times[0],
         deserialize_ms_median: percentile(times, 0.5),
         serialized_bytes: buffer.length,
+        memory_heap_kb: (after.heap - before.heap) / 1024,
+        memory_rss_kb: (after.rss - before.rss) / 1024,
+        engine_kept: kept !== null,
       },
       null,
       2,

@@ -6,9 +6,14 @@
 //       Writes the filters of an ABP list that MailVeil's importer keeps, with the options it reads as always
 //       true in webmail ($third-party, $domain=~x) removed: the same rules, with the same meaning, for Ghostery.
 //   matcher_compare run (--list LIST.json | --abp FILTERS.txt) --urls URLS.tsv --verdicts OUT.tsv
-//                       [--passes N] [--loads N]
+//                       [--passes N] [--loads N] [--cache OUT.cache]
 //       Loads the rules (timed, with the memory they take), matches every URL N+1 times (the first pass warms
-//       up), writes one verdict line per URL and prints a JSON summary on stdout.
+//       up), writes one verdict line per URL and prints a JSON summary on stdout. With --cache, also writes the
+//       compiled cache file the host would keep in its store for these rules (list_cache.h).
+//   matcher_compare load-cache FILE.cache [--loads N]
+//       The host's start-up path: maps and checks a cache file and builds the matchers on it (timed, first in
+//       this fresh process then the median of N, with the heap and RSS it takes); prints a JSON summary. This is
+//       the counterpart of Ghostery's FiltersEngine.deserialize.
 //
 // URLS.tsv lines: type<TAB>url<TAB>source url<TAB>origin, type as in webRequest ("image", "main_frame", ...).
 // A URL is judged as a link (Matcher::match(..., for_link = true)) when its type is main_frame, as a fetched
@@ -29,6 +34,8 @@
 
 #include "abp_export.h"
 #include "abp_import.h"
+#include "compiled_list.h"
+#include "list_cache.h"
 #include "matcher.h"
 #include "signature_list.h"
 #include "url.h"
@@ -69,6 +76,7 @@ size_t heap_bytes() {
 struct Rules {
   std::shared_ptr<const SignatureList> trackers;
   std::shared_ptr<const SignatureList> exceptions;
+  std::string source;  ///< the bytes the rules were read from
   std::unique_ptr<Matcher> matcher;
   std::unique_ptr<Matcher> exception_matcher;
   size_t entries = 0;
@@ -78,7 +86,7 @@ struct Rules {
 /// Loads a MailVeil JSON list the way the host does at start-up (parse-only pattern check, then compile).
 Rules load_list(const std::string& path) {
   Rules r;
-  std::string text;
+  std::string& text = r.source;
   if (!read_file(path, &text)) {
     r.error = "cannot read " + path;
     return r;
@@ -94,7 +102,7 @@ Rules load_list(const std::string& path) {
 /// host would serve: text to ready matcher, as Ghostery's FiltersEngine.parse goes from text to engine.
 Rules load_abp(const std::string& path) {
   Rules r;
-  std::string text;
+  std::string& text = r.source;
   if (!read_file(path, &text)) {
     r.error = "cannot read " + path;
     return r;
@@ -211,8 +219,74 @@ int abp_subset_command(const std::vector<std::string>& args) {
   return 0;
 }
 
+/// Writes the cache file the host keeps for these rules (bound to this build and the source's hash).
+bool write_cache(const Rules& rules, const std::string& path, std::string* err) {
+  mailveil::CacheBinding binding;
+  binding.build_id = std::string(mailveil::this_build_id());
+  binding.source_sha256 = mailveil::source_hash(rules.source);
+  mailveil::CachedLists lists{mailveil::compile_list(*rules.trackers),
+                              rules.exceptions ? mailveil::compile_list(*rules.exceptions) : nullptr};
+  return mailveil::write_list_cache(path, binding, lists, {}, err);
+}
+
+int load_cache_command(const std::vector<std::string>& args) {
+  if (args.empty() || args.size() % 2 != 1) {
+    std::cerr << "usage: matcher_compare load-cache FILE.cache [--loads N]\n";
+    return 2;
+  }
+  const std::string path = args[0];
+  int loads = 10;
+  if (args.size() == 3 && args[1] == "--loads") loads = std::max(1, std::stoi(args[2]));
+  struct Loaded {
+    std::unique_ptr<Matcher> matcher;
+    std::unique_ptr<Matcher> exceptions;
+    size_t bytes = 0;
+    size_t entries = 0;
+  };
+  auto load = [&](std::string* why) {
+    Loaded l;
+    mailveil::CachedLists lists;
+    mailveil::CacheBinding binding;
+    if (mailveil::read_list_cache(path, mailveil::this_build_id(), &lists, &binding, why) !=
+        mailveil::CacheProblem::kNone) {
+      return l;
+    }
+    l.bytes = lists.list->byte_size() + (lists.exceptions ? lists.exceptions->byte_size() : 0);
+    l.entries = lists.list->size();
+    l.matcher = std::make_unique<Matcher>(lists.list);
+    if (lists.exceptions) l.exceptions = std::make_unique<Matcher>(lists.exceptions);
+    return l;
+  };
+  const long rss_before = rss_kb();
+  const size_t heap_before = heap_bytes();
+  std::string why;
+  auto t0 = Clock::now();
+  Loaded first = load(&why);
+  const double first_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (!first.matcher) {
+    std::cerr << "matcher_compare: " << path << ": " << why << "\n";
+    return 2;
+  }
+  const long rss_after = rss_kb();
+  const size_t heap_after = heap_bytes();
+  std::vector<double> times = {first_ms};
+  for (int i = 1; i < loads; ++i) {
+    auto t = Clock::now();
+    Loaded again = load(&why);
+    times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+  }
+  nlohmann::json summary = {{"cache_load_ms_first", first_ms},
+                            {"cache_load_ms_median", percentile(times, 0.5)},
+                            {"cache_bytes", first.bytes},
+                            {"entries", first.entries},
+                            {"memory_heap_kb", static_cast<double>(heap_after - heap_before) / 1024.0},
+                            {"memory_rss_kb", rss_after - rss_before}};
+  std::cout << summary.dump(2) << "\n";
+  return 0;
+}
+
 int run_command(const std::vector<std::string>& args) {
-  std::string list_path, abp_path, urls_path, verdicts_path;
+  std::string list_path, abp_path, urls_path, verdicts_path, cache_path;
   int passes = 5;
   int loads = 10;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
@@ -230,6 +304,8 @@ int run_command(const std::vector<std::string>& args) {
       passes = std::max(1, std::stoi(v));
     else if (k == "--loads")
       loads = std::max(1, std::stoi(v));
+    else if (k == "--cache")
+      cache_path = v;
     else {
       std::cerr << "matcher_compare: unknown option " << k << "\n";
       return 2;
@@ -237,7 +313,7 @@ int run_command(const std::vector<std::string>& args) {
   }
   if ((list_path.empty() == abp_path.empty()) || urls_path.empty() || verdicts_path.empty() || args.size() % 2) {
     std::cerr << "usage: matcher_compare run (--list LIST.json | --abp FILTERS.txt) --urls URLS.tsv "
-                 "--verdicts OUT.tsv [--passes N] [--loads N]\n";
+                 "--verdicts OUT.tsv [--passes N] [--loads N] [--cache OUT.cache]\n";
     return 2;
   }
   auto load = [&] { return list_path.empty() ? load_abp(abp_path) : load_list(list_path); };
@@ -254,6 +330,11 @@ int run_command(const std::vector<std::string>& args) {
   }
   const long rss_after = rss_kb();
   const size_t heap_after = heap_bytes();
+  std::string cache_error;
+  if (!cache_path.empty() && !write_cache(rules, cache_path, &cache_error)) {
+    std::cerr << "matcher_compare: cannot write " << cache_path << ": " << cache_error << "\n";
+    return 2;
+  }
   std::vector<double> load_ms = {first_load_ms};
   for (int i = 1; i < loads; ++i) {
     auto t = Clock::now();
@@ -351,7 +432,8 @@ int run_command(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
-    std::cerr << "usage: matcher_compare export-abp LIST.json OUT.txt | abp-subset IN.txt OUT.txt | run ...\n";
+    std::cerr << "usage: matcher_compare export-abp LIST.json OUT.txt | abp-subset IN.txt OUT.txt | run ... | "
+                 "load-cache FILE.cache ...\n";
     return 2;
   }
   const std::string command = args[0];
@@ -360,6 +442,7 @@ int main(int argc, char** argv) {
     if (command == "export-abp") return export_abp_command(args);
     if (command == "abp-subset") return abp_subset_command(args);
     if (command == "run") return run_command(args);
+    if (command == "load-cache") return load_cache_command(args);
   } catch (const std::exception& e) {
     std::cerr << "matcher_compare: " << e.what() << "\n";
     return 2;

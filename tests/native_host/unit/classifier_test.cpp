@@ -272,7 +272,7 @@ TEST_CASE("an imported user list is consulted after the signed list, and its exc
                                          &err);
   REQUIRE(user);
   REQUIRE(exceptions);
-  Engine engine(test::fixture_list(), user, exceptions);
+  Engine engine(compile_list(*test::fixture_list()), compile_list(*user), compile_list(*exceptions));
   CHECK(engine.user_trackers() == 2);
   auto r = engine.classify(message({
       element(ElementKind::kImg, "https://pixel.newsletter-tool.example/p.png", 600, 200),

@@ -50,7 +50,7 @@ std::shared_ptr<const SignatureList> patterns_only(const SignatureList& list) {
 /// matcher's earlier design), and the first tracker in list order whose pattern matches and which applies.
 class BruteForce {
  public:
-  explicit BruteForce(const SignatureList& list) : list_(list), set_(options(), RE2::UNANCHORED) {
+  explicit BruteForce(const SignatureList& list) : list_(list), set_(test::matcher_re2_options(), RE2::UNANCHORED) {
     for (size_t i = 0; i < list.trackers.size(); ++i) {
       for (const auto& p : list.trackers[i].patterns) {
         std::string error;
@@ -72,13 +72,6 @@ class BruteForce {
   }
 
  private:
-  static RE2::Options options() {
-    RE2::Options o;
-    o.set_log_errors(false);
-    o.set_encoding(RE2::Options::EncodingLatin1);
-    o.set_max_mem(64 << 20);
-    return o;
-  }
   const SignatureList& list_;
   RE2::Set set_;
   std::vector<size_t> tracker_of_;

@@ -150,7 +150,7 @@ TEST_CASE("load_active_list with nothing usable returns an empty list and an err
   std::string err;
   ActiveList a = load_active_list(dir / "store", dir / "no-such-bundled.json", test_keys(), &err);
   REQUIRE(a.list);
-  CHECK(a.list->trackers.empty());
+  CHECK(a.list->empty());
   CHECK(a.source == "none");
   CHECK(err.find("no usable signature list") != std::string::npos);
 }
@@ -247,15 +247,15 @@ TEST_CASE("the user list is attached beside the signed list, with its exceptions
   ActiveList a = rig.load(&err);
   CHECK(a.source == "bundled");
   REQUIRE(a.user_list);
-  CHECK(a.user_list->trackers.size() == 2);
+  CHECK(a.user_list->size() == 2);
   REQUIRE(a.user_exceptions);
-  CHECK(a.user_exceptions->trackers.size() == 1);
-  CHECK(a.user_exceptions->trackers[0].id == "user-x9");
+  CHECK(a.user_exceptions->size() == 1);
+  CHECK(a.user_exceptions->tracker(0).id == "user-x9");
   CHECK(a.user_path == rig.store + "/user.json");
   REQUIRE(a.warnings.size() == 1);  // the entry with a bad id
   CHECK(a.warnings[0].find("1 entry skipped") != std::string::npos);
   // The signed (here bundled) list is untouched by the merge.
-  CHECK(a.list->trackers.size() == 1);
+  CHECK(a.list->size() == 1);
 
   SECTION("a broken user list is reported and ignored") {
     spit(rig.store + "/user.json", "{\"format_version\": 1, \"list_version\": 1, \"trackers\": [], \"exceptions\": 5}");

@@ -1,6 +1,8 @@
 // Shared helpers for the unit tests: fixture paths and a fixture engine.
 #pragma once
 
+#include <re2/re2.h>
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -9,6 +11,15 @@
 #include "signature_list.h"
 
 namespace mailveil::test {
+
+/// RE2 options as the Matcher compiles patterns (byte mode), for reference matchers in the tests.
+inline RE2::Options matcher_re2_options(int64_t max_mem = 64 << 20) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_encoding(RE2::Options::EncodingLatin1);
+  o.set_max_mem(max_mem);
+  return o;
+}
 
 inline std::string data_path(const std::string& rel) {
   return std::string(MAILVEIL_TEST_DATA) + "/" + rel;

@@ -1,6 +1,11 @@
 #include "unwrap.h"
 
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
+
+#include "digest.h"
+#include "text_util.h"
 
 using namespace mailveil;
 
@@ -121,4 +126,49 @@ TEST_CASE("base64 destinations in path segments and base64 of a percent-encoded 
       {"redirectUrl"}, &how);
   REQUIRE(d);
   CHECK(d->str() == "https://www.shop.example/b");
+}
+
+TEST_CASE("redirect_destination names each decoding layer, outermost first", "[unwrap]") {
+  const std::string dest = "https://city.example/events?id=7";
+  struct Case {
+    std::string url;
+    const char* how;
+  };
+  const std::vector<Case> cases = {
+      {"https://t.example/r?href=" + to_hex(dest), "param:href:hex"},
+      {"https://t.example/track/click?q=" + base64url_encode(R"({"cid":1,"url":")" + dest + "\"}"),
+       "param:q:base64:json"},
+      {"https://t.example/l/" + base64url_encode(R"({"alg":"HS256"})") + "." +
+           base64url_encode(R"({"url":")" + dest + "\"}") + ".sig/s/1",
+       "path:jwt:json"},
+      {"https://t.example/redirect/2/" + base64url_encode(R"({"e":")" + dest + R"(","p":1,"sub":"link-redirect"})") +
+           ".sSZyhodHh7396EPbdH0ouL0mu5UTN9UDyyppMNZmo_c",
+       "path:signed:json"},
+      {"https://t.example/track?type=click&enid=ZWFzPTE&&&100&&&" + dest, "query-tail"},
+      {"https://www.linkedin.com/comm/jobs/view/42?midToken=x", "path-prefix"},
+      {"https://prf.hn/click/camref:1100l3/destination:" + percent_encode(dest), "path-param:destination"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.url);
+    std::string how;
+    auto d = redirect_destination(*parse_url(c.url), {}, &how);
+    REQUIRE(d);
+    CHECK(how == c.how);
+  }
+}
+
+TEST_CASE("inflate_zlib reads a zlib stream up to its bound and refuses other bytes", "[unwrap]") {
+  const std::string text = "url=https%3A%2F%2Fexample.org%2Farticle&r=reader%40example.org&" + std::string(200, 'x');
+  std::string packed(compressBound(text.size()), '\0');
+  uLongf packed_size = packed.size();
+  REQUIRE(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(text.data()),
+                   text.size()) == Z_OK);
+  packed.resize(packed_size);
+
+  CHECK(inflate_zlib(packed, 4096) == text);
+  CHECK(inflate_zlib(packed, 10) == text.substr(0, 10));                       // bounded output
+  CHECK(inflate_zlib(packed.substr(0, packed.size() / 2), 4096).has_value());  // truncated: what it holds
+  CHECK_FALSE(inflate_zlib(text, 4096));                                       // not a zlib header
+  CHECK_FALSE(inflate_zlib(std::string("\x78\x9c"), 4096));                    // a header and nothing else
+  CHECK_FALSE(inflate_zlib(packed, 0));
 }

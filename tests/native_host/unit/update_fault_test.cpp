@@ -269,7 +269,7 @@ TEST_CASE("CLI: update, up to date, failure, rollback, import", "[update-fault][
   std::string e;
   ActiveList a = load_active_list(rig.store, rig.bundled, test_keys(), &e);
   REQUIRE(a.user_list);
-  CHECK(a.user_list->trackers.at(0).domains.at(0) == "pixel.example");
+  CHECK(a.user_list->tracker(0).domains.at(0) == "pixel.example");
 
   CHECK(run({"--remove-import"}) == 0);
   CHECK_FALSE(file_exists(rig.store + "/user.json"));

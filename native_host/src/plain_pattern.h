@@ -1,0 +1,78 @@
+/// URL patterns in Adblock Plus's plain grammar (literal text, `*`, the `^` separator, `|` and `||` anchors),
+/// matched without RE2. abp_import converts every non-regex filter into this form and writes its RE2 spelling
+/// to the user list; the compiled list (compiled_list.h) reads that spelling back here, so that imported filters
+/// are matched by the token index and this matcher instead of by compiled regexes. A plain pattern and its RE2
+/// spelling match exactly the same URLs (Latin-1 RE2 semantics), with one documented exception handled by the
+/// caller: a URL that contains '\n' (never in a parsed URL) goes to RE2.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mailveil {
+
+/// One plain pattern. `body` holds literal bytes (printable ASCII; lower-cased unless match_case), '*' for any
+/// run of characters and '^' for a separator: one character outside [A-Za-z0-9_.%-], or the end of the URL.
+struct PlainPattern {
+  enum class Anchor : uint8_t {
+    kNone,   ///< may match anywhere in the URL
+    kStart,  ///< `|…`: at the start of the URL
+    kHost,   ///< `||…`: at the start of the host or of one of its labels
+  };
+  Anchor anchor = Anchor::kNone;
+  bool end_anchor = false;  ///< `…|`: at the end of the URL
+  bool match_case = false;  ///< `$match-case`; otherwise ASCII letters match either case
+  std::string body;
+
+  bool operator==(const PlainPattern&) const = default;
+};
+
+/// An ABP URL pattern (the filter without `@@` and `$options`) as a plain pattern. Leading and trailing `*` that
+/// add nothing are dropped, runs of `*` collapse.
+PlainPattern plain_from_abp(std::string_view abp, bool match_case);
+
+/// The RE2 spelling of a plain pattern: `(?i)` unless match_case, the anchor prefix, quoted literals, `.*` and
+/// the separator group `(?:[^A-Za-z0-9_.%-]|$)`, `$` for the end anchor. This is what the user list stores.
+std::string plain_pattern_to_re2(const PlainPattern& pattern);
+
+/// The plain pattern an RE2 pattern spells, when it is spelt exactly as plain_pattern_to_re2 writes one and its
+/// literals are printable ASCII; nullopt for anything else (a true regex).
+std::optional<PlainPattern> parse_plain_pattern(std::string_view re2_pattern);
+
+/// Flag bits of a plain pattern as stored in the compiled list.
+inline constexpr uint8_t kPlainAnchorStart = 1;
+inline constexpr uint8_t kPlainAnchorHost = 2;
+inline constexpr uint8_t kPlainEndAnchor = 4;
+inline constexpr uint8_t kPlainMatchCase = 8;
+uint8_t plain_flags(const PlainPattern& pattern);
+PlainPattern plain_from_flags(uint8_t flags, std::string_view body);
+
+/// True when the pattern (as flags + body) matches `url`, the normalised URL the matcher sees, exactly as RE2
+/// would search its RE2 spelling. `lowered` is `url` with ASCII letters lower-cased (the matcher computes it once
+/// per URL). Precondition: `url` contains no '\n' (RE2's `.` stops there).
+bool plain_match(uint8_t flags, std::string_view body, std::string_view url, std::string_view lowered);
+
+/// Token characters: a URL's tokens are its maximal runs of [A-Za-z0-9%], compared in lower case.
+inline bool is_token_char(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '%';
+}
+
+/// The pattern's complete tokens, lower-cased: runs of token characters that any matching URL must contain as
+/// one of its own tokens, because the pattern bounds them on both sides (by a non-token literal, a separator,
+/// or an anchor). A run touching `*` or an unanchored end is not complete.
+std::vector<std::string> plain_tokens(const PlainPattern& pattern);
+
+/// Hash of a token, case-insensitive (the token index's key). Stable within one build only.
+inline uint32_t token_hash(std::string_view token) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : token) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    h = (h ^ c) * 16777619u;
+  }
+  return h;
+}
+
+}  // namespace mailveil

@@ -1,0 +1,200 @@
+// Plain ABP patterns (native_host/src/plain_pattern.h): the matcher without RE2 must give exactly RE2's answer on
+// the pattern's RE2 spelling, and a complete token must be one of the URL's tokens whenever the pattern matches.
+#include "plain_pattern.h"
+
+#include <re2/re2.h>
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <set>
+
+#include "abp_import.h"
+#include "test_support.h"
+
+using namespace mailveil;
+
+namespace {
+
+bool re2_matches(const std::string& re2_pattern, const std::string& url) {
+  RE2 re(re2_pattern, test::matcher_re2_options());
+  REQUIRE(re.ok());
+  return RE2::PartialMatch(url, re);
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return s;
+}
+
+bool plain_matches(const PlainPattern& p, const std::string& url) {
+  return plain_match(plain_flags(p), p.body, url, lower(url));
+}
+
+std::set<std::string> url_tokens(const std::string& url) {
+  std::set<std::string> out;
+  for (size_t i = 0; i < url.size();) {
+    if (!is_token_char(static_cast<unsigned char>(url[i]))) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < url.size() && is_token_char(static_cast<unsigned char>(url[j]))) ++j;
+    out.insert(lower(url.substr(i, j - i)));
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("ABP patterns convert to the RE2 spelling abp_import has always written, and read back", "[plain]") {
+  struct Case {
+    const char* abp;
+    bool match_case;
+    const char* re2;
+  };
+  for (const Case& c : {
+           Case{"||ads.example.com^", false,
+                "(?i)^[a-z][a-z0-9+.-]*://(?:[^/?#]*\\.)?ads\\.example\\.com(?:[^A-Za-z0-9_.%-]|$)"},
+           Case{"|https://t.example/p?", true, "^https\\:\\/\\/t\\.example\\/p\\?"},
+           Case{"*/pixel.gif*", false, "(?i)\\/pixel\\.gif"},
+           Case{"/track/*/open|", false, "(?i)\\/track\\/.*\\/open$"},
+           Case{"a**b", false, "(?i)a.*b"},
+           Case{"|*x", false, "(?i)^.*x"},
+       }) {
+    INFO(c.abp);
+    PlainPattern p = plain_from_abp(c.abp, c.match_case);
+    const std::string re = plain_pattern_to_re2(p);
+    CHECK(re == c.re2);
+    CHECK(abp_pattern_to_re2(c.abp, c.match_case) == re);
+    auto back = parse_plain_pattern(re);
+    REQUIRE(back);
+    CHECK(*back == p);
+  }
+}
+
+TEST_CASE("true regexes and non-ASCII literals are not plain", "[plain]") {
+  for (const char* re : {
+           "^https?://[^/?#]+/ls/click\\?upn=",  // classes, optional s
+           "(?i)\\/pixel\\.gif+",                // quantifier
+           "(?i)a|b",                            // alternation
+           "(?i)caf\xc3\xa9",                    // UTF-8 bytes
+           "(?i)\\/a\\*b",                       // a literal '*'
+           "(?i)\\x00",                          // NUL
+       }) {
+    INFO(re);
+    CHECK_FALSE(parse_plain_pattern(re));
+  }
+}
+
+TEST_CASE("plain matching agrees with RE2 on the edges of the grammar", "[plain]") {
+  struct Case {
+    const char* abp;
+    const char* url;
+  };
+  // Each pair is checked against RE2 (the expectation is RE2's answer, not written by hand).
+  for (const Case& c : {
+           Case{"||example.com^", "https://example.com"},  // separator at the end of the URL
+           Case{"||example.com^", "https://example.com:8443/x"},
+           Case{"||example.com^", "https://example.community/"},
+           Case{"||example.com^", "https://sub.example.com/"},
+           Case{"||example.com^", "https://badexample.com/"},
+           Case{"||example.com/x", "https://user@example.com/x"},
+           Case{"||example.com/x", "https://a.b@example.com/x"},
+           Case{"||example.com/x", "https://a.example.com@evil.org/x"},
+           Case{"||com*pixel", "https://a.example.com@evil.org/pixel"},
+           Case{"||example.com^*/p^", "https://example.com/a/b/p"},
+           Case{"||example.com^*/p^", "https://example.com/a/b/px"},
+           Case{"|https://a.example/", "https://a.example/x"},
+           Case{"|https://a.example/", "http://a.example/x"},
+           Case{"/open^", "https://x.example/open"},
+           Case{"/open^", "https://x.example/open.gif"},
+           Case{"/open^", "https://x.example/open?x"},
+           Case{"/open^^", "https://x.example/open"},
+           Case{"/open^|", "https://x.example/open?"},
+           Case{"/open^|", "https://x.example/open?a"},
+           Case{"/a*b*c|", "https://x.example/abcabc"},
+           Case{"/a*b*c|", "https://x.example/acb"},
+           Case{"PIXEL", "https://x.example/pixel"},
+           Case{"%2Fevent.gif%3F", "https://x.example/r?u=%2fevent.gif%3f"},
+           Case{"^", "https://x.example/"},
+       }) {
+    INFO(c.abp << " on " << c.url);
+    for (bool match_case : {false, true}) {
+      PlainPattern p = plain_from_abp(c.abp, match_case);
+      CHECK(plain_matches(p, c.url) == re2_matches(plain_pattern_to_re2(p), c.url));
+    }
+  }
+}
+
+TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL pairs", "[plain]") {
+  // A small alphabet makes matches frequent: letters of both cases, digits, separators and URL punctuation.
+  std::mt19937 rng(20261130);
+  const std::string alphabet = "abAB1%./?=&-_:";
+  auto pick = [&](const std::string& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
+  size_t matches = 0;
+  size_t tokens_checked = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string abp;
+    if (chance(30))
+      abp += "||";
+    else if (chance(15))
+      abp += "|";
+    const int length = std::uniform_int_distribution<int>(1, 6)(rng);
+    for (int k = 0; k < length; ++k) {
+      if (chance(12))
+        abp += '*';
+      else if (chance(12))
+        abp += '^';
+      else
+        abp += pick(alphabet);
+    }
+    if (chance(15)) abp += '|';
+    const PlainPattern p = plain_from_abp(abp, chance(20));
+    const std::string re = plain_pattern_to_re2(p);
+    auto parsed = parse_plain_pattern(re);
+    REQUIRE(parsed);
+    REQUIRE(*parsed == p);
+    RE2 compiled(re, test::matcher_re2_options());
+    REQUIRE(compiled.ok());
+    const auto tokens = plain_tokens(p);
+    for (int u = 0; u < 10; ++u) {
+      std::string url = chance(80) ? "https://" : "http://";
+      const int host = std::uniform_int_distribution<int>(1, 3)(rng);
+      for (int k = 0; k < host; ++k) url += std::string(k ? "." : "") + pick("abAB1") + (chance(50) ? "b" : "");
+      const int tail = std::uniform_int_distribution<int>(0, 10)(rng);
+      for (int k = 0; k < tail; ++k) url += pick(alphabet);
+      const bool expected = RE2::PartialMatch(url, compiled);
+      INFO(abp << " (" << re << ") on " << url);
+      REQUIRE(plain_matches(p, url) == expected);
+      if (!expected) continue;
+      ++matches;
+      const auto present = url_tokens(url);
+      for (const auto& t : tokens) {
+        INFO("token " << t);
+        REQUIRE(present.count(t) == 1);
+        ++tokens_checked;
+      }
+    }
+  }
+  CHECK(matches > 20000);       // the generator reaches both answers often
+  CHECK(tokens_checked > 100);  // complete tokens are rarer: bounded on both sides
+}
+
+TEST_CASE("complete tokens are bounded on both sides", "[plain]") {
+  auto tokens = [](const char* abp) {
+    auto t = plain_tokens(plain_from_abp(abp, false));
+    return std::set<std::string>(t.begin(), t.end());
+  };
+  CHECK(tokens("||Ads.example.com/pixel") == std::set<std::string>{"ads", "example", "com"});
+  CHECK(tokens("||ads.example.com/pixel^") == std::set<std::string>{"ads", "example", "com", "pixel"});
+  CHECK(tokens("/track/open") == std::set<std::string>{"track"});
+  CHECK(tokens("/track/open|") == std::set<std::string>{"track", "open"});
+  CHECK(tokens("pixel.gif") == std::set<std::string>{});
+  CHECK(tokens("|pixel.gif") == std::set<std::string>{"pixel"});
+  CHECK(tokens("/a*b/") == std::set<std::string>{});
+  CHECK(tokens("?utm_source=%2F") == std::set<std::string>{"utm", "source"});
+}
