@@ -45,9 +45,12 @@ function listFiles(dir, base = dir) {
   return out.sort();
 }
 
-/** The default-deny rules for a build. */
-export function defaultDenyRules(aliases = {}) {
-  return compileDefaultDenyRules(webmails.list, webmails.fetchedResourceTypes, aliases);
+/**
+ * The default-deny rules for a build. The committed file is Chrome's; the Firefox tree gets the same rules with
+ * Firefox's extra `imageset` type (shared/webmails.js resourceTypesFor).
+ */
+export function defaultDenyRules(aliases = {}, browser = 'chrome') {
+  return compileDefaultDenyRules(webmails.list, webmails.resourceTypesFor(browser), aliases);
 }
 
 /** Content-script match patterns for the supported webmails. */
@@ -125,8 +128,8 @@ function buildTree(outDir, browser, test) {
     const dest = path.join(outDir, rel);
     fs.mkdirSync(path.dirname(dest), { recursive: true });
     if (test && rel === 'shared/build-config.js') fs.writeFileSync(dest, testBuildConfig());
-    else if (test && rel === 'rules/default-deny.json')
-      fs.writeFileSync(dest, `${JSON.stringify(defaultDenyRules(kTestHostAliases), null, 2)}\n`);
+    else if (rel === 'rules/default-deny.json' && (test || browser !== 'chrome'))
+      fs.writeFileSync(dest, `${JSON.stringify(defaultDenyRules(test ? kTestHostAliases : {}, browser), null, 2)}\n`);
     else fs.copyFileSync(path.join(kSource, rel), dest);
     files.push(rel);
   }

@@ -1,5 +1,8 @@
-// What the toolbar badge shows for a tab. Pure.
+// What the toolbar badge shows for a tab. Pure (texts from _locales through shared/i18n.js).
+import '../shared/i18n.js';
 import { problemOf } from './native-client.js';
+
+const { t } = globalThis.mailveil.i18n;
 
 export const kGradeColors = Object.freeze({
   A: '#1a7f37',
@@ -22,49 +25,58 @@ export function badgeGrade(score) {
 }
 
 const kHostProblems = Object.freeze({
-  missing: 'MailVeil: the helper program (mailveil-host) is not installed',
-  'too-old': 'MailVeil: the helper program is too old for this extension',
-  'extension-too-old': 'MailVeil: this extension is too old for the installed helper program',
-  forbidden: 'MailVeil: the helper program refuses this extension',
-  failed: 'MailVeil: the helper program stopped',
+  missing: /* i18n */ 'badgeHostMissing',
+  'too-old': /* i18n */ 'badgeHostTooOld',
+  'extension-too-old': /* i18n */ 'badgeExtensionTooOld',
+  forbidden: /* i18n */ 'badgeHostForbidden',
+  failed: /* i18n */ 'badgeHostFailed',
 });
 
 /**
- * @param {{webmail: string|null, layout: string, messages: object[]}|null} tab  messages: the open ones,
- *   each {status: 'pending'|'done'|'error', score?}
+ * @param {{webmail: string|null, layout: string, messages: object[], paused?: boolean}|null} tab  messages: the
+ *   open ones, each {status: 'pending'|'done'|'error', score?, reason?}; reason: the sentence saying why (popup/
+ *   view-model.js reasonText); paused: the user paused protection on the site
  * @param {{state: string}} host
  * @returns {{text: string, color: string, title: string}}
  */
 export function badgeFor(tab, host) {
   if (!tab || !tab.webmail) return { text: '', color: kStateColors.unknown, title: 'MailVeil' };
+  if (tab.paused) {
+    return {
+      text: 'off',
+      color: kStateColors.unknown,
+      title: t('badgePaused'),
+    };
+  }
   const problem = problemOf(host);
   if (problem && kHostProblems[problem.state])
-    return { text: '!', color: kStateColors.error, title: kHostProblems[problem.state] };
+    return { text: '!', color: kStateColors.error, title: t(kHostProblems[problem.state]) };
   if (tab.layout === 'unrecognised') {
     return {
       text: '?',
       color: kStateColors.unknown,
-      title: "MailVeil: this webmail's layout is not recognised; remote images stay blocked",
+      title: t('badgeLayoutUnknown'),
     };
   }
   const messages = tab.messages || [];
-  if (!messages.length) return { text: '', color: kStateColors.unknown, title: 'MailVeil: no e-mail open' };
+  if (!messages.length) return { text: '', color: kStateColors.unknown, title: t('badgeNoMail') };
   if (messages.some((m) => m.status === 'error')) {
     return {
       text: '!',
       color: kStateColors.error,
-      title: 'MailVeil: this e-mail could not be checked; remote images stay blocked',
+      title: t('badgeNotChecked'),
     };
   }
   const done = messages.filter((m) => m.status === 'done' && m.score);
-  if (!done.length) return { text: '…', color: kStateColors.pending, title: 'MailVeil: checking this e-mail' };
+  if (!done.length) return { text: '…', color: kStateColors.pending, title: t('badgeChecking') };
   const worst = done.reduce((a, b) => (Number(b.score.value) < Number(a.score.value) ? b : a));
   const grade = badgeGrade(worst.score);
   const n = done.length;
-  const what = n > 1 ? `the worst of ${n} open messages` : 'this e-mail';
-  return {
-    text: grade,
-    color: kGradeColors[grade] || kStateColors.unknown,
-    title: `MailVeil: ${what} scores ${worst.score.value}/100${kGradeColors[grade] ? ` (${grade})` : ''}`,
-  };
+  const score = `${worst.score.value}/100${kGradeColors[grade] ? ` (${grade})` : ''}`;
+  // The plain sentence first (the host's reason, localised by the caller), the number after.
+  let title;
+  if (worst.reason)
+    title = n > 1 ? t('badgeReasonWorst', worst.reason, n, score) : t('badgeReason', worst.reason, score);
+  else title = n > 1 ? t('badgeScoreWorst', n, score) : t('badgeScore', score);
+  return { text: grade, color: kGradeColors[grade] || kStateColors.unknown, title };
 }

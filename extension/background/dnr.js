@@ -6,13 +6,23 @@
 //   priority 3  dynamic block        domains the signature list says are trackers through and through
 //   priority 4  session allow        the user's explicit choices (allow this element / load all for this mail)
 //   priority 5  session block        the user's "block this element"
+//   priority 6  dynamic allow        protection paused by the user on a webmail: everything it requests loads
 //
 // Higher priority wins, so a host mistake can never release a known tracker domain, and a user choice beats both.
 // The compile functions are pure (pack script, unit tests); DnrRules wraps the browser API.
 
-export const kPriority = Object.freeze({ defaultDeny: 1, release: 2, trackerDomains: 3, userAllow: 4, userBlock: 5 });
+export const kPriority = Object.freeze({
+  defaultDeny: 1,
+  release: 2,
+  trackerDomains: 3,
+  userAllow: 4,
+  userBlock: 5,
+  paused: 6,
+});
 /** Dynamic rule id of the tracker-domain rule. */
 export const kTrackerRuleId = 1;
+/** Dynamic rule id of the rule allowing everything on paused webmails. */
+export const kPauseRuleId = 2;
 /** Session rules above this count are pruned, oldest first (Chrome allows 5000). */
 export const kMaxSessionRules = 4500;
 
@@ -76,6 +86,21 @@ export function compileTrackerDomainRule(blockDomains, initiators) {
     priority: kPriority.trackerDomains,
     action: { type: 'block' },
     condition: { requestDomains: domains, initiatorDomains: [...initiators] },
+  };
+}
+
+/**
+ * The dynamic rule that lifts every block for pages of the paused webmails (the user's "pause on this site").
+ * @param {string[]} pageHosts the paused webmails' page hosts
+ * @param {string[]} resourceTypes
+ */
+export function compilePauseRule(pageHosts, resourceTypes) {
+  if (!pageHosts.length) return null;
+  return {
+    id: kPauseRuleId,
+    priority: kPriority.paused,
+    action: { type: 'allow' },
+    condition: { initiatorDomains: [...pageHosts], resourceTypes: [...resourceTypes] },
   };
 }
 
@@ -222,6 +247,12 @@ export class DnrRules {
       }
       if (removeRuleIds.length) await this.dnr_.updateSessionRules({ removeRuleIds });
     });
+  }
+
+  /** Installs (or replaces, or removes) the rule lifting every block on the paused webmails' pages. */
+  async setPaused(pageHosts) {
+    const rule = compilePauseRule(pageHosts, this.resourceTypes_);
+    await this.dnr_.updateDynamicRules({ removeRuleIds: [kPauseRuleId], addRules: rule ? [rule] : [] });
   }
 
   /** Installs (or replaces) the tracker-domain rule. */

@@ -8,11 +8,15 @@ import { HostError, NativeClient } from './native-client.js';
 import { DnrRules, webmailInitiators } from './dnr.js';
 import { planDecisions } from './plan.js';
 import { badgeFor } from './badge.js';
+import { iconDot, paintIcon } from './icon.js';
+import { reasonText } from '../popup/view-model.js';
 import {
   confirmsTrackedLinks,
+  isPaused,
   isSenderAllowed,
   loadSettings,
   mergeAddresses,
+  parseAddressList,
   parseSenderList,
   saveSettings,
 } from './settings.js';
@@ -32,6 +36,8 @@ const { what } = messages;
 const kManifest = api.runtime.getManifest();
 const kExtensionOrigin = api.runtime.getURL('');
 const kUpdateAlarm = 'signature-update';
+/** The first-run page: checks for the helper, shows the install command, turns green when it answers. */
+const kWelcomePage = 'welcome/welcome.html';
 /**
  * How long `update` may stay silent: it downloads and verifies the list. Each progress frame restarts the wait
  * (native-client.js); other requests use the client's kRequestTimeoutMs.
@@ -40,9 +46,11 @@ const kUpdateTimeoutMs = 120000;
 
 const tabs = new TabStore(api.storage.session || null);
 const questions = new LinkQuestions(api.storage.session || null);
+/** runtime.getBrowserInfo exists in Firefox only; its rules need the `imageset` type as well (webmails.js). */
+const kBrowser = typeof api.runtime.getBrowserInfo === 'function' ? 'firefox' : 'chrome';
 const dnr = new DnrRules(api.declarativeNetRequest, {
   initiators: webmailInitiators(webmails.list, buildConfig.hostAliases),
-  resourceTypes: webmails.fetchedResourceTypes,
+  resourceTypes: webmails.resourceTypesFor(kBrowser),
 });
 let settings = null;
 let signatures = null; // {list_version, published, trackers, source}
@@ -61,7 +69,24 @@ const ready = (async () => {
   settings = await loadSettings(api.storage.local);
   await tabs.load();
   await ensureAlarm();
+  await applyPause();
+  // The default icon (tabs without a webmail): a grey dot, never the green of a good grade.
+  await paintIcon(api.action, iconDot(null)).catch(() => {});
 })();
+
+/** The page hosts (test aliases included) of the webmails where the user paused protection. */
+function pausedPageHosts() {
+  const aliases = buildConfig.hostAliases || {};
+  return settings.pausedWebmails.flatMap((id) => {
+    const w = webmails.list.find((x) => x.id === id);
+    return w ? [...w.hosts, ...Object.keys(aliases).filter((h) => aliases[h] === id)] : [];
+  });
+}
+
+/** Installs the network rule of the paused webmails (dynamic rules persist; this keeps them in step). */
+async function applyPause() {
+  await dnr.setPaused(pausedPageHosts()).catch(() => {});
+}
 
 let lastHostState = 'idle';
 function onHostStatus(status) {
@@ -107,16 +132,23 @@ function errorOf(e) {
 async function refreshBadge(tabId) {
   const tab = tabs.get(tabId);
   if (!tab) return;
-  const messages = openMessages(tab).map((m) => ({ status: m.status, score: m.result ? m.result.score : null }));
-  const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages }, client.status());
+  const messages = openMessages(tab).map((m) => ({
+    status: m.status,
+    score: m.result ? m.result.score : null,
+    reason: m.result ? reasonText(m.result.score) : null,
+  }));
+  const paused = !!settings && isPaused(settings, tab.webmail);
+  const b = badgeFor({ webmail: tab.webmail, layout: tab.layout, messages, paused }, client.status());
+  const dot = iconDot(b);
   try {
     await Promise.all([
+      paintIcon(api.action, dot, tabId),
       api.action.setBadgeText({ tabId, text: b.text }),
       api.action.setBadgeBackgroundColor({ tabId, color: b.color }),
       api.action.setTitle({ tabId, title: b.title }),
       api.action.setBadgeTextColor ? api.action.setBadgeTextColor({ tabId, color: '#ffffff' }) : null,
     ]);
-    tab.badge = { ...b, at: performance.timeOrigin + performance.now() };
+    tab.badge = { ...b, dot, at: performance.timeOrigin + performance.now() };
   } catch {
     // the tab closed meanwhile
   }
@@ -205,6 +237,7 @@ async function onClassify(msg, sender, webmail) {
   };
   if (typeof m.id === 'string') message.id = m.id;
   if (typeof m.sender === 'string') message.sender = m.sender;
+  const headers = msg.headers && typeof msg.headers === 'object' ? msg.headers : {};
   const record = {
     key,
     id: message.id || null,
@@ -217,6 +250,12 @@ async function onClassify(msg, sender, webmail) {
     result: null,
     decisions: [],
     truncated: !!msg.truncated,
+    // What the webmail shows of the mail's headers, for the evidence pack only (never sent to classify).
+    headers: Object.fromEntries(
+      ['subject', 'date', 'message_id_header']
+        .filter((k) => typeof headers[k] === 'string' && headers[k])
+        .map((k) => [k, headers[k].slice(0, 1000)]),
+    ),
     firstSeenAt: Number(msg.firstSeenAt) || 0,
     classifiedAt: 0,
     badgeAt: 0,
@@ -224,16 +263,15 @@ async function onClassify(msg, sender, webmail) {
   tab.messages[key] = record;
   if (!tab.openKeys.includes(key)) tab.openKeys.push(key);
   refreshBadge(tabId);
-  let result;
+  let result = null;
   try {
     result = await client.request('classify', { message });
   } catch (e) {
     record.status = 'error';
     record.error = errorOf(e);
-    await refreshBadge(tabId);
-    tabs.save();
-    return { ok: false, error: record.error };
   }
+  // Without the host's verdicts (helper missing or failing) the user's own choices still apply: "Show images
+  // without protection", allowed senders, per-element Allow / Block. Everything else keeps the safe default.
   const loadAll = loadAllOf(record, settings, tab);
   const plan = planDecisions(elements, result, {
     elementOverrides: settings.elementOverrides,
@@ -243,15 +281,22 @@ async function onClassify(msg, sender, webmail) {
   });
   const abs = (urls) => urls.map((u) => absoluteUrl(u, sender.url)).filter(Boolean);
   record.loadAllUrls = abs(plan.loadAll);
+  record.senderAllowUrls = abs(plan.senderAllow);
   if (loadAll === 'page') notePageLoadAllUrls(tab, key, record.loadAllUrls);
   await Promise.all([
     dnr.add(abs(plan.release), 'release'),
     dnr.add(abs(plan.userAllow), 'userAllow'),
     dnr.add(abs(plan.userBlock), 'userBlock'),
   ]).catch(() => {});
+  record.decisions = plan.decisions;
+  if (!result) {
+    await refreshBadge(tabId);
+    tabs.save();
+    broadcast({ what: what.stateChanged, tabId });
+    return { ok: false, error: record.error, decisions: plan.decisions };
+  }
   record.status = 'done';
   record.result = result;
-  record.decisions = plan.decisions;
   record.classifiedAt = Date.now();
   if (tabs.get(tabId) === tab && tab.messages[key] === record) {
     await refreshBadge(tabId);
@@ -279,7 +324,7 @@ async function onContentMessage(msg, sender) {
       await withdrawPageLoadAll(previous);
       await refreshBadge(tabId);
       client.ensureReady().catch(() => {}); // learn early whether the host is there
-      return { ok: true };
+      return { ok: true, paused: isPaused(settings, webmail.id) };
     }
     case what.layout: {
       const tab = tabs.ensure(tabId, webmail.id, sender.url);
@@ -356,6 +401,12 @@ async function onTestMessage(msg, sender) {
     await api.tabs.update(tabId, { url: api.runtime.getURL(`popup/popup.html?tab=${shown}&n=${nonce}`) });
     return { ok: true };
   }
+  if (msg.what === what.testShowPage) {
+    // The same for the first-run page, which a release build opens itself when installed.
+    if (!msg.args || msg.args.page !== 'welcome') return { ok: false, error: { code: 'bad_request', message: 'page' } };
+    await api.tabs.update(tabId, { url: api.runtime.getURL(kWelcomePage) });
+    return { ok: true };
+  }
   return { ok: false, error: { code: 'unknown_message' } };
 }
 
@@ -394,7 +445,8 @@ async function onPageMessage(msg, sender) {
         update,
         tab,
         webmailLabel: tab && tab.webmail ? (webmails.list.find((w) => w.id === tab.webmail) || {}).label : null,
-        settings: { elementOverrides: settings.elementOverrides },
+        settings: { elementOverrides: settings.elementOverrides, allowedSenders: settings.allowedSenders },
+        paused: !!tab && isPaused(settings, tab.webmail),
         loadAll: Object.fromEntries(openMessages(tab).map((m) => [m.key, loadAllOf(m, settings, tab)])),
       };
     case what.retryHost:
@@ -454,6 +506,65 @@ async function onPageMessage(msg, sender) {
       } catch (e) {
         return { ok: false, error: errorOf(e) };
       }
+    }
+    case what.allowSender: {
+      // One exact address, as shown on the button: From can be spoofed, so never a whole domain from one click.
+      const [address] = parseAddressList(String(msg.sender || ''));
+      if (!address) return { ok: false, error: { code: 'invalid_value', message: 'not an e-mail address' } };
+      const on = msg.on !== false;
+      await changeSettings((s) => {
+        s.allowedSenders = on
+          ? parseSenderList([...s.allowedSenders, address].join('\n'))
+          : s.allowedSenders.filter((e) => e !== address);
+      });
+      if (!on) {
+        const urls = tabs
+          .ids()
+          .flatMap((id) => openMessages(tabs.get(id)))
+          .filter((m) => m.sender === address)
+          .flatMap((m) => m.senderAllowUrls || []);
+        if (urls.length) await dnr.remove(urls, 'userAllow').catch(() => {});
+      }
+      for (const id of tabs.ids()) tellTab(id, { what: what.reapply });
+      return { ok: true };
+    }
+    case what.pauseSite: {
+      const id = String(msg.webmail || '');
+      if (!webmails.list.some((w) => w.id === id))
+        return { ok: false, error: { code: 'invalid_value', message: 'not a supported webmail' } };
+      const on = msg.on !== false;
+      await changeSettings((s) => {
+        s.pausedWebmails = on ? [...s.pausedWebmails, id] : s.pausedWebmails.filter((w) => w !== id);
+      });
+      await applyPause();
+      // The pages start again under the new choice (paused: left alone; resumed: held and checked from the start).
+      for (const t of tabs.ids()) {
+        if (tabs.get(t).webmail === id) await Promise.resolve(api.tabs.reload(t)).catch(() => {});
+      }
+      return { ok: true };
+    }
+    case what.evidence: {
+      const record = tab && tab.messages[String(msg.key || '')];
+      if (!record) return { ok: false, error: { code: 'not_found', message: 'that e-mail is no longer open' } };
+      const message = {
+        webmail: record.webmail,
+        user_addresses: record.userAddresses,
+        elements: record.elements,
+        ...(record.headers || {}),
+      };
+      if (record.id) message.id = record.id;
+      if (record.sender) message.sender = record.sender;
+      try {
+        const pack = await client.request('evidence', { lang: msg.lang === 'fr' ? 'fr' : 'en', message });
+        return { ok: true, html: String(pack.html || ''), filename: String(pack.filename || 'mailveil-evidence.html') };
+      } catch (e) {
+        return { ok: false, error: errorOf(e) };
+      }
+    }
+    case what.welcomeState: {
+      if (client.status().state === 'idle') await client.ensureReady().catch(() => {});
+      const platform = await Promise.resolve(api.runtime.getPlatformInfo()).catch(() => ({ os: 'linux' }));
+      return { ok: true, host: client.status(), platform: { os: platform.os } };
     }
     case what.linkQuestion: {
       const q = await questions.get(msg.token);
@@ -518,6 +629,11 @@ api.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === kUpdateAlarm) ready.then(() => runUpdate(false));
 });
 
-api.runtime.onInstalled.addListener(() => {
+api.runtime.onInstalled.addListener((details) => {
   ready.then(ensureAlarm);
+  // A new user first sees whether the helper is there, and how to install it. Test builds leave the tabs alone
+  // (the end-to-end driver opens the page itself).
+  if (details && details.reason === 'install' && !buildConfig.test) {
+    Promise.resolve(api.tabs.create({ url: api.runtime.getURL(kWelcomePage) })).catch(() => {});
+  }
 });

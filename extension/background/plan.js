@@ -44,9 +44,10 @@ export function hostOf(url) {
  * @param {object|null} result the host's classify result
  * @param {{elementOverrides?: Record<string, 'allow'|'block'>, loadAll?: boolean, senderAllowed?: boolean,
  *   confirmTrackedLinks?: boolean}} user  confirmTrackedLinks: a click on a tracked link asks first
- * @returns {{decisions: Decision[], release: string[], userAllow: string[], userBlock: string[], loadAll: string[]}}
- *   release/userAllow/userBlock: element URLs for the network rules, by level; loadAll: the part of userAllow
- *   that is there only because of "load all images for this e-mail"
+ * @returns {{decisions: Decision[], release: string[], userAllow: string[], userBlock: string[], loadAll: string[],
+ *   senderAllow: string[]}}
+ *   release/userAllow/userBlock: element URLs for the network rules, by level; loadAll / senderAllow: the part of
+ *   userAllow that is there only because of "load all images for this e-mail" / an allowed sender
  */
 export function planDecisions(elements, result, user = {}) {
   const verdicts = new Map();
@@ -59,6 +60,7 @@ export function planDecisions(elements, result, user = {}) {
   const userAllow = [];
   const userBlock = [];
   const loadAll = [];
+  const senderAllow = [];
   for (const el of elements) {
     const fetched = elementKinds.isFetched(el.kind);
     const verdict = verdicts.get(el.ref);
@@ -94,7 +96,7 @@ export function planDecisions(elements, result, user = {}) {
     if (user.loadAll || user.senderAllowed) {
       decisions.push({ ref: el.ref, action: 'load', source: user.loadAll ? 'message' : 'sender' });
       userAllow.push(el.url);
-      if (user.loadAll) loadAll.push(el.url);
+      (user.loadAll ? loadAll : senderAllow).push(el.url);
       continue;
     }
     if (verdict && verdict.verdict === 'allow') {
@@ -105,5 +107,5 @@ export function planDecisions(elements, result, user = {}) {
       decisions.push({ ref: el.ref, action: 'block', source: verdict ? 'host' : 'default' });
     }
   }
-  return { decisions, release, userAllow, userBlock, loadAll };
+  return { decisions, release, userAllow, userBlock, loadAll, senderAllow };
 }

@@ -15,6 +15,8 @@ export const kDefaultSettings = Object.freeze({
   confirmTrackedLinks: true,
   /** Senders (address or @domain) whose tracked links open without asking ("Do not ask again"). */
   trackedLinkSenders: [],
+  /** Webmail ids (shared/webmails.js) where protection is paused: every image loads, nothing is checked. */
+  pausedWebmails: [],
 });
 
 const kAddress = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -71,6 +73,9 @@ export function normaliseSettings(raw) {
     confirmTrackedLinks:
       typeof r.confirmTrackedLinks === 'boolean' ? r.confirmTrackedLinks : kDefaultSettings.confirmTrackedLinks,
     trackedLinkSenders: parseSenderList((Array.isArray(r.trackedLinkSenders) ? r.trackedLinkSenders : []).join(' ')),
+    pausedWebmails: [
+      ...new Set((Array.isArray(r.pausedWebmails) ? r.pausedWebmails : []).filter((w) => /^[a-z]+$/.test(w))),
+    ],
   };
 }
 
@@ -92,6 +97,11 @@ export function isSenderAllowed(settings, sender) {
 /** True when a click on a tracked link of this sender's mail asks first (the option, minus remembered senders). */
 export function confirmsTrackedLinks(settings, sender) {
   return settings.confirmTrackedLinks && !senderListed(settings.trackedLinkSenders, sender);
+}
+
+/** True when protection is paused on this webmail (shared/webmails.js id). */
+export function isPaused(settings, webmailId) {
+  return !!webmailId && settings.pausedWebmails.includes(webmailId);
 }
 
 /** Union of two address lists, lower-cased, unique. */

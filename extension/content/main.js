@@ -180,6 +180,7 @@
 
   function sync() {
     syncTimer = 0;
+    if (paused) return;
     const seen = new Set();
     const usedKeys = new Map();
     quietly(() => {
@@ -227,6 +228,19 @@
     send({ what: what.openMessages, keys });
   }
 
+  /** What the webmail shows of the mail's headers (subject, date, Message-ID), for the evidence pack. */
+  function headersOf(container) {
+    const read = (hook) => {
+      try {
+        const v = typeof adapter[hook] === 'function' ? adapter[hook](container, document) : null;
+        return typeof v === 'string' && v ? v : undefined;
+      } catch {
+        return undefined; // a hook that no longer fits the page costs the evidence pack a line, nothing more
+      }
+    };
+    return { subject: read('subject'), date: read('date'), message_id_header: read('messageIdHeader') };
+  }
+
   async function classify(view) {
     view.dirty = false;
     view.generation += 1;
@@ -240,8 +254,17 @@
     if (view.messageId) message.id = view.messageId;
     const sender = adapter.sender ? adapter.sender(view.container) : null;
     if (sender) message.sender = sender;
-    const reply = await send({ what: what.classify, key: view.key, message, truncated, firstSeenAt: view.firstSeenAt });
-    if (!reply || !reply.ok || view.generation !== generation || views.get(view.container) !== view) return;
+    const reply = await send({
+      what: what.classify,
+      key: view.key,
+      message,
+      headers: headersOf(view.container),
+      truncated,
+      firstSeenAt: view.firstSeenAt,
+    });
+    // Without the host's verdicts the reply still carries the user's own choices (ok: false, decisions).
+    if (!reply || !Array.isArray(reply.decisions)) return;
+    if (view.generation !== generation || views.get(view.container) !== view) return;
     const decisions = new Map(reply.decisions.map((d) => [d.ref, d]));
     const onLink = (node, d, ref) => {
       if (d && d.tracked) linkGuard.mark(node, d.tracked, { key: view.key, ref });
@@ -304,13 +327,29 @@
   }
 
   api.runtime.onMessage.addListener((msg) => {
-    if (msg && msg.what === what.reapply) {
+    if (msg && msg.what === what.reapply && !paused) {
       for (const view of views.values()) view.dirty = true;
       scheduleSync();
     }
   });
 
-  send({ what: what.page, webmail: webmail.id });
+  /** The user paused protection on this webmail: the page is left as it is (the network rules allow it too). */
+  let paused = false;
+  function pause() {
+    paused = true;
+    clearTimeout(syncTimer);
+    clearTimeout(layoutTimer);
+    for (const [doc, observer] of observers) {
+      observer.disconnect();
+      if (doc.documentElement) resources.releaseAll(doc.documentElement);
+    }
+    observers.clear();
+    views.clear();
+  }
+
+  send({ what: what.page, webmail: webmail.id }).then((reply) => {
+    if (reply && reply.paused) pause();
+  });
   observe(document);
   if (document.readyState === 'complete') loadedAt = now();
   else

@@ -4,6 +4,7 @@
 import '../shared/messages.js';
 import '../shared/i18n.js';
 import { parseAddressList, parseSenderList } from '../background/settings.js';
+import { maskForDisplay } from '../popup/view-model.js';
 
 const api = globalThis.browser ?? globalThis.chrome;
 const { messages, i18n } = globalThis.mailveil;
@@ -11,11 +12,11 @@ const { what } = messages;
 const $ = (id) => document.getElementById(id);
 let settings = null;
 
-function removable(text, onRemove) {
+function removable(text, onRemove, label = i18n.t('optionsRemove')) {
   const li = document.createElement('li');
   const button = document.createElement('button');
   button.type = 'button';
-  button.textContent = 'Remove';
+  button.textContent = label;
   button.addEventListener('click', onRemove);
   li.append(`${text} `, button);
   return li;
@@ -25,8 +26,10 @@ function removable(text, onRemove) {
 async function change(msg) {
   const reply = await api.runtime.sendMessage(msg);
   if (!reply || !reply.ok) {
-    $('saved').textContent =
-      `Not saved: ${reply && reply.error ? reply.error.message || reply.error.code : 'no answer'}`;
+    $('saved').textContent = i18n.t(
+      'optionsNotSaved',
+      reply && reply.error ? reply.error.message || reply.error.code : '',
+    );
     return false;
   }
   await load();
@@ -44,9 +47,15 @@ function render() {
       removable(key, () => change({ what: what.loadAll, key, on: false })),
     ),
   );
+  $('paused').replaceChildren(
+    ...settings.pausedWebmails.map((id) =>
+      removable(id, () => change({ what: what.pauseSite, webmail: id, on: false }), i18n.t('optionsResume')),
+    ),
+  );
   $('overrides').replaceChildren(
     ...Object.entries(settings.elementOverrides).map(([url, action]) =>
-      removable(`${action}: ${url}`, () => change({ what: what.setOverride, url, action: null })),
+      // Masked as in the popup: a saved URL may carry the reader's address or its hash.
+      removable(`${action}: ${maskForDisplay(url)}`, () => change({ what: what.setOverride, url, action: null })),
     ),
   );
 }
@@ -66,7 +75,7 @@ async function save() {
     confirmTrackedLinks: $('confirm-links').checked,
     trackedLinkSenders: parseSenderList($('link-senders').value),
   });
-  if (saved) $('saved').textContent = 'Saved.';
+  if (saved) $('saved').textContent = i18n.t('optionsSaved');
 }
 
 i18n.localise(document);

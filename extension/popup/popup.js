@@ -3,6 +3,7 @@ import '../shared/messages.js';
 import '../shared/element-kinds.js';
 import '../shared/i18n.js';
 import {
+  reasonText,
   blockedCount,
   elementRows,
   gradeLegend,
@@ -21,6 +22,8 @@ const $ = (id) => document.getElementById(id);
 let tabId = null;
 let state = null;
 let reportUrl = null;
+/** A download's blob URL is revoked after this long (the browser has read it by then). */
+const kRevokeDelayMs = 60000;
 
 /** Creates an element; `props` may set className, text, dataset, title, type, and attributes. */
 function h(tag, props = {}, ...children) {
@@ -53,102 +56,261 @@ async function refresh() {
   render();
 }
 
+/** The element's state in plain words (who decided it, when not MailVeil). */
 function verdictText(row) {
   if (row.kind === 'link') {
-    if (row.action === 'rewrite') return 'link cleaned';
-    return row.tracked ? 'tracked link (destination unknown)' : 'link';
+    if (row.action === 'rewrite') return t('verdictLinkCleaned');
+    return t(row.tracked ? 'verdictTrackedLink' : 'verdictLink');
   }
-  const who =
-    { user: ' (your choice)', message: ' (all images loaded)', sender: ' (allowed sender)', default: ' (no verdict)' }[
-      row.source
-    ] || '';
-  return `${row.action === 'load' ? 'loaded' : 'blocked'}${who}`;
+  const loaded = row.action === 'load';
+  const by = {
+    user: /* i18n */ 'verdictByUser',
+    message: /* i18n */ 'verdictByMessage',
+    sender: /* i18n */ 'verdictBySender',
+    default: /* i18n */ 'verdictByDefault',
+  }[row.source];
+  return t(loaded ? 'verdictLoaded' : 'verdictBlocked', by ? t(by) : '').trim();
 }
 
 function overrideButtons(record, row) {
   const box = h('span', { className: 'actions' });
+  const button = (className, name, onclick, title) =>
+    h('button', { type: 'button', className, text: t(name), title: title ? t(title) : null, onclick });
   if (elementKinds.isFetched(row.kind)) {
-    if (row.override !== 'allow') {
+    if (row.override !== 'allow')
       box.append(
-        h('button', {
-          type: 'button',
-          className: 'override-allow',
-          text: 'Allow',
-          title: 'Always load this element',
-          onclick: () => setOverride(row.url, 'allow'),
-        }),
+        button(
+          'override-allow',
+          /* i18n */ 'popupAllow',
+          () => setOverride(row.url, 'allow'),
+          /* i18n */ 'popupAllowHint',
+        ),
       );
-    }
-    if (row.override !== 'block') {
+    if (row.override !== 'block')
       box.append(
-        h('button', {
-          type: 'button',
-          className: 'override-block',
-          text: 'Block',
-          title: 'Never load this element',
-          onclick: () => setOverride(row.url, 'block'),
-        }),
+        button(
+          'override-block',
+          /* i18n */ 'popupBlock',
+          () => setOverride(row.url, 'block'),
+          /* i18n */ 'popupBlockHint',
+        ),
       );
-    }
-    if (row.override) {
-      box.append(
-        h('button', {
-          type: 'button',
-          className: 'override-reset',
-          text: 'Reset',
-          onclick: () => setOverride(row.url, null),
-        }),
-      );
-    }
+    if (row.override) box.append(button('override-reset', /* i18n */ 'popupReset', () => setOverride(row.url, null)));
   }
   const kind = row.action === 'block' || row.action === 'rewrite' ? 'false-block' : 'missed';
-  box.append(
-    h('button', {
-      type: 'button',
-      className: 'report-btn',
-      dataset: { kind },
-      text: kind === 'missed' ? 'Report missed tracker' : 'Report false block',
-      onclick: () => makeReport(record.key, row.ref, kind),
-    }),
+  const report = button(
+    'report-btn',
+    kind === 'missed' ? /* i18n */ 'popupReportMissed' : /* i18n */ 'popupReportFalseBlock',
+    (ev) => makeReport(record.key, row.ref, kind, ev.currentTarget.closest('.element-row')),
   );
+  report.dataset.kind = kind;
+  box.append(report);
   return box;
 }
 
-function elementTable(record, rows) {
-  const table = h(
-    'table',
-    { className: 'elements' },
+/** Copies a text to the clipboard (the popup has the user's click); falls back to selecting it. */
+async function copyText(text, button) {
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    const area = h('textarea', {}, text);
+    document.body.append(area);
+    area.select();
+    document.execCommand('copy');
+    area.remove();
+  }
+  if (button) button.textContent = t('popupCopied');
+}
+
+/**
+ * One element, in plain words first: what it is and what MailVeil did; then its masked URL (cut to one line, the
+ * whole of it in the tooltip, and a Copy button), the technical detail of its leaks, and the user's buttons.
+ */
+function elementItem(record, row) {
+  const url = row.action === 'rewrite' && row.rewriteUrl ? `${row.evidence} → ${row.rewriteUrl}` : row.evidence;
+  return h(
+    'li',
+    {
+      className: 'element-row',
+      dataset: { ref: row.ref, action: row.action, kind: row.kind, category: row.category || '' },
+    },
     h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        ...['Element', 'Company', 'Category', 'What leaks', 'Evidence', 'Status', ''].map((t) => h('th', { text: t })),
-      ),
+      'div',
+      { className: 'element-head' },
+      h('span', { className: 'kind', text: kindLabel(row.kind) }),
+      ' · ',
+      h('span', { className: 'verdict', text: verdictText(row) }),
+      h('span', { className: 'company', hidden: '', text: row.company || '' }),
+    ),
+    row.category ? h('div', { className: 'category quiet', text: categoryLabel(row.category) }) : null,
+    h('div', { className: 'leaks', text: row.leaks.join('; ') }),
+    h(
+      'div',
+      { className: 'url-line' },
+      h('code', { className: 'evidence', title: url, text: url }),
+      h('button', {
+        type: 'button',
+        className: 'copy-url',
+        text: t('popupCopy'),
+        title: t('popupCopyUrlHint'),
+        onclick: (ev) => copyText(url, ev.currentTarget),
+      }),
+    ),
+    overrideButtons(record, row),
+  );
+}
+
+/** Element kinds (docs/protocol.md) and tracker categories (signatures), in words. */
+const kKindNames = Object.freeze({
+  img: /* i18n */ 'kind_img',
+  srcset: /* i18n */ 'kind_srcset',
+  'css-background': /* i18n */ 'kind_css_background',
+  'background-attr': /* i18n */ 'kind_background_attr',
+  link: /* i18n */ 'kind_link',
+  iframe: /* i18n */ 'kind_iframe',
+  video: /* i18n */ 'kind_video',
+  audio: /* i18n */ 'kind_audio',
+  embed: /* i18n */ 'kind_embed',
+  object: /* i18n */ 'kind_object',
+  form: /* i18n */ 'kind_form',
+  'input-image': /* i18n */ 'kind_input_image',
+  other: /* i18n */ 'kind_other',
+});
+const kCategoryNames = Object.freeze({
+  analytics: /* i18n */ 'category_analytics',
+  esp: /* i18n */ 'category_esp',
+  advertising: /* i18n */ 'category_advertising',
+  social: /* i18n */ 'category_social',
+  'customer-engagement': /* i18n */ 'category_customer_engagement',
+  'marketing-automation': /* i18n */ 'category_marketing_automation',
+  'sales-tracker': /* i18n */ 'category_sales_tracker',
+  'spam-tracker': /* i18n */ 'category_spam_tracker',
+});
+
+/** The kind of an element, in words ("image", "background image", "link"); the code when unknown. */
+function kindLabel(kind) {
+  return Object.prototype.hasOwnProperty.call(kKindNames, kind) ? t(kKindNames[kind]) : kind;
+}
+
+/** The category of a tracker, in words ("e-mail marketing service" for `esp`); the code when unknown. */
+function categoryLabel(category) {
+  return Object.prototype.hasOwnProperty.call(kCategoryNames, category) ? t(kCategoryNames[category]) : category;
+}
+
+/** What a company's elements do to the reader, as short plain sentences (most serious first). */
+function companyFacts(rows) {
+  const facts = [];
+  if (rows.some((r) => r.leaks.length)) facts.push(t('factAddress'));
+  if (rows.some((r) => r.kind !== 'link' && (r.verdict === 'block' || r.trackerName))) facts.push(t('factOpens'));
+  const links = rows.filter((r) => r.kind === 'link');
+  if (links.some((r) => r.tracked || (r.verdict === 'rewrite' && r.trackerName))) facts.push(t('factClicks'));
+  else if (links.some((r) => r.verdict === 'rewrite')) facts.push(t('factLinkParams'));
+  return facts;
+}
+
+/**
+ * One card per company: its name, what it learns in plain words, what MailVeil did; the details (each element,
+ * its URL, its leaks, the findings about it, the buttons) behind a toggle.
+ */
+function companyCard(record, company, rows, findings) {
+  const blocked = rows.filter((r) => r.action === 'block').length;
+  const cleaned = rows.filter((r) => r.action === 'rewrite').length;
+  const loaded = rows.filter((r) => r.action === 'load').length;
+  const did = [];
+  if (blocked) did.push(t('cardBlocked', blocked));
+  if (cleaned) did.push(t('cardCleaned', cleaned));
+  if (loaded) did.push(t('cardLoaded', loaded));
+  const leak = rows.some((r) => r.leaks.length);
+  return h(
+    'section',
+    { className: `card${leak ? ' card-leak' : ''}`, dataset: { company } },
+    h('h3', { className: 'card-company', text: company }),
+    h('ul', { className: 'facts' }, ...companyFacts(rows).map((f) => h('li', { text: f }))),
+    did.length ? h('p', { className: 'card-did quiet', text: did.join(' · ') }) : null,
+    h(
+      'details',
+      { className: 'card-details' },
+      h('summary', { text: t('popupDetails') }),
+      findings.length ? h('ul', { className: 'findings' }, ...findings.map(findingItem)) : null,
+      h('ul', { className: 'elements' }, ...rows.map((r) => elementItem(record, r))),
     ),
   );
-  const body = h('tbody');
-  for (const row of rows) {
-    body.append(
-      h(
-        'tr',
-        { className: 'element-row', dataset: { ref: row.ref, action: row.action } },
-        h('td', { className: 'kind', text: row.kind }),
-        h('td', { className: 'company', text: row.company || '' }),
-        h('td', { className: 'category', text: row.category || '' }),
-        h('td', { className: 'leaks', text: row.leaks.join('; ') }),
-        h('td', {
-          className: 'evidence',
-          text: row.action === 'rewrite' && row.rewriteUrl ? `${row.evidence} → ${row.rewriteUrl}` : row.evidence,
-        }),
-        h('td', { className: 'verdict', text: verdictText(row) }),
-        h('td', {}, overrideButtons(record, row)),
-      ),
-    );
+}
+
+/** A finding: its plain message; the technical detail (when the host sends one) as a quieter second line. */
+function findingItem(f) {
+  return h(
+    'li',
+    { className: `finding severity-${f.severity}`, dataset: { ref: f.ref || '' } },
+    `${f.company ? `${f.company}: ` : ''}${f.message}`,
+    f.detail ? h('span', { className: 'finding-detail quiet', text: ` (${f.detail})` }) : null,
+  );
+}
+
+function loadAllButton(record, unprotected) {
+  const loadAll = state.loadAll[record.key] || null;
+  let text;
+  if (unprotected) text = t(loadAll ? 'popupStopUnprotected' : 'popupShowUnprotected');
+  else text = t(loadAll ? 'popupStopLoadAll' : 'popupLoadAll');
+  return h('button', {
+    type: 'button',
+    className: 'load-all',
+    dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
+    text,
+    title: record.id ? null : t('popupPageOnlyHint'),
+    onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
+  });
+}
+
+/**
+ * "Always show images from news@shop.example": one click, the exact address (From can be spoofed, so the user
+ * sees which address is trusted). null without a sender; a note when a whole domain is allowed in the options.
+ */
+function allowSenderButton(record) {
+  if (!record.sender) return null;
+  const sender = record.sender.toLowerCase();
+  const list = state.settings.allowedSenders || [];
+  if (!list.includes(sender) && list.includes(sender.slice(sender.lastIndexOf('@')))) {
+    return h('span', {
+      className: 'allow-sender-note quiet',
+      text: t('popupSenderDomainAllowed', sender.slice(sender.lastIndexOf('@'))),
+    });
   }
-  table.append(body);
-  return table;
+  const on = list.includes(sender);
+  return h('button', {
+    type: 'button',
+    className: 'allow-sender',
+    dataset: { on: on ? '1' : '0', sender },
+    text: t(on ? 'popupStopAllowSender' : 'popupAllowSender', sender),
+    title: t('popupAllowSenderHint'),
+    onclick: () => ask({ what: what.allowSender, sender, on: !on }).then(refresh),
+  });
+}
+
+/** Asks the host for the mail's evidence pack and saves it as one self-contained HTML file. */
+async function saveEvidence(key, button) {
+  const status = $('evidence-status');
+  status.hidden = false;
+  status.dataset.state = 'working';
+  status.textContent = t('popupEvidenceWorking');
+  if (button) button.disabled = true;
+  const lang = (i18n.uiLanguage() || 'en').toLowerCase().startsWith('fr') ? 'fr' : 'en';
+  const reply = await ask({ what: what.evidence, key, lang });
+  if (button) button.disabled = false;
+  if (!reply || !reply.ok) {
+    status.dataset.state = 'error';
+    status.textContent = t('popupEvidenceFailed', reply && reply.error ? reply.error.message || reply.error.code : '');
+    return;
+  }
+  const url = URL.createObjectURL(new Blob([reply.html], { type: 'text/html' }));
+  const a = h('a', { href: url, download: reply.filename, hidden: '' });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), kRevokeDelayMs);
+  status.dataset.state = 'saved';
+  status.dataset.filename = reply.filename;
+  status.textContent = t('popupEvidenceSaved', reply.filename);
 }
 
 function messageArticle(record) {
@@ -157,56 +319,49 @@ function messageArticle(record) {
   if (record.status === 'done' && record.result && record.result.score) {
     const score = record.result.score;
     head.append(
-      'Score ',
-      h('span', { className: 'score', text: `${score.value}/100` }),
-      ' ',
       h('span', { className: `grade grade-${score.grade}`, text: score.grade }),
+      ' ',
+      h('span', { className: 'score', text: `${score.value}/100` }),
     );
   } else if (record.status === 'error') {
     head.append(
       h('span', {
         className: 'error',
-        text: `Not checked: ${record.error ? record.error.message : 'error'}. Remote images stay blocked.`,
+        text: t('popupNotChecked', record.error ? record.error.message : ''),
       }),
     );
   } else {
-    head.append('Checking…');
+    head.append(t('popupChecking'));
   }
   article.append(head);
-  if (record.sender) article.append(h('p', { className: 'sender', text: `From ${record.sender}` }));
+  const reason = record.status === 'done' ? reasonText(record.result.score) : null;
+  if (reason) article.append(h('p', { className: 'reason', text: reason }));
+  if (record.sender) article.append(h('p', { className: 'sender', text: t('popupFrom', record.sender) }));
+  if (record.status === 'error') {
+    // No verdicts: the user's own way out, said plainly.
+    article.append(h('div', { className: 'actions-row' }, loadAllButton(record, true), allowSenderButton(record)));
+    return article;
+  }
   if (record.status !== 'done') return article;
   const overrides = state.settings.elementOverrides;
   const rows = elementRows(record, overrides);
   article.append(h('p', { className: 'summary', text: summaryText(record.result, { blocked: blockedCount(record) }) }));
-  const loadAll = state.loadAll[record.key] || null;
   article.append(
-    h('button', {
-      type: 'button',
-      className: 'load-all',
-      dataset: { on: loadAll ? '1' : '0', scope: record.id ? 'saved' : 'page' },
-      text: loadAll ? 'Stop loading all images for this e-mail' : 'Load all images for this e-mail',
-      title: record.id
-        ? null
-        : 'This webmail gives the e-mail no lasting id, so the choice lasts until the page is reloaded or closed.',
-      onclick: () => ask({ what: what.loadAll, key: record.key, on: !loadAll }).then(refresh),
-    }),
+    h(
+      'div',
+      { className: 'actions-row' },
+      loadAllButton(record, false),
+      allowSenderButton(record),
+      h('button', {
+        type: 'button',
+        className: 'evidence-btn',
+        text: t('popupEvidence'),
+        title: t('popupEvidenceHint'),
+        onclick: (ev) => saveEvidence(record.key, ev.currentTarget),
+      }),
+    ),
   );
   const findings = record.result.findings || [];
-  if (findings.length) {
-    article.append(
-      h(
-        'ul',
-        { className: 'findings' },
-        ...findings.map((f) =>
-          h('li', {
-            className: `finding severity-${f.severity}`,
-            dataset: { ref: f.ref || '' },
-            text: `${f.company ? `${f.company}: ` : ''}${f.message}`,
-          }),
-        ),
-      ),
-    );
-  }
   const tracked = trackedLinkRows(rows);
   if (tracked.length) {
     article.append(
@@ -229,26 +384,43 @@ function messageArticle(record) {
       ),
     );
   }
+  // One card per company (the host's brand); the elements of no known company under their host.
   const notable = rows.filter((r) => r.notable);
+  const groups = new Map();
+  for (const r of notable) {
+    const name = r.company || r.host || '?';
+    if (!groups.has(name)) groups.set(name, []);
+    groups.get(name).push(r);
+  }
+  const used = new Set();
+  // The most serious first: who gets the address, then who was blocked, then the rest.
+  const weight = (group) =>
+    (group.some((r) => r.leaks.length) ? 2 : 0) + (group.some((r) => r.action === 'block') ? 1 : 0);
+  const ordered = [...groups].sort((a, b) => weight(b[1]) - weight(a[1]));
+  const cards = ordered.map(([company, group]) => {
+    const refs = new Set(group.map((r) => r.ref));
+    const own = findings.filter((f) => (f.ref && refs.has(f.ref)) || (!f.ref && f.company === company));
+    own.forEach((f) => used.add(f));
+    return companyCard(record, company, group, own);
+  });
+  if (cards.length) {
+    article.append(h('h3', { className: 'cards-heading', text: t('popupWhoLearns') }), ...cards);
+  }
+  const general = findings.filter((f) => !used.has(f));
+  if (general.length) article.append(h('ul', { className: 'findings general' }, ...general.map(findingItem)));
   const others = rows.filter((r) => !r.notable);
-  if (notable.length) article.append(elementTable(record, notable));
   if (others.length) {
     article.append(
       h(
         'details',
         { className: 'others' },
-        h('summary', { text: `Other remote elements (${others.length})` }),
-        elementTable(record, others),
+        h('summary', { text: t('popupOthers', others.length) }),
+        h('ul', { className: 'elements' }, ...others.map((r) => elementItem(record, r))),
       ),
     );
   }
   if (record.result.truncated)
-    article.append(
-      h('p', {
-        className: 'quiet',
-        text: `${record.result.omitted} elements had no verdict (reply too large) and stay blocked.`,
-      }),
-    );
+    article.append(h('p', { className: 'quiet', text: t('popupTruncated', record.result.omitted) }));
   return article;
 }
 
@@ -264,17 +436,42 @@ function render() {
   }
   const tab = state.tab;
   const open = tab ? tab.openKeys.map((k) => tab.messages[k]).filter(Boolean) : [];
+  // The per-site pause: offered wherever MailVeil cannot check the mail (helper missing, layout unknown).
+  $('paused').hidden = !state.paused;
+  if (state.paused) $('paused-text').textContent = t('popupPausedText', state.webmailLabel);
+  const stuck = !state.paused && tab && tab.webmail && (problem || tab.layout === 'unrecognised');
+  $('pause-box').hidden = !stuck;
+  if (stuck) {
+    $('pause-site').textContent = t('popupPauseSite', state.webmailLabel);
+    $('pause-hint').textContent = t('popupPauseHint');
+  }
+  if (state.paused) {
+    $('host-error').hidden = true;
+    $('layout-warning').hidden = true;
+    $('messages').replaceChildren();
+    $('no-mail').hidden = true;
+    $('list-version').textContent = signaturesText(state.signatures);
+    renderUpdate(state.update);
+    return;
+  }
   $('layout-warning').hidden = !(tab && tab.layout === 'unrecognised');
   if (tab && tab.layout === 'unrecognised') {
-    $('layout-warning-text').textContent =
-      `${state.webmailLabel}'s layout is not recognised: MailVeil cannot find the open e-mail, so it cannot check it. Remote images stay blocked (safe default) until MailVeil is updated for the new layout.`;
+    $('layout-warning-text').textContent = t('popupLayoutUnknown', state.webmailLabel);
   }
   let note = '';
-  if (!tab || !tab.webmail) note = 'This tab is not a supported webmail (Gmail, Outlook, Yahoo Mail, Proton Mail).';
-  else if (!open.length && tab.layout !== 'unrecognised') note = 'No e-mail open.';
+  if (!tab || !tab.webmail) note = t('popupNotWebmail');
+  else if (!open.length && tab.layout !== 'unrecognised') note = t('popupNoMail');
   $('no-mail').hidden = !note;
   $('no-mail').textContent = note;
+  placeReport(null); // out of the articles before they are replaced
   $('messages').replaceChildren(...open.map(messageArticle));
+  if (reportRef && !$('report').hidden) {
+    const row = document.querySelector(`.element-row[data-ref="${CSS.escape(reportRef)}"]`);
+    if (row) {
+      row.closest('details')?.setAttribute('open', '');
+      placeReport(row);
+    }
+  }
   $('list-version').textContent = signaturesText(state.signatures);
   const legend = gradeLegend(state.host && state.host.hello ? state.host.hello.grades : undefined);
   $('grade-legend').hidden = !legend;
@@ -301,12 +498,24 @@ async function setOverride(url, action) {
   await refresh();
 }
 
-async function makeReport(key, ref, kind) {
+/** The report panel sits next to what it reports: under the element's row (back home when that row goes). */
+let reportRef = null;
+function placeReport(row) {
+  const panel = $('report');
+  if (row) row.after(panel);
+  else $('report-home').append(panel);
+}
+
+async function makeReport(key, ref, kind, row) {
+  reportRef = ref;
+  placeReport(row);
   const reply = await ask({ what: what.report, key, ref, kind });
   $('report').hidden = false;
   if (!reply || !reply.ok) {
-    $('report-text').value =
-      `Could not build the report: ${reply && reply.error ? reply.error.message || reply.error.code : 'no reply'}`;
+    $('report-text').value = t(
+      'popupReportFailed',
+      reply && reply.error ? reply.error.message || reply.error.code : '',
+    );
     return;
   }
   $('report-text').value = reply.report.text;
@@ -316,6 +525,12 @@ async function makeReport(key, ref, kind) {
 }
 
 $('retry-host').addEventListener('click', () => ask({ what: what.retryHost }).then(refresh));
+$('pause-site').addEventListener('click', () =>
+  ask({ what: what.pauseSite, webmail: state.tab.webmail, on: true }).then(refresh),
+);
+$('resume-site').addEventListener('click', () =>
+  ask({ what: what.pauseSite, webmail: state.tab.webmail, on: false }).then(refresh),
+);
 $('update-btn').addEventListener('click', () =>
   ask({ what: what.updateSignatures }).then((r) => renderUpdate(r.update)),
 );
@@ -333,6 +548,8 @@ $('report-copy').addEventListener('click', async () => {
 });
 $('report-close').addEventListener('click', () => {
   $('report').hidden = true;
+  reportRef = null;
+  placeReport(null);
 });
 
 /** State changes come in bursts (one per message of a conversation): one refresh per burst. */
@@ -349,6 +566,7 @@ api.runtime.onMessage.addListener((msg) => {
   }
 });
 
+i18n.localise(document);
 currentTabId()
   .then((id) => {
     tabId = id;

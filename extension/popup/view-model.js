@@ -2,17 +2,48 @@
 import { problemOf } from '../background/native-client.js';
 import { hostOf, trackerLabel } from '../background/plan.js';
 
-/** Human text for each host problem state; what the user can do about it. */
+import '../shared/i18n.js';
+
+const { i18n } = globalThis.mailveil;
+
+/** _locales messages per score.reason code (docs/scoring.md §7): the singular and the plural sentence. */
+const kReasonMessages = Object.freeze({
+  'address-leak-open': { one: /* i18n */ 'reasonAddressLeakOpenOne', other: /* i18n */ 'reasonAddressLeakOpenOther' },
+  'address-leak-click': {
+    one: /* i18n */ 'reasonAddressLeakClickOne',
+    other: /* i18n */ 'reasonAddressLeakClickOther',
+  },
+  'sender-address-leak': { one: /* i18n */ 'reasonSenderAddressLeak', other: 'reasonSenderAddressLeak' },
+  'tracking-pixels': { one: /* i18n */ 'reasonTrackingPixelsOne', other: /* i18n */ 'reasonTrackingPixelsOther' },
+  'tracked-links': { one: /* i18n */ 'reasonTrackedLinksOne', other: /* i18n */ 'reasonTrackedLinksOther' },
+  'sender-tracking-pixels': { one: /* i18n */ 'reasonSenderTrackingPixels', other: 'reasonSenderTrackingPixels' },
+  'sender-tracked-links': { one: /* i18n */ 'reasonSenderTrackedLinks', other: 'reasonSenderTrackedLinks' },
+  'no-tracking': { one: /* i18n */ 'reasonNoTracking', other: 'reasonNoTracking' },
+});
+
+/**
+ * The one sentence saying why a mail got its grade: the host's `score.reason` localised by its code and count,
+ * else the host's own English `text`; null when the host sent no reason.
+ * @param {{grade?: string, reason?: {code: string, count: number, text: string}}|null} score
+ */
+export function reasonText(score) {
+  const r = score && score.reason;
+  if (!r || typeof r !== 'object') return null;
+  const names = kReasonMessages[r.code];
+  const count = Number.isInteger(r.count) && r.count >= 0 ? r.count : null;
+  if (names && typeof score.grade === 'string' && /^[A-F]$/.test(score.grade) && count !== null) {
+    return i18n.t(i18n.isSingular(count) ? names.one : names.other, score.grade, count);
+  }
+  return typeof r.text === 'string' && r.text ? r.text : null;
+}
+
+/** The _locales message for each host problem state: what it means and what the user can do about it. */
 export const kHostProblemText = Object.freeze({
-  missing:
-    'The MailVeil helper program (mailveil-host) is not installed for this browser. Remote images in your webmail stay blocked. Run the MailVeil installer (mailveil-install.py install), then press Try again.',
-  'too-old':
-    'The installed MailVeil helper program is too old for this extension. Remote images stay blocked until you update mailveil-host.',
-  'extension-too-old': 'This extension is older than the installed helper program supports. Update the extension.',
-  forbidden:
-    'The MailVeil helper program refuses this extension (it was installed for another extension id). Re-run the installer.',
-  failed:
-    'The MailVeil helper program stopped unexpectedly. Remote images stay blocked. MailVeil retries automatically.',
+  missing: /* i18n */ 'hostMissing',
+  'too-old': /* i18n */ 'hostTooOld',
+  'extension-too-old': /* i18n */ 'hostExtensionTooOld',
+  forbidden: /* i18n */ 'hostForbidden',
+  failed: /* i18n */ 'hostFailed',
 });
 
 /**
@@ -23,41 +54,59 @@ export function hostProblem(status) {
   const problem = problemOf(status);
   if (!problem || !kHostProblemText[problem.state]) return null;
   const detail = problem.error && problem.error.message ? problem.error.message : '';
-  return { state: problem.state, text: kHostProblemText[problem.state], detail };
+  return { state: problem.state, text: i18n.t(kHostProblemText[problem.state]), detail };
 }
 
-/** A URL shortened for display: scheme, host and path; the query (where personal tokens live) elided. */
+/**
+ * A path segment that may carry the reader: an address (plain or encoded), or a long run of letters and digits
+ * such as a hash of the address or a per-recipient token.
+ */
+const kPersonalSegment = /@|%40|[A-Za-z0-9_+=-]{16,}/i;
+
+/**
+ * A URL shortened for display, with nothing personal left: scheme, host and path, every path segment that could
+ * carry the reader (kPersonalSegment) shown as "…", the query and fragment (where personal tokens live) elided.
+ * Used where the host's masked evidence URL is not at hand (allowed elements, the options' lists).
+ */
 export function maskForDisplay(url) {
   const text = String(url || '');
-  const m = /^((?:https?:)?\/\/[^/?#]*)([^?#]*)([?#].*)?$/i.exec(text);
-  if (!m) return text.slice(0, 80);
-  const path = m[2].length > 60 ? `${m[2].slice(0, 57)}…` : m[2];
-  return `${m[1]}${path}${m[3] ? '?…' : ''}`;
+  const m = /^((?:https?:)?\/\/[^/?#@]*@?[^/?#]*)([^?#]*)([?#].*)?$/i.exec(text);
+  if (!m) return '…';
+  const host = m[1].replace(/\/\/[^/?#]*@/, '//'); // user-info is personal too
+  const masked = m[2]
+    .split('/')
+    .map((segment) => (kPersonalSegment.test(segment) ? '…' : segment))
+    .join('/');
+  const path = masked.length > 60 ? `${masked.slice(0, 57)}…` : masked;
+  return `${host}${path}${m[3] ? '?…' : ''}`;
 }
 
+/** How the address was encoded (the host's leak `encoding`), in words. */
 const kEncodingNames = Object.freeze({
-  plain: 'in clear',
-  'url-encoded': 'URL-encoded',
-  base64: 'Base64',
-  base64url: 'Base64url',
-  hex: 'hex',
-  md5: 'MD5 hash',
-  sha1: 'SHA-1 hash',
-  sha224: 'SHA-224 hash',
-  sha256: 'SHA-256 hash',
-  sha384: 'SHA-384 hash',
-  sha512: 'SHA-512 hash',
-  'md5-base64': 'MD5 hash (Base64)',
-  'sha1-base64': 'SHA-1 hash (Base64)',
-  'sha256-base64': 'SHA-256 hash (Base64)',
-  'base64-embedded': 'inside Base64 data',
+  plain: /* i18n */ 'enc_plain',
+  'url-encoded': /* i18n */ 'enc_url_encoded',
+  base64: /* i18n */ 'enc_base64',
+  base64url: /* i18n */ 'enc_base64url',
+  hex: /* i18n */ 'enc_hex',
+  md5: /* i18n */ 'enc_md5',
+  sha1: /* i18n */ 'enc_sha1',
+  sha224: /* i18n */ 'enc_sha224',
+  sha256: /* i18n */ 'enc_sha256',
+  sha384: /* i18n */ 'enc_sha384',
+  sha512: /* i18n */ 'enc_sha512',
+  'md5-base64': /* i18n */ 'enc_md5_base64',
+  'sha1-base64': /* i18n */ 'enc_sha1_base64',
+  'sha256-base64': /* i18n */ 'enc_sha256_base64',
+  'base64-embedded': /* i18n */ 'enc_base64_embedded',
 });
 
-/** "your address m…@example.org (SHA-256 hash) in query:uid" */
+/** "m…@example.org (SHA-256 hash) in query:uid → Google" */
 export function leakText(leak) {
-  const enc = kEncodingNames[leak.encoding] || leak.encoding;
-  const who = leak.company ? ` → ${leak.company}` : '';
-  return `${leak.address || 'your address'} (${enc}) in ${leak.where}${who}`;
+  const enc = Object.prototype.hasOwnProperty.call(kEncodingNames, leak.encoding)
+    ? i18n.t(kEncodingNames[leak.encoding])
+    : leak.encoding;
+  const text = i18n.t('leakText', leak.address || i18n.t('leakYourAddress'), enc, leak.where);
+  return leak.company ? `${text} → ${leak.company}` : text;
 }
 
 /**
@@ -119,9 +168,9 @@ export function summaryText(result, counts) {
   if (!result || !result.summary) return '';
   const s = result.summary;
   const parts = [
-    `Blocked ${counts ? counts.blocked : s.blocked}`,
-    `Links cleaned ${s.rewritten ?? 0}`,
-    `Address leaks ${s.leaks ?? 0}`,
+    i18n.t('summaryBlocked', counts ? counts.blocked : s.blocked),
+    i18n.t('summaryCleaned', s.rewritten ?? 0),
+    i18n.t('summaryLeaks', s.leaks ?? 0),
   ];
   if (Array.isArray(s.companies) && s.companies.length) parts.push(s.companies.join(', '));
   return parts.join(' · ');
@@ -134,8 +183,8 @@ export function blockedCount(record) {
 
 /** "List 2026112301 (2026-11-23) · 262 trackers · bundled" */
 export function signaturesText(sig) {
-  if (!sig) return 'Signature list: unknown (helper not reached)';
-  return `List ${sig.list_version} (${sig.published}) · ${sig.trackers} trackers · ${sig.source}`;
+  if (!sig) return i18n.t('listUnknown');
+  return i18n.t('listText', sig.list_version, sig.published, sig.trackers, sig.source);
 }
 
 /**
@@ -149,22 +198,24 @@ export function gradeLegend(grades) {
     .filter((g) => g && /^[A-F]$/.test(g.grade) && Number.isInteger(g.min) && g.min >= 0 && g.min <= 100)
     .sort((a, b) => b.min - a.min);
   if (!bands.length) return null;
-  return `Grades: ${bands.map((b, i) => `${b.grade} ${b.min}–${i ? bands[i - 1].min - 1 : 100}`).join(' · ')}`;
+  return i18n.t(
+    'gradeLegend',
+    bands.map((b, i) => `${b.grade} ${b.min}–${i ? bands[i - 1].min - 1 : 100}`).join(' · '),
+  );
 }
 
 /** Progress text for an update state. */
 export function updateText(update) {
   if (!update) return '';
   if (update.running) {
-    if (update.total) return `Downloading… ${Math.round((100 * update.received) / update.total)}%`;
-    return update.received ? `Downloading… ${Math.round(update.received / 1024)} KiB` : 'Checking for a new list…';
+    if (update.total) return i18n.t('updatePercent', Math.round((100 * update.received) / update.total));
+    return update.received ? i18n.t('updateKiB', Math.round(update.received / 1024)) : i18n.t('updateChecking');
   }
-  if (update.error)
-    return `Update failed: ${update.error.message || update.error.code}. The current list stays in use.`;
+  if (update.error) return i18n.t('updateFailed', update.error.message || update.error.code);
   const status = {
-    updated: 'Signature list updated.',
-    not_modified: 'The signature list is up to date.',
-    rolled_back: 'Previous list restored.',
+    updated: /* i18n */ 'updateDone',
+    not_modified: /* i18n */ 'updateUpToDate',
+    rolled_back: /* i18n */ 'updateRolledBack',
   };
-  return status[update.status] || '';
+  return status[update.status] ? i18n.t(status[update.status]) : '';
 }

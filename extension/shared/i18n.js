@@ -35,10 +35,26 @@
     return text;
   }
 
-  /** Fills every element carrying data-i18n="name" (text) and data-i18n-title="name" (title) under root. */
+  /** Fills every element carrying data-i18n=NAME (its text) and data-i18n-title=NAME (its title) under root. */
   function localise(root) {
     for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
     for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  }
+
+  /** The browser's UI language ("en", "fr-FR"…); "en" outside a browser. */
+  function uiLanguage() {
+    return !catalog && api && api.i18n && api.i18n.getUILanguage ? api.i18n.getUILanguage() : 'en';
+  }
+
+  /**
+   * True when `n` takes the singular in the UI language. The rule is a message of its own (pluralSingular: the
+   * counts that are singular, "1" in English, "0,1" in French), so a translation brings its own.
+   */
+  function isSingular(n) {
+    return t('pluralSingular')
+      .split(',')
+      .map((x) => Number(x.trim()))
+      .includes(Number(n));
   }
 
   /** Uses this catalogue (the parsed messages.json) instead of the browser's: unit tests. */
@@ -46,5 +62,5 @@
     catalog = messages;
   }
 
-  ns.i18n = Object.freeze({ t, localise, useCatalog });
+  ns.i18n = Object.freeze({ t, localise, useCatalog, uiLanguage, isSingular });
 })((globalThis.mailveil ??= {}));

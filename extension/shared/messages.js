@@ -8,13 +8,16 @@
 (function register(ns) {
   /**
    * Content script -> background.
-   * @typedef {{what: 'page', webmail: string}} PageMessage  a webmail page (re)loaded: a fresh tab state
+   * @typedef {{what: 'page', webmail: string}} PageMessage  a webmail page (re)loaded: a fresh tab state;
+   *   reply: {ok, paused} (paused: the user paused protection on this webmail, the page is left alone)
    * @typedef {{what: 'layout', state: 'ok'|'none'|'unrecognised', detail?: string}} LayoutMessage
    * @typedef {{what: 'open-messages', keys: string[]}} OpenMessagesMessage  the message views open now
    * @typedef {{what: 'classify', key: string, message: {id?: string, sender?: string, user_addresses: string[],
-   *   elements: object[]}, truncated: boolean, firstSeenAt: number}} ClassifyMessage
+   *   elements: object[]}, headers: {subject?: string, date?: string, message_id_header?: string},
+   *   truncated: boolean, firstSeenAt: number}} ClassifyMessage  headers: kept for the evidence pack
    *   reply: {ok: true, decisions: {ref: string, action: 'load'|'block'|'rewrite'|'keep', url?: string,
-   *   source: string, tracked?: {company: string|null, host: string, confirm: boolean}}[]}
+   *   source: string, tracked?: {company: string|null, host: string, confirm: boolean}}[]}; when the host could
+   *   not check the mail: {ok: false, error, decisions} (the user's own choices, everything else blocked)
    * @typedef {{what: 'confirm-link', key: string, ref: string}} ConfirmLinkMessage  a click on a tracked link
    *   that asks first: the background opens the question page (confirm/confirm.html)
    *
@@ -33,6 +36,14 @@
    * @typedef {{what: 'set-override', url: string, action: 'allow'|'block'|null}} SetOverrideMessage
    * @typedef {{what: 'load-all', key: string, on: boolean}} LoadAllMessage
    * @typedef {{what: 'report', key: string, ref: string, kind: 'missed'|'false-block'}} ReportMessage
+   * @typedef {{what: 'allow-sender', sender: string, on: boolean}} AllowSenderMessage  one exact address
+   * @typedef {{what: 'pause-site', webmail: string, on: boolean}} PauseSiteMessage  the webmail's tabs reload
+   * @typedef {{what: 'evidence', key: string, lang: 'en'|'fr'}} EvidenceMessage
+   *   reply: {ok, html, filename}: the host's evidence pack of one open mail (docs/protocol.md `evidence`)
+   *
+   * First-run page (welcome/welcome.html) -> background.
+   * @typedef {{what: 'welcome-state'}} WelcomeStateMessage  reply: {ok, host, platform: {os}}
+   *   (retry-host too: "Check again")
    *
    * Question page (confirm/confirm.html?t=TOKEN) -> background.
    * @typedef {{what: 'link-question', token: string}} LinkQuestionMessage
@@ -49,6 +60,7 @@
    * Test builds only: the end-to-end hook (content/test-hook.js) -> background.
    * @typedef {{what: 'test-state'}} TestStateMessage
    * @typedef {{what: 'test-show-popup', args: {tab: number, nonce: string}}} TestShowPopupMessage
+   * @typedef {{what: 'test-show-page', args: {page: 'welcome'}}} TestShowPageMessage  the slot tab becomes that page
    */
   const what = Object.freeze({
     page: 'page',
@@ -64,6 +76,10 @@
     setOverride: 'set-override',
     loadAll: 'load-all',
     report: 'report',
+    allowSender: 'allow-sender',
+    pauseSite: 'pause-site',
+    evidence: 'evidence',
+    welcomeState: 'welcome-state',
     confirmLink: 'confirm-link',
     linkQuestion: 'link-question',
     linkAnswer: 'link-answer',
@@ -71,6 +87,7 @@
     saveOptions: 'save-options',
     testState: 'test-state',
     testShowPopup: 'test-show-popup',
+    testShowPage: 'test-show-page',
   });
 
   /** Broadcasts from the background to its pages: the background's own listener ignores them. */

@@ -41,7 +41,9 @@
         'msauth.net',
         'msftauth.net',
       ],
-      proxies: [],
+      // Outlook.com fetches mail images through its own proxy (cosmicpimg-prod.services.web.outlook.com/proxy/
+      // ?u=<original>): on an interface domain, yet every proxied tracker reaches its owner through it.
+      proxies: [{ domain: 'outlook.com', path: '/proxy/' }],
     },
     {
       id: 'yahoo',
@@ -64,6 +66,16 @@
 
   /** Resource types a mail body can make the browser fetch; the default-deny and release rules cover these. */
   const fetchedResourceTypes = ['image', 'media', 'object', 'font', 'stylesheet'];
+  /**
+   * Firefox gives responsive images (`<img srcset>`, `<picture><source>`) a type of their own, `imageset`, which
+   * its rules' `image` does not match; Chrome knows no such type and refuses a rule naming it.
+   */
+  const firefoxResourceTypes = [...fetchedResourceTypes, 'imageset'];
+
+  /** The fetched resource types for the rules of one browser ('chrome' | 'firefox'). */
+  function resourceTypesFor(browser) {
+    return browser === 'firefox' ? firefoxResourceTypes : fetchedResourceTypes;
+  }
 
   /** True when host equals domain or is a subdomain of it. */
   function hostInDomain(host, domain) {
@@ -80,5 +92,11 @@
     return webmails.find((w) => w.id === aliased || w.hosts.includes(h)) || null;
   }
 
-  ns.webmails = Object.freeze({ list: webmails, fetchedResourceTypes, hostInDomain, webmailForHost });
+  ns.webmails = Object.freeze({
+    list: webmails,
+    fetchedResourceTypes,
+    resourceTypesFor,
+    hostInDomain,
+    webmailForHost,
+  });
 })((globalThis.mailveil ??= {}));

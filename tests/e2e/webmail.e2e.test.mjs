@@ -17,6 +17,7 @@ import {
   makeSandbox,
   readPopup,
   sleep,
+  waitForDownload,
   waitForNoProcesses,
 } from './lib/browsers.mjs';
 
@@ -32,6 +33,12 @@ const kGmailAltered = 'http://gmail.mailveil.test/altered.html';
 const kOutlook = 'http://outlook.mailveil.test/newsletter.html';
 const kOutlookAnonymous = `${kOutlook}?anonymous`; // the same mail without a message id
 const kYahoo = 'http://yahoo.mailveil.test/personal.html';
+/** Outlook.com mails whose images come through Outlook's image proxy, in English, French and German. */
+const kOutlookProxied = {
+  en: 'http://outlook.mailveil.test/proxied.html',
+  fr: 'http://outlook.mailveil.test/newsletter-fr.html',
+  de: 'http://outlook.mailveil.test/newsletter-de.html',
+};
 const kProton = 'http://proton.mailveil.test/conversation.html';
 
 // Companies are matched as words: the popup shows the host's tracker.brand when it sends one ("Mailchimp
@@ -64,6 +71,20 @@ const kExpect = {
     trackers: [/hubspotemail\.net/, /url4242\.shop-example\.org/],
   },
 };
+
+/** Outlook's image proxy (cosmicpimg-prod.services.web.outlook.com/proxy/?u=<original, URL-encoded>). */
+const kOutlookProxyExpect = (lang) => ({
+  legit: [
+    new RegExp(
+      `services\\.web\\.outlook\\.com/proxy/\\?u=http%3A%2F%2Fcdn\\.boutique-example\\.com%2Fmail%2F${lang}%2Flogo\\.png`,
+    ),
+    new RegExp(
+      `services\\.web\\.outlook\\.com/proxy/\\?u=http%3A%2F%2Fcdn\\.boutique-example\\.com%2Fmail%2F${lang}%2Fparcel\\.png`,
+    ),
+  ],
+  // Through the proxy (the inner URL encoded) or directly: neither may ever be requested.
+  trackers: [/list-manage\.com(%2F|\/)track/, /weborama\.fr/],
+});
 
 /** The Outlook newsletter's SendGrid link: a tracked link whose destination the host cannot know. */
 const kTrackedLink = 'div[aria-label="Message body"] a[href^="http://url4242.shop-example.com/ls/click"]';
@@ -167,6 +188,7 @@ for (const kind of kBrowsers) {
       await page.goto(kGmail);
       const state = await session.waitForState(page, isGrade);
       assert.match(grade(state), /^[DEF]$/, 'two trackers leaking the address: a poor grade');
+      assert.equal(state.tab.badge.dot, state.tab.badge.color, "the icon's dot takes the grade's colour");
       await waitForRequests(server, since, kExpect.gmail.legit);
       await sleep(500);
       assertNotRequested(server, since, kExpect.gmail.trackers);
@@ -190,8 +212,18 @@ for (const kind of kBrowsers) {
       assert.equal(info.messages.length, 1);
       const [m] = info.messages;
       assert.equal(m.grade, grade(state), 'popup grade = badge');
+      assert.equal(
+        m.reason,
+        `${m.grade}: 2 companies get your e-mail address when you open this mail`,
+        'the reason, in one plain sentence',
+      );
       assert.match(m.sender, /newsletter@news\.bouygues-example\.fr/);
       assert.match(m.summary, /Blocked 2/);
+      for (const company of [/\bGoogle\b/, /\bWeborama\b/]) {
+        const card = m.cards.find((c) => company.test(c.company));
+        assert.ok(card, `one card for ${company}`);
+        assert.equal(card.facts[0], 'Gets your e-mail address', 'plain words first, the worst first');
+      }
       const ga = m.rows.find((r) => /\bGoogle\b/.test(r.company) && r.kind === 'img');
       const wb = m.rows.find((r) => /\bWeborama\b/.test(r.company));
       assert.ok(ga && wb, 'a row per tracker');
@@ -243,6 +275,47 @@ for (const kind of kBrowsers) {
       assert.ok(!info.text.includes('reader.two@example.net'));
       await Session.closePage(popup);
       await page.close();
+    });
+
+    test('Outlook image proxy: proxied pixels are held and judged by their inner URL, never fetched; proxied images load', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kOutlookProxied.en);
+      const state = await session.waitForState(page, isGrade);
+      assert.match(grade(state), /^[DEF]$/, 'a pixel sending the hashed address: a poor grade');
+      const expect = kOutlookProxyExpect('en');
+      await waitForRequests(server, since, expect.legit);
+      await sleep(500);
+      assertNotRequested(server, since, expect.trackers);
+      const [m] = Object.values(state.tab.messages);
+      const blocked = m.result.elements.filter((e) => e.verdict === 'block');
+      assert.equal(blocked.length, 2, 'both proxied pixels blocked');
+      for (const e of blocked) assert.match(e.unwrapped_url, /list-manage|weborama/, 'judged by the inner URL');
+      for (const w of await imageWidths(page, /cdn\.boutique-example\.com%2Fmail%2Fen/))
+        assert.ok(w.width > 0 && !w.held, 'proxied legitimate image displayed');
+      const pixels = await imageWidths(page, /list-manage|weborama/);
+      assert.equal(pixels.length, 2);
+      for (const p of pixels) assert.ok(p.held && p.blocked && p.width === 0, 'proxied pixel held back and marked');
+      await page.close();
+    });
+
+    test('Outlook in French and German: the mail is found without English labels, checked, and its trackers blocked', async () => {
+      for (const lang of ['fr', 'de']) {
+        const page = await session.newPage();
+        const since = server.mark();
+        await page.goto(kOutlookProxied[lang]);
+        const state = await session.waitForState(page, (s) => isGrade(s) || grade(s) === '?');
+        assert.equal(state.tab.layout, 'ok', `${lang}: layout recognised`);
+        assert.match(grade(state), /^[DEF]$/, `${lang}: graded`);
+        assert.equal(state.tab.openKeys.length, 1);
+        const [m] = Object.values(state.tab.messages);
+        assert.equal(m.sender, 'orders@boutique-example.com', `${lang}: sender found`);
+        const expect = kOutlookProxyExpect(lang);
+        await waitForRequests(server, since, expect.legit);
+        await sleep(500);
+        assertNotRequested(server, since, expect.trackers);
+        await page.close();
+      }
     });
 
     test("Yahoo, clean personal mail: nothing blocked, best grade, images through Yahoo's proxy load", async () => {
@@ -326,7 +399,7 @@ for (const kind of kBrowsers) {
       const pixel = info.messages[0].rows.find((r) => /id=override-test/.test(r.evidence));
       const hero = info.messages[0].rows.find((r) => /hero\.png/.test(r.evidence));
       assert.ok(pixel && hero);
-      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${pixel.ref}"] button.report-btn`, (b) => b.click());
       await popup.waitForFunction(() => document.querySelector('#report-text').value.length > 0, {
         timeout: kDeadline.condition,
         polling: 100,
@@ -337,12 +410,12 @@ for (const kind of kBrowsers) {
       assert.match(report, new RegExp(String(kList.list_version)), 'the list version is named');
       assert.ok(!report.includes('reader.two@example.net'), 'no address in clear');
       assert.match(await popup.$eval('#report-save', (a) => a.href), /^blob:/, 'report can be saved');
-      await popup.$eval(`tr.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
-      await popup.$eval(`tr.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${pixel.ref}"] button.override-allow`, (b) => b.click());
+      await popup.$eval(`.element-row[data-ref="${hero.ref}"] button.override-block`, (b) => b.click());
       // Both choices are saved once the popup shows them (a Reset button on each row, no Allow / Block left).
       await popup.waitForFunction(
         (p, h) => {
-          const row = (ref) => document.querySelector(`tr.element-row[data-ref="${ref}"]`);
+          const row = (ref) => document.querySelector(`.element-row[data-ref="${ref}"]`);
           return (
             row(p) &&
             row(h) &&
@@ -537,6 +610,77 @@ for (const kind of kBrowsers) {
       assertNotRequested(server, since, [/list-manage\.com\/track\/click/]);
       await page.close();
     });
+
+    test('evidence pack from the popup: one self-contained HTML file in the downloads, with the masked evidence and never the address', async () => {
+      const page = await session.newPage();
+      await page.goto(kGmail);
+      await session.waitForState(page, isGrade);
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      await popup.$eval(`article.message[data-key="${m.key}"] button.evidence-btn`, (b) => b.click());
+      const status = await popup.waitForSelector(
+        '#evidence-status[data-state="saved"], #evidence-status[data-state="error"]',
+        {
+          timeout: kDeadline.condition,
+        },
+      );
+      const { state: saved, filename, text } = await status.evaluate((e) => ({ ...e.dataset, text: e.textContent }));
+      assert.equal(saved, 'saved', text);
+      assert.match(filename, /^mailveil-evidence-.+\.html$/);
+      const html = await waitForDownload(sandbox, filename);
+      const has = (re, what) => assert.ok(re.test(html), `the evidence pack holds ${what}`);
+      has(/^<!DOCTYPE html>/i, 'a whole HTML page');
+      has(/Content-Security-Policy" content="default-src (&#39;|')none/, 'a policy that loads nothing');
+      has(/Votre nouvelle offre Bbox vous attend/, 'the subject, passed by the adapter');
+      has(/mar\. 24 nov\. 2026, 09:30/, 'the date, passed by the adapter');
+      has(/google-analytics\.com\/collect\?[^"<]*\[email:sha256\]/, 'the masked Google Analytics URL');
+      has(/weborama\.fr\/[^"<]*\[email:md5\]/, 'the masked Weborama URL');
+      for (const secret of [
+        'reader.one@example.org',
+        sha256('reader.one@example.org'),
+        md5('reader.one@example.org'),
+      ]) {
+        assert.ok(!html.includes(secret), 'never the address, nor its hash');
+      }
+      await Session.closePage(popup);
+      await page.close();
+    });
+
+    test('"Always show images from <address>" in the popup: one click on the exact address loads that sender\'s images, until withdrawn', async () => {
+      const page = await session.newPage();
+      await page.goto(kOutlook);
+      await session.waitForState(page, isGrade);
+      const { popup, info } = await popupFor(session, page);
+      const [m] = info.messages;
+      assert.equal(m.allowSender, 'Always show images from news@shop-example.com', 'the exact address, in plain words');
+      const button = `article.message[data-key="${m.key}"] button.allow-sender`;
+      const since = server.mark();
+      await popup.$eval(button, (b) => b.click());
+      await waitForRequests(server, since, kOutlookPixels);
+      let { settings } = await session.hook(page, 'state');
+      assert.deepEqual(settings.allowedSenders, ['news@shop-example.com']);
+      // The popup follows: the pixel rows say why they load, and the button now withdraws the choice.
+      await popup.waitForFunction(
+        (sel) =>
+          document.querySelector(`${sel}[data-on="1"]`) &&
+          [...document.querySelectorAll('.element-row .verdict')].some((v) => /allowed sender/.test(v.textContent)),
+        { timeout: kDeadline.condition, polling: 100 },
+        button,
+      );
+      await popup.$eval(button, (b) => b.click());
+      await popup.waitForSelector(`${button}[data-on="0"]`, { timeout: kDeadline.condition });
+      ({ settings } = await session.hook(page, 'state'));
+      assert.deepEqual(settings.allowedSenders, [], 'withdrawn');
+      await Session.closePage(popup);
+
+      const again = server.mark();
+      await page.reload();
+      await session.waitForState(page, isGrade);
+      await waitForRequests(server, again, kExpect.outlook.legit.slice(1));
+      await sleep(500);
+      assertNotRequested(server, again, kOutlookPixels);
+      await page.close();
+    });
   });
 
   describe(`${kind}: host absent, then too old, then installed`, () => {
@@ -552,6 +696,75 @@ for (const kind of kBrowsers) {
 
     after(async () => {
       await tearDown(session, server, sandbox);
+    });
+
+    test('first-run page, no host: says the helper is missing and shows the install command with a copy button', async () => {
+      const welcome = await session.openWelcome();
+      await welcome.waitForSelector('#status[data-state="missing"]', { timeout: kDeadline.condition });
+      const shown = await welcome.evaluate(() => ({
+        status: document.querySelector('#status-text').textContent,
+        command: document.querySelector('#command').textContent,
+        installHidden: document.querySelector('#install').hidden,
+      }));
+      assert.match(shown.status, /not installed yet/);
+      assert.equal(shown.command, 'python3 manifests/mailveil-install.py install', 'the Linux command');
+      assert.equal(shown.installHidden, false);
+      await welcome.$eval('#copy', (b) => b.click());
+      await welcome.waitForSelector('#copied:not([hidden])', { timeout: kDeadline.condition });
+      await Session.closePage(welcome);
+    });
+
+    test('no host, the way out: "Show images without protection" for one mail, and a pause for the whole site, both said plainly', async () => {
+      const page = await session.newPage();
+      const since = server.mark();
+      await page.goto(kOutlook);
+      await session.waitForState(
+        page,
+        (s) => grade(s) === '!' && s.tab.openKeys.length === 1 && Object.values(s.tab.messages)[0].status === 'error',
+      );
+      let popup = await session.openPopup(page);
+      let info = await readPopup(popup);
+      assert.equal(info.hostErrorState, 'missing');
+      const [m] = info.messages;
+      assert.equal(m.loadAll, 'Show images without protection');
+      assert.equal(m.allowSender, 'Always show images from news@shop-example.com');
+      assert.equal(info.pauseSite, 'Pause MailVeil on Outlook: show all images without protection');
+      assertNotRequested(server, since, [...kExpect.outlook.legit, ...kOutlookPixels]);
+
+      // One mail: every image of it loads, trackers included (the user's explicit choice).
+      const button = `article.message[data-key="${m.key}"] button.load-all`;
+      const shown = server.mark();
+      await popup.$eval(button, (b) => b.click());
+      await waitForRequests(server, shown, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await popup.waitForSelector(`${button}[data-on="1"]`, { timeout: kDeadline.condition });
+      assert.equal((await readPopup(popup)).messages[0].loadAll, 'Stop showing images without protection');
+      await popup.$eval(button, (b) => b.click());
+      await popup.waitForSelector(`${button}[data-on="0"]`, { timeout: kDeadline.condition });
+      await Session.closePage(popup);
+
+      // The whole site: the page reloads and loads everything; the badge says "off"; resuming restores "!".
+      popup = await session.openPopup(page);
+      const paused = server.mark();
+      await popup.$eval('#pause-site', (b) => b.click());
+      await session.waitForState(page, (s) => grade(s) === 'off', { acrossReload: true });
+      await waitForRequests(server, paused, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await popup.waitForSelector('#paused:not([hidden])', { timeout: kDeadline.condition });
+      info = await readPopup(popup);
+      assert.match(info.paused, /MailVeil is paused on Outlook: images load without protection, trackers included/);
+      let { settings } = await session.hook(page, 'state');
+      assert.deepEqual(settings.pausedWebmails, ['outlook']);
+      await popup.$eval('#resume-site', (b) => b.click());
+      await session.waitForState(page, (s) => grade(s) === '!', { acrossReload: true });
+      ({ settings } = await session.hook(page, 'state'));
+      assert.deepEqual(settings.pausedWebmails, []);
+      assert.deepEqual(settings.loadAllMessages, {});
+      await Session.closePage(popup);
+      const resumed = server.mark();
+      await page.reload();
+      await session.waitForState(page, (s) => grade(s) === '!' && s.tab.openKeys.length === 1);
+      await sleep(500);
+      assertNotRequested(server, resumed, [...kExpect.outlook.legit, ...kOutlookPixels]);
+      await page.close();
     });
 
     test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched', async () => {
@@ -591,6 +804,17 @@ for (const kind of kBrowsers) {
       assertNotRequested(server, since, kExpect.gmail.trackers);
       await Session.closePage(p);
       await page.close();
+    });
+
+    test("first-run page, host installed: green, with the helper's version", async () => {
+      const welcome = await session.openWelcome();
+      await welcome.waitForSelector('#status[data-state="ready"]', { timeout: kDeadline.condition });
+      assert.match(
+        await welcome.$eval('#status-text', (e) => e.textContent),
+        /The helper program answers \(version .+, list \d+\)/,
+      );
+      assert.equal(await welcome.$eval('#install', (e) => e.hidden), true, 'no install step left');
+      await Session.closePage(welcome);
     });
   });
 }

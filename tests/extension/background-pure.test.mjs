@@ -1,7 +1,14 @@
 // Pure background modules: network rule compilation, decision planning, badge, settings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import '../../extension/shared/webmails.js';
+import '../../extension/shared/i18n.js';
+
+// The texts come from _locales (shared/i18n.js); outside a browser, the English catalogue.
+globalThis.mailveil.i18n.useCatalog(
+  JSON.parse(fs.readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url), 'utf8')),
+);
 import {
   DnrRules,
   compileDefaultDenyRules,
@@ -374,4 +381,27 @@ test('settings: address lists, sender allow list by address or domain, normalisa
   assert.equal(isSenderAllowed(s, null), false);
   assert.deepEqual(normaliseSettings(undefined).allowedSenders, []);
   assert.deepEqual(mergeAddresses(['a@x.example'], ['A@x.example', 'b@x.example']), ['a@x.example', 'b@x.example']);
+});
+
+test('badge: "off" when the user paused the site; the tooltip leads with the reason for the grade', () => {
+  const host = { state: 'ready' };
+  const paused = badgeFor({ webmail: 'outlook', layout: 'ok', messages: [], paused: true }, { state: 'missing' });
+  assert.equal(paused.text, 'off');
+  assert.match(paused.title, /paused on this site: images load without protection/);
+  const graded = badgeFor(
+    {
+      webmail: 'gmail',
+      layout: 'ok',
+      messages: [
+        { status: 'done', score: { value: 0, grade: 'F' }, reason: 'F: 2 companies get your e-mail address' },
+        { status: 'done', score: { value: 95, grade: 'A' }, reason: 'A: no tracker found in this mail' },
+      ],
+    },
+    host,
+  );
+  assert.equal(graded.text, 'F');
+  assert.equal(
+    graded.title,
+    'MailVeil: F: 2 companies get your e-mail address (worst of 2 open messages, score 0/100 (F))',
+  );
 });

@@ -12,6 +12,12 @@ import {
   summaryText,
   updateText,
 } from '../../extension/popup/view-model.js';
+import fs from 'node:fs';
+
+// The texts come from _locales (shared/i18n.js); outside a browser, the English catalogue.
+globalThis.mailveil.i18n.useCatalog(
+  JSON.parse(fs.readFileSync(new URL('../../extension/_locales/en/messages.json', import.meta.url), 'utf8')),
+);
 
 test('hostProblem names every failure state and says nothing when the host is fine', () => {
   assert.equal(hostProblem({ state: 'ready' }), null);
@@ -34,6 +40,16 @@ test('maskForDisplay drops the query and shortens long paths', () => {
   assert.equal(maskForDisplay('https://a.example/p/x.png?uid=123&e=me%40x.org'), 'https://a.example/p/x.png?…');
   assert.equal(maskForDisplay('//a.example/x'), '//a.example/x');
   assert.ok(maskForDisplay(`https://a.example/${'d/'.repeat(50)}`).endsWith('…'));
+});
+
+test('maskForDisplay never shows an address or its hash, in the path or the user-info', () => {
+  const hash = 'c4ca4238a0b923820dcc509a6f75849bc4ca4238a0b923820dcc509a6f75849b';
+  assert.equal(maskForDisplay(`https://t.example/o/${hash}/p.gif`), 'https://t.example/o/…/p.gif');
+  assert.equal(maskForDisplay('https://t.example/u/reader@example.org/p.gif'), 'https://t.example/u/…/p.gif');
+  assert.equal(maskForDisplay('https://t.example/u/reader%40example.org'), 'https://t.example/u/…');
+  assert.equal(maskForDisplay('https://me@t.example/p.gif'), 'https://t.example/p.gif');
+  assert.equal(maskForDisplay('javascript:alert(1)'), '…');
+  assert.equal(maskForDisplay('https://cdn.example/newsletter/hero.png'), 'https://cdn.example/newsletter/hero.png');
 });
 
 test('elementRows joins elements, verdicts, decisions and overrides', () => {
@@ -122,4 +138,45 @@ test("gradeLegend shows the host's band table and nothing when the host sent non
   assert.equal(gradeLegend(undefined), null, 'an older host sends no table');
   assert.equal(gradeLegend([]), null);
   assert.equal(gradeLegend([{ grade: 'A', min: 'x' }, { grade: 'Q', min: 3 }, null]), null);
+});
+
+test('the reason for a grade: localised by code and count (singular by the language rule), else the host text', async () => {
+  const fs = await import('node:fs');
+  const { reasonText } = await import('../../extension/popup/view-model.js');
+  const { i18n } = globalThis.mailveil;
+  const catalog = (lang) =>
+    JSON.parse(fs.readFileSync(new URL(`../../extension/_locales/${lang}/messages.json`, import.meta.url), 'utf8'));
+  const reason = (code, count, text = 'host text') => ({ grade: 'F', reason: { code, count, companies: [], text } });
+  try {
+    i18n.useCatalog(catalog('en'));
+    assert.equal(
+      reasonText(reason('address-leak-open', 2)),
+      'F: 2 companies get your e-mail address when you open this mail',
+    );
+    assert.equal(reasonText(reason('tracking-pixels', 1)), 'F: 1 company learns when you open this mail');
+    assert.equal(reasonText(reason('no-tracking', 0)), 'F: no tracker found in this mail');
+    assert.equal(reasonText(reason('a-code-of-tomorrow', 3, 'F: what the host says')), 'F: what the host says');
+    assert.equal(reasonText({ grade: 'F' }), null);
+    i18n.useCatalog(catalog('fr'));
+    assert.equal(
+      reasonText(reason('address-leak-open', 2)),
+      'F : 2 entreprises reçoivent votre adresse e-mail quand vous ouvrez ce courriel',
+    );
+    assert.equal(reasonText(reason('tracking-pixels', 0)), 'F : 0 entreprise apprend quand vous ouvrez ce courriel');
+  } finally {
+    i18n.useCatalog(catalog('en'));
+  }
+});
+
+test('the toolbar dot follows the badge: never green under a bad grade, red for a problem, none when paused', async () => {
+  const { iconDot } = await import('../../extension/background/icon.js');
+  const { kGradeColors, kStateColors } = await import('../../extension/background/badge.js');
+  assert.equal(iconDot({ text: 'F' }), kGradeColors.F);
+  assert.notEqual(iconDot({ text: 'F' }), kGradeColors.A);
+  assert.equal(iconDot({ text: 'A' }), kGradeColors.A);
+  assert.equal(iconDot({ text: '!' }), kStateColors.error);
+  assert.equal(iconDot({ text: '?' }), kStateColors.unknown);
+  assert.equal(iconDot({ text: '' }), kStateColors.unknown);
+  assert.equal(iconDot(null), kStateColors.unknown);
+  assert.equal(iconDot({ text: 'off' }), null);
 });

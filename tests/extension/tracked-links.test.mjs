@@ -148,10 +148,12 @@ test('every text name used in extension/ exists in _locales/en, and every entry 
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const f = path.join(dir, e.name);
       if (e.isDirectory()) walk(f);
-      else if (/\.(js|html)$/.test(e.name) && f !== path.join(kExtension, 'shared/i18n.js')) {
+      else if (/\.(js|html)$/.test(e.name)) {
         const text = fs.readFileSync(f, 'utf8');
         for (const m of text.matchAll(/\bt\(\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]);
         for (const m of text.matchAll(/data-i18n(?:-title)?="([A-Za-z0-9_]+)"/g)) used.add(m[1]);
+        // names kept in tables and looked up later: marked /* i18n */ 'name'
+        for (const m of text.matchAll(/\/\* i18n \*\/ '([A-Za-z0-9_]+)'/g)) used.add(m[1]);
         // conditional names: t(cond ? 'a' : 'b')
         for (const m of text.matchAll(/\bt\(\s*[^,()]*\?\s*'([A-Za-z0-9_]+)'\s*:\s*'([A-Za-z0-9_]+)'/g)) {
           used.add(m[1]);
@@ -172,4 +174,20 @@ test('every text name used in extension/ exists in _locales/en, and every entry 
     [],
     'defined but never used',
   );
+});
+
+test('_locales/fr has every English text, with the same placeholders', () => {
+  const fr = JSON.parse(fs.readFileSync(path.join(kExtension, '_locales/fr/messages.json'), 'utf8'));
+  assert.deepEqual(Object.keys(fr).sort(), Object.keys(kCatalog).sort(), 'the same names');
+  for (const [name, entry] of Object.entries(kCatalog)) {
+    const names = (e) => Object.keys(e.placeholders || {}).sort();
+    assert.deepEqual(names(fr[name]), names(entry), `${name}: placeholders`);
+    for (const p of names(entry)) {
+      assert.ok(
+        fr[name].message.includes(`$${p.toUpperCase()}$`) === entry.message.includes(`$${p.toUpperCase()}$`),
+        `${name}: $${p}$ used alike`,
+      );
+    }
+    assert.ok(fr[name].message.trim(), `${name}: not empty`);
+  }
 });

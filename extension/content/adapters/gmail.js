@@ -3,7 +3,7 @@
 // links carry data-saferedirecturl, which Gmail follows on click.
 'use strict';
 (function register(ns) {
-  const { addressesIn, addressFrom, defineAdapter } = ns.adapterKit;
+  const { addressesIn, addressFrom, defineAdapter, textOf } = ns.adapterKit;
   defineAdapter('gmail', {
     selectors: {
       shell: 'div[role="main"]',
@@ -18,6 +18,8 @@
       const account = doc.querySelector('a[aria-label*="@"][href*="accounts.google.com"]');
       return addressesIn(`${doc.title} ${account ? account.getAttribute('aria-label') : ''}`);
     },
+    subject: (m, doc) => textOf(doc, 'div[role="main"] h2.hP'),
+    date: (m) => textOf(m, 'span.g3[title], span.g3'),
     onLinkRewritten(a, url) {
       if (a.hasAttribute('data-saferedirecturl')) a.setAttribute('data-saferedirecturl', url);
     },

@@ -2,7 +2,7 @@
 // "message-container"]; its body is rendered inside a same-origin iframe (data-testid="content-iframe").
 'use strict';
 (function register(ns) {
-  const { addressesIn, addressFrom, defineAdapter } = ns.adapterKit;
+  const { addressesIn, addressFrom, defineAdapter, textOf } = ns.adapterKit;
   defineAdapter('proton', {
     selectors: {
       shell: 'main.main-area',
@@ -19,6 +19,8 @@
     },
     messageId: (m) => m.getAttribute('data-message-id'),
     sender: (m) => addressFrom(m, '[data-testid="recipients:sender"], .message-recipient-item-address', ['title']),
+    subject: (m, doc) => textOf(doc, '[data-testid="conversation-header:subject"]'),
+    date: (m) => textOf(m, '[data-testid="item-date-full"], time'),
     userAddresses(doc) {
       const me = doc.querySelector('[data-testid="heading:userdropdown"]');
       return me ? addressesIn(`${me.getAttribute('title') || ''} ${me.textContent}`) : [];

@@ -2,7 +2,7 @@
 // through Yahoo's proxy (*.yusercontent.com/mail?url=…).
 'use strict';
 (function register(ns) {
-  const { addressesIn, addressFrom, defineAdapter } = ns.adapterKit;
+  const { addressesIn, addressFrom, defineAdapter, textOf } = ns.adapterKit;
   defineAdapter('yahoo', {
     selectors: {
       shell: '#mail-app-component',
@@ -19,6 +19,8 @@
         'title',
         'data-email',
       ]),
+    subject: (m, doc) => textOf(doc, '[data-test-id="message-group-subject-text"]'),
+    date: (m) => textOf(m, '[data-test-id="message-date"]'),
     userAddresses(doc) {
       const me = doc.querySelector('[data-test-id="account-email"], #ybarAccountMenu [data-email]');
       return me ? addressesIn(`${me.getAttribute('data-email') || ''} ${me.textContent}`) : [];

@@ -2,6 +2,8 @@
 // (observing, holding, serialising, enforcing, layout checks) lives once in content/main.js and lib/.
 'use strict';
 (function register(ns) {
+  /** Subject and date lines are cut to this length before they are sent to the host. */
+  const kMaxHeaderText = 500;
   const kAddress =
     /[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+/g;
 
@@ -26,9 +28,19 @@
     return addressesIn(el.textContent)[0] || null;
   }
 
+  /** The trimmed text (or `title`, when set) of the first element matching selector under root; null if none. */
+  function textOf(root, selector) {
+    const el = root && root.querySelector(selector);
+    if (!el) return null;
+    const text = (el.getAttribute('title') || el.textContent || '').replace(/\s+/g, ' ').trim();
+    return text ? text.slice(0, kMaxHeaderText) : null;
+  }
+
   /**
    * Registers an adapter. Required: selectors.shell (present once the app has loaded), selectors.view (a message
    * or conversation is open), selectors.message (one message container), and selectors.body or bodyOf().
+   * Optional hooks for the evidence pack: subject(container, doc), date(container, doc), messageIdHeader(container)
+   * (the Message-ID header, where the webmail shows it).
    */
   function defineAdapter(id, adapter) {
     const s = adapter.selectors || {};
@@ -40,5 +52,5 @@
     ns.adapters[id] = Object.freeze({ id, ...adapter });
   }
 
-  ns.adapterKit = Object.freeze({ addressesIn, addressFrom, defineAdapter });
+  ns.adapterKit = Object.freeze({ addressesIn, addressFrom, defineAdapter, textOf });
 })((globalThis.mailveil ??= {}));

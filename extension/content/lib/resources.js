@@ -334,7 +334,28 @@
     return counts;
   }
 
+  /**
+   * Gives every held resource under root its original value back and drops the marks: protection paused for
+   * this site (the user's choice). Returns the number of values restored.
+   */
+  function releaseAll(root) {
+    let restored = 0;
+    forEachElement(root, (node) => {
+      for (const binding of kBindings) {
+        const held = heldName(binding);
+        if (!binding.fetched || !node.hasAttribute(held)) continue;
+        const original = node.getAttribute(held);
+        node.removeAttribute(held);
+        write(node, binding, original);
+        restored += 1;
+      }
+      node.removeAttribute(kBlockedAttr);
+    });
+    return restored;
+  }
+
   ns.resources = Object.freeze({
+    releaseAll,
     kBindings,
     kWatchedAttributes,
     kBlockedAttr,

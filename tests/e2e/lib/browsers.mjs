@@ -56,8 +56,10 @@ export function makeSandbox(label) {
     prefix: path.join(dir, 'prefix'),
     state: path.join(dir, 'state'),
     udd: path.join(dir, 'udd'),
+    /** where the browser saves downloads (the evidence pack) */
+    downloads: path.join(dir, 'downloads'),
   };
-  for (const d of [sb.home, sb.state, sb.udd]) fs.mkdirSync(d, { recursive: true });
+  for (const d of [sb.home, sb.state, sb.udd, sb.downloads]) fs.mkdirSync(d, { recursive: true });
   return sb;
 }
 
@@ -151,6 +153,9 @@ export class Session {
         (t) => t.type() === 'service_worker' && t.url().startsWith(`chrome-extension://${kChromeExtensionId}/`),
         { timeout: kDeadline.launch },
       );
+      // Downloads go to the sandbox, without asking.
+      const cdp = await browser.target().createCDPSession();
+      await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: sandbox.downloads });
     } else {
       browser = await puppeteer.launch({
         browser: 'firefox',
@@ -170,6 +175,13 @@ export class Session {
           'dom.security.https_first': false,
           'dom.security.https_only_mode': false,
           'extensions.webextensions.uuids': JSON.stringify({ 'mailveil@mailveil.org': kFirefoxUuid }),
+          // Downloads go to the sandbox, without asking.
+          'browser.download.folderList': 2,
+          'browser.download.dir': sandbox.downloads,
+          'browser.download.useDownloadDir': true,
+          'browser.download.always_ask_before_handling_new_types': false,
+          'browser.download.start_downloads_in_tmp_dir': false,
+          'browser.download.alwaysOpenPanel': false,
         },
       });
       const id = await browser.installExtension(ext);
@@ -183,7 +195,7 @@ export class Session {
   }
 
   /** Sends a test-hook command through the page (test builds only) and returns the extension's answer. */
-  async hook(page, cmd, args = {}) {
+  async hook(page, cmd, args = {}, { timeout = kDeadline.condition } = {}) {
     const nonce = Math.random().toString(36).slice(2, 10);
     await page.evaluate(
       (c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'),
@@ -191,19 +203,27 @@ export class Session {
       nonce,
       args,
     );
-    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout: kDeadline.condition });
+    const handle = await page.waitForSelector(`#mailveil-test-${nonce}`, { timeout });
     const text = await handle.evaluate((e) => e.textContent);
     await handle.evaluate((e) => e.remove());
     return JSON.parse(text);
   }
 
-  /** Polls the tab's state until `done(state)`; returns the last state. */
-  async waitForState(page, done, { timeout = kDeadline.condition, interval = 100 } = {}) {
+  /**
+   * Polls the tab's state until `done(state)`; returns the last state. `acrossReload`: the page may be reloading
+   * meanwhile (the extension reloads it), so a hook call lost with the old document is simply tried again.
+   */
+  async waitForState(page, done, { timeout = kDeadline.condition, interval = 100, acrossReload = false } = {}) {
     const deadline = Date.now() + timeout;
     let state = null;
     while (Date.now() < deadline) {
-      state = await this.hook(page, 'state');
-      if (done(state)) return state;
+      try {
+        state = await this.hook(page, 'state', {}, acrossReload ? { timeout: kDeadline.protocol / 10 } : {});
+      } catch (e) {
+        if (!acrossReload) throw e;
+        state = null;
+      }
+      if (state && done(state)) return state;
       await sleep(interval);
     }
     const err = new Error(
@@ -227,19 +247,33 @@ export class Session {
     const nonce = Math.random().toString(36).slice(2, 10);
     const { tabId } = await this.hook(page, 'state');
     if (!Number.isInteger(tabId)) throw new Error('the extension did not name the tab');
+    return this.showInSlot_(
+      'show-popup',
+      { tab: tabId, nonce },
+      (href) => href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`),
+    );
+  }
+
+  /** Opens the first-run page (welcome/welcome.html) the same way as the popup, and returns it once rendered. */
+  async openWelcome() {
+    return this.showInSlot_('show-page', { page: 'welcome' }, (href) => href.includes('/welcome/welcome.html'));
+  }
+
+  /** A background tab of the driver's on the slot page, turned by the test hook into an extension page. */
+  async showInSlot_(cmd, args, wanted) {
     const slot = await this.browser.newPage({ background: true });
     await slot.goto(kPopupSlotUrl);
     // The slot's own test hook asks the extension to navigate the slot; no answer comes back (the page is gone).
     await slot.evaluate(
-      (n, a) => window.postMessage({ mailveilTest: { cmd: 'show-popup', nonce: n, args: a } }, '*'),
-      nonce,
-      { tab: tabId, nonce },
+      (c, n, a) => window.postMessage({ mailveilTest: { cmd: c, nonce: n, args: a } }, '*'),
+      cmd,
+      Math.random().toString(36).slice(2, 10),
+      args,
     );
-    const wanted = (href) => href.includes('/popup/popup.html?') && href.includes(`n=${nonce}`);
     const deadline = Date.now() + kDeadline.condition;
     let href = '';
     while (!wanted(href)) {
-      if (Date.now() > deadline) throw new Error(`the slot tab never became the popup (last URL: ${href})`);
+      if (Date.now() > deadline) throw new Error(`the slot tab never became the ${cmd} page (last URL: ${href})`);
       await sleep(50);
       href = await slot.evaluate(() => location.href).catch(() => ''); // '' while it navigates
     }
@@ -312,6 +346,8 @@ export async function readPopup(popup) {
         ? null
         : document.querySelector('#host-error').dataset.state,
       layoutWarning: text('#layout-warning-text'),
+      pauseSite: text('#pause-site'),
+      paused: text('#paused-text'),
       noMail: text('#no-mail'),
       listVersion: text('#list-version'),
       updateStatus: text('#update-status'),
@@ -320,24 +356,51 @@ export async function readPopup(popup) {
         status: a.dataset.status,
         score: text('.score', a),
         grade: text('.grade', a),
+        reason: text('.reason', a),
+        loadAll: text('button.load-all', a),
+        allowSender: text('button.allow-sender', a),
         sender: text('.sender', a),
         summary: text('.summary', a),
         findings: [...a.querySelectorAll('.finding')].map((f) => f.textContent),
         trackedLinks: [...a.querySelectorAll('li.tracked-link')].map((li) => li.textContent),
-        rows: [...a.querySelectorAll('tr.element-row')].map((r) => ({
+        cards: [...a.querySelectorAll('section.card')].map((c) => ({
+          company: c.dataset.company,
+          facts: [...c.querySelectorAll('.facts li')].map((li) => li.textContent),
+        })),
+        rows: [...a.querySelectorAll('.element-row')].map((r) => ({
           ref: r.dataset.ref,
           action: r.dataset.action,
-          kind: r.querySelector('.kind').textContent,
+          kind: r.dataset.kind,
+          kindText: r.querySelector('.kind').textContent,
           company: r.querySelector('.company').textContent,
-          category: r.querySelector('.category').textContent,
+          category: r.dataset.category,
           leaks: r.querySelector('.leaks').textContent,
           evidence: r.querySelector('.evidence').textContent,
           verdict: r.querySelector('.verdict').textContent,
         })),
       })),
-      text: document.body.innerText,
+      // Everything the popup holds, folded details and hidden parts included.
+      text: document.body.textContent,
     };
   });
+}
+
+/**
+ * Waits until the browser has finished writing `name` into the sandbox's downloads (no partial-file companion,
+ * a non-empty size that holds between two looks) and returns its text.
+ */
+export async function waitForDownload(sb, name, timeout = kDeadline.condition) {
+  const file = path.join(sb.downloads, name);
+  const deadline = Date.now() + timeout;
+  let last = -1;
+  while (Date.now() < deadline) {
+    const partial = fs.readdirSync(sb.downloads).some((f) => /\.(crdownload|part)$/.test(f));
+    const size = fs.existsSync(file) ? fs.statSync(file).size : -1;
+    if (!partial && size > 0 && size === last) return fs.readFileSync(file, 'utf8');
+    last = size;
+    await sleep(100);
+  }
+  throw new Error(`download ${name} never completed in ${sb.downloads} (${fs.readdirSync(sb.downloads).join(', ')})`);
 }
 
 /** PIDs of live processes whose command line mentions `text` (a sandbox path), this test run's own. */
