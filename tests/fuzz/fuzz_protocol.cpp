@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "compiled_list.h"
 #include "framing.h"
 #include "fuzz_common.h"
 #include "host.h"
@@ -36,7 +37,7 @@ struct Rig {
     config.update.list_url = "https://127.0.0.1:9/never.json";
     config.update.store_dir = "/nonexistent/mailveil-fuzz/signatures";
     ActiveList active;
-    active.list = mailveil_fuzz::bundled_list();
+    active.list = compile_list(*mailveil_fuzz::bundled_list());
     active.source = "bundled";
     host = std::make_unique<Host>(std::move(config), std::move(active), writer);
     for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c)
