@@ -146,7 +146,7 @@ EmailReport Engine::classify(const Email& email) const {
     r.outlook_only = e.outlook_only;
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
-      r.error_code = "url_too_long";
+      r.error_code = ErrorCode::kUrlTooLong;
       r.reasons.push_back("url-too-long");
       report.elements.push_back(std::move(r));
       continue;
@@ -212,7 +212,8 @@ EmailReport Engine::classify(const Email& email) const {
       }
       const std::string& receiver = !r.tracker.empty() && r.tracker.company == l.company ? r.tracker.brand : l.company;
       Wording w = address_leak_wording(l, receiver, fetched, Lang::kEn);
-      report.findings.push_back({"address-leak", "high", l.company, r.ref, std::move(w.message), std::move(w.detail)});
+      report.findings.push_back(
+          {FindingCode::kAddressLeak, Severity::kHigh, l.company, r.ref, std::move(w.message), std::move(w.detail)});
     }
   }
   s.companies.assign(companies.begin(), companies.end());

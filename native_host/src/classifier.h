@@ -4,9 +4,11 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "codes.h"
 #include "email.h"
 #include "leak_detector.h"
 #include "matcher.h"
@@ -40,8 +42,8 @@ struct LeakReport {
 
 /// A fact worth showing the user or attaching to a complaint.
 struct Finding {
-  std::string code;
-  std::string severity;  ///< "info", "low", "medium", "high"
+  FindingCode code = FindingCode::kAddressLeak;
+  Severity severity = Severity::kInfo;
   std::string company;
   std::string ref;      ///< element the finding is about, or "" for message-level ones
   std::string message;  ///< plain words for anyone (docs/scoring.md §5)
@@ -62,8 +64,8 @@ struct ElementResult {
   TrackerInfo tracker;
   std::string rewrite_url;
   std::vector<LeakReport> leaks;
-  std::string error_code;     ///< element-level error ("url_too_long")
-  bool outlook_only = false;  ///< from Outlook-only markup (Element::outlook_only): reported, tagged
+  std::optional<ErrorCode> error_code;  ///< element-level error (ErrorCode::kUrlTooLong)
+  bool outlook_only = false;            ///< from Outlook-only markup (Element::outlook_only): reported, tagged
 
   /// True when the element deserves full detail in replies (anything but a plain allowed element).
   bool interesting() const { return verdict != Verdict::kAllow || tracked || !leaks.empty() || !reasons.empty(); }

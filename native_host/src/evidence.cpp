@@ -161,7 +161,7 @@ void EvidencePack::add(const MailHeaders& headers, const EmailReport& report,
   // Google Analytics: the hits the classifier analysed, worded again in the pack's language.
   std::set<std::string> ga_refs;
   for (const auto& f : report.findings) {
-    if (f.code.starts_with("ga")) ga_refs.insert(f.ref);
+    if (is_google_analytics(f.code)) ga_refs.insert(f.ref);
   }
   std::set<std::pair<std::string, std::string>> ga_in_this_mail;
   for (const ElementResult* e : evidence) {
@@ -169,7 +169,7 @@ void EvidencePack::add(const MailHeaders& headers, const EmailReport& report,
     auto url = parse_url(e->unwrapped_url);
     if (!url) continue;
     for (const auto& f : analyse_google_analytics(*url, e->ref, lang_)) {
-      auto key = std::make_pair(f.code, f.detail);
+      auto key = std::make_pair(std::string(to_string(f.code)), f.detail);  // ordered as before: by wire code
       auto it = ga_.find(key);
       if (it == ga_.end()) {
         if (ga_.size() >= limits_.ga) continue;

@@ -48,106 +48,106 @@ std::string hash_name(std::string_view algorithm) {
 
 /// The reason codes' sentences; {0} is the grade with its colon, {1} the count.
 struct ReasonText {
-  std::string_view code;
+  ReasonCode code;
   Plural sentence;
 };
 const ReasonText kReasons[] = {
-    {"address-leak-open",
+    {ReasonCode::kAddressLeakOpen,
      {{"{0} {1} company gets your e-mail address when you open this mail",
        "{0} {1} entreprise reçoit votre adresse e-mail quand vous ouvrez ce courriel"},
       {"{0} {1} companies get your e-mail address when you open this mail",
        "{0} {1} entreprises reçoivent votre adresse e-mail quand vous ouvrez ce courriel"}}},
-    {"address-leak-click",
+    {ReasonCode::kAddressLeakClick,
      {{"{0} {1} company gets your e-mail address if you click a link in this mail",
        "{0} {1} entreprise reçoit votre adresse e-mail si vous cliquez sur un lien de ce courriel"},
       {"{0} {1} companies get your e-mail address if you click a link in this mail",
        "{0} {1} entreprises reçoivent votre adresse e-mail si vous cliquez sur un lien de ce courriel"}}},
-    {"sender-address-leak",
+    {ReasonCode::kSenderAddressLeak,
      {{"{0} the sender records your e-mail address when you open this mail",
        "{0} l'expéditeur enregistre votre adresse e-mail quand vous ouvrez ce courriel"},
       {"{0} the sender records your e-mail address when you open this mail",
        "{0} l'expéditeur enregistre votre adresse e-mail quand vous ouvrez ce courriel"}}},
-    {"tracking-pixels",
+    {ReasonCode::kTrackingPixels,
      {{"{0} {1} company learns when you open this mail", "{0} {1} entreprise sait quand vous ouvrez ce courriel"},
       {"{0} {1} companies learn when you open this mail", "{0} {1} entreprises savent quand vous ouvrez ce courriel"}}},
-    {"tracked-links",
+    {ReasonCode::kTrackedLinks,
      {{"{0} {1} company records which links you click",
        "{0} {1} entreprise enregistre les liens sur lesquels vous cliquez"},
       {"{0} {1} companies record which links you click",
        "{0} {1} entreprises enregistrent les liens sur lesquels vous cliquez"}}},
-    {"sender-tracking-pixels",
+    {ReasonCode::kSenderTrackingPixels,
      {{"{0} the sender learns when you open this mail", "{0} l'expéditeur sait quand vous ouvrez ce courriel"},
       {"{0} the sender learns when you open this mail", "{0} l'expéditeur sait quand vous ouvrez ce courriel"}}},
-    {"sender-tracked-links",
+    {ReasonCode::kSenderTrackedLinks,
      {{"{0} the sender records which links you click",
        "{0} l'expéditeur enregistre les liens sur lesquels vous cliquez"},
       {"{0} the sender records which links you click",
        "{0} l'expéditeur enregistre les liens sur lesquels vous cliquez"}}},
-    {"no-tracking",
+    {ReasonCode::kNoTracking,
      {{"{0} no tracker found in this mail", "{0} aucun traceur trouvé dans ce courriel"},
       {"{0} no tracker found in this mail", "{0} aucun traceur trouvé dans ce courriel"}}},
 };
 
 /// Finding codes and their labels.
 struct Label {
-  std::string_view code;
+  FindingCode code;
   Text text;
 };
 const Label kFindingLabels[] = {
-    {"address-leak",
+    {FindingCode::kAddressLeak,
      {"the reader's e-mail address is sent to a company", "l'adresse e-mail du lecteur est envoyée à une entreprise"}},
-    {"ga-ip-not-anonymised",
+    {FindingCode::kGaIpNotAnonymised,
      {"Google Analytics receives the full IP address", "Google Analytics reçoit l'adresse IP complète"}},
-    {"ga-ads-personalisation",
+    {FindingCode::kGaAdsPersonalisation,
      {"the open may be used for Google ad personalisation",
       "l'ouverture peut servir à personnaliser des publicités Google"}},
-    {"ga-user-id",
+    {FindingCode::kGaUserId,
      {"Google Analytics ties the open to a known person",
       "Google Analytics relie l'ouverture à une personne identifiée"}},
-    {"ga-client-id",
+    {FindingCode::kGaClientId,
      {"Google Analytics receives an identifier unique to the reader",
       "Google Analytics reçoit un identifiant propre au lecteur"}},
-    {"ga4-hit", {"Google Analytics 4 records the open", "Google Analytics 4 enregistre l'ouverture"}},
-    {"ga-advertising-features",
+    {FindingCode::kGa4Hit, {"Google Analytics 4 records the open", "Google Analytics 4 enregistre l'ouverture"}},
+    {FindingCode::kGaAdvertisingFeatures,
      {"the open is linked to Google's advertising cookies",
       "l'ouverture est reliée aux cookies publicitaires de Google"}},
-    {"third-parties",
+    {FindingCode::kThirdParties,
      {"companies other than the sender are involved", "des entreprises autres que l'expéditeur interviennent"}},
-    {"tracker-pixels", {"tracking pixels report the open", "des pixels espions signalent l'ouverture"}},
-    {"tracked-links", {"links record clicks", "des liens enregistrent les clics"}},
+    {FindingCode::kTrackerPixels, {"tracking pixels report the open", "des pixels espions signalent l'ouverture"}},
+    {FindingCode::kTrackedLinks, {"links record clicks", "des liens enregistrent les clics"}},
 };
 
 /// Google Analytics findings: message and detail. {0} is " (property …)" or "", {1} the identifier's parameter.
 struct GaText {
-  std::string_view code;
+  FindingCode code;
   Text message;
   Text detail;
 };
 const GaText kGaTexts[] = {
-    {"ga-advertising-features",
+    {FindingCode::kGaAdvertisingFeatures,
      {"Google links this open to its advertising cookies: Analytics advertising features are on",
       "Google relie cette ouverture à ses cookies publicitaires : les fonctions publicitaires d'Analytics sont "
       "activées"},
      {"Google Analytics hit{0} sent through stats.g.doubleclick.net",
       "Requête Google Analytics{0} envoyée via stats.g.doubleclick.net"}},
-    {"ga4-hit",
+    {FindingCode::kGa4Hit,
      {"Google Analytics 4 records that you opened this mail",
       "Google Analytics 4 enregistre que vous avez ouvert ce courriel"},
      {"GA4 measurement hit{0}", "Requête de mesure GA4{0}"}},
-    {"ga-ip-not-anonymised",
+    {FindingCode::kGaIpNotAnonymised,
      {"Google Analytics receives your full IP address: IP anonymisation (aip=1) is off",
       "Google Analytics reçoit votre adresse IP complète : l'anonymisation de l'IP (aip=1) est désactivée"},
      {"Universal Analytics hit{0} without aip=1", "Requête Universal Analytics{0} sans aip=1"}},
-    {"ga-ads-personalisation",
+    {FindingCode::kGaAdsPersonalisation,
      {"Google may use this open to personalise ads (npa=1 is not set)",
       "Google peut utiliser cette ouverture pour personnaliser des publicités (npa=1 absent)"},
      {"Google Analytics hit{0} without npa=1", "Requête Google Analytics{0} sans npa=1"}},
-    {"ga-user-id",
+    {FindingCode::kGaUserId,
      {"Google Analytics ties this open to a known person: a user id is sent",
       "Google Analytics relie cette ouverture à une personne identifiée : un identifiant utilisateur est envoyé"},
      {"Google Analytics hit{0}: parameter {1} carries a user id",
       "Requête Google Analytics{0} : le paramètre {1} porte un identifiant utilisateur"}},
-    {"ga-client-id",
+    {FindingCode::kGaClientId,
      {"Google Analytics receives an identifier unique to you",
       "Google Analytics reçoit un identifiant qui vous est propre"},
      {"Google Analytics hit{0}: cid holds a per-recipient client id",
@@ -260,11 +260,11 @@ std::string plain_encoding(std::string_view encoding, Lang lang) {
               hash_name(algorithm));
 }
 
-std::string finding_label(std::string_view code, Lang lang) {
+std::string finding_label(FindingCode code, Lang lang) {
   for (const auto& l : kFindingLabels) {
     if (l.code == code) return l.text.in(lang);
   }
-  return std::string(code);
+  return to_string(code);
 }
 
 Wording address_leak_wording(const LeakReport& leak, std::string_view receiver, bool on_open, Lang lang) {
@@ -276,13 +276,13 @@ Wording address_leak_wording(const LeakReport& leak, std::string_view receiver, 
                leak.where)};
 }
 
-Wording ga_wording(std::string_view code, std::string_view property, std::string_view key, Lang lang) {
+Wording ga_wording(FindingCode code, std::string_view property, std::string_view key, Lang lang) {
   const std::string prop =
       property.empty() ? std::string() : fill(Text{" (property {0})", " (propriété {0})"}.in(lang), property);
   for (const auto& t : kGaTexts) {
     if (t.code == code) return {t.message.in(lang), fill(t.detail.in(lang), prop, key)};
   }
-  return {std::string(code), prop};
+  return {to_string(code), prop};
 }
 
 std::vector<std::string> company_brands(const EmailReport& report) {
@@ -316,14 +316,16 @@ std::vector<Finding> message_findings(const EmailReport& report, Lang lang) {
          "{0} pixel espion signalerait quand vous ouvrez ce courriel, et depuis quelle adresse IP"},
         {"{0} tracking pixels would report when you open this mail, and from which IP address",
          "{0} pixels espions signaleraient quand vous ouvrez ce courriel, et depuis quelle adresse IP"}};
-    out.push_back({"tracker-pixels", "medium", "", "", fill(pixels.in(lang, s.tracker_pixels), s.tracker_pixels), ""});
+    out.push_back({FindingCode::kTrackerPixels, Severity::kMedium, "", "",
+                   fill(pixels.in(lang, s.tracker_pixels), s.tracker_pixels), ""});
   }
   if (s.tracked_links > 0) {
     const Plural links{{"{0} link records your click before opening the page",
                         "{0} lien enregistre votre clic avant d'ouvrir la page"},
                        {"{0} links record your click before opening the page",
                         "{0} liens enregistrent votre clic avant d'ouvrir la page"}};
-    out.push_back({"tracked-links", "low", "", "", fill(links.in(lang, s.tracked_links), s.tracked_links), ""});
+    out.push_back({FindingCode::kTrackedLinks, Severity::kLow, "", "",
+                   fill(links.in(lang, s.tracked_links), s.tracked_links), ""});
   }
   if (!s.companies.empty()) {
     const Plural parties{{"{0} company other than the sender is involved: {1}",
@@ -334,7 +336,7 @@ std::vector<Finding> message_findings(const EmailReport& report, Lang lang) {
     for (const auto& b : company_brands(report)) names += (names.empty() ? "" : ", ") + b;
     std::string companies;
     for (const auto& c : s.companies) companies += (companies.empty() ? "" : ", ") + c;
-    out.push_back({"third-parties", s.companies.size() >= 2 ? "medium" : "info", "", "",
+    out.push_back({FindingCode::kThirdParties, s.companies.size() >= 2 ? Severity::kMedium : Severity::kInfo, "", "",
                    fill(parties.in(lang, s.companies.size()), s.companies.size(), names),
                    fill(Text{"companies: {0}", "entreprises : {0}"}.in(lang), companies)});
   }
@@ -356,7 +358,7 @@ ScoreReason score_reason(const EmailReport& report, Lang lang) {
   };
 
   ScoreReason reason;
-  auto set = [&](const char* code, const Facts::Companies* companies) {
+  auto set = [&](ReasonCode code, const Facts::Companies* companies) {
     reason.code = code;
     if (companies) {
       reason.companies = named(*companies);
@@ -364,21 +366,21 @@ ScoreReason score_reason(const EmailReport& report, Lang lang) {
     }
   };
   if (!f.open_leak.empty()) {
-    set("address-leak-open", &f.open_leak);
+    set(ReasonCode::kAddressLeakOpen, &f.open_leak);
   } else if (!f.click_leak.empty()) {
-    set("address-leak-click", &f.click_leak);
+    set(ReasonCode::kAddressLeakClick, &f.click_leak);
   } else if (f.sender_open_leak) {
-    set("sender-address-leak", nullptr);
+    set(ReasonCode::kSenderAddressLeak, nullptr);
   } else if (!f.pixel_companies.empty()) {
-    set("tracking-pixels", &f.pixel_companies);
+    set(ReasonCode::kTrackingPixels, &f.pixel_companies);
   } else if (!f.link_companies.empty()) {
-    set("tracked-links", &f.link_companies);
+    set(ReasonCode::kTrackedLinks, &f.link_companies);
   } else if (f.sender_pixels) {
-    set("sender-tracking-pixels", nullptr);
+    set(ReasonCode::kSenderTrackingPixels, nullptr);
   } else if (f.sender_links) {
-    set("sender-tracked-links", nullptr);
+    set(ReasonCode::kSenderTrackedLinks, nullptr);
   } else {
-    set("no-tracking", nullptr);
+    set(ReasonCode::kNoTracking, nullptr);
   }
   reason.text = reason_text(reason, report.score.grade, lang);
   return reason;
@@ -386,7 +388,7 @@ ScoreReason score_reason(const EmailReport& report, Lang lang) {
 
 std::string reason_text(const ScoreReason& reason, std::string_view grade, Lang lang, bool with_grade) {
   const std::string prefix = std::string(grade) + grade_colon(lang);
-  std::string text = prefix + " " + reason.code;
+  std::string text = prefix + " " + to_string(reason.code);
   for (const auto& r : kReasons) {
     if (r.code == reason.code) text = fill(r.sentence.in(lang, reason.count), prefix, reason.count);
   }

@@ -30,15 +30,15 @@ std::string plain_kind(ElementKind kind, Lang lang);
 std::string plain_category(std::string_view category, Lang lang);
 /// How the address travels, in plain words ("sha256" -> "as a SHA-256 hash", "plain" -> "in plain text").
 std::string plain_encoding(std::string_view encoding, Lang lang);
-/// What a finding code means, as a short label for tables and legends ("ga-ip-not-anonymised" ->
-/// "Google Analytics receives the full IP address"). Unknown codes come back as they are.
-std::string finding_label(std::string_view code, Lang lang);
+/// What a finding code means, as a short label for tables and legends (kGaIpNotAnonymised ->
+/// "Google Analytics receives the full IP address").
+std::string finding_label(FindingCode code, Lang lang);
 
 /// An address leak: `receiver` is the name shown for whoever gets it (a brand, or a domain).
 Wording address_leak_wording(const LeakReport& leak, std::string_view receiver, bool on_open, Lang lang);
 /// A Google Analytics finding (ga_evidence.h): `property` is the tid ("" when absent), `key` the parameter that
 /// carries the identifier (ga-user-id).
-Wording ga_wording(std::string_view code, std::string_view property, std::string_view key, Lang lang);
+Wording ga_wording(FindingCode code, std::string_view property, std::string_view key, Lang lang);
 
 /// The name people know for each third-party company of the report (Summary::companies, same order): the brand
 /// of its trackers when they all share one, else the company's name.

@@ -37,7 +37,7 @@ std::vector<Finding> analyse_google_analytics(const Url& url, const std::string&
   for (const auto& [k, v] : split_query(url.query)) q.emplace(percent_decode(k), percent_decode(v, true));
   auto has = [&](const char* k) { return q.count(k) > 0; };
   const std::string tid = has("tid") ? q["tid"] : "";
-  auto add = [&](const char* code, const char* severity, std::string_view key = {}) {
+  auto add = [&](FindingCode code, Severity severity, std::string_view key = {}) {
     Wording w = ga_wording(code, is_property_id(tid) ? tid : std::string(), key, lang);
     out.push_back({code, severity, "Google", ref, std::move(w.message), std::move(w.detail)});
   };
@@ -45,21 +45,21 @@ std::vector<Finding> analyse_google_analytics(const Url& url, const std::string&
   const bool ga4 = url.path.ends_with("/g/collect") || tid.starts_with("G-") || (has("v") && q["v"] == "2");
   const bool legacy_gif = url.path == "/__utm.gif";
 
-  if (url.host == "stats.g.doubleclick.net") add("ga-advertising-features", "medium");
+  if (url.host == "stats.g.doubleclick.net") add(FindingCode::kGaAdvertisingFeatures, Severity::kMedium);
   if (ga4) {
-    add("ga4-hit", "info");
+    add(FindingCode::kGa4Hit, Severity::kInfo);
   } else if (!legacy_gif || has("utmac")) {
     // Universal Analytics: IP anonymisation must be requested per hit with aip=1.
-    if (!has("aip") || !is_true_flag(q["aip"])) add("ga-ip-not-anonymised", "high");
+    if (!has("aip") || !is_true_flag(q["aip"])) add(FindingCode::kGaIpNotAnonymised, Severity::kHigh);
   }
-  if (!has("npa") || !is_true_flag(q["npa"])) add("ga-ads-personalisation", "medium");
+  if (!has("npa") || !is_true_flag(q["npa"])) add(FindingCode::kGaAdsPersonalisation, Severity::kMedium);
   for (const char* key : {"uid", "user_id"}) {
     if (has(key) && !q[key].empty()) {
-      add("ga-user-id", "high", key);
+      add(FindingCode::kGaUserId, Severity::kHigh, key);
       break;
     }
   }
-  if (has("cid") && looks_like_personal_token(q["cid"])) add("ga-client-id", "medium");
+  if (has("cid") && looks_like_personal_token(q["cid"])) add(FindingCode::kGaClientId, Severity::kMedium);
   return out;
 }
 

@@ -127,7 +127,7 @@ json Host::signatures_json() const {
           {"trackers", l.size()},
           {"skipped", l.skipped.size()},
           {"user_trackers", engine_->user_trackers()},
-          {"source", active_.source},
+          {"source", to_string(active_.source)},
           {"path", active_.path},
           {"previous_available", active_.previous_available}};
 }
@@ -321,16 +321,13 @@ void Host::on_update(const Request& req) {
       outcome.message = std::string("internal error: ") + e.what();
     }
     if (outcome.ok) {
-      if (outcome.status != "not_modified") install(outcome.active);
-      spdlog::info("update: {}", outcome.status);
-      json reply = ok_reply(id, "update", {{"status", outcome.status}, {"signatures", signatures_json()}});
+      if (outcome.status != UpdateStatus::kNotModified) install(outcome.active);
+      spdlog::info("update: {}", to_string(outcome.status));
+      json reply = ok_reply(id, "update", {{"status", to_string(outcome.status)}, {"signatures", signatures_json()}});
       reply["final"] = true;
       send(reply);
     } else {
-      ErrorCode code = ErrorCode::kUpdateFailed;
-      if (outcome.error_code == "nothing_to_rollback") code = ErrorCode::kNothingToRollback;
-      if (outcome.error_code == "update_in_progress") code = ErrorCode::kUpdateInProgress;  // another process
-      json reply = error_reply(id, "update", {code, outcome.message});
+      json reply = error_reply(id, "update", {outcome.error_code, outcome.message});
       reply["final"] = true;
       ++errors_;
       spdlog::warn("update failed: {}", outcome.message);

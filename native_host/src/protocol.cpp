@@ -94,30 +94,6 @@ bool read_size(const json& obj, const char* key, const std::string& path, Size* 
 
 }  // namespace
 
-const char* to_string(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kTruncatedFrame: return "truncated_frame";
-    case ErrorCode::kFrameTooLarge: return "frame_too_large";
-    case ErrorCode::kInvalidUtf8: return "invalid_utf8";
-    case ErrorCode::kInvalidJson: return "invalid_json";
-    case ErrorCode::kNotAnObject: return "not_an_object";
-    case ErrorCode::kMissingField: return "missing_field";
-    case ErrorCode::kWrongType: return "wrong_type";
-    case ErrorCode::kInvalidValue: return "invalid_value";
-    case ErrorCode::kUnknownAction: return "unknown_action";
-    case ErrorCode::kUnsupportedProtocol: return "unsupported_protocol";
-    case ErrorCode::kForbiddenCaller: return "forbidden_caller";
-    case ErrorCode::kTooManyElements: return "too_many_elements";
-    case ErrorCode::kTooManyAddresses: return "too_many_addresses";
-    case ErrorCode::kUrlTooLong: return "url_too_long";
-    case ErrorCode::kUpdateFailed: return "update_failed";
-    case ErrorCode::kUpdateInProgress: return "update_in_progress";
-    case ErrorCode::kNothingToRollback: return "nothing_to_rollback";
-    case ErrorCode::kInternal: return "internal";
-  }
-  return "internal";
-}
-
 std::optional<Request> parse_request(std::string_view payload, ProtocolError* error, json* id) {
   *id = nullptr;
   if (!is_valid_utf8(payload)) {
@@ -333,8 +309,8 @@ json element_to_json(const ElementResult& r, bool full) {
     }
     j["leaks"] = std::move(leaks);
   }
-  if (!r.error_code.empty()) {
-    j["error"] = {{"code", r.error_code},
+  if (r.error_code) {
+    j["error"] = {{"code", to_string(*r.error_code)},
                   {"message", "URL longer than " + std::to_string(kMaxUrlLength) + " bytes: blocked as a precaution"}};
   }
   if (full) {
@@ -350,7 +326,7 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
   json findings = json::array();
   for (const auto& f : report.findings) {
     if (findings.size() == kMaxFindings) break;
-    json jf = {{"code", f.code}, {"severity", f.severity}, {"message", f.message}};
+    json jf = {{"code", to_string(f.code)}, {"severity", to_string(f.severity)}, {"message", f.message}};
     if (!f.detail.empty()) jf["detail"] = f.detail;
     if (!f.company.empty()) jf["company"] = f.company;
     if (!f.ref.empty()) jf["ref"] = f.ref;
@@ -366,7 +342,7 @@ json report_to_json(const EmailReport& report, bool full_detail, size_t max_elem
        {{"value", report.score.value},
         {"grade", report.score.grade},
         {"reason",
-         {{"code", report.score.reason.code},
+         {{"code", to_string(report.score.reason.code)},
           {"count", report.score.reason.count},
           {"companies", report.score.reason.companies},
           {"text", report.score.reason.text}}},

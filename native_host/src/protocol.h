@@ -10,6 +10,7 @@
 
 #include "charset.h"  // is_valid_utf8
 #include "classifier.h"
+#include "codes.h"
 #include "email.h"
 
 namespace mailveil {
@@ -24,29 +25,7 @@ inline constexpr size_t kMaxEchoedLength = 1024;
 /// No action name is longer; a longer one is refused as unknown without being echoed.
 inline constexpr size_t kMaxActionLength = 64;
 
-/// Every error the host can answer with; the wire form is to_string().
-enum class ErrorCode {
-  kTruncatedFrame,
-  kFrameTooLarge,
-  kInvalidUtf8,
-  kInvalidJson,
-  kNotAnObject,
-  kMissingField,
-  kWrongType,
-  kInvalidValue,
-  kUnknownAction,
-  kUnsupportedProtocol,
-  kForbiddenCaller,
-  kTooManyElements,
-  kTooManyAddresses,
-  kUrlTooLong,
-  kUpdateFailed,
-  kUpdateInProgress,
-  kNothingToRollback,
-  kInternal,
-};
-
-const char* to_string(ErrorCode code);
+// ErrorCode and its wire strings: codes.h.
 
 /// A failed request: code plus a message naming the offending field.
 struct ProtocolError {

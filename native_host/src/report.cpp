@@ -48,8 +48,8 @@ std::string shorten_text(std::string s, size_t max) {
 }
 
 std::string masked_evidence_url(const ElementResult& e) {
-  if (!e.error_code.empty() && e.evidence_url.empty()) {
-    return "[" + e.error_code + ": " + std::to_string(e.url.size()) + " bytes]";
+  if (e.error_code && e.evidence_url.empty()) {
+    return "[" + std::string(to_string(*e.error_code)) + ": " + std::to_string(e.url.size()) + " bytes]";
   }
   const std::string& source = !e.evidence_url.empty()    ? e.evidence_url
                               : !e.unwrapped_url.empty() ? e.unwrapped_url
@@ -303,24 +303,27 @@ void ScanAggregate::add(const ScannedMessage& m) {
     ga_refs.insert(e.ref);
     if (std::string tid = ga_property(*url); !tid.empty()) ga_props.insert(tid);
   }
-  std::set<std::string> codes;
+  std::set<FindingCode> codes;
   for (const auto& f : r.findings) {
     codes.insert(f.code);
-    if (f.code.starts_with("ga-") || f.code.starts_with("ga4-")) ga_refs.insert(f.ref);
+    if (is_google_analytics(f.code)) ga_refs.insert(f.ref);
   }
-  for (const auto& c : codes) findings_.add(c);
+  for (const auto c : codes) findings_.add(to_string(c));
   if (!ga_refs.empty()) {
     ++with_ga_;
     GaStats& g = row(&ga_, sender);
     ++g.mails;
     g.hits += ga_refs.size();
     for (const auto& f : r.findings) {
-      if (f.code == "ga-ip-not-anonymised") ++g.no_aip;
-      if (f.code == "ga-ads-personalisation") ++g.no_npa;
-      if (f.code == "ga-user-id") ++g.user_id;
-      if (f.code == "ga-client-id") ++g.client_id;
-      if (f.code == "ga4-hit") ++g.ga4;
-      if (f.code == "ga-advertising-features") ++g.ad_features;
+      switch (f.code) {
+        case FindingCode::kGaIpNotAnonymised: ++g.no_aip; break;
+        case FindingCode::kGaAdsPersonalisation: ++g.no_npa; break;
+        case FindingCode::kGaUserId: ++g.user_id; break;
+        case FindingCode::kGaClientId: ++g.client_id; break;
+        case FindingCode::kGa4Hit: ++g.ga4; break;
+        case FindingCode::kGaAdvertisingFeatures: ++g.ad_features; break;
+        default: break;  // not a Google Analytics finding
+      }
     }
     for (const auto& p : ga_props) g.properties.add(p);
     s.ga_hits += ga_refs.size();
@@ -556,7 +559,8 @@ TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>&
   TemplateList findings;
   for (const auto& [code, count] : a.findings().sorted()) {
     TemplateData row;
-    row.set("label", finding_label(code, Lang::kEn));
+    const auto known = code_from_string<FindingCode>(code);
+    row.set("label", known ? finding_label(*known, Lang::kEn) : code);
     row.set("code", code);
     row.set("count", num(count));
     findings.push_back(std::move(row));

@@ -100,8 +100,8 @@ class TableSink : public ScanSink {
       }
     }
     for (const auto& f : r.findings) {
-      if (f.code == "address-leak") continue;  // shown per element above
-      out_ << "   [" << f.severity << "] " << f.code << ": " << f.message << "\n";
+      if (f.code == FindingCode::kAddressLeak) continue;  // shown per element above
+      out_ << "   [" << to_string(f.severity) << "] " << to_string(f.code) << ": " << f.message << "\n";
     }
     out_ << "   " << r.summary.elements << " elements: " << r.summary.blocked << " blocked, " << r.summary.rewritten
          << " rewritten, " << r.summary.tracked_links << " tracked links, " << r.summary.leaks << " leaks\n\n";

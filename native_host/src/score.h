@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "codes.h"
+
 namespace mailveil {
 
 /// One letter of the grade scale: a score gets the first band (in table order) whose `min` it reaches.
@@ -45,7 +47,7 @@ struct ScoreInputs {
 /// One sentence saying why a mail has its grade (docs/scoring.md §7). `code` is stable and `count` is the
 /// number the sentence uses (companies, or 0), so that the extension can localise it; `text` is English.
 struct ScoreReason {
-  std::string code = "no-tracking";
+  ReasonCode code = ReasonCode::kNoTracking;
   size_t count = 0;
   std::vector<std::string> companies;  ///< the companies the sentence counts, by the name people know (brand)
   std::string text;

@@ -431,18 +431,18 @@ ActiveList load_active_list(const std::string& store_dir, const std::string& bun
   if (stored && (!bundled || stored->list->list_version > bundled->list_version)) {
     if (!current_ok) out.warnings.push_back("serving the previous list " + p.previous);
     out.list = stored->list;
-    out.source = "updated";
+    out.source = ListSource::kUpdated;
     out.path = current_ok ? p.current : p.previous;
   } else if (bundled) {
     out.list = bundled;
-    out.source = "bundled";
+    out.source = ListSource::kBundled;
     out.path = bundled_path;
   } else {
     out.list = compile_list(SignatureList{});
-    out.source = "none";
+    out.source = ListSource::kNone;
     *err = "no usable signature list: " + bundled_err;
   }
-  if (!bundled && out.list && out.source != "none") {
+  if (!bundled && out.list && out.source != ListSource::kNone) {
     out.warnings.push_back("the bundled list is unusable: " + bundled_err);
   }
   // Rollback restores previous.json, or, after a first update, goes back to the bundled list.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "atomic_file.h"
+#include "codes.h"
 #include "compiled_list.h"
 #include "signature_list.h"
 #include "signing.h"
@@ -27,10 +28,10 @@ namespace mailveil {
 /// is valid and rebuilt from the JSON otherwise (docs/updates.md, "The compiled cache").
 struct ActiveList {
   std::shared_ptr<const CompiledList> list;
-  std::string source;                             ///< "bundled" or "updated" ("none" when nothing could be loaded)
-  std::string path;                               ///< file it was read from
-  bool previous_available = false;                ///< a rollback target exists
-  std::shared_ptr<const CompiledList> user_list;  ///< imported entries; null when none
+  ListSource source = ListSource::kNone;                ///< kNone when nothing could be loaded
+  std::string path;                                     ///< file it was read from
+  bool previous_available = false;                      ///< a rollback target exists
+  std::shared_ptr<const CompiledList> user_list;        ///< imported entries; null when none
   std::shared_ptr<const CompiledList> user_exceptions;  ///< imported `@@` exceptions; null when none
   std::string user_path;                                ///< file the user list came from
   std::vector<std::string> warnings;  ///< problems that did not stop loading (e.g. a tampered current list)

@@ -29,7 +29,7 @@ std::string describe(const ActiveList& a) {
   std::string s = "signature list " + std::to_string(a.list->list_version);
   s += " (" + std::to_string(a.list->size()) + " trackers";
   if (!a.list->published.empty()) s += ", published " + a.list->published;
-  s += ", " + a.source + ")";
+  s += ", " + std::string(to_string(a.source)) + ")";
   return s;
 }
 
@@ -207,19 +207,19 @@ int run_update_command(const std::vector<std::string>& args, const UpdateConfig&
     return 1;
   }
   warn_if_expired(outcome.active, err);
-  if (outcome.status == "not_modified") {
+  if (outcome.status == UpdateStatus::kNotModified) {
     out << "already up to date: " << describe(current) << "\n";
     if (current.list && list_freshness(*current.list, today_utc_days()).expired) {
       err << "warning: the server offers no list newer than an expired one: it may be unmaintained, or someone "
              "between you and it replays an old list (freeze attack)\n";
     }
-  } else if (outcome.status == "updated") {
+  } else if (outcome.status == UpdateStatus::kUpdated) {
     out << "updated: now " << describe(outcome.active) << " from " << outcome.active.path << "\n";
     out << "the list it replaces is kept: 'mailveil-host update --rollback' restores it\n";
   } else {
     out << "rolled back: now " << describe(outcome.active) << " from " << outcome.active.path << "\n";
   }
-  if (outcome.status != "not_modified") {
+  if (outcome.status != UpdateStatus::kNotModified) {
     out << "a running mailveil-host switches at its next start or update request\n";
   }
   return 0;

@@ -13,7 +13,7 @@ namespace {
 constexpr uint64_t kMaxSignatureBytes = 4096;
 constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
-UpdateOutcome failure(const ActiveList& current, std::string message, const char* code = "update_failed") {
+UpdateOutcome failure(const ActiveList& current, std::string message, ErrorCode code = ErrorCode::kUpdateFailed) {
   UpdateOutcome out;
   out.ok = false;
   out.message = std::move(message);
@@ -127,7 +127,8 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
   StoreLock lock;
   bool busy = false;
   if (!lock.acquire(config.store_dir, &busy, &err)) {
-    return failure(current, busy ? err : "cannot update: " + err, busy ? "update_in_progress" : "update_failed");
+    return failure(current, busy ? err : "cannot update: " + err,
+                   busy ? ErrorCode::kUpdateInProgress : ErrorCode::kUpdateFailed);
   }
   StorePaths paths(config.store_dir);
 
@@ -169,7 +170,7 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
     }
     UpdateOutcome out;
     out.ok = true;
-    out.status = "not_modified";
+    out.status = UpdateStatus::kNotModified;
     out.active = current;
     return out;
   }
@@ -213,7 +214,7 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
     }
     UpdateOutcome out;
     out.ok = true;
-    out.status = "not_modified";
+    out.status = UpdateStatus::kNotModified;
     out.active = current;
     return out;
   }
@@ -233,11 +234,11 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
 
   UpdateOutcome out;
   out.ok = true;
-  out.status = "updated";
+  out.status = UpdateStatus::kUpdated;
   std::string cache_note;
   out.active.list = cache_installed_list(config.store_dir, response.body, *list, config.write_file, &cache_note);
   if (!cache_note.empty()) out.active.warnings.push_back(cache_note);
-  out.active.source = "updated";
+  out.active.source = ListSource::kUpdated;
   out.active.path = paths.current;
   out.active.previous_available = have_installed || file_exists(config.bundled_path);
   attach_user_list(config.store_dir, &out.active);
@@ -247,13 +248,14 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
 UpdateOutcome rollback_signatures(const UpdateConfig& config, const ActiveList& current) {
   StorePaths paths(config.store_dir);
   if (!file_exists(paths.previous) && !file_exists(paths.current)) {
-    return failure(current, "no previous list is kept — nothing to roll back", "nothing_to_rollback");
+    return failure(current, "no previous list is kept — nothing to roll back", ErrorCode::kNothingToRollback);
   }
   StoreLock lock;
   bool busy = false;
   std::string err;
   if (!lock.acquire(config.store_dir, &busy, &err)) {
-    return failure(current, busy ? err : "cannot roll back: " + err, busy ? "update_in_progress" : "update_failed");
+    return failure(current, busy ? err : "cannot roll back: " + err,
+                   busy ? ErrorCode::kUpdateInProgress : ErrorCode::kUpdateFailed);
   }
   if (file_exists(paths.previous)) {
     StoredList previous;
@@ -261,7 +263,7 @@ UpdateOutcome rollback_signatures(const UpdateConfig& config, const ActiveList& 
       return failure(current, "the previous list cannot be restored: " + err);
     }
   } else if (!file_exists(config.bundled_path)) {
-    return failure(current, "no previous list is kept — nothing to roll back", "nothing_to_rollback");
+    return failure(current, "no previous list is kept — nothing to roll back", ErrorCode::kNothingToRollback);
   }
   if (!restore_previous(config.store_dir, &err)) {
     return failure(current, "rollback failed: " + err);
@@ -272,9 +274,9 @@ UpdateOutcome rollback_signatures(const UpdateConfig& config, const ActiveList& 
 
   UpdateOutcome out;
   out.active = load_active_list(config.store_dir, config.bundled_path, config.trusted_keys, &err);
-  if (out.active.source == "none") return failure(current, "rollback left no usable list: " + err);
+  if (out.active.source == ListSource::kNone) return failure(current, "rollback left no usable list: " + err);
   out.ok = true;
-  out.status = "rolled_back";
+  out.status = UpdateStatus::kRolledBack;
   return out;
 }
 

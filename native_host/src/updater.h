@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "atomic_file.h"
+#include "codes.h"
 #include "http_client.h"
 #include "signature_store.h"
 #include "signing.h"
@@ -25,10 +26,11 @@ inline constexpr char kDefaultUpdateUrl[] = "https://signatures.mailveil.org/v1/
 /// Outcome of update or rollback. On failure `active` is the unchanged previous state.
 struct UpdateOutcome {
   bool ok = false;
-  std::string status;      ///< "updated", "not_modified", "rolled_back" on success
-  std::string message;     ///< human-readable reason on failure
-  std::string error_code;  ///< on failure: "update_failed", "nothing_to_rollback" or "update_in_progress"
-  ActiveList active;       ///< the list to serve from now on
+  UpdateStatus status = UpdateStatus::kNotModified;  ///< on success
+  std::string message;                               ///< human-readable reason on failure
+  ErrorCode error_code =
+      ErrorCode::kUpdateFailed;  ///< on failure: kUpdateFailed, kNothingToRollback, kUpdateInProgress
+  ActiveList active;             ///< the list to serve from now on
 };
 
 /// Settings; default_update_config() fills them from the environment and paths.h.

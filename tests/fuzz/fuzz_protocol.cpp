@@ -38,7 +38,7 @@ struct Rig {
     config.update.store_dir = "/nonexistent/mailveil-fuzz/signatures";
     ActiveList active;
     active.list = compile_list(*mailveil_fuzz::bundled_list());
-    active.source = "bundled";
+    active.source = ListSource::kBundled;
     host = std::make_unique<Host>(std::move(config), std::move(active), writer);
     for (int c = 0; c <= static_cast<int>(ErrorCode::kInternal); ++c)
       codes.insert(to_string(static_cast<ErrorCode>(c)));

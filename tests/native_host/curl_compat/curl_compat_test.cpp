@@ -51,7 +51,7 @@ TEST_CASE("libcurl 7.74: https-only is enforced with CURLOPT_PROTOCOLS; a redire
   // The same library still downloads what it may.
   UpdateOutcome direct = rig.update("ok");
   CHECK(direct.ok);
-  CHECK(direct.status == "updated");
+  CHECK(direct.status == UpdateStatus::kUpdated);
 }
 
 TEST_CASE("a libcurl that cannot restrict protocols is not used for updates", "[no-protocols]") {

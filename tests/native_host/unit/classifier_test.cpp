@@ -17,7 +17,7 @@ Email message(std::vector<Element> elements, std::string sender = "news@telecom.
   return test::mail_with(std::move(elements), std::move(sender));  // to kReader
 }
 
-bool has_finding(const EmailReport& r, const std::string& code) {
+bool has_finding(const EmailReport& r, FindingCode code) {
   return std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.code == code; });
 }
 
@@ -53,10 +53,10 @@ TEST_CASE("Bouygues-style mail: GA without aip, Weborama with hashed address", "
   CHECK(r.elements[3].verdict == Verdict::kRewrite);
   CHECK(r.elements[3].rewrite_url == "https://telecom.example/offre?ref=42");
 
-  CHECK(has_finding(r, "ga-ip-not-anonymised"));
-  CHECK(has_finding(r, "ga-ads-personalisation"));
-  CHECK(has_finding(r, "ga-client-id"));
-  CHECK(has_finding(r, "address-leak"));
+  CHECK(has_finding(r, FindingCode::kGaIpNotAnonymised));
+  CHECK(has_finding(r, FindingCode::kGaAdsPersonalisation));
+  CHECK(has_finding(r, FindingCode::kGaClientId));
+  CHECK(has_finding(r, FindingCode::kAddressLeak));
   CHECK(r.summary.companies == std::vector<std::string>{"Google", "Weborama"});
   CHECK(r.summary.tracker_pixels == 2);
   CHECK(r.summary.leaks == 1);
@@ -68,16 +68,16 @@ TEST_CASE("GA hits with aip=1 and npa=1 are still blocked but carry no anonymisa
       element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1&tid=UA-1-1&aip=1&npa=1&t=event", 1, 1),
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
-  CHECK_FALSE(has_finding(r, "ga-ip-not-anonymised"));
-  CHECK_FALSE(has_finding(r, "ga-ads-personalisation"));
+  CHECK_FALSE(has_finding(r, FindingCode::kGaIpNotAnonymised));
+  CHECK_FALSE(has_finding(r, FindingCode::kGaAdsPersonalisation));
 
   auto ga4 = test::fixture_engine().classify(message({
       element(ElementKind::kImg, "https://region1.google-analytics.com/g/collect?v=2&tid=G-ABC123&en=email_open&uid=42",
               1, 1),
   }));
-  CHECK(has_finding(ga4, "ga4-hit"));
-  CHECK(has_finding(ga4, "ga-user-id"));
-  CHECK_FALSE(has_finding(ga4, "ga-ip-not-anonymised"));  // GA4 has no aip
+  CHECK(has_finding(ga4, FindingCode::kGa4Hit));
+  CHECK(has_finding(ga4, FindingCode::kGaUserId));
+  CHECK_FALSE(has_finding(ga4, FindingCode::kGaIpNotAnonymised));  // GA4 has no aip
 }
 
 TEST_CASE("a clean personal mail gets no block and grade A", "[classifier]") {
@@ -225,7 +225,7 @@ TEST_CASE("oversized URLs are blocked with an element-level error; others still 
       element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", 1, 1),
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
-  CHECK(r.elements[0].error_code == "url_too_long");
+  CHECK(r.elements[0].error_code == ErrorCode::kUrlTooLong);
   CHECK(r.elements[1].verdict == Verdict::kBlock);
 }
 

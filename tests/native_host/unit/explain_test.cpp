@@ -50,7 +50,7 @@ TEST_CASE("reason: the most serious fact, with a stable code, its count and the 
                   element(ElementKind::kImg,
                           "https://shop.us1.list-manage.com/track/open.php?u=abc&e=" + std::string(kReader), 1, 1)});
     CHECK(r.score.grade == "F");
-    CHECK(r.score.reason.code == "address-leak-open");
+    CHECK(r.score.reason.code == ReasonCode::kAddressLeakOpen);
     CHECK(r.score.reason.count == 2);
     CHECK(r.score.reason.companies == std::vector<std::string>{"Mailchimp (Intuit)", "Weborama"});
     CHECK(r.score.reason.text == "F: 2 companies get your e-mail address when you open this mail");
@@ -58,36 +58,36 @@ TEST_CASE("reason: the most serious fact, with a stable code, its count and the 
   SECTION("address on a click only") {
     auto r = classify(
         {element(ElementKind::kLink, "https://shop.us1.list-manage.com/track/click?u=abc&e=" + std::string(kReader))});
-    CHECK(r.score.reason.code == "address-leak-click");
+    CHECK(r.score.reason.code == ReasonCode::kAddressLeakClick);
     CHECK(r.score.reason.count == 1);
     CHECK(r.score.reason.text == "E: 1 company gets your e-mail address if you click a link in this mail");
   }
   SECTION("plain pixels") {
     auto r = classify({ga_pixel(), mailchimp_pixel(), mailchimp_link()});
-    CHECK(r.score.reason.code == "tracking-pixels");
+    CHECK(r.score.reason.code == ReasonCode::kTrackingPixels);
     CHECK(r.score.reason.count == 2);
     CHECK(r.score.reason.companies == std::vector<std::string>{"Google Analytics", "Mailchimp (Intuit)"});
     CHECK(r.score.reason.text == r.score.grade + ": 2 companies learn when you open this mail");
   }
   SECTION("tracked links only") {
     auto r = classify({mailchimp_link()});
-    CHECK(r.score.reason.code == "tracked-links");
+    CHECK(r.score.reason.code == ReasonCode::kTrackedLinks);
     CHECK(r.score.reason.text == "B: 1 company records which links you click");
   }
   SECTION("the sender's own tracking") {
     auto pixel = classify({element(ElementKind::kImg, "https://t.telecom.example/open/a1b2c3d4e5f6a7b8c9d0", 1, 1)});
-    CHECK(pixel.score.reason.code == "sender-tracking-pixels");
+    CHECK(pixel.score.reason.code == ReasonCode::kSenderTrackingPixels);
     CHECK(pixel.score.reason.count == 0);
     CHECK(pixel.score.reason.companies.empty());
     CHECK(pixel.score.reason.text == "B: the sender learns when you open this mail");
     auto leak = classify(
         {element(ElementKind::kImg, "https://img.telecom.example/hero.png?m=" + std::string(kReader), 600, 300)});
-    CHECK(leak.score.reason.code == "sender-address-leak");
+    CHECK(leak.score.reason.code == ReasonCode::kSenderAddressLeak);
     CHECK(leak.score.reason.text == "D: the sender records your e-mail address when you open this mail");
   }
   SECTION("nothing") {
     auto r = classify({element(ElementKind::kImg, "https://photos.example.net/beach.jpg", 800, 600)});
-    CHECK(r.score.reason.code == "no-tracking");
+    CHECK(r.score.reason.code == ReasonCode::kNoTracking);
     CHECK(r.score.reason.count == 0);
     CHECK(r.score.reason.text == "A: no tracker found in this mail");
   }
@@ -95,7 +95,7 @@ TEST_CASE("reason: the most serious fact, with a stable code, its count and the 
 
 TEST_CASE("reason sentences in French, and without the grade", "[explain]") {
   ScoreReason reason;
-  reason.code = "address-leak-open";
+  reason.code = ReasonCode::kAddressLeakOpen;
   reason.count = 2;
   CHECK(reason_text(reason, "F", Lang::kFr) ==
         "F\u00a0: 2 entreprises reçoivent votre adresse e-mail quand vous ouvrez ce courriel");
@@ -103,19 +103,19 @@ TEST_CASE("reason sentences in French, and without the grade", "[explain]") {
   CHECK(reason_text(reason, "F", Lang::kFr) ==
         "F\u00a0: 1 entreprise reçoit votre adresse e-mail quand vous ouvrez ce courriel");
   CHECK(reason_text(reason, "F", Lang::kEn, false) == "1 company gets your e-mail address when you open this mail");
-  reason.code = "sender-tracking-pixels";
+  reason.code = ReasonCode::kSenderTrackingPixels;
   reason.count = 0;
   CHECK(reason_text(reason, "B", Lang::kEn, false) == "The sender learns when you open this mail");
-  // Every documented code has a sentence in both languages (none falls back to the bare code).
-  for (const char* code : {"address-leak-open", "address-leak-click", "sender-address-leak", "tracking-pixels",
-                           "tracked-links", "sender-tracking-pixels", "sender-tracked-links", "no-tracking"}) {
+  // Every reason code has a sentence in both languages (none falls back to the bare code).
+  REQUIRE(all_codes<ReasonCode>().size() == 8);
+  for (const ReasonCode code : all_codes<ReasonCode>()) {
     reason.code = code;
     for (size_t n : {0u, 1u, 3u}) {
       reason.count = n;
       for (Lang lang : {Lang::kEn, Lang::kFr}) {
         const std::string text = reason_text(reason, "C", lang);
         INFO(text);
-        CHECK(text.find(code) == std::string::npos);
+        CHECK(text.find(to_string(code)) == std::string::npos);
         CHECK(text.starts_with("C"));
         CHECK(text.size() > 20);
       }
@@ -163,7 +163,7 @@ TEST_CASE("a listed tracker on a CNAME of the sender's domain is a third party; 
   REQUIRE(s.elements[0].tracker.id == "salesforce-mc");
   CHECK(s.elements[0].third_party);
   CHECK(s.summary.companies == std::vector<std::string>{"Salesforce"});
-  CHECK(s.score.reason.code == "tracking-pixels");
+  CHECK(s.score.reason.code == ReasonCode::kTrackingPixels);
   // The same host with a leak is a third-party leak: F, not the sender's own (this was 65, C).
   Element sfmc_leak =
       element(ElementKind::kImg,
@@ -171,11 +171,11 @@ TEST_CASE("a listed tracker on a CNAME of the sender's domain is a third party; 
   auto l = test::fixture_engine().classify(message({sfmc_leak}, "offers@shop-example.org"));
   CHECK(l.elements[0].third_party);
   CHECK(l.score.grade == "F");
-  CHECK(l.score.reason.code == "address-leak-open");
+  CHECK(l.score.reason.code == ReasonCode::kAddressLeakOpen);
   // A heuristic find on the sender's domain stays the sender's own.
   CHECK_FALSE(r.elements[0].tracker.empty());
   CHECK_FALSE(r.elements[0].third_party);
-  CHECK(r.score.reason.code == "sender-address-leak");
+  CHECK(r.score.reason.code == ReasonCode::kSenderAddressLeak);
   // Google's own domain when Google sends: matched by domain, first party.
   auto g = test::fixture_engine().classify(message({ga_pixel()}, "noreply@google-analytics.com"));
   CHECK_FALSE(g.elements[0].third_party);
@@ -189,28 +189,28 @@ TEST_CASE("findings: plain message for anyone, technical detail apart, no jargon
   const std::regex jargon(
       R"(query:|\besp\b|css-background|background-attr|srcset|\bcid\b|\bnpa\b(?!=)|\btid\b|sha256|md5|base64|\bhit\b|tracker-pixels|address-leak)");
   for (const auto& f : r.findings) {
-    INFO(f.code << ": " << f.message);
+    INFO(to_string(f.code) << ": " << f.message);
     CHECK_FALSE(f.message.empty());
     CHECK_FALSE(std::regex_search(f.message, jargon));
     CHECK(f.message.find(kReader) == std::string::npos);
   }
-  auto find = [&](const char* code) {
+  auto find = [&](FindingCode code) {
     auto it = std::find_if(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.code == code; });
     REQUIRE(it != r.findings.end());
     return *it;
   };
-  const Finding ip = find("ga-ip-not-anonymised");
+  const Finding ip = find(FindingCode::kGaIpNotAnonymised);
   CHECK(ip.message == "Google Analytics receives your full IP address: IP anonymisation (aip=1) is off");
   CHECK(ip.detail == "Universal Analytics hit (property UA-1234-5) without aip=1");
-  const Finding leak = find("address-leak");
+  const Finding leak = find(FindingCode::kAddressLeak);
   CHECK(leak.message == "Weborama gets your e-mail address (as a SHA-256 hash) when you open this mail");
   CHECK(leak.detail == "j\u2026@example.org: encoding sha256, in query:g.cv");
-  CHECK(find("tracker-pixels").message ==
+  CHECK(find(FindingCode::kTrackerPixels).message ==
         "3 tracking pixels would report when you open this mail, and from which IP address");
-  CHECK(find("tracked-links").message == "1 link records your click before opening the page");
-  CHECK(find("third-parties").message ==
+  CHECK(find(FindingCode::kTrackedLinks).message == "1 link records your click before opening the page");
+  CHECK(find(FindingCode::kThirdParties).message ==
         "3 companies other than the sender are involved: Google Analytics, Mailchimp (Intuit), Weborama");
-  CHECK(find("third-parties").detail == "companies: Google, Intuit, Weborama");
+  CHECK(find(FindingCode::kThirdParties).detail == "companies: Google, Intuit, Weborama");
 }
 
 TEST_CASE("tracker.brand: the name people know, from the list or derived", "[explain][signatures]") {
@@ -238,7 +238,17 @@ TEST_CASE("plain words for kinds, categories and encodings in both languages", "
   CHECK(plain_encoding("md5", Lang::kFr) == "hachée en MD5");
   CHECK(plain_encoding("url-encoded", Lang::kEn) == "in plain text");
   CHECK(plain_encoding("sha1-in-base64", Lang::kEn) == "as a SHA-1 hash, inside encoded data");
-  CHECK(finding_label("ga-ip-not-anonymised", Lang::kFr) == "Google Analytics reçoit l'adresse IP complète");
+  CHECK(finding_label(FindingCode::kGaIpNotAnonymised, Lang::kFr) == "Google Analytics reçoit l'adresse IP complète");
   CHECK(lang_from_string("fr") == Lang::kFr);
   CHECK_FALSE(lang_from_string("de"));
+}
+
+TEST_CASE("every finding code has a label, and every Google Analytics one its wording", "[explain][codes]") {
+  for (const FindingCode code : all_codes<FindingCode>()) {
+    for (Lang lang : {Lang::kEn, Lang::kFr}) {
+      INFO(to_string(code) << " " << to_string(lang));
+      CHECK(finding_label(code, lang) != to_string(code));  // not the fallback
+      if (is_google_analytics(code)) CHECK(ga_wording(code, "", "uid", lang).message != to_string(code));
+    }
+  }
 }

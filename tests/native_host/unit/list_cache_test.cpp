@@ -221,7 +221,7 @@ TEST_CASE("a stored signed list is served from its cache only when the cache was
   // A cache never stands in for a signature: tampered bytes are refused before any cache is read.
   spit(rig.store + "/current.json", list_json(2026112302, {"alpha", "beta", "evil"}));
   ActiveList c = rig.load();
-  CHECK(c.source == "bundled");
+  CHECK(c.source == ListSource::kBundled);
   check_user_rules_apply(c);
 }
 

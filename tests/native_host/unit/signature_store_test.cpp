@@ -77,7 +77,7 @@ TEST_CASE("load_active_list serves the bundled list when the store is empty", "[
   ActiveList a = rig.load(&err);
   CHECK(err.empty());
   REQUIRE(a.list);
-  CHECK(a.source == "bundled");
+  CHECK(a.source == ListSource::kBundled);
   CHECK(a.path == rig.bundled);
   CHECK(a.list->list_version == kBundled);
   CHECK_FALSE(a.previous_available);
@@ -90,7 +90,7 @@ TEST_CASE("load_active_list prefers a verified, newer stored list", "[store]") {
   write_signed(rig.store, "current.json", list_json(2026112301));
   std::string err;
   ActiveList a = rig.load(&err);
-  CHECK(a.source == "updated");
+  CHECK(a.source == ListSource::kUpdated);
   CHECK(a.path == rig.store + "/current.json");
   CHECK(a.list->list_version == 2026112301);
   CHECK(a.previous_available);  // rollback to the bundled list
@@ -98,7 +98,7 @@ TEST_CASE("load_active_list prefers a verified, newer stored list", "[store]") {
   SECTION("the same store is not trusted by a host without the test key") {
     ActiveList b = load_active_list(rig.store, rig.bundled, &err);
 #ifndef MAILVEIL_TEST_KEYS
-    CHECK(b.source == "bundled");
+    CHECK(b.source == ListSource::kBundled);
     REQUIRE_FALSE(b.warnings.empty());
     CHECK(b.warnings.front().find("signature does not match") != std::string::npos);
 #endif
@@ -110,7 +110,7 @@ TEST_CASE("load_active_list keeps the bundled list when it is newer than the sto
   write_signed(rig.store, "current.json", list_json(kBundled - 5));
   std::string err;
   ActiveList a = rig.load(&err);
-  CHECK(a.source == "bundled");
+  CHECK(a.source == ListSource::kBundled);
   CHECK(a.list->list_version == kBundled);
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("a tampered current list falls back to the previous one, then to the b
   std::string err;
   ActiveList a = rig.load(&err);
   CHECK(err.empty());
-  CHECK(a.source == "updated");
+  CHECK(a.source == ListSource::kUpdated);
   CHECK(a.path == rig.store + "/previous.json");
   CHECK(a.list->list_version == 2026112201);
   REQUIRE(a.warnings.size() >= 1);
@@ -134,14 +134,14 @@ TEST_CASE("a tampered current list falls back to the previous one, then to the b
   SECTION("previous tampered as well") {
     spit(rig.store + "/previous.json.sig", test_sign("something else"));
     ActiveList b = rig.load(&err);
-    CHECK(b.source == "bundled");
+    CHECK(b.source == ListSource::kBundled);
     CHECK(b.list->list_version == kBundled);
     CHECK(b.warnings.size() >= 2);
   }
   SECTION("signature file missing") {
     fs::remove(rig.store + "/previous.json.sig");
     ActiveList b = rig.load(&err);
-    CHECK(b.source == "bundled");
+    CHECK(b.source == ListSource::kBundled);
   }
 }
 
@@ -151,7 +151,7 @@ TEST_CASE("load_active_list with nothing usable returns an empty list and an err
   ActiveList a = load_active_list(dir / "store", dir / "no-such-bundled.json", test_keys(), &err);
   REQUIRE(a.list);
   CHECK(a.list->empty());
-  CHECK(a.source == "none");
+  CHECK(a.source == ListSource::kNone);
   CHECK(err.find("no usable signature list") != std::string::npos);
 }
 
@@ -175,7 +175,7 @@ TEST_CASE("install_list keeps the replaced list as previous; restore_previous st
   // One more step: the store empties and the bundled list is served again.
   REQUIRE(restore_previous(rig.store, &err));
   CHECK_FALSE(file_exists(rig.store + "/current.json"));
-  CHECK(rig.load(&err).source == "bundled");
+  CHECK(rig.load(&err).source == ListSource::kBundled);
 
   CHECK_FALSE(restore_previous(rig.store, &err));
   CHECK(err == "no previous list is kept — nothing to roll back");
@@ -245,7 +245,7 @@ TEST_CASE("the user list is attached beside the signed list, with its exceptions
       {"id": "user-x9", "name": "ok", "company": "ok", "category": "analytics", "patterns": ["(?i)^https?://ok\\.example/pixel\\.gif"]}]})";
   REQUIRE(install_user_list(rig.store, user, {}, &err));
   ActiveList a = rig.load(&err);
-  CHECK(a.source == "bundled");
+  CHECK(a.source == ListSource::kBundled);
   REQUIRE(a.user_list);
   CHECK(a.user_list->size() == 2);
   REQUIRE(a.user_exceptions);

@@ -32,7 +32,7 @@ struct FaultRig {
     write_signed(files.path(), "trackers.json", list_json(kInstalled));
     UpdateOutcome o = update(files.url("ok", "trackers.json"));
     REQUIRE(o.ok);
-    REQUIRE(o.status == "updated");
+    REQUIRE(o.status == UpdateStatus::kUpdated);
     active = o.active;
     before = snapshot(store);
     REQUIRE(before.count("current.json") == 1);
@@ -49,7 +49,7 @@ struct FaultRig {
   void expect_intact(const UpdateOutcome& o, const std::string& message_part) {
     INFO("message: " << o.message);
     CHECK_FALSE(o.ok);
-    CHECK(o.error_code == "update_failed");
+    CHECK(o.error_code == ErrorCode::kUpdateFailed);
     CHECK(o.message.find(message_part) != std::string::npos);
     // Still in use: the outcome hands back the very list that was served...
     CHECK(o.active.list == active.list);
@@ -58,7 +58,7 @@ struct FaultRig {
     CHECK(snapshot(store) == before);
     std::string err;
     ActiveList reloaded = load_active_list(store, bundled, test_keys(), &err);
-    CHECK(reloaded.source == "updated");
+    CHECK(reloaded.source == ListSource::kUpdated);
     CHECK(reloaded.list->list_version == kInstalled);
   }
 };
@@ -74,7 +74,7 @@ TEST_CASE("fault: a newer list over real HTTP installs; the same list again is 3
   write_signed(rig.files.path(), "next.json", list_json(2026112401, {"alpha", "beta", "gamma"}));
   UpdateOutcome o = rig.update(rig.files.url("ok", "next.json"));
   REQUIRE(o.ok);
-  CHECK(o.status == "updated");
+  CHECK(o.status == UpdateStatus::kUpdated);
   CHECK(o.active.list->list_version == 2026112401);
   CHECK(snapshot(rig.store).at("previous.json") == rig.before.at("current.json"));
   rig.active = o.active;
@@ -82,7 +82,7 @@ TEST_CASE("fault: a newer list over real HTTP installs; the same list again is 3
 
   UpdateOutcome again = rig.update(rig.files.url("ok", "next.json"));
   REQUIRE(again.ok);
-  CHECK(again.status == "not_modified");  // the server answered 304 to our If-None-Match
+  CHECK(again.status == UpdateStatus::kNotModified);  // the server answered 304 to our If-None-Match
   CHECK(again.active.list == rig.active.list);
   CHECK(snapshot(rig.store) == rig.before);
 }

@@ -48,7 +48,7 @@ struct Rig {
 void check_refused(Rig& rig, const UpdateOutcome& o, const std::string& message_part,
                    const std::map<std::string, std::string>& before) {
   CHECK_FALSE(o.ok);
-  CHECK(o.error_code == "update_failed");
+  CHECK(o.error_code == ErrorCode::kUpdateFailed);
   INFO("message: " << o.message);
   CHECK(o.message.find(message_part) != std::string::npos);
   CHECK(o.active.list == rig.active.list);
@@ -65,8 +65,8 @@ TEST_CASE("a first update installs a verified list and reports progress", "[upda
   UpdateOutcome o = update_signatures(
       rig.config, rig.active, [&](uint64_t r, uint64_t t) { progress.emplace_back(r, t); }, rig.http);
   REQUIRE(o.ok);
-  CHECK(o.status == "updated");
-  CHECK(o.active.source == "updated");
+  CHECK(o.status == UpdateStatus::kUpdated);
+  CHECK(o.active.source == ListSource::kUpdated);
   CHECK(o.active.list->list_version == 2026112301);
   CHECK(o.active.list->size() == 3);
   CHECK(o.active.path == rig.store + "/current.json");
@@ -95,7 +95,7 @@ TEST_CASE("an unchanged list is answered with a conditional request and 304", "[
   rig.http.requests.clear();
   UpdateOutcome o = rig.update();
   REQUIRE(o.ok);
-  CHECK(o.status == "not_modified");
+  CHECK(o.status == UpdateStatus::kNotModified);
   CHECK(o.active.list == served);
   REQUIRE(rig.http.requests.size() == 1);  // no signature fetch after a 304
   CHECK(rig.http.requests[0].if_none_match == "\"e1\"");
@@ -108,7 +108,7 @@ TEST_CASE("a server without validators serving the same version is not an update
   REQUIRE(rig.update().ok);
   UpdateOutcome o = rig.update();
   REQUIRE(o.ok);
-  CHECK(o.status == "not_modified");
+  CHECK(o.status == UpdateStatus::kNotModified);
 }
 
 TEST_CASE("a newer list replaces the current one, which is kept for rollback", "[updater]") {
@@ -120,7 +120,7 @@ TEST_CASE("a newer list replaces the current one, which is kept for rollback", "
   rig.publish(v2, "\"e2\"");
   UpdateOutcome o = rig.update();
   REQUIRE(o.ok);
-  CHECK(o.status == "updated");
+  CHECK(o.status == UpdateStatus::kUpdated);
   CHECK(o.active.list->list_version == 2026112401);
   CHECK(slurp(rig.store + "/previous.json") == v1);
   CHECK(slurp(rig.store + "/current.json") == v2);
@@ -128,23 +128,23 @@ TEST_CASE("a newer list replaces the current one, which is kept for rollback", "
   SECTION("rollback restores the previous list, then the bundled one, then refuses") {
     UpdateOutcome r = rollback_signatures(rig.config, rig.active);
     REQUIRE(r.ok);
-    CHECK(r.status == "rolled_back");
+    CHECK(r.status == UpdateStatus::kRolledBack);
     CHECK(r.active.list->list_version == 2026112301);
-    CHECK(r.active.source == "updated");
+    CHECK(r.active.source == ListSource::kUpdated);
     CHECK_FALSE(file_exists(rig.store + "/previous.json"));
     CHECK_FALSE(file_exists(rig.store + "/state.json"));  // next update fetches in full
     rig.active = r.active;
 
     r = rollback_signatures(rig.config, rig.active);
     REQUIRE(r.ok);
-    CHECK(r.active.source == "bundled");
+    CHECK(r.active.source == ListSource::kBundled);
     CHECK(r.active.list->list_version == kBundled);
     CHECK_FALSE(r.active.previous_available);
     rig.active = r.active;
 
     r = rollback_signatures(rig.config, rig.active);
     CHECK_FALSE(r.ok);
-    CHECK(r.error_code == "nothing_to_rollback");
+    CHECK(r.error_code == ErrorCode::kNothingToRollback);
     CHECK(r.message == "no previous list is kept — nothing to roll back");
     CHECK(r.active.list == rig.active.list);
   }
@@ -153,7 +153,7 @@ TEST_CASE("a newer list replaces the current one, which is kept for rollback", "
     rig.reload();
     UpdateOutcome u = rig.update();
     REQUIRE(u.ok);
-    CHECK(u.status == "updated");
+    CHECK(u.status == UpdateStatus::kUpdated);
     CHECK(u.active.list->list_version == 2026112401);
   }
   SECTION("a tampered previous list is not restored") {
@@ -161,7 +161,7 @@ TEST_CASE("a newer list replaces the current one, which is kept for rollback", "
     auto before = snapshot(rig.store);
     UpdateOutcome r = rollback_signatures(rig.config, rig.active);
     CHECK_FALSE(r.ok);
-    CHECK(r.error_code == "update_failed");
+    CHECK(r.error_code == ErrorCode::kUpdateFailed);
     CHECK(r.message.find("signature does not match") != std::string::npos);
     CHECK(snapshot(rig.store) == before);
     CHECK(r.active.list == rig.active.list);
@@ -304,7 +304,7 @@ TEST_CASE("a concurrent update is refused with update_in_progress", "[updater]")
   REQUIRE(held.acquire(rig.store, &busy, &err));
   UpdateOutcome o = rig.update();
   CHECK_FALSE(o.ok);
-  CHECK(o.error_code == "update_in_progress");
+  CHECK(o.error_code == ErrorCode::kUpdateInProgress);
   CHECK(rig.http.requests.empty());
 }
 
@@ -352,24 +352,24 @@ TEST_CASE("an older signed list is refused after a rollback and after a lost sto
     UpdateOutcome back = rollback_signatures(rig.config, rig.active);
     REQUIRE(back.ok);
     rig.active = back.active;
-    REQUIRE(rig.active.source == "bundled");
+    REQUIRE(rig.active.source == ListSource::kBundled);
     rig.publish(v5);
     UpdateOutcome o = rig.update();
     CHECK_FALSE(o.ok);
     CHECK(o.message ==
           "list version 2026112006 is older than 2026112011, the newest list this host has accepted "
           "(a replayed old list?) — refusing it; only 'update --rollback' goes back");
-    CHECK(rig.active.source == "bundled");
+    CHECK(rig.active.source == ListSource::kBundled);
     // The list rolled back from is accepted again: equal to the mark, not older.
     rig.publish(v10);
     UpdateOutcome again = rig.update();
     CHECK(again.ok);
-    CHECK(again.status == "updated");
+    CHECK(again.status == UpdateStatus::kUpdated);
   }
   SECTION("after the store is lost") {
     std::filesystem::remove_all(rig.store);
     rig.reload();
-    REQUIRE(rig.active.source == "bundled");
+    REQUIRE(rig.active.source == ListSource::kBundled);
     rig.publish(v5);
     UpdateOutcome o = rig.update();
     CHECK_FALSE(o.ok);
@@ -389,7 +389,7 @@ TEST_CASE("a store from before the high-water mark records its list on the next 
   REQUIRE(rig.update().ok);
   std::filesystem::remove(rig.root / "signature-high-water.json");
   rig.publish(list_json(kBundled + 10));
-  CHECK(rig.update().status == "not_modified");
+  CHECK(rig.update().status == UpdateStatus::kNotModified);
   CHECK(read_high_water_mark(rig.root / "signature-high-water.json") == kBundled + 10);
   // A corrupt mark counts as none; the store's list still counts.
   spit(rig.root / "signature-high-water.json", "{not json");

@@ -1,0 +1,161 @@
+#include "codes.h"
+
+namespace mailveil {
+namespace {
+
+// One switch per family: -Wswitch names any enumerator left without its wire string. nullptr past the last one.
+const char* wire(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kTruncatedFrame: return "truncated_frame";
+    case ErrorCode::kFrameTooLarge: return "frame_too_large";
+    case ErrorCode::kInvalidUtf8: return "invalid_utf8";
+    case ErrorCode::kInvalidJson: return "invalid_json";
+    case ErrorCode::kNotAnObject: return "not_an_object";
+    case ErrorCode::kMissingField: return "missing_field";
+    case ErrorCode::kWrongType: return "wrong_type";
+    case ErrorCode::kInvalidValue: return "invalid_value";
+    case ErrorCode::kUnknownAction: return "unknown_action";
+    case ErrorCode::kUnsupportedProtocol: return "unsupported_protocol";
+    case ErrorCode::kForbiddenCaller: return "forbidden_caller";
+    case ErrorCode::kTooManyElements: return "too_many_elements";
+    case ErrorCode::kTooManyAddresses: return "too_many_addresses";
+    case ErrorCode::kUrlTooLong: return "url_too_long";
+    case ErrorCode::kUpdateFailed: return "update_failed";
+    case ErrorCode::kUpdateInProgress: return "update_in_progress";
+    case ErrorCode::kNothingToRollback: return "nothing_to_rollback";
+    case ErrorCode::kInternal: return "internal";
+  }
+  return nullptr;
+}
+
+const char* wire(FindingCode code) {
+  switch (code) {
+    case FindingCode::kAddressLeak: return "address-leak";
+    case FindingCode::kGaAdvertisingFeatures: return "ga-advertising-features";
+    case FindingCode::kGa4Hit: return "ga4-hit";
+    case FindingCode::kGaIpNotAnonymised: return "ga-ip-not-anonymised";
+    case FindingCode::kGaAdsPersonalisation: return "ga-ads-personalisation";
+    case FindingCode::kGaUserId: return "ga-user-id";
+    case FindingCode::kGaClientId: return "ga-client-id";
+    case FindingCode::kThirdParties: return "third-parties";
+    case FindingCode::kTrackerPixels: return "tracker-pixels";
+    case FindingCode::kTrackedLinks: return "tracked-links";
+  }
+  return nullptr;
+}
+
+const char* wire(Severity severity) {
+  switch (severity) {
+    case Severity::kInfo: return "info";
+    case Severity::kLow: return "low";
+    case Severity::kMedium: return "medium";
+    case Severity::kHigh: return "high";
+  }
+  return nullptr;
+}
+
+const char* wire(ReasonCode code) {
+  switch (code) {
+    case ReasonCode::kAddressLeakOpen: return "address-leak-open";
+    case ReasonCode::kAddressLeakClick: return "address-leak-click";
+    case ReasonCode::kSenderAddressLeak: return "sender-address-leak";
+    case ReasonCode::kTrackingPixels: return "tracking-pixels";
+    case ReasonCode::kTrackedLinks: return "tracked-links";
+    case ReasonCode::kSenderTrackingPixels: return "sender-tracking-pixels";
+    case ReasonCode::kSenderTrackedLinks: return "sender-tracked-links";
+    case ReasonCode::kNoTracking: return "no-tracking";
+  }
+  return nullptr;
+}
+
+const char* wire(UpdateStatus status) {
+  switch (status) {
+    case UpdateStatus::kUpdated: return "updated";
+    case UpdateStatus::kNotModified: return "not_modified";
+    case UpdateStatus::kRolledBack: return "rolled_back";
+  }
+  return nullptr;
+}
+
+const char* wire(ListSource source) {
+  switch (source) {
+    case ListSource::kBundled: return "bundled";
+    case ListSource::kUpdated: return "updated";
+    case ListSource::kNone: return "none";
+  }
+  return nullptr;
+}
+
+template <class E>
+const char* checked(E code) {
+  const char* s = wire(code);
+  return s ? s : "invalid";  // only a value cast from outside the enum gets here
+}
+
+}  // namespace
+
+const char* to_string(ErrorCode code) {
+  return checked(code);
+}
+const char* to_string(FindingCode code) {
+  return checked(code);
+}
+const char* to_string(Severity severity) {
+  return checked(severity);
+}
+const char* to_string(ReasonCode code) {
+  return checked(code);
+}
+const char* to_string(UpdateStatus status) {
+  return checked(status);
+}
+const char* to_string(ListSource source) {
+  return checked(source);
+}
+
+template <class E>
+const std::vector<E>& all_codes() {
+  static const std::vector<E> kAll = [] {
+    std::vector<E> out;
+    for (int i = 0; wire(static_cast<E>(i)) != nullptr; ++i) out.push_back(static_cast<E>(i));
+    return out;
+  }();
+  return kAll;
+}
+
+template <class E>
+std::optional<E> code_from_string(std::string_view s) {
+  for (E code : all_codes<E>()) {
+    if (s == wire(code)) return code;
+  }
+  return std::nullopt;
+}
+
+bool is_google_analytics(FindingCode code) {
+  switch (code) {
+    case FindingCode::kGaAdvertisingFeatures:
+    case FindingCode::kGa4Hit:
+    case FindingCode::kGaIpNotAnonymised:
+    case FindingCode::kGaAdsPersonalisation:
+    case FindingCode::kGaUserId:
+    case FindingCode::kGaClientId: return true;
+    case FindingCode::kAddressLeak:
+    case FindingCode::kThirdParties:
+    case FindingCode::kTrackerPixels:
+    case FindingCode::kTrackedLinks: return false;
+  }
+  return false;
+}
+
+#define MAILVEIL_CODE_FAMILY(E)                  \
+  template const std::vector<E>& all_codes<E>(); \
+  template std::optional<E> code_from_string<E>(std::string_view s);
+MAILVEIL_CODE_FAMILY(ErrorCode)
+MAILVEIL_CODE_FAMILY(FindingCode)
+MAILVEIL_CODE_FAMILY(Severity)
+MAILVEIL_CODE_FAMILY(ReasonCode)
+MAILVEIL_CODE_FAMILY(UpdateStatus)
+MAILVEIL_CODE_FAMILY(ListSource)
+#undef MAILVEIL_CODE_FAMILY
+
+}  // namespace mailveil

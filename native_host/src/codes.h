@@ -1,0 +1,89 @@
+/// The codes the host writes to the wire, to reports and to the CLI: each family is one enum here, with its wire
+/// strings in one table (codes.cpp). Code compares enums; the strings appear only where JSON or text is written.
+/// The wire strings are part of docs/protocol.md and docs/scoring.md, and the extension depends on them: adding a
+/// code is fine, renaming one is a protocol change.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace mailveil {
+
+/// Every error the host can answer with: a failed request's `error.code`, and an element's `error.code`.
+enum class ErrorCode {
+  kTruncatedFrame,
+  kFrameTooLarge,
+  kInvalidUtf8,
+  kInvalidJson,
+  kNotAnObject,
+  kMissingField,
+  kWrongType,
+  kInvalidValue,
+  kUnknownAction,
+  kUnsupportedProtocol,
+  kForbiddenCaller,
+  kTooManyElements,
+  kTooManyAddresses,
+  kUrlTooLong,
+  kUpdateFailed,
+  kUpdateInProgress,
+  kNothingToRollback,
+  kInternal,
+};
+
+/// A finding's `code` (docs/scoring.md §5).
+enum class FindingCode {
+  kAddressLeak,            ///< an element sends the reader's address to a company
+  kGaAdvertisingFeatures,  ///< Google Analytics hit through stats.g.doubleclick.net
+  kGa4Hit,                 ///< Google Analytics 4 measurement hit
+  kGaIpNotAnonymised,      ///< Universal Analytics hit without aip=1
+  kGaAdsPersonalisation,   ///< Google Analytics hit without npa=1
+  kGaUserId,               ///< Google Analytics hit carrying a user id
+  kGaClientId,             ///< Google Analytics hit whose cid is a per-recipient token
+  kThirdParties,           ///< message level: companies other than the sender
+  kTrackerPixels,          ///< message level: tracking pixels
+  kTrackedLinks,           ///< message level: tracked links
+};
+
+/// A finding's `severity`, least severe first.
+enum class Severity { kInfo, kLow, kMedium, kHigh };
+
+/// `score.reason.code` (docs/scoring.md §7): why a mail has its grade, most serious first.
+enum class ReasonCode {
+  kAddressLeakOpen,
+  kAddressLeakClick,
+  kSenderAddressLeak,
+  kTrackingPixels,
+  kTrackedLinks,
+  kSenderTrackingPixels,
+  kSenderTrackedLinks,
+  kNoTracking,
+};
+
+/// Where the served signature list came from: `signatures.source` in hello/status, and the CLI's description.
+enum class ListSource { kBundled, kUpdated, kNone };
+
+/// A successful update or rollback: the update action's `result.status`, and what the CLI reports.
+enum class UpdateStatus { kUpdated, kNotModified, kRolledBack };
+
+/// The wire string of a code: "url_too_long", "ga-user-id", "high", "no-tracking", "not_modified", ...
+const char* to_string(ErrorCode code);
+const char* to_string(FindingCode code);
+const char* to_string(Severity severity);
+const char* to_string(ReasonCode code);
+const char* to_string(UpdateStatus status);
+const char* to_string(ListSource source);
+
+/// The code whose wire string is `s`, or nullopt. E is one of the enums above.
+template <class E>
+std::optional<E> code_from_string(std::string_view s);
+
+/// Every value of E in declaration order (tables, legends, tests).
+template <class E>
+const std::vector<E>& all_codes();
+
+/// True for the findings of analyse_google_analytics (ga_evidence.h).
+bool is_google_analytics(FindingCode code);
+
+}  // namespace mailveil

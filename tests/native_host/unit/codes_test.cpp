@@ -1,0 +1,71 @@
+#include "codes.h"
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <string>
+
+using namespace mailveil;
+
+namespace {
+
+/// Every value of E has a wire string of its own, and reading that string gives the value back.
+template <class E>
+void check_family(size_t expected_count) {
+  const auto& codes = all_codes<E>();
+  CHECK(codes.size() == expected_count);  // a new enumerator without its wire string stops the list short
+  std::set<std::string> seen;
+  for (const E code : codes) {
+    const std::string wire = to_string(code);
+    INFO(wire);
+    CHECK_FALSE(wire.empty());
+    CHECK(wire != "invalid");
+    CHECK(seen.insert(wire).second);  // distinct
+    const auto back = code_from_string<E>(wire);
+    REQUIRE(back);
+    CHECK(*back == code);
+  }
+  CHECK_FALSE(code_from_string<E>(""));
+  CHECK_FALSE(code_from_string<E>("invalid"));
+  CHECK(std::string(to_string(static_cast<E>(expected_count + 7))) == "invalid");  // out of range: no crash
+}
+
+}  // namespace
+
+TEST_CASE("every code maps to a distinct wire string and reads back", "[codes]") {
+  check_family<ErrorCode>(18);
+  check_family<FindingCode>(10);
+  check_family<Severity>(4);
+  check_family<ReasonCode>(8);
+  check_family<UpdateStatus>(3);
+  check_family<ListSource>(3);
+}
+
+TEST_CASE("wire strings stay what docs/protocol.md and docs/scoring.md say", "[codes][protocol]") {
+  // The extension, its tests and the e2e read these strings: renaming one is a protocol change.
+  CHECK(std::string(to_string(ErrorCode::kUrlTooLong)) == "url_too_long");
+  CHECK(std::string(to_string(ErrorCode::kTooManyAddresses)) == "too_many_addresses");
+  CHECK(std::string(to_string(ErrorCode::kNothingToRollback)) == "nothing_to_rollback");
+  CHECK(std::string(to_string(ErrorCode::kUpdateInProgress)) == "update_in_progress");
+  CHECK(std::string(to_string(FindingCode::kAddressLeak)) == "address-leak");
+  CHECK(std::string(to_string(FindingCode::kGaIpNotAnonymised)) == "ga-ip-not-anonymised");
+  CHECK(std::string(to_string(FindingCode::kGaAdsPersonalisation)) == "ga-ads-personalisation");
+  CHECK(std::string(to_string(FindingCode::kGaUserId)) == "ga-user-id");
+  CHECK(std::string(to_string(FindingCode::kGaClientId)) == "ga-client-id");
+  CHECK(std::string(to_string(FindingCode::kGa4Hit)) == "ga4-hit");
+  CHECK(std::string(to_string(FindingCode::kGaAdvertisingFeatures)) == "ga-advertising-features");
+  CHECK(std::string(to_string(FindingCode::kTrackerPixels)) == "tracker-pixels");
+  CHECK(std::string(to_string(Severity::kInfo)) == "info");
+  CHECK(std::string(to_string(Severity::kHigh)) == "high");
+  CHECK(std::string(to_string(ReasonCode::kAddressLeakOpen)) == "address-leak-open");
+  CHECK(std::string(to_string(ReasonCode::kNoTracking)) == "no-tracking");
+  CHECK(std::string(to_string(UpdateStatus::kNotModified)) == "not_modified");
+  CHECK(std::string(to_string(UpdateStatus::kRolledBack)) == "rolled_back");
+}
+
+TEST_CASE("the Google Analytics findings are exactly the ga- and ga4- codes", "[codes]") {
+  for (const FindingCode code : all_codes<FindingCode>()) {
+    const std::string wire = to_string(code);
+    INFO(wire);
+    CHECK(is_google_analytics(code) == (wire.starts_with("ga-") || wire.starts_with("ga4-")));
+  }
+}
