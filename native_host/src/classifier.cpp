@@ -41,6 +41,20 @@ void hide_address_in_names(const LeakDetector& detector, const Url& url, Element
   }
 }
 
+/// The URL as written (not as normalised for matching: that is where a reader finds it in the mail), with the
+/// reader's address and personal tokens masked. Should the written form hide an address that only the
+/// normalised form shows (a host in fullwidth letters), the normalised form is masked instead.
+std::string evidence_url(const LeakDetector& detector, const Url& url, const std::vector<Leak>& leaks) {
+  const std::optional<Url> written = split_url_as_written(url.written);
+  if (!written) return detector.mask(url, leaks);
+  std::string masked = detector.mask(*written, leaks);
+  if (!leaks.empty()) {
+    const std::optional<Url> check = parse_url(masked);
+    if (!check || !detector.find(*check).empty()) return detector.mask(url, leaks);
+  }
+  return masked;
+}
+
 /// Per-message state shared by the element judgements.
 struct Context {
   const Matcher& matcher;
@@ -179,7 +193,7 @@ EmailReport Engine::classify(const Email& email) const {
       }
     }
     if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
-    if (r.interesting()) r.evidence_url = detector.mask(url, leaks);
+    if (r.interesting()) r.evidence_url = evidence_url(detector, url, leaks);
     if (!link && r.verdict == Verdict::kBlock &&
         ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {
       for (auto& f : analyse_google_analytics(url, r.ref)) report.findings.push_back(std::move(f));

@@ -53,7 +53,9 @@ struct Element {
   /// Inside `<!--[if mso]>…<![endif]-->`: only Outlook for Windows renders it. The offline audit reports such
   /// elements tagged "Outlook desktop only"; a browser never sees them.
   bool outlook_only = false;
-  std::string text;  ///< anchor text for links
+  std::string text;          ///< anchor text for links
+  std::string css_media;     ///< scan only, `<style>` url(): the enclosing @media condition ("print"), or ""
+  std::string css_selector;  ///< scan only, `<style>` url(): the selector of its rule (".x", "#t"), or ""
 };
 
 /// One opened e-mail.

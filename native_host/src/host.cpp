@@ -6,6 +6,7 @@
 
 #include "evidence.h"
 #include "leak_detector.h"
+#include "public_suffix.h"
 #include "url.h"
 
 namespace mailveil {
@@ -155,6 +156,7 @@ void Host::on_hello(const Request& req) {
                  {"min_protocol", kMinProtocolVersion},
                  {"max_protocol", kProtocolVersion},
                  {"signatures", signatures_json()},
+                 {"psl", public_suffix_json()},
                  {"grades", grade_bands_json()},
                  {"limits",
                   {{"max_frame_in", kMaxInboundFrame},
@@ -268,6 +270,7 @@ void Host::on_evidence(const Request& req) {
   ReportVersions versions;
   versions.list_version = engine->list().list_version;
   versions.list_published = engine->list().published;
+  versions.psl = public_suffix_text();
   auto result = evidence_result(*engine, *request, versions, writer_.max_payload());
   if (!result) {
     send_error(req.id, req.action, ErrorCode::kInternal, "evidence page could not be sized under the reply limit");

@@ -1,31 +1,52 @@
 #include "html_extract.h"
 
+#include <gumbo.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
+#include <csetjmp>
 #include <cstdlib>
 #include <cstring>
-#include <initializer_list>
+#include <ctime>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "charset.h"
+#include "css.h"
 #include "text_util.h"
+#include "url.h"
 
 namespace mailveil {
 
 namespace {
 
-/// Open elements deeper than this are not tracked (their hidden state is that of the deepest tracked one).
-constexpr size_t kMaxStack = 4096;
-/// How far down the stack an end tag looks for its start tag; bounds the cost of floods of stray end tags.
-constexpr size_t kMaxEndTagSearch = 256;
-/// Attributes kept per tag (the rest are ignored).
-constexpr size_t kMaxAttributes = 256;
-/// Raw anchor text collected per link before decoding.
+// ---- limits --------------------------------------------------------------------------------------------------
+//
+// gumbo builds the whole tree, and some of its steps walk the stack of open elements, so deep nesting makes it
+// quadratic (22,000 nested <span>s in a real spam take 0.6 s; 1 MB of "<b>x" would take hours). Before
+// parsing, a linear pre-scan estimates that work as the sum, over tags, of the nesting depth at the tag, and
+// counts tags; the tree builder gets the longest prefix within both budgets and the limit on bytes, cut before
+// a tag; the rest is reported as skipped. Conditional comments parsed for Outlook draw on the same budgets.
+// Memory comes from an arena with a hard cap (kMaxArenaBytes), and the arena also stops a parse that runs past
+// kMaxParseCpuSeconds: the parse is then abandoned and retried on half the input.
+
+/// Sum of nesting depths over tags that the tree builder may spend: 160 times the most a real mail of the
+/// corpora needs (1.2e5), and about 0.1 s of the worst shapes on our VM.
+constexpr uint64_t kMaxTreeWork = 20'000'000;
+/// Tags per body (each becomes a node of about 200 bytes).
+constexpr size_t kMaxTags = 250'000;
+/// Memory the tree builder may use for one parse.
+constexpr size_t kMaxArenaBytes = 256u << 20;
+/// CPU time one parse may take, whatever the shape of the input (a backstop for what the pre-scan does not
+/// model, such as 100,000 attributes on one tag: gumbo checks each against all before it). A parse past it is
+/// retried on half the input, at most three times in all; only pathological bodies ever reach it.
+constexpr double kMaxParseCpuSeconds = 1.0;
+/// Raw anchor text collected per link, and its length in code points after collapsing.
 constexpr size_t kMaxRawLinkText = 4096;
-/// Anchor text length in code points.
 constexpr size_t kMaxLinkTextChars = 200;
 
 bool is_alpha(char c) {
@@ -34,13 +55,383 @@ bool is_alpha(char c) {
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
 }
-// HTML's "ASCII whitespace" plus the other bytes that end a tag name or attribute.
 bool is_html_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-/// Keeps only URLs the browser would fetch or follow over the web: http(s), protocol-relative and relative
-/// ones. Tabs and newlines are removed and the ends trimmed, as the URL parser does.
+bool name_in(std::string_view name, std::initializer_list<std::string_view> set) {
+  return std::find(set.begin(), set.end(), name) != set.end();
+}
+
+// ---- pre-scan ------------------------------------------------------------------------------------------------
+
+/// Elements that never nest (void) or that the tree builder closes when a sibling starts: not counted on the
+/// estimated stack (an under-count of at most one per counted element).
+bool is_flat_element(std::string_view name) {
+  static const std::unordered_set<std::string_view> kNames = {
+      "area",  "base",     "br",      "col", "embed", "hr",    "img",      "input",    "link",   "meta",
+      "param", "source",   "track",   "wbr", "image", "frame", "basefont", "bgsound",  "keygen", "p",
+      "li",    "dt",       "dd",      "td",  "th",    "tr",    "option",   "optgroup", "tbody",  "thead",
+      "tfoot", "colgroup", "caption", "rb",  "rt",    "rp",    "rtc",      "html",     "head",   "body"};
+  return kNames.count(name) > 0;
+}
+
+/// The HTML Standard's "special" elements: an end tag for another element does not close them.
+bool is_special_element(std::string_view name) {
+  static const std::unordered_set<std::string_view> kNames = {"address",
+                                                              "applet",
+                                                              "area",
+                                                              "article",
+                                                              "aside",
+                                                              "base",
+                                                              "basefont",
+                                                              "bgsound",
+                                                              "blockquote",
+                                                              "body",
+                                                              "br",
+                                                              "button",
+                                                              "caption",
+                                                              "center",
+                                                              "col",
+                                                              "colgroup",
+                                                              "dd",
+                                                              "details",
+                                                              "dir",
+                                                              "div",
+                                                              "dl",
+                                                              "dt",
+                                                              "embed",
+                                                              "fieldset",
+                                                              "figcaption",
+                                                              "figure",
+                                                              "footer",
+                                                              "form",
+                                                              "frame",
+                                                              "frameset",
+                                                              "h1",
+                                                              "h2",
+                                                              "h3",
+                                                              "h4",
+                                                              "h5",
+                                                              "h6",
+                                                              "head",
+                                                              "header",
+                                                              "hgroup",
+                                                              "hr",
+                                                              "html",
+                                                              "iframe",
+                                                              "img",
+                                                              "input",
+                                                              "keygen",
+                                                              "li",
+                                                              "link",
+                                                              "listing",
+                                                              "main",
+                                                              "marquee",
+                                                              "menu",
+                                                              "meta",
+                                                              "nav",
+                                                              "noembed",
+                                                              "noframes",
+                                                              "noscript",
+                                                              "object",
+                                                              "ol",
+                                                              "p",
+                                                              "param",
+                                                              "plaintext",
+                                                              "pre",
+                                                              "script",
+                                                              "search",
+                                                              "section",
+                                                              "select",
+                                                              "source",
+                                                              "style",
+                                                              "summary",
+                                                              "table",
+                                                              "tbody",
+                                                              "td",
+                                                              "template",
+                                                              "textarea",
+                                                              "tfoot",
+                                                              "th",
+                                                              "thead",
+                                                              "title",
+                                                              "tr",
+                                                              "track",
+                                                              "ul",
+                                                              "wbr",
+                                                              "xmp",
+                                                              "mi",
+                                                              "mo",
+                                                              "mn",
+                                                              "ms",
+                                                              "mtext",
+                                                              "annotation-xml",
+                                                              "foreignobject",
+                                                              "desc"};
+  return kNames.count(name) > 0;
+}
+
+/// The length of the prefix of `html` (at most max_bytes, cut before a '<') whose estimated tree-building work
+/// and tag count fit the budgets left; charges them. The estimate keeps a stack of open element names, closed
+/// by end tags as the tree builder closes them (never through a special element, so it errs towards depth):
+/// every '<' costs the depth at that point, which bounds the walks over the stack of open elements.
+size_t budgeted_prefix(std::string_view html, size_t max_bytes, uint64_t* work_left, size_t* tags_left) {
+  const size_t n = std::min(html.size(), max_bytes);
+  std::vector<std::string> open;
+  size_t i = 0;
+  size_t last_cut = 0;  // a '<' position: where a prefix may end
+  while (i < n) {
+    const void* hit = std::memchr(html.data() + i, '<', n - i);
+    if (!hit) break;
+    const size_t lt = static_cast<size_t>(static_cast<const char*>(hit) - html.data());
+    last_cut = lt;
+    const uint64_t cost = open.size() + 1;
+    if (*tags_left == 0 || *work_left < cost) return lt;
+    --*tags_left;
+    *work_left -= cost;
+    i = lt + 1;
+    const bool end_tag = i < n && html[i] == '/';
+    if (end_tag) ++i;
+    if (i >= n || !is_alpha(html[i])) continue;
+    const size_t name_start = i;
+    while (i < n && !is_html_space(html[i]) && html[i] != '/' && html[i] != '>') ++i;
+    std::string name = ascii_lower(html.substr(name_start, std::min<size_t>(i - name_start, 15)));
+    if (is_flat_element(name)) continue;
+    if (!end_tag) {
+      open.push_back(std::move(name));
+      continue;
+    }
+    for (size_t k = open.size(); k-- > 0;) {
+      if (open[k] == name) {
+        open.resize(k);
+        break;
+      }
+      if (is_special_element(open[k])) break;
+    }
+  }
+  if (html.size() <= max_bytes) return html.size();
+  return last_cut > 0 ? last_cut : n;
+}
+
+/// The lower-cased name of an element (gumbo names unknown elements only through their source text).
+std::string element_name(const GumboElement& el) {
+  if (el.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(el.tag);
+  GumboStringPiece piece = el.original_tag;
+  if (!piece.data || piece.length == 0) return "";
+  gumbo_tag_from_original_text(&piece);
+  return ascii_lower(std::string_view(piece.data, piece.length));
+}
+
+/// Calls fn(node) on every element under root in tree order (iteratively: a tree can be 100,000 deep) until fn
+/// returns false.
+template <typename Fn>
+void for_each_element(const GumboNode* root, Fn&& fn) {
+  std::vector<const GumboNode*> todo{root};
+  while (!todo.empty()) {
+    const GumboNode* node = todo.back();
+    todo.pop_back();
+    if (!node || node->type != GUMBO_NODE_ELEMENT) continue;
+    if (!fn(node)) return;
+    const GumboVector& children = node->v.element.children;
+    for (unsigned i = children.length; i-- > 0;) todo.push_back(static_cast<const GumboNode*>(children.data[i]));
+  }
+}
+
+// ---- gumbo with an arena -------------------------------------------------------------------------------------
+
+/// Bump allocator for one gumbo parse: fast (gumbo allocates per token and per character buffer growth) and
+/// capped; freeing is a no-op, everything goes at once.
+class Arena {
+ public:
+  Arena(size_t cap, double cpu_seconds) : cap_(cap), deadline_(thread_cpu_seconds() + cpu_seconds) {
+    blocks_.reserve(cap / kBlock + 1);  // emplace_back never throws
+  }
+  ~Arena() {
+    // Standard blocks go back to this thread's pool: fresh ones would be mapped and faulted in again per body.
+    std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
+    for (size_t i = 0; i < blocks_.size(); ++i) {
+      if (sizes_[i] == kBlock && pool.size() < kPooledBlocks) pool.push_back(std::move(blocks_[i]));
+    }
+  }
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  static void* allocate(void* self, size_t size) { return static_cast<Arena*>(self)->allocate(size); }
+  static void deallocate(void*, void*) {}
+
+  std::jmp_buf abort_point;
+
+ private:
+  static std::vector<std::unique_ptr<char[]>>& spare_blocks() {
+    thread_local std::vector<std::unique_ptr<char[]>> pool;
+    return pool;
+  }
+
+  static double thread_cpu_seconds() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+  }
+
+  void* allocate(size_t size) {
+    // gumbo allocates for every token and attribute, so this sees every step of its quadratic paths too (the
+    // duplicate-attribute check, scope walks): past the deadline the parse is abandoned.
+    if ((++calls_ & 255) == 0 && thread_cpu_seconds() > deadline_) std::longjmp(abort_point, 1);
+    size = (size + 15) & ~static_cast<size_t>(15);
+    if (size > left_) {
+      const size_t block = std::max<size_t>(size, kBlock);
+      if (used_ + block > cap_) std::longjmp(abort_point, 1);
+      std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
+      char* p = nullptr;
+      if (block == kBlock && !pool.empty()) {
+        p = pool.back().release();
+        pool.pop_back();
+      } else {
+        p = new (std::nothrow) char[block];
+        if (!p) std::longjmp(abort_point, 1);
+      }
+      blocks_.emplace_back(p);
+      sizes_[blocks_.size() - 1] = block;
+      used_ += block;
+      cur_ = p;
+      left_ = block;
+    }
+    void* out = cur_;
+    cur_ += size;
+    left_ -= size;
+    return out;
+  }
+
+  static constexpr size_t kBlock = 256 * 1024;
+  static constexpr size_t kPooledBlocks = 32;  ///< 8 MiB kept per thread between parses
+  size_t cap_;
+  double deadline_;  ///< thread CPU time
+  size_t calls_ = 0;
+  size_t used_ = 0;
+  char* cur_ = nullptr;
+  size_t left_ = 0;
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<size_t> sizes_ = std::vector<size_t>(cap_ / kBlock + 1);
+};
+
+/// Runs gumbo; nullptr when the arena's cap was reached. No object with a destructor lives between the setjmp
+/// and the allocator's longjmp (gumbo is C).
+GumboOutput* gumbo_parse_capped(Arena* arena, const GumboOptions* options, const char* data, size_t size) {
+  if (setjmp(arena->abort_point) != 0) return nullptr;
+  return gumbo_parse_with_options(options, data, size);
+}
+
+struct Parsed {
+  std::unique_ptr<Arena> arena;
+  GumboOutput* output = nullptr;
+  size_t parsed_bytes = 0;
+  /// The input after unknown end tags were repaired, when they were: nodes point into it, so it never moves.
+  std::unique_ptr<std::string> repaired;
+};
+
+GumboOutput* run_gumbo(Parsed* out, bool fragment, const char* data, size_t size) {
+  out->arena = std::make_unique<Arena>(kMaxArenaBytes, kMaxParseCpuSeconds);
+  GumboOptions options = kGumboDefaultOptions;
+  options.allocator = &Arena::allocate;
+  options.deallocator = &Arena::deallocate;
+  options.userdata = out->arena.get();
+  options.max_errors = 0;
+  if (fragment) options.fragment_context = GUMBO_TAG_BODY;
+  out->output = gumbo_parse_capped(out->arena.get(), &options, data, size);
+  return out->output;
+}
+
+/// An end tag to rewrite: bytes [offset, offset + length) of the input become `repeat` times "</name>".
+struct EndTagFix {
+  size_t offset;
+  size_t length;
+  size_t repeat;
+  std::string name;
+};
+
+/// gumbo 0.10 matches an end tag whose name it does not know against the nearest open element whose name it
+/// does not know either, whatever both names are: `<sp><a>…</spa>` closes <sp> (and the link: a later text then
+/// clones it), where a browser ignores `</spa>`, and `<x><y></x>` closes only <y>, where a browser closes both.
+/// This finds each such end tag (gumbo keeps it as the element's original_end_tag) and what a browser does with
+/// it: pop to the nearest open element of that name unless a special element comes first, else nothing. Since
+/// gumbo pops one unknown element per unknown end tag, the repair repeats the end tag once per unknown element
+/// up to that one, or drops it.
+void find_end_tag_fixes(const GumboNode* root, const char* input, size_t size, std::vector<EndTagFix>* fixes) {
+  for_each_element(root, [&](const GumboNode* node) {
+    const GumboElement& el = node->v.element;
+    const GumboStringPiece& tag = el.original_end_tag;
+    if (el.tag != GUMBO_TAG_UNKNOWN || tag.length == 0 || !tag.data || tag.data < input ||
+        tag.data + tag.length > input + size) {
+      return true;
+    }
+    GumboStringPiece end = tag;
+    gumbo_tag_from_original_text(&end);
+    const std::string end_name = ascii_lower(std::string_view(end.data, end.length));
+    if (end_name.empty() || gumbo_tagn_enum(end.data, static_cast<unsigned>(end.length)) != GUMBO_TAG_UNKNOWN ||
+        end_name == element_name(el)) {
+      return true;
+    }
+    size_t repeat = 1;  // gumbo's match, this element
+    bool found = false;
+    for (const GumboNode* p = node->parent; p && p->type == GUMBO_NODE_ELEMENT; p = p->parent) {
+      const std::string name = element_name(p->v.element);
+      if (p->v.element.tag == GUMBO_TAG_UNKNOWN) ++repeat;
+      if (name == end_name) {
+        found = true;
+        break;
+      }
+      if (is_special_element(name)) break;
+    }
+    fixes->push_back({static_cast<size_t>(tag.data - input), tag.length, found ? repeat : 0, end_name});
+    return true;
+  });
+}
+
+/// Parses the budgeted prefix of `html` (as a fragment in <body> when `fragment`), halving it while the arena
+/// overflows, then repairs unknown end tags (find_end_tag_fixes) and parses again, at most twice.
+Parsed parse_budgeted(std::string_view html, bool fragment, size_t max_bytes, uint64_t* work_left, size_t* tags_left) {
+  Parsed out;
+  size_t len = budgeted_prefix(html, max_bytes, work_left, tags_left);
+  for (int attempt = 0; len > 0 && !run_gumbo(&out, fragment, html.data(), len); ++attempt) {
+    const size_t half = html.rfind('<', len / 2);
+    len = attempt >= 2 || half == std::string_view::npos || half == 0 ? 0 : half;
+  }
+  if (!out.output) {
+    out.arena.reset();
+    return out;
+  }
+  out.parsed_bytes = len;
+  std::string_view input = html.substr(0, len);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<EndTagFix> fixes;
+    find_end_tag_fixes(out.output->root, input.data(), input.size(), &fixes);
+    if (fixes.empty()) break;
+    std::sort(fixes.begin(), fixes.end(), [](const EndTagFix& a, const EndTagFix& b) { return a.offset < b.offset; });
+    std::string repaired;
+    repaired.reserve(input.size() + 64);
+    size_t at = 0;
+    for (const EndTagFix& f : fixes) {
+      if (f.offset < at) continue;
+      repaired.append(input.substr(at, f.offset - at));
+      for (size_t k = 0; k < f.repeat; ++k) repaired += "</" + f.name + ">";
+      at = f.offset + f.length;
+    }
+    repaired.append(input.substr(at));
+    Parsed again;
+    again.repaired = std::make_unique<std::string>(std::move(repaired));
+    if (!run_gumbo(&again, fragment, again.repaired->data(), again.repaired->size())) break;  // keep the first tree
+    again.parsed_bytes = out.parsed_bytes;
+    out = std::move(again);
+    input = *out.repaired;
+  }
+  return out;
+}
+
+// ---- attribute helpers ---------------------------------------------------------------------------------------
+
+/// Keeps only URLs the browser would fetch or follow over the web: http(s), protocol-relative and relative ones.
+/// Tabs and newlines are removed and the ends trimmed, as the URL parser does.
 std::optional<std::string> filter_url(std::string_view raw) {
   size_t b = 0;
   size_t e = raw.size();
@@ -65,21 +456,14 @@ std::optional<std::string> filter_url(std::string_view raw) {
   return s;
 }
 
-/// Parses a CSS length in px ("1px", "1", "0", "1.5px", "12pt"); -1 when unknown (auto, %, em...).
-int parse_css_px(std::string_view v) {
-  v = trim(v);
-  if (v.empty()) return -1;
-  const std::string s(v);
-  char* end = nullptr;
-  const double num = std::strtod(s.c_str(), &end);
-  if (end == s.c_str() || !std::isfinite(num) || num < 0) return -1;
-  const std::string unit = ascii_lower(trim(std::string_view(end)));
-  if (num == 0) return 0;
-  if (num > 1e6) return -1;
-  // A fractional but non-zero length still paints at least one pixel.
-  if (unit.empty() || unit == "px") return std::max(1, static_cast<int>(num));
-  if (unit == "pt") return std::max(1, static_cast<int>(num * 4.0 / 3.0));
-  return -1;
+/// True when the URL names its scheme ("https:..."); relative and protocol-relative URLs do not.
+bool has_scheme(std::string_view url) {
+  if (url.empty() || !is_alpha(url[0])) return false;
+  size_t j = 1;
+  while (j < url.size() && (is_alpha(url[j]) || is_digit(url[j]) || url[j] == '+' || url[j] == '-' || url[j] == '.')) {
+    ++j;
+  }
+  return j < url.size() && url[j] == ':';
 }
 
 /// The HTML "rules for parsing dimension values" for width=/height= attributes: leading digits count,
@@ -101,218 +485,6 @@ int parse_dimension_attr(std::string_view v) {
   }
   if (i < v.size() && v[i] == '%') return -1;
   return static_cast<int>(value);
-}
-
-/// What an inline style says about an element's box and visibility.
-struct StyleInfo {
-  int width = -1;
-  int height = -1;
-  int max_width = -1;
-  int max_height = -1;
-  bool display_none = false;
-  bool visibility_hidden = false;
-  bool opacity_zero = false;
-  bool overflow_hidden = false;
-};
-
-std::string strip_css_comments(std::string_view css) {
-  std::string out;
-  out.reserve(css.size());
-  size_t i = 0;
-  while (i < css.size()) {
-    if (css[i] == '/' && i + 1 < css.size() && css[i + 1] == '*') {
-      const size_t end = css.find("*/", i + 2);
-      if (end == std::string_view::npos) break;
-      i = end + 2;
-      out.push_back(' ');
-      continue;
-    }
-    out.push_back(css[i]);
-    ++i;
-  }
-  return out;
-}
-
-StyleInfo parse_style(std::string_view style_in) {
-  StyleInfo info;
-  const std::string style = strip_css_comments(style_in);
-  const std::string_view css = style;
-  size_t i = 0;
-  while (i < css.size()) {
-    // One declaration up to ';' outside quotes and parentheses.
-    const size_t start = i;
-    char quote = 0;
-    int parens = 0;
-    while (i < css.size()) {
-      const char c = css[i];
-      if (quote) {
-        if (c == '\\')
-          ++i;
-        else if (c == quote)
-          quote = 0;
-      } else if (c == '"' || c == '\'') {
-        quote = c;
-      } else if (c == '(') {
-        ++parens;
-      } else if (c == ')' && parens > 0) {
-        --parens;
-      } else if (c == ';' && parens == 0) {
-        break;
-      }
-      ++i;
-    }
-    const std::string_view decl = css.substr(start, std::min(i, css.size()) - start);
-    ++i;
-    const size_t colon = decl.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string prop = ascii_lower(trim(decl.substr(0, colon)));
-    std::string value = ascii_lower(trim(decl.substr(colon + 1)));
-    const size_t important = value.find("!important");
-    if (important != std::string::npos) value = std::string(trim(std::string_view(value).substr(0, important)));
-    if (prop == "display") {
-      info.display_none = value == "none";
-    } else if (prop == "visibility") {
-      info.visibility_hidden = value == "hidden" || value == "collapse";
-    } else if (prop == "opacity") {
-      const char* p = value.c_str();
-      char* end = nullptr;
-      const double o = std::strtod(p, &end);
-      info.opacity_zero = end != p && std::isfinite(o) && o <= 0;
-    } else if (prop == "width") {
-      info.width = parse_css_px(value);
-    } else if (prop == "height") {
-      info.height = parse_css_px(value);
-    } else if (prop == "max-width") {
-      info.max_width = parse_css_px(value);
-    } else if (prop == "max-height") {
-      info.max_height = parse_css_px(value);
-    } else if (prop == "overflow" || prop == "overflow-x" || prop == "overflow-y") {
-      if (value.find("hidden") != std::string::npos || value.find("clip") != std::string::npos) {
-        info.overflow_hidden = true;
-      }
-    }
-  }
-  return info;
-}
-
-/// Reads a CSS escape at css[i] == '\\'; appends the character and returns the index after it.
-size_t read_css_escape(std::string_view css, size_t i, std::string* out) {
-  ++i;  // backslash
-  if (i >= css.size()) return i;
-  if (hex_value(css[i]) >= 0) {
-    uint32_t cp = 0;
-    size_t k = 0;
-    while (i < css.size() && k < 6 && hex_value(css[i]) >= 0) {
-      cp = cp * 16 + static_cast<uint32_t>(hex_value(css[i]));
-      ++i;
-      ++k;
-    }
-    if (i < css.size() && is_html_space(css[i])) {
-      if (css[i] == '\r' && i + 1 < css.size() && css[i + 1] == '\n') ++i;
-      ++i;
-    }
-    append_utf8(out, cp == 0 ? 0xFFFD : cp);
-    return i;
-  }
-  if (css[i] == '\n' || css[i] == '\r' || css[i] == '\f') return i + 1;  // line continuation
-  out->push_back(css[i]);
-  return i + 1;
-}
-
-/// Reads a CSS string starting at the quote css[i]; returns the index after the closing quote.
-size_t read_css_string(std::string_view css, size_t i, std::string* out) {
-  const char quote = css[i++];
-  while (i < css.size()) {
-    const char c = css[i];
-    if (c == quote) return i + 1;
-    if (c == '\n') return i;  // unterminated string ends at the line end
-    if (c == '\\') {
-      i = read_css_escape(css, i, out);
-      continue;
-    }
-    out->push_back(c);
-    ++i;
-  }
-  return i;
-}
-
-bool is_ident_char(char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '_';
-}
-
-/// Finds url(...) (and, in style sheets, @import "...") in CSS text; calls emit(url, is_import).
-template <typename Emit>
-void scan_css_urls(std::string_view css, bool stylesheet, Emit&& emit) {
-  size_t i = 0;
-  const size_t n = css.size();
-  while (i < n) {
-    const char c = css[i];
-    if (c == '/' && i + 1 < n && css[i + 1] == '*') {
-      const size_t end = css.find("*/", i + 2);
-      i = end == std::string_view::npos ? n : end + 2;
-      continue;
-    }
-    if (c == '"' || c == '\'') {
-      std::string ignored;
-      i = read_css_string(css, i, &ignored);
-      continue;
-    }
-    if (stylesheet && c == '@' && istarts_with(css.substr(i), "@import")) {
-      size_t j = i + 7;
-      while (j < n && is_html_space(css[j])) ++j;
-      if (j < n && (css[j] == '"' || css[j] == '\'')) {
-        std::string url;
-        i = read_css_string(css, j, &url);
-        emit(url, true);
-        continue;
-      }
-      if (istarts_with(css.substr(j), "url(")) {
-        // Let the url( branch read it, flagged as an import.
-        std::string url;
-        size_t k = j + 4;
-        while (k < n && is_html_space(css[k])) ++k;
-        if (k < n && (css[k] == '"' || css[k] == '\'')) {
-          k = read_css_string(css, k, &url);
-          while (k < n && css[k] != ')') ++k;
-        } else {
-          while (k < n && css[k] != ')') {
-            if (css[k] == '\\')
-              k = read_css_escape(css, k, &url);
-            else
-              url.push_back(css[k++]);
-          }
-        }
-        emit(std::string(trim(url)), true);
-        i = k < n ? k + 1 : n;
-        continue;
-      }
-      i = j;
-      continue;
-    }
-    if ((c == 'u' || c == 'U') && i + 4 <= n && istarts_with(css.substr(i), "url(") &&
-        (i == 0 || !is_ident_char(css[i - 1]))) {
-      size_t k = i + 4;
-      while (k < n && is_html_space(css[k])) ++k;
-      std::string url;
-      if (k < n && (css[k] == '"' || css[k] == '\'')) {
-        k = read_css_string(css, k, &url);
-        while (k < n && css[k] != ')') ++k;
-      } else {
-        while (k < n && css[k] != ')') {
-          if (css[k] == '\\') {
-            k = read_css_escape(css, k, &url);
-          } else {
-            url.push_back(css[k]);
-            ++k;
-          }
-        }
-      }
-      emit(std::string(trim(url)), false);
-      i = k < n ? k + 1 : n;
-      continue;
-    }
-    ++i;
-  }
 }
 
 /// Splits a srcset value into its candidate URLs (HTML's srcset parsing: a URL runs to whitespace, so commas
@@ -347,312 +519,256 @@ std::vector<std::string> parse_srcset(std::string_view s) {
   return urls;
 }
 
-/// A start tag's attributes: lower-cased names, raw values (entities decoded on access).
-struct Attributes {
-  struct Attr {
-    std::string name;
-    std::string_view raw;
-    bool has_value = false;
-  };
-  std::vector<Attr> list;
+// ---- inline style --------------------------------------------------------------------------------------------
 
-  const Attr* find(std::string_view name) const {
-    for (const auto& a : list) {
-      if (a.name == name) return &a;
-    }
-    return nullptr;
-  }
-  bool has(std::string_view name) const { return find(name) != nullptr; }
-  /// Decoded value, nullopt when the attribute is absent.
-  std::optional<std::string> get(std::string_view name) const {
-    const Attr* a = find(name);
-    if (!a) return std::nullopt;
-    return decode_html_entities(a->raw, true);
-  }
+/// What an inline style says about an element's box and visibility.
+struct StyleInfo {
+  int width = -1;  ///< px, -1 when not given or not in px
+  int height = -1;
+  int max_width = -1;
+  int max_height = -1;
+  bool zero_width = false;  ///< width:0 in any unit
+  bool zero_height = false;
+  bool zero_max_width = false;
+  bool zero_max_height = false;
+  bool display_set = false;
+  bool display_none = false;
+  bool visibility_hidden = false;
+  bool visibility_visible = false;
+  bool opacity_zero = false;
+  bool overflow_hidden = false;
+  bool mso_hide = false;
 };
 
-bool is_void_element(std::string_view name) {
-  static constexpr std::string_view kVoid[] = {"area",  "base",   "br",    "col",      "embed",   "hr",     "img",
-                                               "input", "keygen", "link",  "meta",     "param",   "source", "track",
-                                               "wbr",   "image",  "frame", "basefont", "bgsound", "isindex"};
-  for (auto v : kVoid) {
-    if (v == name) return true;
+/// The single non-whitespace token of a value, or nullptr.
+const css::Token* single_token(const std::vector<css::Token>& value) {
+  const css::Token* only = nullptr;
+  for (const auto& t : value) {
+    if (t.type == css::TokenType::kWhitespace) continue;
+    if (only) return nullptr;
+    only = &t;
   }
-  return false;
+  return only;
 }
 
-bool name_in(std::string_view name, std::initializer_list<std::string_view> set) {
-  for (auto s : set) {
-    if (s == name) return true;
-  }
-  return false;
+bool is_zero_length(const std::vector<css::Token>& value) {
+  const css::Token* t = single_token(value);
+  return t &&
+         (t->type == css::TokenType::kNumber || t->type == css::TokenType::kDimension ||
+          t->type == css::TokenType::kPercentage) &&
+         t->number == 0;
 }
 
-class Extractor {
- public:
-  Extractor(std::string_view html, size_t max_elements) : html_(html), max_elements_(max_elements) {}
+/// A length in px ("1px", "1", "0", "1.5px", "12pt"); -1 when unknown (auto, %, em...).
+int css_px(const std::vector<css::Token>& value) {
+  const css::Token* t = single_token(value);
+  if (!t || t->number < 0 || t->number > 1e6) return -1;
+  if (t->type == css::TokenType::kNumber || t->type == css::TokenType::kDimension) {
+    if (t->number == 0) return 0;
+    // A fractional but non-zero length still paints at least one pixel.
+    if (t->type == css::TokenType::kNumber || iequals(t->unit, "px")) return std::max(1, static_cast<int>(t->number));
+    if (iequals(t->unit, "pt")) return std::max(1, static_cast<int>(t->number * 4.0 / 3.0));
+  }
+  return -1;
+}
 
-  /// Elements found past max_elements (not kept).
-  size_t skipped() const { return skipped_; }
+bool has_ident(const std::vector<css::Token>& value, std::string_view ident) {
+  return std::any_of(value.begin(), value.end(),
+                     [&](const css::Token& t) { return t.type == css::TokenType::kIdent && iequals(t.value, ident); });
+}
 
-  std::vector<Element> run() {
-    const size_t n = html_.size();
-    size_t i = 0;
-    while (i < n) {
-      const void* hit = std::memchr(html_.data() + i, '<', n - i);
-      if (!hit) {
-        text(html_.substr(i));
-        break;
-      }
-      const size_t lt = static_cast<size_t>(static_cast<const char*>(hit) - html_.data());
-      if (lt > i) text(html_.substr(i, lt - i));
-      i = lt;
-      if (html_.compare(i, 4, "<!--") == 0) {
-        if (html_.compare(i + 4, 1, ">") == 0) {  // "<!-->"
-          i += 5;
-          continue;
-        }
-        if (html_.compare(i + 4, 2, "->") == 0) {  // "<!--->"
-          i += 6;
-          continue;
-        }
-        const size_t end = html_.find("-->", i + 4);
-        i = end == std::string_view::npos ? n : end + 3;
-        continue;
-      }
-      if (i + 1 < n && (html_[i + 1] == '!' || html_[i + 1] == '?')) {
-        const size_t gt = html_.find('>', i + 2);
-        i = gt == std::string_view::npos ? n : gt + 1;
-        continue;
-      }
-      if (i + 1 < n && html_[i + 1] == '/') {
-        i = end_tag(i);
-        continue;
-      }
-      if (i + 1 < n && is_alpha(html_[i + 1])) {
-        i = start_tag(i);
-        continue;
-      }
-      text(html_.substr(i, 1));
-      ++i;
+StyleInfo parse_style(const std::vector<css::Token>& tokens) {
+  StyleInfo info;
+  for (const css::Declaration& d : css::parse_declarations(tokens)) {
+    const std::string& p = d.name;
+    if (p == "display") {
+      const css::Token* t = single_token(d.value);
+      info.display_set = true;
+      info.display_none = t && t->type == css::TokenType::kIdent && iequals(t->value, "none");
+    } else if (p == "visibility") {
+      const css::Token* t = single_token(d.value);
+      const bool ident = t && t->type == css::TokenType::kIdent;
+      info.visibility_hidden = ident && (iequals(t->value, "hidden") || iequals(t->value, "collapse"));
+      info.visibility_visible = ident && iequals(t->value, "visible");
+    } else if (p == "opacity") {
+      const css::Token* t = single_token(d.value);
+      info.opacity_zero =
+          t && (t->type == css::TokenType::kNumber || t->type == css::TokenType::kPercentage) && t->number <= 0;
+    } else if (p == "width") {
+      info.width = css_px(d.value);
+      info.zero_width = is_zero_length(d.value);
+    } else if (p == "height") {
+      info.height = css_px(d.value);
+      info.zero_height = is_zero_length(d.value);
+    } else if (p == "max-width") {
+      info.max_width = css_px(d.value);
+      info.zero_max_width = is_zero_length(d.value);
+    } else if (p == "max-height") {
+      info.max_height = css_px(d.value);
+      info.zero_max_height = is_zero_length(d.value);
+    } else if (p == "overflow" || p == "overflow-x" || p == "overflow-y") {
+      info.overflow_hidden = has_ident(d.value, "hidden") || has_ident(d.value, "clip");
+    } else if (p == "mso-hide") {
+      info.mso_hide = has_ident(d.value, "all");
     }
-    finish_link();
-    for (size_t k = 0; k < out_.size(); ++k) out_[k].ref = "e" + std::to_string(k);
-    return std::move(out_);
+  }
+  return info;
+}
+
+/// True when a style attribute may set a property that parse_style reads (a backslash may spell any of them).
+bool may_affect_box(std::string_view style) {
+  if (style.find('\\') != std::string_view::npos) return true;
+  for (std::string_view p : {"display", "visibility", "opacity", "width", "height", "overflow", "mso-hide"}) {
+    if (ifind(style, p) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// ---- the tree walk -------------------------------------------------------------------------------------------
+
+const GumboAttribute* attribute(const GumboElement& el, const char* name) {
+  return gumbo_get_attribute(&el.attributes, name);
+}
+
+/// Visibility state passed from an element to its children.
+struct Context {
+  bool gone = false;        ///< display:none, opacity:0 or a collapsed box above: nothing below is seen
+  bool vis_hidden = false;  ///< visibility:hidden inherited (a descendant may say visible)
+  bool outlook = false;     ///< inside Outlook-only content
+  int media_parent = 0;     ///< nearest video (1), audio (2) or picture (3) ancestor
+};
+
+/// The condition and content of a downlevel-hidden conditional comment ("[if mso]>…<![endif]"), if it is one.
+bool conditional_comment(std::string_view text, std::string_view* condition, std::string_view* content) {
+  size_t i = 0;
+  while (i < text.size() && is_html_space(text[i])) ++i;
+  if (!istarts_with(text.substr(i), "[if")) return false;
+  const size_t close = text.find("]>", i);
+  if (close == std::string_view::npos) return false;
+  *condition = text.substr(i + 3, close - i - 3);
+  std::string_view rest = text.substr(close + 2);
+  const size_t endif = ifind(rest, "<![endif]");
+  *content = endif == std::string_view::npos ? rest : rest.substr(0, endif);
+  return true;
+}
+
+/// Outlook renders a conditional comment whose condition holds for it: any but a negated "mso".
+bool outlook_renders(std::string_view condition) {
+  const std::string c = ascii_lower(condition);
+  return c.find("!mso") == std::string::npos && c.find("not mso") == std::string::npos;
+}
+
+class Walker {
+ public:
+  Walker(std::string_view html, const ExtractOptions& options) : html_(html), options_(options) {}
+
+  ExtractResult run() {
+    Parsed doc = parse_budgeted(html_, false, options_.max_html_bytes, &work_left_, &tags_left_);
+    result_.skipped_bytes += html_.size() - doc.parsed_bytes;
+    if (doc.output) {
+      find_base(doc.output->root);
+      walk(doc.output->document, Context{});
+    }
+    for (size_t k = 0; k < result_.elements.size(); ++k) result_.elements[k].ref = "e" + std::to_string(k);
+    return std::move(result_);
   }
 
  private:
-  struct Open {
-    std::string name;
-    bool hidden;  ///< this element or an ancestor hides its content
+  struct Frame {
+    const GumboNode* node;
+    size_t next_child;
+    Context ctx;    ///< what this node's children inherit
+    int link = -1;  ///< element index of the <a> this node opened, or -1
   };
 
-  // ---- tokenizer ----------------------------------------------------------------------------------------
-
-  /// Handles "</name ...>" at i; returns the index after it.
-  size_t end_tag(size_t i) {
-    const size_t n = html_.size();
-    size_t j = i + 2;
-    if (j < n && html_[j] == '>') return j + 1;  // "</>" is ignored
-    if (j >= n || !is_alpha(html_[j])) {
-      // Bogus comment.
-      const size_t gt = html_.find('>', j);
-      return gt == std::string_view::npos ? n : gt + 1;
-    }
-    const size_t name_start = j;
-    while (j < n && !is_html_space(html_[j]) && html_[j] != '/' && html_[j] != '>') ++j;
-    const std::string name = ascii_lower(html_.substr(name_start, j - name_start));
-    const size_t gt = html_.find('>', j);
-    close_element(name);
-    return gt == std::string_view::npos ? n : gt + 1;
+  /// The first <base href> in tree order, parsed (a mail has no URL of its own to resolve a relative one).
+  void find_base(const GumboNode* root) {
+    for_each_element(root, [&](const GumboNode* node) {
+      const GumboElement& el = node->v.element;
+      if (el.tag != GUMBO_TAG_BASE || el.tag_namespace != GUMBO_NAMESPACE_HTML) return true;
+      const GumboAttribute* href = attribute(el, "href");
+      if (href) base_ = parse_url(href->value);
+      return href == nullptr;
+    });
   }
 
-  /// Parses "<name attrs...>" at i, handles it, and skips raw-text content; returns the index after it.
-  size_t start_tag(size_t i) {
-    const size_t n = html_.size();
-    size_t j = i + 1;
-    const size_t name_start = j;
-    while (j < n && !is_html_space(html_[j]) && html_[j] != '/' && html_[j] != '>') ++j;
-    const std::string name = ascii_lower(html_.substr(name_start, j - name_start));
-    Attributes attrs;
-    bool complete = false;
-    while (j < n) {
-      while (j < n && (is_html_space(html_[j]) || html_[j] == '/')) ++j;
-      if (j >= n) break;
-      if (html_[j] == '>') {
-        ++j;
-        complete = true;
-        break;
+  /// Depth-first, iteratively (a document can nest 100,000 elements deep).
+  void walk(const GumboNode* root, const Context& root_ctx) {
+    std::vector<Frame> stack;
+    stack.push_back({root, 0, root_ctx, -1});
+    while (!stack.empty()) {
+      Frame& f = stack.back();
+      const GumboVector* children = nullptr;
+      if (f.node->type == GUMBO_NODE_DOCUMENT) children = &f.node->v.document.children;
+      if (f.node->type == GUMBO_NODE_ELEMENT) children = &f.node->v.element.children;
+      if (!children || f.next_child >= children->length) {
+        if (f.link >= 0) finish_link(f.link);
+        stack.pop_back();
+        continue;
       }
-      const size_t an_start = j;
-      ++j;  // the first character may be '=' (then it is part of the name)
-      while (j < n && !is_html_space(html_[j]) && html_[j] != '/' && html_[j] != '>' && html_[j] != '=') ++j;
-      const std::string_view attr_name = html_.substr(an_start, j - an_start);
-      size_t k = j;
-      while (k < n && is_html_space(html_[k])) ++k;
-      std::string_view value;
-      bool has_value = false;
-      if (k < n && html_[k] == '=') {
-        ++k;
-        while (k < n && is_html_space(html_[k])) ++k;
-        has_value = true;
-        if (k < n && (html_[k] == '"' || html_[k] == '\'')) {
-          const char q = html_[k];
-          const size_t close = html_.find(q, k + 1);
-          if (close == std::string_view::npos) {
-            j = n;
-            break;  // EOF inside a quoted value: the tag is dropped, as browsers do
-          }
-          value = html_.substr(k + 1, close - k - 1);
-          j = close + 1;
-        } else {
-          const size_t vs = k;
-          while (k < n && !is_html_space(html_[k]) && html_[k] != '>') ++k;
-          value = html_.substr(vs, k - vs);
-          j = k;
+      const GumboNode* child = static_cast<const GumboNode*>(children->data[f.next_child++]);
+      const Context ctx = f.ctx;
+      switch (child->type) {
+        case GUMBO_NODE_ELEMENT: {
+          Frame next{child, 0, ctx, -1};
+          open_element(child->v.element, &next);
+          stack.push_back(next);
+          break;
         }
-      }
-      if (attrs.list.size() < kMaxAttributes) {
-        std::string lname = ascii_lower(attr_name);
-        if (!attrs.has(lname)) attrs.list.push_back({std::move(lname), value, has_value});
-      }
-    }
-    if (!complete) return n;  // EOF inside the tag
-    open_element(name, attrs);
-    return skip_raw_text(name, j);
-  }
-
-  /// After the start tag of a raw-text element, skips (or scans) its content up to the matching end tag.
-  size_t skip_raw_text(const std::string& name, size_t i) {
-    if (!name_in(name, {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext"})) {
-      return i;
-    }
-    const size_t n = html_.size();
-    if (name == "plaintext") return n;
-    const std::string closing = "</" + name;
-    size_t at = i;
-    size_t content_end = n;
-    size_t after = n;
-    while ((at = ifind(html_, closing, at)) != std::string_view::npos) {
-      const size_t k = at + closing.size();
-      if (k >= n || is_html_space(html_[k]) || html_[k] == '/' || html_[k] == '>') {
-        content_end = at;
-        const size_t gt = html_.find('>', k);
-        after = gt == std::string_view::npos ? n : gt + 1;
-        break;
-      }
-      at = k;
-    }
-    if (name == "style") {
-      // Style sheets apply wherever they sit, so their URLs are fetched even inside hidden elements.
-      scan_css_urls(html_.substr(i, content_end - i), true, [&](const std::string& url, bool import) {
-        emit(import ? ElementKind::kOther : ElementKind::kCssBackground, url, Size{}, true);
-      });
-    } else if (name == "title" || name == "textarea") {
-      text(html_.substr(i, content_end - i));
-    }
-    close_element(name);
-    return after;
-  }
-
-  // ---- tree ---------------------------------------------------------------------------------------------
-
-  bool ancestor_hidden() const { return !stack_.empty() && stack_.back().hidden; }
-
-  /// Pops the stack down to `size` elements, ending a link whose <a> is popped.
-  void pop_to(size_t size) {
-    if (link_index_ >= 0 && link_stack_pos_ != SIZE_MAX && link_stack_pos_ >= size) finish_link();
-    if (stack_.size() > size) stack_.resize(size);
-  }
-
-  /// Index of the nearest open `names` element above any `boundaries` element, or npos.
-  size_t find_open(std::initializer_list<std::string_view> names,
-                   std::initializer_list<std::string_view> boundaries) const {
-    const size_t limit = std::min(stack_.size(), kMaxEndTagSearch);
-    for (size_t d = 0; d < limit; ++d) {
-      const size_t idx = stack_.size() - 1 - d;
-      const std::string& nm = stack_[idx].name;
-      if (name_in(nm, names)) return idx;
-      if (name_in(nm, boundaries)) return std::string::npos;
-    }
-    return std::string::npos;
-  }
-
-  /// Closes elements that the new start tag ends implicitly (unclosed <p>, <li>, <td>, <tr>, <option>).
-  void implied_end(const std::string& name) {
-    size_t idx = std::string::npos;
-    if (name == "td" || name == "th") {
-      idx = find_open({"td", "th"}, {"table", "html"});
-    } else if (name == "tr") {
-      idx = find_open({"tr"}, {"table", "html"});
-      if (idx == std::string::npos) idx = find_open({"td", "th"}, {"table", "html"});
-    } else if (name == "li") {
-      idx = find_open({"li"}, {"ul", "ol", "html", "table"});
-    } else if (name == "option") {
-      idx = find_open({"option"}, {"select", "html"});
-    } else if (name == "dt" || name == "dd") {
-      idx = find_open({"dt", "dd"}, {"dl", "html"});
-    } else if (name_in(name, {"p",  "div",     "table",    "ul",      "ol",     "h1",         "h2",
-                              "h3", "h4",      "h5",       "h6",      "center", "blockquote", "form",
-                              "hr", "pre",     "section",  "article", "header", "footer",     "nav",
-                              "dl", "address", "fieldset", "figure",  "main",   "menu"})) {
-      idx = find_open({"p"}, {"html", "table", "td", "th", "caption", "object", "button", "marquee", "template"});
-    }
-    if (name == "a" && link_index_ >= 0) {
-      // A new <a> ends the previous one (nested links are not allowed).
-      const size_t a = find_open({"a"}, {});
-      if (a != std::string::npos)
-        idx = (idx == std::string::npos) ? a : std::min(idx, a);
-      else
-        finish_link();
-    }
-    if (idx != std::string::npos) pop_to(idx);
-  }
-
-  void close_element(const std::string& name) {
-    if (name == "a" && link_index_ >= 0 && link_stack_pos_ == SIZE_MAX) finish_link();
-    const size_t limit = std::min(stack_.size(), kMaxEndTagSearch);
-    for (size_t d = 0; d < limit; ++d) {
-      const size_t idx = stack_.size() - 1 - d;
-      if (stack_[idx].name == name) {
-        pop_to(idx);
-        return;
+        case GUMBO_NODE_TEXT:
+        case GUMBO_NODE_WHITESPACE:
+        case GUMBO_NODE_CDATA: text(child->v.text.text); break;
+        case GUMBO_NODE_COMMENT: comment(child->v.text.text, ctx); break;
+        default: break;  // <template> contents are inert: never rendered, never fetched
       }
     }
-    // No matching start tag: ignored, as browsers do.
   }
 
-  // ---- elements -----------------------------------------------------------------------------------------
-
-  int emit(ElementKind kind, std::string_view raw_url, Size declared, bool visible) {
-    auto url = filter_url(raw_url);
-    if (!url) return -1;
-    if (out_.size() >= max_elements_) {
-      ++skipped_;
-      return -1;
-    }
-    Element e;
-    e.kind = kind;
-    e.url = std::move(*url);
-    e.declared = declared;
-    e.visible = visible;
-    out_.push_back(std::move(e));
-    return static_cast<int>(out_.size() - 1);
+  /// Outlook-only content: parsed as a fragment, its elements tagged.
+  void comment(const char* text, const Context& ctx) {
+    std::string_view condition, content;
+    if (!conditional_comment(text, &condition, &content) || !outlook_renders(condition) || content.empty()) return;
+    Parsed frag = parse_budgeted(content, true, content.size(), &work_left_, &tags_left_);
+    result_.skipped_bytes += content.size() - frag.parsed_bytes;
+    if (!frag.output) return;
+    Context inner = ctx;
+    inner.outlook = true;
+    const auto saved_link = link_;
+    link_ = -1;
+    walk(frag.output->root, inner);
+    link_ = saved_link;
   }
 
-  void open_element(const std::string& name, const Attributes& attrs) {
-    implied_end(name);
-    const bool parent_hidden = ancestor_hidden();
+  void open_element(const GumboElement& el, Frame* frame) {
+    const std::string name = element_name(el);
+    Context& ctx = frame->ctx;  // becomes the children's context
+    const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
 
+    // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized.
     StyleInfo st;
-    const std::optional<std::string> style = attrs.get("style");
-    if (style) st = parse_style(*style);
-    if (attrs.has("hidden")) st.display_none = true;
+    std::vector<css::UrlRef> style_urls;
+    const GumboAttribute* style = attribute(el, "style");
+    if (style) {
+      const std::string_view text = style->value;
+      const bool has_function = text.find('(') != std::string_view::npos;  // url(), image-set(): never escaped
+      if (has_function || may_affect_box(text)) {
+        const std::vector<css::Token> tokens = css::tokenize(text);
+        st = parse_style(tokens);
+        if (has_function) style_urls = css::find_urls(text, tokens, false);
+      }
+    }
+    // The hidden attribute is the UA style display:none, which an inline display overrides.
+    const bool display_none = st.display_none || (attribute(el, "hidden") && !st.display_set);
+    const bool collapsed =
+        st.overflow_hidden && (st.zero_max_height || st.zero_height || st.zero_max_width || st.zero_width);
+    ctx.gone = ctx.gone || display_none || st.opacity_zero || collapsed || (ctx.outlook && st.mso_hide);
+    ctx.vis_hidden = st.visibility_hidden || (ctx.vis_hidden && !st.visibility_visible);
+    const bool visible = !(ctx.gone || ctx.vis_hidden || st.zero_width || st.zero_height);
 
     // Declared size: attributes, overridden by inline CSS, capped by max-width/max-height.
     Size declared;
-    if (auto w = attrs.get("width")) declared.width = parse_dimension_attr(*w);
-    if (auto h = attrs.get("height")) declared.height = parse_dimension_attr(*h);
+    if (const GumboAttribute* w = attribute(el, "width")) declared.width = parse_dimension_attr(w->value);
+    if (const GumboAttribute* h = attribute(el, "height")) declared.height = parse_dimension_attr(h->value);
     if (st.width >= 0) declared.width = st.width;
     if (st.height >= 0) declared.height = st.height;
     if (st.max_width >= 0 && (declared.width < 0 || declared.width > st.max_width)) declared.width = st.max_width;
@@ -660,57 +776,53 @@ class Extractor {
       declared.height = st.max_height;
     }
 
-    const bool collapsed =
-        st.overflow_hidden && (st.max_height == 0 || st.height == 0 || st.max_width == 0 || st.width == 0);
-    const bool hides_content = st.display_none || st.visibility_hidden || st.opacity_zero || collapsed;
-    const bool visible = !(parent_hidden || hides_content || st.width == 0 || st.height == 0);
-
-    auto emit_attr = [&](ElementKind kind, std::string_view attr) {
-      if (auto v = attrs.get(attr)) return emit(kind, *v, declared, visible);
-      return -1;
+    auto emit_value = [&](ElementKind kind, std::string_view raw) {
+      return emit(kind, raw, declared, visible, ctx.outlook);
     };
-    auto emit_srcset = [&](std::string_view attr) {
-      if (auto v = attrs.get(attr)) {
-        for (const auto& u : parse_srcset(*v)) emit(ElementKind::kSrcset, u, declared, visible);
+    auto emit_attr = [&](ElementKind kind, const char* attr) {
+      const GumboAttribute* a = attribute(el, attr);
+      return a ? emit_value(kind, a->value) : -1;
+    };
+    auto emit_srcset = [&]() {
+      if (const GumboAttribute* a = attribute(el, "srcset")) {
+        for (const auto& u : parse_srcset(a->value)) emit_value(ElementKind::kSrcset, u);
       }
     };
 
     if (name == "img" || name == "image") {
-      emit_attr(ElementKind::kImg, "src");
-      if (name == "image" && !attrs.has("src")) {
-        if (emit_attr(ElementKind::kImg, "href") < 0) emit_attr(ElementKind::kImg, "xlink:href");
+      if (emit_attr(ElementKind::kImg, "src") < 0 && name == "image" && !attribute(el, "src")) {
+        emit_attr(ElementKind::kImg, "href");  // SVG <image href> or xlink:href (gumbo names both "href")
       }
-      emit_srcset("srcset");
+      emit_srcset();
     } else if (name == "source") {
-      emit_srcset("srcset");
-      const size_t media = find_open({"video", "audio", "picture"}, {});
-      ElementKind kind = ElementKind::kOther;
-      if (media != std::string::npos) {
-        if (stack_[media].name == "video")
-          kind = ElementKind::kVideo;
-        else if (stack_[media].name == "audio")
-          kind = ElementKind::kAudio;
-      }
-      emit_attr(kind, "src");
-    } else if (name == "a") {
+      emit_srcset();
+      emit_attr(ctx.media_parent == 1   ? ElementKind::kVideo
+                : ctx.media_parent == 2 ? ElementKind::kAudio
+                                        : ElementKind::kOther,
+                "src");
+    } else if (name == "a" || name == "area") {
       const int idx = emit_attr(ElementKind::kLink, "href");
-      if (idx >= 0) {
-        link_index_ = idx;
+      if (idx >= 0 && name == "area") {
+        if (const GumboAttribute* alt = attribute(el, "alt")) {
+          result_.elements[static_cast<size_t>(idx)].text = collapse_text(alt->value);
+        }
+      } else if (idx >= 0) {
+        frame->link = idx;
+        link_stack_.push_back(link_);
+        link_ = idx;
         link_raw_.clear();
-        link_stack_pos_ = stack_.size() < kMaxStack ? stack_.size() : SIZE_MAX;
-      }
-    } else if (name == "area") {
-      const int idx = emit_attr(ElementKind::kLink, "href");
-      if (idx >= 0) {
-        if (auto alt = attrs.get("alt")) out_[static_cast<size_t>(idx)].text = collapse_text(*alt);
       }
     } else if (name == "iframe" || name == "frame") {
       emit_attr(ElementKind::kIframe, "src");
     } else if (name == "video") {
       emit_attr(ElementKind::kVideo, "src");
       emit_attr(ElementKind::kVideo, "poster");
+      ctx.media_parent = 1;
     } else if (name == "audio") {
       emit_attr(ElementKind::kAudio, "src");
+      ctx.media_parent = 2;
+    } else if (name == "picture") {
+      ctx.media_parent = 3;
     } else if (name == "embed") {
       emit_attr(ElementKind::kEmbed, "src");
     } else if (name == "object") {
@@ -718,34 +830,95 @@ class Extractor {
     } else if (name == "form") {
       emit_attr(ElementKind::kForm, "action");
     } else if (name == "input") {
-      const auto type = attrs.get("type");
-      if (type && iequals(trim(*type), "image")) emit_attr(ElementKind::kInputImage, "src");
-    } else if (name == "link") {
-      const auto rel = attrs.get("rel");
-      if (rel && ifind(*rel, "stylesheet") != std::string::npos) emit_attr(ElementKind::kOther, "href");
+      const GumboAttribute* type = attribute(el, "type");
+      if (type && iequals(trim(type->value), "image")) emit_attr(ElementKind::kInputImage, "src");
+    } else if (name == "link" && html) {
+      if (const GumboAttribute* rel = attribute(el, "rel")) {
+        bool fetched = false;
+        std::string_view r = rel->value;
+        while (!r.empty() && !fetched) {
+          const size_t sp = r.find_first_of(" \t\n\r\f");
+          const std::string_view token = r.substr(0, sp);
+          fetched = iequals(token, "stylesheet") || iequals(token, "icon") || iequals(token, "preload") ||
+                    iequals(token, "prefetch") || iequals(token, "prerender");
+          r = sp == std::string_view::npos ? std::string_view() : r.substr(sp + 1);
+        }
+        if (fetched) emit_attr(ElementKind::kOther, "href");
+      }
+    } else if (name == "feimage") {
+      emit_attr(ElementKind::kImg, "href");
+    } else if (ctx.outlook && (name == "v:fill" || name == "v:image" || name == "v:imagedata")) {
+      emit_attr(ElementKind::kImg, "src");  // VML: Outlook's "bulletproof" backgrounds and images
     }
-    if (name_in(name, {"body", "table", "td", "th", "tr"})) emit_attr(ElementKind::kBackgroundAttr, "background");
-    if (style) {
-      scan_css_urls(*style, false,
-                    [&](const std::string& url, bool) { emit(ElementKind::kCssBackground, url, declared, visible); });
+    if (html && name_in(name, {"body", "table", "thead", "tbody", "tfoot", "tr", "td", "th"})) {
+      emit_attr(ElementKind::kBackgroundAttr, "background");
     }
+    for (const css::UrlRef& u : style_urls) emit_value(ElementKind::kCssBackground, u.url);
+    if (name == "style") style_sheet(el, ctx.outlook);
+  }
 
-    if (!is_void_element(name) && stack_.size() < kMaxStack) {
-      stack_.push_back({name, parent_hidden || hides_content});
+  /// A <style> element: its URLs are fetched wherever it sits (style sheets apply to the whole document), when
+  /// a rule's selector matches something and, for @media, when the condition holds.
+  void style_sheet(const GumboElement& el, bool outlook) {
+    std::string sheet;
+    for (unsigned i = 0; i < el.children.length; ++i) {
+      const GumboNode* c = static_cast<const GumboNode*>(el.children.data[i]);
+      if (c->type == GUMBO_NODE_TEXT || c->type == GUMBO_NODE_WHITESPACE || c->type == GUMBO_NODE_CDATA) {
+        sheet += c->v.text.text;
+      }
+    }
+    for (const css::UrlRef& u : css::find_urls(sheet, true)) {
+      const int idx = emit(u.import ? ElementKind::kOther : ElementKind::kCssBackground, u.url, Size{}, true, outlook);
+      if (idx >= 0) {
+        result_.elements[static_cast<size_t>(idx)].css_media = u.media;
+        result_.elements[static_cast<size_t>(idx)].css_selector = u.selector;
+      }
     }
   }
 
-  void text(std::string_view t) {
-    if (link_index_ < 0 || link_raw_.size() >= kMaxRawLinkText) return;
-    link_raw_.append(t.substr(0, kMaxRawLinkText - link_raw_.size()));
+  int emit(ElementKind kind, std::string_view raw_url, Size declared, bool visible, bool outlook) {
+    auto url = filter_url(raw_url);
+    if (!url) return -1;
+    if (result_.elements.size() >= options_.max_elements) {
+      ++result_.skipped_elements;
+      return -1;
+    }
+    if (base_ && !has_scheme(*url)) {
+      if (auto resolved = parse_url(*url, *base_)) *url = resolved->str();
+    }
+    Element e;
+    e.kind = kind;
+    e.url = std::move(*url);
+    e.declared = declared;
+    e.visible = visible;
+    e.outlook_only = outlook;
+    result_.elements.push_back(std::move(e));
+    return static_cast<int>(result_.elements.size() - 1);
   }
 
-  /// Decodes, collapses whitespace (ASCII and U+00A0, like JS \s) and caps at kMaxLinkTextChars code points.
-  static std::string collapse_text(std::string_view raw) {
-    std::string decoded = decode_html_entities(raw, false);
-    if (!is_valid_utf8(decoded)) decoded = repair_utf8(decoded);
+  void text(const char* t) {
+    if (link_ < 0 || link_raw_.size() >= kMaxRawLinkText) return;
+    const std::string_view s(t);
+    link_raw_.append(s.substr(0, kMaxRawLinkText - link_raw_.size()));
+  }
+
+  void finish_link(int idx) {
+    if (idx == link_) {
+      result_.elements[static_cast<size_t>(idx)].text = collapse_text(link_raw_);
+      link_raw_.clear();
+    }
+    if (!link_stack_.empty()) {
+      link_ = link_stack_.back();
+      link_stack_.pop_back();
+    } else {
+      link_ = -1;
+    }
+  }
+
+  /// Collapses whitespace (ASCII and U+00A0, like JS \s) and caps at kMaxLinkTextChars code points.
+  static std::string collapse_text(std::string_view decoded) {
     std::string out;
-    out.reserve(decoded.size());
+    out.reserve(std::min(decoded.size(), kMaxLinkTextChars * 4));
     bool pending_space = false;
     size_t chars = 0;
     for (size_t i = 0; i < decoded.size() && chars < kMaxLinkTextChars;) {
@@ -769,44 +942,40 @@ class Extractor {
         len = 3;
       else if (c >= 0xC0)
         len = 2;
-      out.append(decoded, i, len);
+      out.append(decoded.substr(i, len));
       i += len;
       ++chars;
     }
+    if (!is_valid_utf8(out)) out = repair_utf8(out);
     return out;
   }
 
-  void finish_link() {
-    if (link_index_ < 0) return;
-    out_[static_cast<size_t>(link_index_)].text = collapse_text(link_raw_);
-    link_index_ = -1;
-    link_stack_pos_ = SIZE_MAX;
-    link_raw_.clear();
-  }
-
   std::string_view html_;
-  size_t max_elements_;
-  size_t skipped_ = 0;
-  std::vector<Element> out_;
-  std::vector<Open> stack_;
-  int link_index_ = -1;               ///< element index of the open <a>, or -1
-  size_t link_stack_pos_ = SIZE_MAX;  ///< its stack index (SIZE_MAX when not on the stack)
+  const ExtractOptions& options_;
+  ExtractResult result_;
+  std::optional<Url> base_;
+  uint64_t work_left_ = kMaxTreeWork;
+  size_t tags_left_ = kMaxTags;
+  int link_ = -1;  ///< element index of the innermost open <a>, or -1
+  std::vector<int> link_stack_;
   std::string link_raw_;
 };
 
 }  // namespace
 
-std::vector<Element> extract_elements(std::string_view html, size_t max_elements, size_t* skipped) {
-  if (skipped) *skipped = 0;
+ExtractResult extract_html(std::string_view html, const ExtractOptions& options) {
   try {
-    Extractor ex(html, max_elements);
-    std::vector<Element> out = ex.run();
-    if (skipped) *skipped = ex.skipped();
-    return out;
+    return Walker(html, options).run();
   } catch (...) {
     // Allocation failure only; nothing sensible to return.
-    return {};
+    ExtractResult r;
+    r.skipped_bytes = html.size();
+    return r;
   }
+}
+
+std::vector<Element> extract_elements(std::string_view html) {
+  return extract_html(html).elements;
 }
 
 }  // namespace mailveil

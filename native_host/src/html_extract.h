@@ -1,6 +1,8 @@
-/// Extracting the URL-bearing elements of an HTML mail body, as the extension's adapters do from the DOM.
+/// Extracting the URL-bearing elements of an HTML mail body as a browser builds its DOM (HTML5 tree building by
+/// gumbo), for the offline `scan`: the browser path gets its elements from the extension, which reads the DOM.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -8,15 +10,44 @@
 
 namespace mailveil {
 
-/// Finds img (src, srcset, width/height, inline style), <picture><source srcset>, inline and <style> CSS url(),
-/// background= attributes, a/area href (with anchor text), iframe, video (src, poster), audio, embed, object,
-/// form action, input type=image. Declared size comes from attributes and inline CSS; `visible` is false for
-/// display:none, visibility:hidden, opacity:0, or zero max-height/width. Entities in attributes are decoded.
-/// `ref` is "e<N>" in document order. Tolerates broken HTML; never throws.
-/// At most `max_elements` are returned, the first ones in document order; the others are counted in *skipped
-/// (when given), so that a caller can say how many were left out. Memory stays bounded by the cap, whatever
-/// the number of elements in the HTML.
-std::vector<Element> extract_elements(std::string_view html, size_t max_elements = kMaxElements,
-                                      size_t* skipped = nullptr);
+/// HTML bytes handed to the tree builder per body; the rest is not parsed and is counted in skipped_bytes.
+inline constexpr size_t kMaxHtmlBytes = 4 * 1024 * 1024;
+/// Elements kept per body; the rest are counted in skipped_elements.
+inline constexpr size_t kMaxExtractedElements = 10000;
+
+struct ExtractOptions {
+  size_t max_elements = kMaxExtractedElements;
+  size_t max_html_bytes = kMaxHtmlBytes;
+};
+
+struct ExtractResult {
+  std::vector<Element> elements;
+  size_t skipped_elements = 0;  ///< elements found past max_elements
+  size_t skipped_bytes = 0;     ///< HTML not parsed: past max_html_bytes, or past the tree builder's work budget
+};
+
+/// Builds the document tree of a UTF-8 HTML body (HTML5 tree construction: full entity table, comments,
+/// foster parenting, adoption agency, foreign content, inert <template>) and lists, in tree order:
+/// img/SVG image (src, srcset, href), <picture><source srcset>, video/audio/source src, video poster, a/area
+/// href (with anchor text), iframe/frame, embed, object data, form action, input type=image, <link rel>
+/// stylesheet/icon/preload/prefetch/prerender, background= on body/table/thead/tbody/tfoot/tr/td/th, and CSS
+/// url() and image-set() in style attributes and <style> sheets (with @import, the @media condition and the
+/// rule's selector). Relative URLs are resolved against the first <base href>. Only http(s), protocol-relative
+/// and relative URLs are kept.
+///
+/// `visible` follows CSS on the built tree: display:none, opacity:0 and a zero-size box with overflow hidden
+/// hide the subtree; visibility:hidden is inherited and undone by visibility:visible; the hidden attribute is
+/// display:none unless the inline style sets display; a zero CSS width or height hides the element itself.
+/// CSS escapes are decoded (`display:n\one`). Declared size comes from width/height attributes and inline CSS.
+///
+/// Content of Outlook conditional comments (`<!--[if mso]>…<![endif]-->`), which no browser renders, is
+/// parsed too and its elements come with `outlook_only`; there `mso-hide:all` hides, and VML fills and
+/// images (`<v:fill src>`, `<v:image src>`, `<v:imagedata src>`) count as images.
+///
+/// `ref` is "e<N>" in order. Tolerates any input and never throws; time and memory are bounded (docs/scoring.md).
+ExtractResult extract_html(std::string_view html, const ExtractOptions& options = {});
+
+/// extract_html(html).elements.
+std::vector<Element> extract_elements(std::string_view html);
 
 }  // namespace mailveil

@@ -270,7 +270,17 @@ std::string sniff_meta_charset(std::string_view html) {
                                 tag[i] == '.' || tag[i] == ':')) {
         ++i;
       }
-      if (i > vs) return std::string(tag.substr(vs, i - vs));
+      if (i > vs) {
+        const std::string label = ascii_lower(tag.substr(vs, i - vs));
+        // The HTML Standard's prescan: a page cannot declare itself UTF-16 in its own (ASCII-readable) bytes; such
+        // a declaration means UTF-8. x-user-defined means windows-1252.
+        if (label.starts_with("utf-16") || label == "unicode" || label == "unicodefffe" || label == "unicodefeff" ||
+            label == "ucs-2" || label == "csunicode" || label == "iso-10646-ucs-2") {
+          return "utf-8";
+        }
+        if (label == "x-user-defined") return "windows-1252";
+        return label;
+      }
     }
     at += 5;
   }
@@ -408,9 +418,7 @@ class MimeWalker {
   void add_leaf(std::string_view body, const std::string& cte, const std::string& charset, bool html) {
     ++leaves_;
     const std::string bytes = decode_transfer(body, cte);
-    std::string label = charset;
-    if (html && trim(label).empty()) label = sniff_meta_charset(bytes);
-    std::string text = to_utf8(bytes, label);
+    std::string text = html && trim(charset).empty() ? html_to_utf8(bytes) : to_utf8(bytes, charset);
     (html ? out_->html_parts : out_->text_parts).push_back(std::move(text));
   }
 
@@ -537,6 +545,15 @@ std::vector<std::string> ParsedMail::headers_named(std::string_view name) const 
     if (iequals(n, name)) out.push_back(v);
   }
   return out;
+}
+
+std::string html_to_utf8(std::string_view bytes) {
+  // A byte order mark decides (the HTML Standard's encoding sniffing), then a <meta> declaration; else valid
+  // UTF-8 is kept and anything else read as windows-1252.
+  if (bytes.starts_with("\xEF\xBB\xBF")) return to_utf8(bytes.substr(3), "utf-8");
+  if (bytes.starts_with("\xFF\xFE")) return to_utf8(bytes.substr(2), "utf-16le");
+  if (bytes.starts_with("\xFE\xFF")) return to_utf8(bytes.substr(2), "utf-16be");
+  return to_utf8(bytes, sniff_meta_charset(bytes));
 }
 
 ParsedMail parse_mail(std::string_view raw) {

@@ -33,6 +33,11 @@ struct ParsedMail {
 /// whatever can be read is returned.
 ParsedMail parse_mail(std::string_view raw);
 
+/// Decodes an HTML document whose charset is not declared outside it (a .html file, a text/html part without
+/// charset) to UTF-8, as a browser sniffs it: byte order mark, then <meta charset> / http-equiv (a UTF-16
+/// declaration there means UTF-8), else UTF-8 when valid and windows-1252 otherwise.
+std::string html_to_utf8(std::string_view bytes);
+
 /// Decodes RFC 2047 encoded words (B and Q, any charset; adjacent words are joined, including a character split
 /// across them) in an unfolded header value and returns UTF-8. Unencoded 8-bit text is kept when it is valid
 /// UTF-8 and read as windows-1252 otherwise.

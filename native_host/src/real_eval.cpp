@@ -7,6 +7,7 @@
 
 #include "report.h"
 #include "scan.h"
+#include "text_util.h"
 
 namespace mailveil {
 namespace {
@@ -104,13 +105,7 @@ std::optional<std::vector<std::vector<std::string>>> read_tsv_rows(const std::st
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#' || line.find_first_not_of(" \t") == std::string_view::npos) continue;
     std::vector<std::string> cols;
-    size_t from = 0;
-    while (true) {
-      const size_t tab = line.find('\t', from);
-      cols.emplace_back(line.substr(from, tab == std::string_view::npos ? std::string_view::npos : tab - from));
-      if (tab == std::string_view::npos) break;
-      from = tab + 1;
-    }
+    for (std::string_view col : split_views(line, '\t')) cols.emplace_back(col);
     if (cols.size() != columns) {
       *err = "line " + std::to_string(line_no) + ": expected " + std::to_string(columns) +
              " tab-separated columns, got " + std::to_string(cols.size());

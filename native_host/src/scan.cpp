@@ -6,13 +6,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <thread>
 #include <unordered_set>
 
 #include "evidence.h"
@@ -21,6 +27,7 @@
 #include "mime.h"
 #include "paths.h"
 #include "protocol.h"
+#include "public_suffix.h"
 #include "report.h"
 #include "signature_store.h"
 #include "url.h"
@@ -78,7 +85,6 @@ class TableSink : public ScanSink {
     out_ << "   Score " << r.score.value << "/100, grade " << r.score.grade << "   (leaks -" << r.score.leaks
          << ", pixels -" << r.score.pixels << ", companies -" << r.score.companies << ", links -" << r.score.links
          << ")\n";
-    for (const auto& w : skipped_warnings(m.skipped)) out_ << "   !! " << w << "\n";
     size_t shown = 0;
     for (const auto& e : r.elements) {
       if (!e.interesting()) continue;
@@ -103,6 +109,7 @@ class TableSink : public ScanSink {
       if (f.code == FindingCode::kAddressLeak) continue;  // shown per element above
       out_ << "   [" << to_string(f.severity) << "] " << to_string(f.code) << ": " << f.message << "\n";
     }
+    for (const auto& w : skipped_warnings(m.skipped)) out_ << "   !! " << w << "\n";
     out_ << "   " << r.summary.elements << " elements: " << r.summary.blocked << " blocked, " << r.summary.rewritten
          << " rewritten, " << r.summary.tracked_links << " tracked links, " << r.summary.leaks << " leaks\n\n";
   }
@@ -162,6 +169,8 @@ class JsonSink : public ScanSink {
           record["declared"] = {{"width", source.declared.width}, {"height", source.declared.height}};
         }
         record["visible"] = source.visible;
+        if (!source.css_media.empty()) record["css_media"] = source.css_media;
+        if (!source.css_selector.empty()) record["css_selector"] = source.css_selector;
       }
       elements.push_back(std::move(record));
     }
@@ -172,6 +181,7 @@ class JsonSink : public ScanSink {
               {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
     if (m.skipped.any()) {
       j["skipped"] = {{"bytes", m.skipped.bytes},
+                      {"html_bytes", m.skipped.html_bytes},
                       {"elements", m.skipped.elements},
                       {"mime_parts", m.skipped.mime_parts},
                       {"nested_parts", m.skipped.nested_parts},
@@ -186,7 +196,9 @@ class JsonSink : public ScanSink {
     errors_.push_back({{"file", file}, {"error", error}});
   }
 
-  void finish() override { out_ << "\n],\"errors\":" << dump_json(errors_) << "}\n"; }
+  void finish() override {
+    out_ << "\n],\"errors\":" << dump_json(errors_) << ",\"psl\":" << dump_json(public_suffix_json()) << "}\n";
+  }
 
  private:
   std::ostream& out_;
@@ -218,14 +230,18 @@ std::vector<std::string> watched_addresses(const std::vector<std::string>& from_
   return out;
 }
 
-/// Appends the elements of one HTML part, keeping at most kMaxElements in *out; *skipped counts the others.
-void append_elements(std::string_view html, std::vector<Element>* out, size_t* skipped) {
-  size_t left_out = 0;
-  for (auto& e : extract_elements(html, kMaxElements - out->size(), &left_out)) {
+/// Appends the elements of one HTML body, keeping at most kMaxElements in all in *out; counts what the
+/// extractor left out (elements past the cap, HTML past the parser's limits) in *skipped.
+void append_elements(std::string_view html, std::vector<Element>* out, ScanSkipped* skipped) {
+  ExtractOptions options;
+  options.max_elements = kMaxElements - out->size();
+  ExtractResult extracted = extract_html(html, options);
+  skipped->elements += extracted.skipped_elements;
+  skipped->html_bytes += extracted.skipped_bytes;
+  for (auto& e : extracted.elements) {
     e.ref = "e" + std::to_string(out->size());
     out->push_back(std::move(e));
   }
-  *skipped += left_out;
 }
 
 const char* file_type_name(mode_t mode) {
@@ -350,6 +366,10 @@ std::vector<std::string> skipped_warnings(const ScanSkipped& s) {
     out.push_back("message too large: only its first " + std::to_string(kMaxScanMessageBytes >> 20) +
                   " MiB were read, " + std::to_string(s.bytes) + " bytes skipped");
   }
+  if (s.html_bytes) {
+    out.push_back(std::to_string(s.html_bytes) + " bytes of HTML past the parser's limits not analysed (at most " +
+                  std::to_string(kMaxHtmlBytes >> 20) + " MiB per body, and a budget of tree-building work)");
+  }
   if (s.elements) {
     out.push_back("message too large, " + std::to_string(s.elements) + " elements skipped (at most " +
                   std::to_string(kMaxElements) + " per message)");
@@ -369,8 +389,11 @@ std::vector<std::string> skipped_warnings(const ScanSkipped& s) {
   return out;
 }
 
-ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
-                            const std::string& file, size_t index, uint64_t skipped_bytes) {
+namespace {
+
+/// Everything of scan_message but the verdicts: MIME, headers, HTML elements. Thread-safe.
+ScannedMessage prepare_message(const std::string& raw, const std::vector<std::string>& extra, const std::string& file,
+                               size_t index, uint64_t skipped_bytes) {
   ScannedMessage m;
   m.file = file;
   m.index = index;
@@ -391,9 +414,186 @@ ScannedMessage scan_message(const Engine& engine, const std::string& raw, const 
   m.email.webmail = "file";
   m.email.sender = m.sender;
   m.email.user_addresses = m.recipients;
-  for (const auto& html : mail.html_parts) append_elements(html, &m.email.elements, &m.skipped.elements);
+  for (const auto& html : mail.html_parts) append_elements(html, &m.email.elements, &m.skipped);
   m.skipped.mime_parts = mail.parts_skipped;
   m.skipped.nested_parts = mail.deep_parts_skipped;
+  return m;
+}
+
+/// A .html file as a message: decoded as a browser sniffs it, the --address addresses watched.
+ScannedMessage prepare_html_file(const std::string& html, const std::vector<std::string>& extra,
+                                 const std::string& file, uint64_t skipped_bytes) {
+  ScannedMessage m;
+  m.file = file;
+  m.recipients = watched_addresses({}, extra, &m.skipped.recipients);
+  m.skipped.bytes = skipped_bytes;
+  m.email.webmail = "file";
+  m.email.user_addresses = m.recipients;
+  append_elements(html_to_utf8(html), &m.email.elements, &m.skipped);
+  return m;
+}
+
+/// Prepares messages on worker threads (MIME and HTML tree building are most of a scan's time) and hands them to
+/// the sink classified, in input order; errors keep their place among them. At most 2 x workers + 2 messages, and
+/// at most kMaxBytesInFlight of their raw bytes beyond the first one, are in flight, so memory stays bounded on any
+/// mailbox (each message is at most kMaxScanMessageBytes).
+class OrderedScanner {
+ public:
+  OrderedScanner(const Engine& engine, ScanSink& sink, size_t workers, std::function<void(const std::string&)> done)
+      : engine_(engine), sink_(sink), done_(std::move(done)), window_(2 * workers + 2) {
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+  }
+  ~OrderedScanner() {
+    // Normally after finish(); after an exception, what is still queued is dropped.
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+      abandon_ = true;
+    }
+    work_ready_.notify_all();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  OrderedScanner(const OrderedScanner&) = delete;
+  OrderedScanner& operator=(const OrderedScanner&) = delete;
+
+  /// Queues a message of `bytes` raw bytes (held by prepare); prepare() runs on a worker (inline without workers).
+  void message(size_t bytes, std::function<ScannedMessage()> prepare) {
+    Slot slot;
+    slot.prepare = std::move(prepare);
+    slot.bytes = bytes;
+    push(std::move(slot));
+  }
+
+  /// Queues an unreadable input, reported in its place.
+  void error(std::string file, std::string text) {
+    Slot slot;
+    slot.error = {std::move(file), std::move(text)};
+    push(std::move(slot));
+  }
+
+  /// Waits for everything queued and delivers it.
+  void finish() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    work_ready_.notify_all();
+    deliver(0);
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  struct Slot {
+    std::function<ScannedMessage()> prepare;
+    std::pair<std::string, std::string> error;  ///< file, text
+    std::optional<ScannedMessage> result;
+    std::exception_ptr failure;
+    size_t bytes = 0;  ///< raw bytes the slot holds until it is prepared and delivered
+    bool done = false;
+  };
+
+  /// Raw message bytes queued beyond which the front is delivered first (with a 32 MiB message queued, that
+  /// still lets the workers run ahead on ordinary ones).
+  static constexpr size_t kMaxBytesInFlight = 2 * kMaxScanMessageBytes;
+
+  void push(Slot slot) {
+    if (threads_.empty()) {
+      run(&slot);
+      emit(slot);
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (!slot.prepare) slot.done = true;
+      bytes_in_flight_ += slot.bytes;
+      slots_.push_back(std::move(slot));
+    }
+    work_ready_.notify_one();
+    deliver(window_);
+  }
+
+  static void run(Slot* slot) {
+    if (!slot->prepare) return;
+    try {
+      slot->result = slot->prepare();
+    } catch (...) {
+      slot->failure = std::current_exception();
+    }
+    slot->prepare = nullptr;  // frees the raw message now, not when the slot is delivered
+  }
+
+  void work() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      work_ready_.wait(lock, [&] {
+        // An unreadable input is queued already done, so deliver() may hand it out (and drop it from the
+        // front) before any worker reaches it: never index below the front.
+        next_job_ = std::max(next_job_, first_);
+        return stopping_ || next_job_ < first_ + slots_.size();
+      });
+      if (abandon_ || next_job_ >= first_ + slots_.size()) return;  // stopping, nothing left
+      Slot& slot = slots_[next_job_++ - first_];
+      if (slot.done) continue;
+      lock.unlock();
+      run(&slot);  // deque references stay valid: slots are only added at the back and removed once done
+      lock.lock();
+      slot.done = true;
+      result_ready_.notify_all();
+    }
+  }
+
+  /// Delivers finished slots from the front while more than `keep` are queued or more than kMaxBytesInFlight of
+  /// raw bytes are (all of them when keep is 0).
+  void deliver(size_t keep) {
+    std::unique_lock lock(mutex_);
+    while (!slots_.empty() &&
+           (keep == 0 || slots_.size() > keep || (slots_.size() > 1 && bytes_in_flight_ > kMaxBytesInFlight))) {
+      result_ready_.wait(lock, [&] { return slots_.front().done; });
+      Slot slot = std::move(slots_.front());
+      slots_.pop_front();
+      ++first_;
+      bytes_in_flight_ -= slot.bytes;
+      lock.unlock();
+      emit(slot);
+      lock.lock();
+    }
+  }
+
+  void emit(Slot& slot) {
+    if (slot.failure) std::rethrow_exception(slot.failure);
+    if (!slot.result) {
+      sink_.on_error(slot.error.first, slot.error.second);
+      return;
+    }
+    ScannedMessage& m = *slot.result;
+    m.report = engine_.classify(m.email);
+    sink_.on_message(m);
+    done_(m.file);
+  }
+
+  const Engine& engine_;
+  ScanSink& sink_;
+  std::function<void(const std::string&)> done_;
+  const size_t window_;
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable result_ready_;
+  std::deque<Slot> slots_;
+  size_t first_ = 0;            ///< sequence number of slots_.front()
+  size_t next_job_ = 0;         ///< sequence number of the next slot a worker takes
+  size_t bytes_in_flight_ = 0;  ///< raw bytes of the queued slots
+  bool stopping_ = false;
+  bool abandon_ = false;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
+                            const std::string& file, size_t index, uint64_t skipped_bytes) {
+  ScannedMessage m = prepare_message(raw, extra, file, index, skipped_bytes);
   m.report = engine.classify(m.email);
   return m;
 }
@@ -403,23 +603,27 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
   std::vector<std::string> missing;
   for (const auto& input : options.inputs) collect_files(input, &files, &missing);
   size_t unreadable = 0;
-  for (const auto& m : missing) {
-    sink.on_error(m, "no such file or directory");
-    ++unreadable;
-  }
   size_t scanned = 0;
-  auto report_progress = [&](const std::string& file) {
+  auto delivered = [&](const std::string& file) {
+    ++scanned;
     if (options.progress && (scanned % 100 == 0)) {
       std::cerr << "scan: " << scanned << " messages (" << file << ")\n";
     }
   };
-  for (size_t fi = 0; fi < files.size(); ++fi) {
-    const std::string& file = files[fi];
+  const size_t workers =
+      options.jobs > 0 ? options.jobs - 1 : std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), 4);
+  OrderedScanner scanner(engine, sink, workers, delivered);
+  for (const auto& m : missing) {
+    scanner.error(m, "no such file or directory");
+    ++unreadable;
+  }
+  const std::vector<std::string>& extra = options.extra_addresses;
+  for (const std::string& file : files) {
     uint64_t size = 0;
     std::string error;
     const int fd = open_regular_file(file, &size, &error);
     if (fd < 0) {
-      sink.on_error(file, error);
+      scanner.error(file, error);
       ++unreadable;
       continue;
     }
@@ -435,40 +639,37 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
       std::string raw;
       size_t index = 0;
       while (reader.next(&raw)) {
-        sink.on_message(scan_message(engine, raw, options.extra_addresses, file, ++index, reader.skipped_bytes()));
-        ++scanned;
-        report_progress(file);
+        const size_t bytes = raw.size();
+        scanner.message(bytes, [raw = std::move(raw), &extra, &file, n = ++index, cut = reader.skipped_bytes()] {
+          return prepare_message(raw, extra, file, n, cut);
+        });
+        raw.clear();
       }
       if (buffer.failed()) {
-        sink.on_error(file, "read error");
+        scanner.error(file, std::string("read error: ") + std::strerror(errno));
         ++unreadable;
       }
       continue;
     }
     std::string raw;
     if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
-      sink.on_error(file, std::string("read error: ") + std::strerror(errno));
+      scanner.error(file, std::string("read error: ") + std::strerror(errno));
       ++unreadable;
       continue;
     }
     const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
+    const size_t bytes = raw.size();
     if (has_extension(file, {".html", ".htm"})) {
-      ScannedMessage m;
-      m.file = file;
-      m.recipients = watched_addresses({}, options.extra_addresses, &m.skipped.recipients);
-      m.skipped.bytes = skipped_bytes;
-      m.email.webmail = "file";
-      m.email.user_addresses = m.recipients;
-      append_elements(raw, &m.email.elements, &m.skipped.elements);
-      raw = {};
-      m.report = engine.classify(m.email);
-      sink.on_message(m);
+      scanner.message(bytes, [html = std::move(raw), &extra, &file, skipped_bytes] {
+        return prepare_html_file(html, extra, file, skipped_bytes);
+      });
     } else {
-      sink.on_message(scan_message(engine, raw, options.extra_addresses, file, 0, skipped_bytes));
+      scanner.message(bytes, [raw = std::move(raw), &extra, &file, skipped_bytes] {
+        return prepare_message(raw, extra, file, 0, skipped_bytes);
+      });
     }
-    ++scanned;
-    report_progress(file);
   }
+  scanner.finish();
   if (options.progress) std::cerr << "scan: done, " << scanned << " messages\n";
   sink.finish();
   return unreadable;
@@ -491,6 +692,13 @@ int run_scan_command(const std::vector<std::string>& args) {
       options.progress = true;
     } else if (a == "--quiet") {
       quiet = true;
+    } else if (a == "--jobs") {
+      if (i + 1 >= args.size() || args[i + 1].empty() ||
+          args[i + 1].find_first_not_of("0123456789") != std::string::npos || args[i + 1].size() > 3) {
+        std::cerr << "mailveil-host scan: --jobs needs a number\n";
+        return 2;
+      }
+      options.jobs = std::stoul(args[++i]);
     } else if (a == "--address" || a == "--signatures" || a == "--report" || a == "--csv" || a == "--evidence" ||
                a == "--lang") {
       if (i + 1 >= args.size()) {
@@ -517,7 +725,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   if (options.inputs.empty()) {
     std::cerr << "usage: mailveil-host scan [--json] [--report FILE.html] [--csv FILE.csv] [--quiet] [--progress]\n"
                  "                          [--evidence DIR [--lang en|fr]] [--address ADDR]... [--signatures FILE]\n"
-                 "                          FILE|DIR...\n";
+                 "                          [--jobs N] FILE|DIR...\n";
     return 2;
   }
   const std::optional<Lang> lang = lang_from_string(lang_name);
@@ -536,9 +744,6 @@ int run_scan_command(const std::vector<std::string>& args) {
   if (!list) {
     std::cerr << "mailveil-host scan: " << err << "\n";
     return 2;
-  }
-  if (const ListFreshness f = list_freshness(*list, today_utc_days()); f.expired) {
-    std::cerr << "mailveil-host scan: warning: " << f.note << " ('mailveil-host update')\n";
   }
   // Report files are opened before scanning so that a bad path fails at once, not after a long scan.
   std::ofstream report_file, csv_file;
@@ -568,6 +773,7 @@ int run_scan_command(const std::vector<std::string>& args) {
   ReportVersions versions;
   versions.list_version = list->list_version;
   versions.list_published = list->published;
+  versions.psl = public_suffix_text();
   // The evidence sink finishes before the report, whose sender rows link to the packs written.
   EvidenceSink* evidence = nullptr;
   if (!evidence_dir.empty()) {

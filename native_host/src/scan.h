@@ -20,11 +20,12 @@ inline constexpr uint64_t kMaxScanMessageBytes = 32u << 20;
 /// What `scan` left out of one message to stay within its limits (all 0 for ordinary mail).
 struct ScanSkipped {
   uint64_t bytes = 0;       ///< past kMaxScanMessageBytes
+  uint64_t html_bytes = 0;  ///< HTML not parsed: past kMaxHtmlBytes or the tree builder's budget (html_extract.h)
   size_t elements = 0;      ///< past kMaxElements
   size_t mime_parts = 0;    ///< past kMaxMimeParts
   size_t nested_parts = 0;  ///< nested deeper than kMaxMimeDepth
   size_t recipients = 0;    ///< addresses past kMaxUserAddresses, not watched for leaks
-  bool any() const { return bytes || elements || mime_parts || nested_parts || recipients; }
+  bool any() const { return bytes || html_bytes || elements || mime_parts || nested_parts || recipients; }
 };
 
 /// One sentence per limit the message reached ("message too large, 12000 elements skipped ..."), for the
@@ -65,10 +66,12 @@ struct ScanOptions {
   std::vector<std::string> inputs;           ///< files or directories
   std::vector<std::string> extra_addresses;  ///< --address
   bool progress = false;                     ///< progress lines on stderr
+  size_t jobs = 0;  ///< threads: 1 = everything on the calling thread; 0 = as many as cores (at most 5)
 };
 
-/// Scans every input (directories recursively, in name order). Returns the number of unreadable inputs: those
-/// missing, unreadable, or not regular files (devices, FIFOs, sockets are never opened for reading).
+/// Scans every input (directories recursively, in name order). MIME decoding and HTML tree building run on worker
+/// threads; verdicts and the sink run on the calling thread, in input order. Returns the number of unreadable
+/// inputs: those missing, unreadable, or not regular files (devices, FIFOs, sockets are never opened for reading).
 size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink);
 
 /// Builds the Email for one raw RFC 5322 message (used by scan and tests). `skipped_bytes`: how much of the

@@ -59,6 +59,17 @@ size_t ifind(std::string_view haystack, std::string_view needle, size_t from) {
   return std::string_view::npos;
 }
 
+std::vector<std::string_view> split_views(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  while (true) {
+    const size_t at = s.find(sep, start);
+    parts.push_back(s.substr(start, at == std::string_view::npos ? std::string_view::npos : at - start));
+    if (at == std::string_view::npos) return parts;
+    start = at + 1;
+  }
+}
+
 std::string_view trim(std::string_view s) {
   size_t b = 0;
   size_t e = s.size();

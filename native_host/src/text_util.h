@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mailveil {
 
@@ -27,6 +28,8 @@ size_t ifind(std::string_view haystack, std::string_view needle, size_t from = 0
 /// Strips ASCII whitespace at both ends.
 std::string_view trim(std::string_view s);
 
+/// Splits `s` at every `sep`, keeping empty parts ("a..b" -> "a", "", "b"; "" -> one empty part); views into `s`.
+std::vector<std::string_view> split_views(std::string_view s, char sep);
 /// Value of a hex digit, or -1.
 int hex_value(char c);
 

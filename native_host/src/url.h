@@ -1,4 +1,5 @@
-/// URL parsing and normalisation: just what tracker matching needs (WHATWG-ish, tolerant, no I/O).
+/// URL parsing by the WHATWG URL Standard (the browser's parser): what tracker matching, leak detection and link
+/// rewriting work on. No I/O; UTS #46 host mapping loads ICU on first need (idna.h).
 #pragma once
 
 #include <optional>
@@ -9,28 +10,44 @@
 
 namespace mailveil {
 
-/// An absolute URL split into its parts. Scheme and host are lower-cased; the rest is kept as written.
+/// An absolute URL with a host, in the URL Standard's serialisation (what the browser fetches or opens), plus
+/// the text it was parsed from. Code that edits the parts (tracking parameters stripped, a query rebuilt) gets a
+/// new URL from str(); `written` keeps the original text and is not updated by such edits.
 struct Url {
-  std::string scheme;    ///< "http", "https", ...
-  std::string userinfo;  ///< without '@'
-  std::string host;      ///< lower-cased, brackets kept for IPv6
-  std::string port;      ///< digits or ""
-  std::string path;      ///< starts with '/' or is empty
-  std::string query;     ///< without '?'
-  std::string fragment;  ///< without '#'
+  std::string scheme;    ///< lower-cased: "http", "https", ...
+  std::string userinfo;  ///< "user" or "user:password", percent-encoded as serialised; without '@'
+  std::string host;      ///< ASCII after UTS #46 mapping and percent-decoding, IPv4 in dotted decimal, IPv6 as
+                         ///< "[compressed]"; one trailing dot of a domain is dropped (docs/evaluation.md)
+  std::string port;      ///< decimal without leading zeros; "" for none or the scheme's default port
+  std::string path;      ///< starts with '/' for http(s); dot segments removed, percent-encoded
+  std::string query;     ///< without '?', percent-encoded
+  std::string fragment;  ///< without '#', percent-encoded
   bool has_query = false;
   bool has_fragment = false;
+  /// The URL as written: the input without leading/trailing C0 controls and spaces and without tabs and
+  /// newlines (which the parser ignores), otherwise untouched. Evidence shows this form (split_url_as_written).
+  std::string written;
 
-  /// Reassembles the URL.
+  /// The serialised URL (href).
   std::string str() const;
   /// scheme://host[:port]path?query, without fragment: what a server sees.
   std::string without_fragment() const;
 };
 
-/// Parses an absolute URL with an authority ("scheme://host/...") or a protocol-relative one ("//host/...",
-/// taken as https). Leading/trailing whitespace and control characters are stripped, backslashes after the
-/// scheme read as slashes, as browsers do. nullopt for anything without a host (relative, data:, mailto:...).
+/// Parses an absolute URL by the URL Standard ("basic URL parser" without a base), for the schemes with a host:
+/// http, https, ws, wss, ftp and non-special "scheme://host" URLs. A protocol-relative URL ("//host/...") is
+/// read as https, as a webmail page served over https would. nullopt for invalid URLs (a browser fetches
+/// nothing) and for anything without a host (relative, data:, mailto:, file:...).
 std::optional<Url> parse_url(std::string_view text);
+
+/// Parses `text` relative to `base` (the URL Standard with a base URL): how `<base href>` resolves "img/x.png",
+/// "/x", "?q" or "//cdn.example/x". Absolute input ignores the base. nullopt as for parse_url.
+std::optional<Url> parse_url(std::string_view text, const Url& base);
+
+/// Splits a URL into its parts as written, without normalising anything (no IDNA, no percent-encoding, no dot
+/// segments, scheme and host case kept): for evidence, which must match the mail's source. nullopt when
+/// parse_url would find no host. Never use it to decide anything.
+std::optional<Url> split_url_as_written(std::string_view text);
 
 /// Decodes %XX escapes (invalid escapes kept); with plus_as_space, '+' becomes ' ' (form encoding).
 std::string percent_decode(std::string_view s, bool plus_as_space = false);
@@ -72,8 +89,8 @@ bool is_valid_hostname(std::string_view host);
 /// True when host equals domain or ends with "." + domain.
 bool host_matches_domain(std::string_view host, std::string_view domain);
 
-/// The registrable domain (eTLD+1) of a host, from a built-in table of common multi-label public suffixes
-/// ("co.uk", "com.au", ...); IP literals are returned whole.
+/// The registrable domain (eTLD+1) of a host by the Public Suffix List (libpsl, public_suffix.h); a host that
+/// is itself a public suffix, and IP literals, are returned whole.
 std::string registrable_domain(std::string_view host);
 
 /// The domain part of an e-mail address, lower-cased ("" when there is none).

@@ -148,7 +148,10 @@ test('every text name used in extension/ exists in _locales/en, and every entry 
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const f = path.join(dir, e.name);
       if (e.isDirectory()) walk(f);
-      else if (/\.(js|html)$/.test(e.name)) {
+      else if (e.name === 'manifest.json') {
+        // the store name and description: "__MSG_extName__"
+        for (const m of fs.readFileSync(f, 'utf8').matchAll(/__MSG_([A-Za-z0-9_]+)__/g)) used.add(m[1]);
+      } else if (/\.(js|html)$/.test(e.name)) {
         const text = fs.readFileSync(f, 'utf8');
         for (const m of text.matchAll(/\bt\(\s*'([A-Za-z0-9_]+)'/g)) used.add(m[1]);
         for (const m of text.matchAll(/data-i18n(?:-title)?="([A-Za-z0-9_]+)"/g)) used.add(m[1]);

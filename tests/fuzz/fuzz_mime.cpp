@@ -1,10 +1,10 @@
 // Fuzz target: a mail file as `scan` reads it: parse_mail (headers, MIME, transfer encodings, charsets),
-// extract_elements on the HTML parts (or on the input itself when it has none, as for an .html file), the mbox
+// extract_html on the HTML parts (or on the input itself when it has none, as for an .html file), the mbox
 // reader, and scan_message's judgement.
-// Properties: headers and bodies come out as valid UTF-8; the MIME limits hold; extract_elements with a cap keeps
-// exactly the first elements and counts the rest; scan_message keeps at most kMaxElements and accounts for every
-// element it leaves out; an mbox read with a small per-message cap finds the same messages, each within the cap,
-// and a message under the cap is unchanged; no evidence URL shows a recipient's address.
+// Properties: headers and bodies come out as valid UTF-8; the MIME limits hold; extract_html with a cap keeps
+// exactly the first elements, counts the rest and parses the same HTML; scan_message keeps at most kMaxElements and
+// accounts for every element it leaves out; an mbox read with a small per-message cap finds the same messages, each
+// within the cap, and a message under the cap is unchanged; no evidence URL shows a recipient's address.
 #include <cstdint>
 #include <sstream>
 #include <string>
@@ -22,18 +22,26 @@ using mailveil_fuzz::check;
 
 namespace {
 
-/// The uncapped elements; checks that every smaller cap keeps a prefix of them and counts the rest.
-size_t check_extraction(std::string_view html, size_t cap) {
-  const std::vector<Element> all = extract_elements(html, SIZE_MAX);
-  size_t skipped = 0;
-  const std::vector<Element> kept = extract_elements(html, cap, &skipped);
-  check(kept.size() == std::min(cap, all.size()), "extract_elements keeps min(cap, all) elements");
-  check(kept.size() + skipped == all.size(), "extract_elements counts every element it leaves out");
-  for (size_t i = 0; i < kept.size(); ++i) {
-    check(kept[i].url == all[i].url && kept[i].kind == all[i].kind && kept[i].ref == all[i].ref,
+/// The uncapped extraction; checks that every smaller cap keeps a prefix of its elements, counts the rest, and
+/// leaves the same HTML unparsed.
+ExtractResult check_extraction(std::string_view html, size_t cap) {
+  ExtractOptions uncapped;
+  uncapped.max_elements = SIZE_MAX;
+  ExtractResult all = extract_html(html, uncapped);
+  check(all.skipped_elements == 0, "extract_html without a cap skips no element");
+  ExtractOptions capped;
+  capped.max_elements = cap;
+  const ExtractResult kept = extract_html(html, capped);
+  check(kept.elements.size() == std::min(cap, all.elements.size()), "extract_html keeps min(cap, all) elements");
+  check(kept.elements.size() + kept.skipped_elements == all.elements.size(),
+        "extract_html counts every element it leaves out");
+  check(kept.skipped_bytes == all.skipped_bytes, "the element cap does not change how much HTML is parsed");
+  for (size_t i = 0; i < kept.elements.size(); ++i) {
+    check(kept.elements[i].url == all.elements[i].url && kept.elements[i].kind == all.elements[i].kind &&
+              kept.elements[i].ref == all.elements[i].ref,
           "the elements kept are the first ones");
   }
-  return all.size();
+  return all;
 }
 
 std::vector<std::string> read_mbox(const std::string& text, size_t cap, std::vector<uint64_t>* skipped) {
@@ -62,9 +70,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check(mail.html_parts.size() + mail.text_parts.size() <= kMaxMimeParts, "at most kMaxMimeParts parts are read");
   const size_t cap = size % 7;
   size_t total = 0;
+  uint64_t unparsed = 0;
   for (const auto& html : mail.html_parts) {
     check(is_valid_utf8(html), "HTML parts are valid UTF-8");
-    total += check_extraction(html, cap);
+    const ExtractResult all = check_extraction(html, cap);
+    total += all.elements.size();
+    unparsed += all.skipped_bytes;
   }
   for (const auto& text : mail.text_parts) check(is_valid_utf8(text), "text parts are valid UTF-8");
   if (mail.html_parts.empty()) check_extraction(raw, cap);
@@ -72,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const ScannedMessage m = scan_message(mailveil_fuzz::engine(), raw, {"john.doe@example.org"}, "fuzz.eml", 0);
   check(m.email.elements.size() <= kMaxElements, "scan keeps at most kMaxElements elements");
   check(m.email.elements.size() + m.skipped.elements == total, "scan accounts for every element it leaves out");
+  check(m.skipped.html_bytes == unparsed, "scan reports the HTML it did not parse");
   check(m.report.elements.size() == m.email.elements.size(), "every element kept is judged");
   check(m.skipped.mime_parts == mail.parts_skipped && m.skipped.nested_parts == mail.deep_parts_skipped,
         "scan reports the MIME parts it skipped");

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "digest.h"
+#include "public_suffix.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -421,6 +422,13 @@ TEST_CASE("scan --report --evidence: each sender row of the audit report links t
   CHECK_FALSE(fs::exists(packs / "mailveil-evidence-friends.example-fr.html"));
   CHECK(html.find("friends.example-fr.html") == std::string::npos);
   CHECK(html.find("linked from the sender table") != std::string::npos);
+  // Both name the Public Suffix List that named the companies (issue 14).
+  CHECK(html.find("Public Suffix List " + public_suffix_info().date + " (libpsl ") != std::string::npos);
+  std::ifstream pack_in(packs / "mailveil-evidence-shop.example-fr.html");
+  std::stringstream pack;
+  pack << pack_in.rdbuf();
+  CHECK(pack.str().find("<th>Public Suffix List</th><td>" + public_suffix_info().date + " (libpsl ") !=
+        std::string::npos);
 
   // Without --evidence the report has no evidence column and says how to get one.
   const fs::path plain = dir.path / "plain.html";

@@ -107,7 +107,7 @@ TEST_CASE("reason sentences in French, and without the grade", "[explain]") {
   reason.count = 0;
   CHECK(reason_text(reason, "B", Lang::kEn, false) == "The sender learns when you open this mail");
   // Every reason code has a sentence in both languages (none falls back to the bare code).
-  REQUIRE(all_codes<ReasonCode>().size() == 8);
+  REQUIRE(all_codes<ReasonCode>().back() == ReasonCode::kNoTracking);  // the whole family
   for (const ReasonCode code : all_codes<ReasonCode>()) {
     reason.code = code;
     for (size_t n : {0u, 1u, 3u}) {

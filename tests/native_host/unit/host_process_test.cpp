@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "digest.h"
+#include "public_suffix.h"
 
 using mailveil::test::HostProcess;
 using nlohmann::json;
@@ -59,6 +60,10 @@ TEST_CASE("host: hello, classify and status on one long-lived process", "[host]"
   REQUIRE(bands.size() == 6);
   CHECK(bands[0] == json({{"grade", "A"}, {"min", 90}}));
   CHECK(bands[5] == json({{"grade", "F"}, {"min", 0}}));
+  // The Public Suffix List behind company names (issue 14): its date, source and libpsl version.
+  CHECK((*hello)["result"]["psl"] == mailveil::public_suffix_json());
+  CHECK((*hello)["result"]["psl"]["list"].get<std::string>().size() == 10);
+  CHECK_FALSE((*hello)["result"]["psl"]["libpsl"].get<std::string>().empty());
 
   host.send(classify_request("c1", {{{"ref", "a"},
                                      {"kind", "img"},
@@ -445,6 +450,9 @@ TEST_CASE("host: evidence action returns a self-contained page in the requested 
     CHECK(html.find("jane.doe%40") == std::string::npos);
     CHECK(html.find("&lt;abc.1@mta.telecom.example&gt;") != std::string::npos);
     CHECK(html.find("2026010101") != std::string::npos);  // the fixture list's version
+    // The Public Suffix List that named the companies (issue 14).
+    CHECK(html.find("<th>Public Suffix List</th><td>" + mailveil::public_suffix_info().date + " (libpsl ") !=
+          std::string::npos);
     const std::string file = (*reply)["result"]["filename"];
     CHECK(file.starts_with("mailveil-evidence-telecom.example-"));
     CHECK(file.ends_with(std::string("-") + lang + ".html"));

@@ -292,6 +292,23 @@ TEST_CASE("HTML without a MIME charset uses its meta charset", "[mime][charset]"
   CHECK(contains(m.html_parts[0], "\xC3\xA9t\xC3\xA9"));
 }
 
+TEST_CASE("HTML sniffing: a UTF-16 <meta> means UTF-8, a byte order mark decides", "[mime][charset]") {
+  // The HTML Standard's prescan: bytes that spell <meta charset=utf-16> in ASCII are not UTF-16.
+  const ParsedMail m = parse_mail(
+      single("Content-Type: text/html\r\n", "<meta charset=\"utf-16\"><img src=\"http://t.example/meta16\">"));
+  REQUIRE(m.html_parts.size() == 1);
+  CHECK(contains(m.html_parts[0], "http://t.example/meta16"));
+  CHECK(html_to_utf8("<meta charset=UTF-16LE>caf\xC3\xA9") == "<meta charset=UTF-16LE>caf\xC3\xA9");
+  CHECK(html_to_utf8("<meta charset=x-user-defined>caf\xE9") == "<meta charset=x-user-defined>caf\xC3\xA9");
+  // Byte order marks.
+  CHECK(html_to_utf8("\xEF\xBB\xBF<p>\xC3\xA9") == "<p>\xC3\xA9");
+  CHECK(html_to_utf8(std::string("\xFF\xFE<\0p\0>\0", 8)) == "<p>");
+  CHECK(html_to_utf8(std::string("\xFE\xFF\0<\0p\0>", 8)) == "<p>");
+  // No declaration: UTF-8 when valid, windows-1252 otherwise.
+  CHECK(html_to_utf8("caf\xC3\xA9") == "caf\xC3\xA9");
+  CHECK(html_to_utf8("caf\xE9") == "caf\xC3\xA9");
+}
+
 TEST_CASE("charset helpers", "[charset]") {
   CHECK(is_valid_utf8("abc \xC3\xA9 \xF0\x9F\x98\x80"));
   CHECK_FALSE(is_valid_utf8("\xC0\xAF"));          // overlong

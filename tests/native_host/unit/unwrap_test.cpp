@@ -172,3 +172,11 @@ TEST_CASE("inflate_zlib reads a zlib stream up to its bound and refuses other by
   CHECK_FALSE(inflate_zlib(std::string("\x78\x9c"), 4096));                    // a header and nothing else
   CHECK_FALSE(inflate_zlib(packed, 0));
 }
+
+TEST_CASE("split_views keeps empty parts, as TSV columns and IPv4 labels need", "[text]") {
+  using V = std::vector<std::string_view>;
+  CHECK(split_views("a..b", '.') == V{"a", "", "b"});
+  CHECK(split_views("1.2.3.4.", '.') == V{"1", "2", "3", "4", ""});
+  CHECK(split_views("", '\t') == V{""});
+  CHECK(split_views("x\t\ty", '\t') == V{"x", "", "y"});
+}

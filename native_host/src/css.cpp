@@ -1,0 +1,541 @@
+#include "css.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+
+#include "text_util.h"
+
+namespace mailveil::css {
+namespace {
+
+constexpr size_t kMaxContextText = 200;
+
+bool is_newline(char c) {
+  return c == '\n' || c == '\r' || c == '\f';
+}
+bool is_whitespace(char c) {
+  return c == ' ' || c == '\t' || is_newline(c);
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+bool is_ident_char(char c) {
+  return is_ident_start(c) || is_digit(c) || c == '-';
+}
+bool is_non_printable(char c) {
+  const unsigned char b = static_cast<unsigned char>(c);
+  return b <= 0x08 || b == 0x0B || (b >= 0x0E && b <= 0x1F) || b == 0x7F;
+}
+
+class Tokenizer {
+ public:
+  explicit Tokenizer(std::string_view s) : s_(s), n_(s.size()) {}
+
+  std::vector<Token> run() {
+    std::vector<Token> out;
+    out.reserve(n_ / 4 + 1);
+    while (true) {
+      skip_comments();
+      if (p_ >= n_) break;
+      Token t;
+      t.begin = p_;
+      next(&t);
+      t.end = p_;
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
+
+ private:
+  char at(size_t i) const { return i < n_ ? s_[i] : '\0'; }
+  bool eof(size_t i) const { return i >= n_; }
+
+  void skip_comments() {
+    while (p_ + 1 < n_ && s_[p_] == '/' && s_[p_ + 1] == '*') {
+      const size_t end = s_.find("*/", p_ + 2);
+      p_ = end == std::string_view::npos ? n_ : end + 2;
+    }
+  }
+
+  /// Two code points at i start a valid escape: a backslash not followed by a newline.
+  bool valid_escape(size_t i) const { return !eof(i) && s_[i] == '\\' && !(eof(i + 1) || is_newline(s_[i + 1])); }
+
+  /// Three code points at i start an ident sequence.
+  bool starts_ident(size_t i) const {
+    if (eof(i)) return false;
+    const char c = s_[i];
+    if (c == '-') return (!eof(i + 1) && (is_ident_start(s_[i + 1]) || s_[i + 1] == '-')) || valid_escape(i + 1);
+    if (is_ident_start(c)) return true;
+    return valid_escape(i);
+  }
+
+  bool starts_number(size_t i) const {
+    const char c = at(i);
+    if (c == '+' || c == '-') {
+      if (is_digit(at(i + 1))) return true;
+      return at(i + 1) == '.' && is_digit(at(i + 2));
+    }
+    if (c == '.') return is_digit(at(i + 1));
+    return is_digit(c);
+  }
+
+  /// Consumes an escape (p_ is just after the backslash) and appends the code point.
+  void consume_escape(std::string* out) {
+    if (eof(p_)) {
+      append_utf8(out, 0xFFFD);
+      return;
+    }
+    if (hex_value(s_[p_]) >= 0) {
+      uint32_t cp = 0;
+      for (int k = 0; k < 6 && !eof(p_) && hex_value(s_[p_]) >= 0; ++k, ++p_) {
+        cp = cp * 16 + static_cast<uint32_t>(hex_value(s_[p_]));
+      }
+      if (!eof(p_) && is_whitespace(s_[p_])) {
+        if (s_[p_] == '\r' && at(p_ + 1) == '\n') ++p_;
+        ++p_;
+      }
+      if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) cp = 0xFFFD;
+      append_utf8(out, cp);
+      return;
+    }
+    out->push_back(s_[p_++]);  // any other code point (a UTF-8 sequence continues byte by byte)
+  }
+
+  std::string consume_ident_sequence() {
+    std::string out;
+    while (!eof(p_)) {
+      if (is_ident_char(s_[p_])) {
+        out.push_back(s_[p_++]);
+      } else if (valid_escape(p_)) {
+        ++p_;
+        consume_escape(&out);
+      } else {
+        break;
+      }
+    }
+    return out;
+  }
+
+  void consume_string(char quote, Token* t) {
+    t->type = TokenType::kString;
+    while (!eof(p_)) {
+      const char c = s_[p_];
+      if (c == quote) {
+        ++p_;
+        return;
+      }
+      if (is_newline(c)) {
+        t->type = TokenType::kBadString;  // the newline is not consumed
+        return;
+      }
+      if (c == '\\') {
+        if (eof(p_ + 1)) {
+          ++p_;
+          continue;
+        }
+        if (is_newline(s_[p_ + 1])) {
+          p_ += (s_[p_ + 1] == '\r' && at(p_ + 2) == '\n') ? 3 : 2;
+          continue;
+        }
+        ++p_;
+        consume_escape(&t->value);
+        continue;
+      }
+      t->value.push_back(c);
+      ++p_;
+    }
+  }
+
+  void consume_bad_url_remnants() {
+    while (!eof(p_)) {
+      if (s_[p_] == ')') {
+        ++p_;
+        return;
+      }
+      if (valid_escape(p_)) {
+        ++p_;
+        std::string ignored;
+        consume_escape(&ignored);
+        continue;
+      }
+      ++p_;
+    }
+  }
+
+  void consume_url(Token* t) {
+    t->type = TokenType::kUrl;
+    while (!eof(p_) && is_whitespace(s_[p_])) ++p_;
+    while (true) {
+      if (eof(p_)) return;
+      const char c = s_[p_];
+      if (c == ')') {
+        ++p_;
+        return;
+      }
+      if (is_whitespace(c)) {
+        while (!eof(p_) && is_whitespace(s_[p_])) ++p_;
+        if (eof(p_)) return;
+        if (s_[p_] == ')') {
+          ++p_;
+          return;
+        }
+        consume_bad_url_remnants();
+        t->type = TokenType::kBadUrl;
+        t->value.clear();
+        return;
+      }
+      if (c == '"' || c == '\'' || c == '(' || is_non_printable(c)) {
+        consume_bad_url_remnants();
+        t->type = TokenType::kBadUrl;
+        t->value.clear();
+        return;
+      }
+      if (c == '\\') {
+        if (valid_escape(p_)) {
+          ++p_;
+          consume_escape(&t->value);
+          continue;
+        }
+        consume_bad_url_remnants();
+        t->type = TokenType::kBadUrl;
+        t->value.clear();
+        return;
+      }
+      t->value.push_back(c);
+      ++p_;
+    }
+  }
+
+  void consume_ident_like(Token* t) {
+    std::string name = consume_ident_sequence();
+    if (iequals(name, "url") && at(p_) == '(') {
+      ++p_;
+      size_t q = p_;
+      while (!eof(q) && is_whitespace(s_[q])) ++q;
+      if (!eof(q) && (s_[q] == '"' || s_[q] == '\'')) {
+        // url("...") is a function token followed by a string token; keep one whitespace for the tokenizer.
+        if (q > p_) p_ = q - 1;
+        t->type = TokenType::kFunction;
+        t->value = std::move(name);
+        return;
+      }
+      consume_url(t);
+      return;
+    }
+    if (at(p_) == '(') {
+      ++p_;
+      t->type = TokenType::kFunction;
+      t->value = std::move(name);
+      return;
+    }
+    t->type = TokenType::kIdent;
+    t->value = std::move(name);
+  }
+
+  void consume_numeric(Token* t) {
+    const size_t start = p_;
+    if (at(p_) == '+' || at(p_) == '-') ++p_;
+    while (is_digit(at(p_))) ++p_;
+    if (at(p_) == '.' && is_digit(at(p_ + 1))) {
+      p_ += 2;
+      while (is_digit(at(p_))) ++p_;
+    }
+    if ((at(p_) == 'e' || at(p_) == 'E') &&
+        (is_digit(at(p_ + 1)) || ((at(p_ + 1) == '+' || at(p_ + 1) == '-') && is_digit(at(p_ + 2))))) {
+      p_ += 2;
+      while (is_digit(at(p_))) ++p_;
+    }
+    const std::string text(s_.substr(start, p_ - start));
+    t->number = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(t->number)) t->number = 0;
+    if (starts_ident(p_)) {
+      t->type = TokenType::kDimension;
+      t->unit = consume_ident_sequence();
+    } else if (at(p_) == '%') {
+      ++p_;
+      t->type = TokenType::kPercentage;
+    } else {
+      t->type = TokenType::kNumber;
+    }
+  }
+
+  void next(Token* t) {
+    const char c = s_[p_];
+    if (is_whitespace(c)) {
+      while (!eof(p_) && is_whitespace(s_[p_])) ++p_;
+      t->type = TokenType::kWhitespace;
+      return;
+    }
+    if (c == '"' || c == '\'') {
+      ++p_;
+      consume_string(c, t);
+      return;
+    }
+    if (c == '#') {
+      if (!eof(p_ + 1) && (is_ident_char(s_[p_ + 1]) || valid_escape(p_ + 1))) {
+        ++p_;
+        t->type = TokenType::kHash;
+        t->value = consume_ident_sequence();
+        return;
+      }
+    } else if (c == '(' || c == ')' || c == '[' || c == ']' || c == '{' || c == '}' || c == ',' || c == ':' ||
+               c == ';') {
+      ++p_;
+      switch (c) {
+        case '(': t->type = TokenType::kOpenParen; break;
+        case ')': t->type = TokenType::kCloseParen; break;
+        case '[': t->type = TokenType::kOpenSquare; break;
+        case ']': t->type = TokenType::kCloseSquare; break;
+        case '{': t->type = TokenType::kOpenCurly; break;
+        case '}': t->type = TokenType::kCloseCurly; break;
+        case ',': t->type = TokenType::kComma; break;
+        case ':': t->type = TokenType::kColon; break;
+        default: t->type = TokenType::kSemicolon; break;
+      }
+      return;
+    } else if (c == '+' || c == '.') {
+      if (starts_number(p_)) return consume_numeric(t);
+    } else if (c == '-') {
+      if (starts_number(p_)) return consume_numeric(t);
+      if (at(p_ + 1) == '-' && at(p_ + 2) == '>') {
+        p_ += 3;
+        t->type = TokenType::kCdc;
+        return;
+      }
+      if (starts_ident(p_)) return consume_ident_like(t);
+    } else if (c == '<') {
+      if (at(p_ + 1) == '!' && at(p_ + 2) == '-' && at(p_ + 3) == '-') {
+        p_ += 4;
+        t->type = TokenType::kCdo;
+        return;
+      }
+    } else if (c == '@') {
+      if (starts_ident(p_ + 1)) {
+        ++p_;
+        t->type = TokenType::kAtKeyword;
+        t->value = consume_ident_sequence();
+        return;
+      }
+    } else if (c == '\\') {
+      if (valid_escape(p_)) return consume_ident_like(t);
+    } else if (is_digit(c)) {
+      return consume_numeric(t);
+    } else if (is_ident_start(c)) {
+      return consume_ident_like(t);
+    }
+    ++p_;
+    t->type = TokenType::kDelim;
+    t->value.assign(1, c);
+  }
+
+  std::string_view s_;
+  size_t n_;
+  size_t p_ = 0;
+};
+
+bool closes(TokenType open, TokenType close) {
+  return (open == TokenType::kOpenParen && close == TokenType::kCloseParen) ||
+         (open == TokenType::kFunction && close == TokenType::kCloseParen) ||
+         (open == TokenType::kOpenSquare && close == TokenType::kCloseSquare) ||
+         (open == TokenType::kOpenCurly && close == TokenType::kCloseCurly);
+}
+
+bool opens(TokenType t) {
+  return t == TokenType::kOpenParen || t == TokenType::kFunction || t == TokenType::kOpenSquare ||
+         t == TokenType::kOpenCurly;
+}
+
+std::string context_text(std::string_view css, size_t begin, size_t end) {
+  std::string_view text = trim(css.substr(begin, end - begin));
+  std::string out;
+  bool space = false;
+  for (char c : text) {
+    if (is_whitespace(c)) {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+    if (out.size() >= kMaxContextText) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Token> tokenize(std::string_view css) {
+  return Tokenizer(css).run();
+}
+
+std::vector<Declaration> parse_declarations(std::string_view css) {
+  return parse_declarations(tokenize(css));
+}
+
+std::vector<Declaration> parse_declarations(const std::vector<Token>& tokens) {
+  std::vector<Declaration> out;
+  size_t i = 0;
+  while (i < tokens.size()) {
+    // One declaration: up to a ';' outside blocks.
+    size_t end = i;
+    std::vector<TokenType> stack;
+    while (end < tokens.size()) {
+      const TokenType t = tokens[end].type;
+      if (stack.empty() && t == TokenType::kSemicolon) break;
+      if (opens(t)) {
+        stack.push_back(t);
+      } else if (!stack.empty() && closes(stack.back(), t)) {
+        stack.pop_back();
+      }
+      ++end;
+    }
+    size_t k = i;
+    while (k < end && tokens[k].type == TokenType::kWhitespace) ++k;
+    if (k < end && tokens[k].type == TokenType::kIdent) {
+      Declaration d;
+      d.name = ascii_lower(tokens[k].value);
+      ++k;
+      while (k < end && tokens[k].type == TokenType::kWhitespace) ++k;
+      if (k < end && tokens[k].type == TokenType::kColon) {
+        ++k;
+        size_t b = k;
+        size_t e = end;
+        while (b < e && tokens[b].type == TokenType::kWhitespace) ++b;
+        while (e > b && tokens[e - 1].type == TokenType::kWhitespace) --e;
+        // "! important" at the end.
+        if (e > b && tokens[e - 1].type == TokenType::kIdent && iequals(tokens[e - 1].value, "important")) {
+          size_t bang = e - 1;
+          while (bang > b && tokens[bang - 1].type == TokenType::kWhitespace) --bang;
+          if (bang > b && tokens[bang - 1].type == TokenType::kDelim && tokens[bang - 1].value == "!") {
+            d.important = true;
+            e = bang - 1;
+            while (e > b && tokens[e - 1].type == TokenType::kWhitespace) --e;
+          }
+        }
+        d.value.assign(tokens.begin() + static_cast<std::ptrdiff_t>(b),
+                       tokens.begin() + static_cast<std::ptrdiff_t>(e));
+        out.push_back(std::move(d));
+      }
+    }
+    i = end + 1;
+  }
+  return out;
+}
+
+std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet) {
+  return find_urls(css, tokenize(css), stylesheet);
+}
+
+std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet) {
+  std::vector<UrlRef> out;
+  // Blocks open at this point: function and bracket tokens; for '{' blocks, the at-rule or rule they belong to.
+  struct Open {
+    explicit Open(TokenType t) : type(t) {}
+    TokenType type;
+    bool image_set = false;
+    bool is_media = false;
+    std::string context;  ///< @media condition or rule selector
+  };
+  std::vector<Open> stack;
+  size_t prelude_start = 0;  ///< first token of the current rule's prelude
+  bool after_import = false;
+  auto media = [&]() {
+    for (size_t k = stack.size(); k-- > 0;) {
+      if (stack[k].type == TokenType::kOpenCurly && stack[k].is_media) return stack[k].context;
+    }
+    return std::string();
+  };
+  auto selector = [&]() {
+    for (size_t k = stack.size(); k-- > 0;) {
+      if (stack[k].type == TokenType::kOpenCurly) return stack[k].is_media ? std::string() : stack[k].context;
+    }
+    return std::string();
+  };
+  auto emit = [&](const std::string& url, bool import, bool image_set) {
+    UrlRef r;
+    r.url = url;
+    r.import = import;
+    r.image_set = image_set;
+    if (stylesheet) {
+      r.media = media();
+      r.selector = selector();
+    }
+    out.push_back(std::move(r));
+  };
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const Token& t = tokens[i];
+    const bool import = after_import;
+    if (t.type != TokenType::kWhitespace) after_import = false;
+    switch (t.type) {
+      case TokenType::kUrl: emit(t.value, import, false); break;
+      case TokenType::kString:
+        if (import) {
+          emit(t.value, true, false);
+        } else if (!stack.empty() && stack.back().image_set) {
+          emit(t.value, false, true);
+        }
+        break;
+      case TokenType::kFunction: {
+        Open o(TokenType::kFunction);
+        if (iequals(t.value, "url")) {
+          size_t k = i + 1;
+          while (k < tokens.size() && tokens[k].type == TokenType::kWhitespace) ++k;
+          if (k < tokens.size() && tokens[k].type == TokenType::kString) {
+            emit(tokens[k].value, import, false);
+            i = k;  // the string is consumed; the ')' closes the function below
+          }
+        } else if (iequals(t.value, "image-set") || iequals(t.value, "-webkit-image-set")) {
+          o.image_set = true;
+        }
+        stack.push_back(std::move(o));
+        break;
+      }
+      case TokenType::kAtKeyword: after_import = stylesheet && iequals(t.value, "import"); break;
+      case TokenType::kOpenParen:
+      case TokenType::kOpenSquare: stack.emplace_back(t.type); break;
+      case TokenType::kOpenCurly: {
+        Open o(TokenType::kOpenCurly);
+        if (stylesheet) {
+          size_t k = prelude_start;
+          while (k < i && (tokens[k].type == TokenType::kWhitespace || tokens[k].type == TokenType::kCdo ||
+                           tokens[k].type == TokenType::kCdc)) {
+            ++k;
+          }
+          if (k < i && tokens[k].type == TokenType::kAtKeyword) {
+            o.is_media = iequals(tokens[k].value, "media");
+            if (o.is_media && k + 1 < i) o.context = context_text(css, tokens[k + 1].begin, t.begin);
+          } else if (k < i) {
+            o.context = context_text(css, tokens[k].begin, t.begin);
+          }
+        }
+        stack.push_back(std::move(o));
+        prelude_start = i + 1;
+        break;
+      }
+      case TokenType::kCloseParen:
+      case TokenType::kCloseSquare:
+      case TokenType::kCloseCurly:
+        // Pop to the matching opener (unbalanced closers are ignored).
+        for (size_t k = stack.size(); k-- > 0;) {
+          if (closes(stack[k].type, t.type)) {
+            stack.erase(stack.begin() + static_cast<std::ptrdiff_t>(k), stack.end());
+            break;
+          }
+          if (t.type != TokenType::kCloseCurly) break;
+        }
+        if (t.type == TokenType::kCloseCurly) prelude_start = i + 1;
+        break;
+      case TokenType::kSemicolon:
+        if (stack.empty() || stack.back().type == TokenType::kOpenCurly) prelude_start = i + 1;
+        break;
+      default: break;
+    }
+  }
+  return out;
+}
+
+}  // namespace mailveil::css

@@ -1,0 +1,103 @@
+// scan.cpp with the HTML tree builder: worker threads keep the input order, Outlook-only elements and unparsed
+// HTML are reported, .html files are sniffed for their charset.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "scan.h"
+#include "test_support.h"
+
+using namespace mailveil;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Folder {
+  fs::path path;
+  Folder() {
+    path = fs::temp_directory_path() / ("mailveil-scan-parse-" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~Folder() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+  }
+};
+
+std::string mail(const std::string& subject, const std::string& html) {
+  return "From: news@shop.example\r\nTo: reader@example.org\r\nSubject: " + subject +
+         "\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + html;
+}
+
+std::string scan_json(const std::vector<std::string>& inputs, size_t jobs) {
+  std::ostringstream out;
+  auto sink = make_json_sink(out);
+  ScanOptions options;
+  options.inputs = inputs;
+  options.jobs = jobs;
+  run_scan(test::fixture_engine(), options, *sink);
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("scan: the same output in the same order whatever the number of threads", "[scan][parse]") {
+  Folder dir;
+  for (int i = 0; i < 40; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%02d.eml", i);
+    dir.write(name, mail("n" + std::to_string(i),
+                         "<img src=\"https://b.us1.list-manage.com/track/open.php?u=" + std::to_string(i) +
+                             "\" width=1 height=1><p>" + std::string(static_cast<size_t>(i) * 500, 'x')));
+  }
+  const std::string missing = (dir.path / "missing.eml").string();
+  const std::string one = scan_json({dir.path.string(), missing}, 1);
+  CHECK(scan_json({dir.path.string(), missing}, 3) == one);
+  CHECK(scan_json({dir.path.string(), missing}, 0) == one);
+  const auto j = nlohmann::json::parse(one);
+  REQUIRE(j["messages"].size() == 40);
+  for (size_t i = 0; i < 40; ++i) CHECK(j["messages"][i]["subject"] == "n" + std::to_string(i));
+  REQUIRE(j["errors"].size() == 1);
+  CHECK(j["psl"]["list"].get<std::string>().size() == 10);
+}
+
+TEST_CASE("scan --json: Outlook-only elements, CSS rule context and unparsed HTML are reported", "[scan][parse]") {
+  Folder dir;
+  std::string deep;
+  for (int i = 0; i < 50000; ++i) deep += "<div>";
+  dir.write("a.eml", mail("outlook",
+                          "<!--[if mso]><img src=\"https://b.us1.list-manage.com/track/open.php?u=9\" "
+                          "width=1 height=1><![endif]--><style>@media print{#t{background:url("
+                          "https://print.example/p.gif)}}</style><p id=t>x</p>"));
+  dir.write("b.eml", mail("deep", "<img src=\"https://early.example/a.png\">" + deep));
+  const auto j = nlohmann::json::parse(scan_json({dir.path.string()}, 1));
+  REQUIRE(j["messages"].size() == 2);
+  const auto& els = j["messages"][0]["result"]["elements"];
+  REQUIRE(els.size() == 2);
+  CHECK(els[0]["outlook_only"] == true);
+  CHECK(els[0]["verdict"] == "block");
+  CHECK(els[1]["css_media"] == "print");
+  CHECK(els[1]["css_selector"] == "#t");
+  CHECK_FALSE(j["messages"][0].contains("skipped"));
+  CHECK(j["messages"][1]["skipped"]["html_bytes"].get<size_t>() > 0);
+  CHECK(j["messages"][1]["result"]["elements"].size() == 1);
+}
+
+TEST_CASE("scan: .html files are decoded as a browser sniffs them", "[scan][parse]") {
+  Folder dir;
+  dir.write("latin1.html", "<meta charset=\"iso-8859-1\"><a href=\"https://shop.example/caf\xE9\">caf\xE9</a>");
+  const auto j = nlohmann::json::parse(scan_json({(dir.path / "latin1.html").string()}, 1));
+  REQUIRE(j["messages"].size() == 1);
+  const auto& els = j["messages"][0]["result"]["elements"];
+  REQUIRE(els.size() == 1);
+  CHECK(els[0]["url"] == "https://shop.example/caf\xC3\xA9");
+}
