@@ -183,8 +183,7 @@ TEST_CASE("an address in the host is masked: plain, percent-encoded, or a hashed
   SECTION("escaped letters, userinfo, fragment: every part") {
     for (const char* text :
          {"https://t.example/%6a%6f%68%6e.doe%40example.org/x.gif",
-          "https://t.example/x?%6a%6f%68%6e.doe%40example.org=1#k",
-          "https://john.doe%40example.org:pw@t.example/x",
+          "https://t.example/x?%6a%6f%68%6e.doe%40example.org=1#k", "https://john.doe%40example.org:pw@t.example/x",
           "https://t.example/x#%6a%6f%68%6e.doe%2540example.org"}) {
       auto url = parse_url(text);
       REQUIRE(url);
