@@ -135,7 +135,7 @@ EmailReport Engine::classify(const Email& email) const {
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
       r.error_code = ErrorCode::kUrlTooLong;
-      r.reasons.push_back("url-too-long");
+      r.reasons.push_back(Signal::kUrlTooLong);
       report.elements.push_back(std::move(r));
       continue;
     }
@@ -165,7 +165,7 @@ EmailReport Engine::classify(const Email& email) const {
         r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});
       }
     }
-    if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
+    if (!via.empty() && r.interesting()) add_reason(&r.reasons, Signal::kWebmailProxy);
     if (r.interesting()) r.evidence_url = evidence_url(detector, url, leaks);
     if (!link && r.verdict == Verdict::kBlock &&
         ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {

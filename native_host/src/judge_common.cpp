@@ -6,7 +6,7 @@
 
 namespace mailveil {
 
-void add_reason(std::vector<std::string>* reasons, const char* reason) {
+void add_reason(std::vector<Signal>* reasons, Signal reason) {
   if (std::find(reasons->begin(), reasons->end(), reason) == reasons->end()) reasons->push_back(reason);
 }
 
