@@ -29,7 +29,7 @@ bool is_third_party(std::string_view sender_domain, const Url& url) {
 
 bool is_third_party(std::string_view sender_domain, const Url& url, const SignatureMatch& sig) {
   if (is_third_party(sender_domain, url)) return true;
-  if (sig.tracker->company == kUnknownCompany || sig.how != "pattern") return false;
+  if (sig.tracker->company == kUnknownCompany || sig.how != MatchedBy::kPattern) return false;
   for (const auto& p : sig.tracker->patterns) {
     const PatternScope scope = pattern_scope(p);
     if (scope.kind != PatternScope::Kind::kHost) continue;
