@@ -111,7 +111,7 @@ EmailReport Engine::classify(const Email& email) const {
   // First pass: every element's URL, unwrapped, so that each judgement can see the rest of the mail.
   const size_t n = email.elements.size();
   std::vector<std::optional<Url>> urls(n);
-  std::vector<std::vector<std::string>> vias(n);
+  std::vector<std::vector<Wrapper>> vias(n);
   std::vector<std::vector<Url>> layers(n);  // the wrapper URLs each element's unwrapping went through
   std::vector<const Url*> url_ptrs(n, nullptr);
   for (size_t i = 0; i < n; ++i) {
@@ -144,7 +144,7 @@ EmailReport Engine::classify(const Email& email) const {
       continue;
     }
     const Url& url = *urls[i];
-    const std::vector<std::string>& via = vias[i];
+    const std::vector<Wrapper>& via = vias[i];
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();

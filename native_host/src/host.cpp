@@ -229,7 +229,6 @@ void Host::on_report(const Request& req) {
   LeakDetector detector(email.user_addresses);
   std::string masked = "(not a remote URL)";
   if (auto u = parse_url(element->url)) {
-    std::vector<std::string> via;
     masked = detector.mask(*u);
   }
   auto size_text = [](const Size& s) {

@@ -496,7 +496,7 @@ std::optional<Url> final_destination(const Url& url, const std::vector<std::stri
   std::string how;
   std::optional<Url> d = redirect_destination(url, params, &how);
   for (int depth = 0; d && depth < kMaxNestedRedirects; ++depth) {
-    std::vector<std::string> via;
+    std::vector<Wrapper> via;
     Url inner = unwrap_webmail(*d, &via);
     if (link_protection_service(inner)) return inner;
     SignatureMatch m = match(inner);
@@ -567,7 +567,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   if (!r->tracked) {
     // Click shims the webmail unwrapping went through (Google's /url?q=): the shim itself logs the click.
     for (size_t i = 0; i < f.via.size() && i < f.layers.size(); ++i) {
-      if (f.via[i] != "google-redirect") continue;
+      if (f.via[i] != Wrapper::kGoogleRedirect) continue;
       if (SignatureMatch shim = match(f.layers[i])) {
         add_reason(&r->reasons, Signal::kSignature);
         add_reason(&r->reasons, Signal::kClickTracker);
@@ -583,7 +583,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   if (r->tracked && !destination) add_reason(&r->reasons, Signal::kDestinationUnknown);
 
   Url clean = destination ? *destination : url;
-  std::vector<std::string> inner_via;
+  std::vector<Wrapper> inner_via;
   clean = unwrap_webmail(clean, &inner_via);
   const bool stripped = !strip_tracking_params(&clean).empty();
   if (stripped) add_reason(&r->reasons, Signal::kTrackingParams);
@@ -591,7 +591,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   // the click. Rewriting it to the tracker minus utm_* would pass for a cleaned link.
   if (destination || (stripped && !r->tracked)) {
     r->verdict = Verdict::kRewrite;
-    r->rewrite_url = std::find(f.via.begin(), f.via.end(), "outlook-safelinks") != f.via.end()
+    r->rewrite_url = std::find(f.via.begin(), f.via.end(), Wrapper::kOutlookSafelinks) != f.via.end()
                          ? rewrap_safelinks(*parse_url(r->url), clean)
                          : clean.str();
   }
