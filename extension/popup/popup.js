@@ -6,6 +6,7 @@ import {
   reasonText,
   blockedCount,
   elementRows,
+  freshnessWarning,
   gradeLegend,
   hostProblem,
   signaturesText,
@@ -450,7 +451,7 @@ function render() {
     $('layout-warning').hidden = true;
     $('messages').replaceChildren();
     $('no-mail').hidden = true;
-    $('list-version').textContent = signaturesText(state.signatures);
+    renderSignatures(state.signatures);
     renderUpdate(state.update);
     return;
   }
@@ -472,11 +473,19 @@ function render() {
       placeReport(row);
     }
   }
-  $('list-version').textContent = signaturesText(state.signatures);
+  renderSignatures(state.signatures);
   const legend = gradeLegend(state.host && state.host.hello ? state.host.hello.grades : undefined);
   $('grade-legend').hidden = !legend;
   $('grade-legend').textContent = legend || '';
   renderUpdate(state.update);
+}
+
+/** The list's version line, and a warning while the host says the list is past its `expires` date. */
+function renderSignatures(signatures) {
+  $('list-version').textContent = signaturesText(signatures);
+  const stale = freshnessWarning(signatures);
+  $('list-stale').hidden = !stale;
+  $('list-stale-text').textContent = stale || '';
 }
 
 function renderUpdate(update) {

@@ -188,6 +188,27 @@ export function signaturesText(sig) {
 }
 
 /**
+ * The warning for a signature list past its `expires` date (a freeze attack, or an update server left
+ * unmaintained): "The signature list is 98 days old: it expired 8 days ago. …", or null while the list is fresh
+ * and when the host says nothing about freshness (an older host). Every figure is the host's (`signatures`:
+ * `expired`, `age_days`, `days_past_due`, docs/protocol.md); the host's English `freshness_note` is the text
+ * when a figure is missing or the UI language lacks the message.
+ * @param {{expired?: boolean, age_days?: number|null, days_past_due?: number, freshness_note?: string}|null} sig
+ */
+export function freshnessWarning(sig) {
+  if (!sig || sig.expired !== true) return null;
+  const note = typeof sig.freshness_note === 'string' && sig.freshness_note ? sig.freshness_note : null;
+  const days = (n) => i18n.t(i18n.isSingular(n) ? /* i18n */ 'listDaysOne' : /* i18n */ 'listDaysOther', n);
+  const count = (n) => Number.isInteger(n) && n >= 0;
+  if (!count(sig.age_days) || !count(sig.days_past_due)) return note;
+  try {
+    return i18n.t('listExpired', days(sig.age_days), days(sig.days_past_due));
+  } catch {
+    return note; // a translation without the message
+  }
+}
+
+/**
  * "Grades: A 90–100 · B 75–89 · …" from the host's band table (hello `result.grades`, descending), or null when
  * the host sent none. Only a legend: grades themselves always come from the host (`score.grade`).
  * @param {{grade: string, min: number}[]|undefined} grades

@@ -137,7 +137,7 @@ EmailReport Engine::classify(const Email& email) const {
   // First pass: every element's URL, unwrapped, so that each judgement can see the rest of the mail.
   const size_t n = email.elements.size();
   std::vector<std::optional<Url>> urls(n);
-  std::vector<std::vector<std::string>> vias(n);
+  std::vector<std::vector<Wrapper>> vias(n);
   std::vector<std::vector<Url>> layers(n);  // the wrapper URLs each element's unwrapping went through
   std::vector<const Url*> url_ptrs(n, nullptr);
   for (size_t i = 0; i < n; ++i) {
@@ -161,7 +161,7 @@ EmailReport Engine::classify(const Email& email) const {
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
       r.error_code = ErrorCode::kUrlTooLong;
-      r.reasons.push_back("url-too-long");
+      r.reasons.push_back(Signal::kUrlTooLong);
       report.elements.push_back(std::move(r));
       continue;
     }
@@ -170,7 +170,7 @@ EmailReport Engine::classify(const Email& email) const {
       continue;
     }
     const Url& url = *urls[i];
-    const std::vector<std::string>& via = vias[i];
+    const std::vector<Wrapper>& via = vias[i];
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();
@@ -192,7 +192,7 @@ EmailReport Engine::classify(const Email& email) const {
         r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});
       }
     }
-    if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
+    if (!via.empty() && r.interesting()) add_reason(&r.reasons, Signal::kWebmailProxy);
     if (r.interesting()) r.evidence_url = evidence_url(detector, url, leaks);
     if (!link && r.verdict == Verdict::kBlock &&
         ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {

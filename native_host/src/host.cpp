@@ -245,7 +245,7 @@ void Host::on_report(const Request& req) {
               {"visible", element->visible}}},
             {"url", masked},
             {"host_verdict", to_string(r.verdict)},
-            {"host_reasons", r.reasons},
+            {"host_reasons", to_strings(r.reasons)},
             {"tracker", r.tracker.empty() ? json(nullptr) : json(r.tracker.id)},
             {"host_version", MAILVEIL_VERSION},
             {"list_version", engine->list().list_version}};

@@ -291,7 +291,7 @@ json element_to_json(const ElementResult& r, bool full) {
   json j = {{"ref", r.ref}, {"verdict", to_string(r.verdict)}};
   if (!r.interesting()) return j;
   j["kind"] = to_string(r.kind);
-  j["reasons"] = r.reasons;
+  j["reasons"] = to_strings(r.reasons);
   if (r.tracked) j["tracked"] = true;
   if (!r.tracker.empty()) {
     j["tracker"] = {{"id", r.tracker.id},

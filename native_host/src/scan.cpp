@@ -93,8 +93,7 @@ class TableSink : public ScanSink {
              << "URL (masked)\n";
       }
       std::string who = e.tracker.empty() ? "-" : e.tracker.company + " (" + e.tracker.id + ")";
-      std::string reasons;
-      for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
+      const std::string reasons = join_codes(e.reasons, ",");
       out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
            << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110)
            << (e.outlook_only ? "  [Outlook desktop only]" : "") << "\n";
@@ -134,7 +133,7 @@ json element_record(const ElementResult& e) {
             {"url", e.url},
             {"unwrapped_url", e.unwrapped_url},
             {"verdict", to_string(e.verdict)},
-            {"reasons", e.reasons},
+            {"reasons", to_strings(e.reasons)},
             {"tracker", e.tracker.empty() ? json(nullptr) : json(e.tracker.id)},
             {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
             {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {
   blockedCount,
   elementRows,
+  freshnessWarning,
   gradeLegend,
   hostProblem,
   leakText,
@@ -122,6 +123,76 @@ test('leakText, summaryText, signaturesText, updateText', () => {
     /^Update failed: could not resolve host/,
   );
   assert.equal(updateText({ running: false, status: 'not_modified' }), 'The signature list is up to date.');
+});
+
+test('freshnessWarning: a list past its expires date says how old it is and since when, in en and fr', () => {
+  const { i18n } = globalThis.mailveil;
+  const catalog = (lang) =>
+    JSON.parse(fs.readFileSync(new URL(`../../extension/_locales/${lang}/messages.json`, import.meta.url), 'utf8'));
+  const note =
+    'the signature list 2026112302 is 98 days old: it expired on 2027-02-21 (8 days ago); new trackers are not blocked until it is updated';
+  const expired = {
+    list_version: 2026112302,
+    published: '2026-11-23',
+    expires: '2027-02-21',
+    age_days: 98,
+    expired: true,
+    days_past_due: 8,
+    freshness_note: note,
+    trackers: 292,
+    source: 'bundled',
+  };
+  try {
+    assert.equal(
+      freshnessWarning(expired),
+      'The signature list is 98 days old: it expired 8 days ago. New trackers are not blocked until it is updated.',
+    );
+    assert.equal(
+      freshnessWarning({ ...expired, age_days: 91, days_past_due: 1 }),
+      'The signature list is 91 days old: it expired 1 day ago. New trackers are not blocked until it is updated.',
+    );
+    i18n.useCatalog(catalog('fr'));
+    assert.equal(
+      freshnessWarning(expired),
+      "La liste de signatures a 98 jours : elle a expiré il y a 8 jours. Les nouveaux traceurs ne sont pas bloqués tant qu'elle n'est pas mise à jour.",
+    );
+    assert.match(freshnessWarning({ ...expired, days_past_due: 1 }), /il y a 1 jour\./);
+    // A translation that lacks the message: the host's English sentence.
+    const { listExpired, ...partial } = catalog('fr');
+    assert.ok(listExpired);
+    i18n.useCatalog(partial);
+    assert.equal(freshnessWarning(expired), note);
+  } finally {
+    i18n.useCatalog(catalog('en'));
+  }
+  // Figures the host could not give (no published date): its sentence; no sentence either: nothing to show.
+  assert.equal(freshnessWarning({ ...expired, age_days: null }), note);
+  assert.equal(freshnessWarning({ ...expired, age_days: null, freshness_note: '' }), null);
+});
+
+test('freshnessWarning says nothing for a fresh list, an older host without the fields, or no list', () => {
+  const fresh = {
+    list_version: 2026120103,
+    published: '2026-12-01',
+    expires: '2027-03-01',
+    age_days: 7,
+    expired: false,
+    days_past_due: 0,
+    freshness_note: '',
+    trackers: 315,
+    source: 'bundled',
+  };
+  assert.equal(freshnessWarning(fresh), null);
+  assert.equal(freshnessWarning({ ...fresh, expires: null, age_days: null }), null);
+  // An older host: none of the freshness fields.
+  assert.equal(
+    freshnessWarning({ list_version: 2026112301, published: '2026-11-23', trackers: 292, source: 'bundled' }),
+    null,
+  );
+  assert.equal(freshnessWarning(null), null);
+  assert.equal(freshnessWarning(undefined), null);
+  // Only a real true counts as expired.
+  assert.equal(freshnessWarning({ ...fresh, expired: 'true', age_days: 98, days_past_due: 8 }), null);
 });
 
 test("gradeLegend shows the host's band table and nothing when the host sent none", () => {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
 
 #include "matcher.h"
@@ -69,21 +70,27 @@ TEST_CASE("whole-file problems reject the list with a clear error", "[signatures
 
 TEST_CASE("matcher finds trackers by domain, host and pattern, honouring applies_to", "[signatures]") {
   Matcher m(test::fixture_list());
-  auto match = [&](const std::string& s, bool link) {
+  struct Found {
+    std::string id;
+    MatchedBy how;
+    bool operator==(const Found&) const = default;
+  };
+  auto match = [&](const std::string& s, bool link) -> std::optional<Found> {
     auto u = parse_url(s);
     REQUIRE(u);
     auto r = m.match(*u, u->without_fragment(), link);
-    return r ? r.tracker->id + "/" + r.how : std::string("none");
+    if (!r) return std::nullopt;
+    return Found{r.tracker->id, r.how};
   };
-  CHECK(match("https://www.google-analytics.com/collect?v=1", false) == "google-analytics/domain");
-  CHECK(match("https://stats.g.doubleclick.net/r/collect", false) == "google-analytics/host");
-  CHECK(match("https://other.doubleclick.net/x", false) == "none");  // hosts are exact
-  CHECK(match("https://u123.ct.sendgrid.net/wf/open?upn=abc", false) == "sendgrid/pattern");
-  CHECK(match("https://u123.ct.sendgrid.net/static/logo.png", false) == "none");
-  CHECK(match("https://links-only.example/c?u=1", true) == "link-only/domain");
-  CHECK(match("https://links-only.example/c?u=1", false) == "none");
-  CHECK(match("https://notgoogle-analytics.com/collect", false) == "none");
-  CHECK(match("https://shop.example/img.png", false) == "none");
+  CHECK(match("https://www.google-analytics.com/collect?v=1", false) == Found{"google-analytics", MatchedBy::kDomain});
+  CHECK(match("https://stats.g.doubleclick.net/r/collect", false) == Found{"google-analytics", MatchedBy::kHost});
+  CHECK_FALSE(match("https://other.doubleclick.net/x", false));  // hosts are exact
+  CHECK(match("https://u123.ct.sendgrid.net/wf/open?upn=abc", false) == Found{"sendgrid", MatchedBy::kPattern});
+  CHECK_FALSE(match("https://u123.ct.sendgrid.net/static/logo.png", false));
+  CHECK(match("https://links-only.example/c?u=1", true) == Found{"link-only", MatchedBy::kDomain});
+  CHECK_FALSE(match("https://links-only.example/c?u=1", false));
+  CHECK_FALSE(match("https://notgoogle-analytics.com/collect", false));
+  CHECK_FALSE(match("https://shop.example/img.png", false));
 
   auto domains = m.block_domains();
   CHECK(std::find(domains.begin(), domains.end(), "google-analytics.com") != domains.end());
