@@ -68,6 +68,20 @@ def check_list(doc):
         errors.append('published must be YYYY-MM-DD (got %r)' % pub)
     elif isinstance(lv, int) and str(lv)[:8] != pub.replace('-', ''):
         warnings.append('list_version %d does not start with the published date %s' % (lv, pub))
+    exp = doc.get('expires')
+    if not isinstance(exp, str) or not DATE_RE.match(exp):
+        errors.append('expires must be YYYY-MM-DD (got %r): hosts refuse a download without it' % exp)
+    elif isinstance(pub, str) and DATE_RE.match(pub):
+        import datetime
+        try:
+            life = (datetime.date.fromisoformat(exp) - datetime.date.fromisoformat(pub)).days
+        except ValueError as e:
+            errors.append('published or expires is not a calendar date: %s' % e)
+        else:
+            if life < 0:
+                errors.append('expires %s is before published %s' % (exp, pub))
+            elif life > 120:
+                warnings.append('expires is %d days after published: a frozen list goes unnoticed that long' % life)
     trackers = doc.get('trackers')
     if not isinstance(trackers, list):
         errors.append('trackers must be an array')

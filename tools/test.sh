@@ -2,8 +2,9 @@
 # The README's second command, and what CI runs: every test.
 #  1. host: build (RelWithDebInfo, -Wall -Wextra -Werror) and run the Catch2 suite through CTest
 #  2. host again under AddressSanitizer + UndefinedBehaviorSanitizer
-#  3. extension: node --test unit tests and web-ext lint
-#  4. end-to-end: real Chromium and Firefox ESR, headless, against local fixture pages and the real host
+#  3. fuzz smoke: each libFuzzer target of tests/fuzz for 20 s (clang build of the core and the targets only)
+#  4. extension: node --test unit tests and web-ext lint
+#  5. end-to-end: real Chromium and Firefox ESR, headless, against local fixture pages and the real host
 #  0. formatting: clang-format (C++) and Prettier (JavaScript, CSS) report any unformatted file
 # Each stage prints its own summary; the last line is the total.
 set -euo pipefail
@@ -28,6 +29,9 @@ cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Debug -DMAILVEIL_SANITIZE=ON -DMAILV
 cmake --build build/asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build/asan -j"$jobs" --output-on-failure
+
+stage "fuzz smoke: every libFuzzer target for 20 s"
+tools/fuzz.sh 20
 
 stage "extension: unit tests and web-ext lint"
 node --test tests/extension/

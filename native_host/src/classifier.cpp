@@ -15,6 +15,32 @@
 namespace mailveil {
 namespace {
 
+bool host_leaks(const std::vector<Leak>& leaks) {
+  return std::any_of(leaks.begin(), leaks.end(), [](const Leak& l) { return l.where == "host"; });
+}
+
+/// The URL's registrable domain; when the host carries the address and the masking reaches into that domain
+/// ("https://jane.doe%40example.org/"), the masked host instead ("[email]").
+std::string masked_domain(const LeakDetector& detector, const Url& url, bool host_leak) {
+  const std::string domain = registrable_domain(url.host);
+  if (!host_leak) return domain;
+  const std::string masked = detector.mask_host(url.host);
+  if (masked == domain || masked.ends_with("." + domain)) return domain;  // "[email:md5].t.example"
+  return masked;
+}
+
+/// Names made from the URL's domain (heuristic finds, "Unknown"-company entries) must not show an address that
+/// the host carries ("https://jane.doe%40example.org/o.gif").
+void hide_address_in_names(const LeakDetector& detector, const Url& url, ElementResult* r) {
+  const std::string raw = registrable_domain(url.host);
+  const std::string masked = masked_domain(detector, url, true);
+  for (std::string* s : {&r->tracker.name, &r->tracker.company, &r->tracker.brand}) {
+    for (size_t at = s->find(raw); !raw.empty() && at != std::string::npos; at = s->find(raw, at + masked.size())) {
+      s->replace(at, raw.size(), masked);
+    }
+  }
+}
+
 /// The URL as written (not as normalised for matching: that is where a reader finds it in the mail), with the
 /// reader's address and personal tokens masked. Should the written form hide an address that only the
 /// normalised form shows (a host in fullwidth letters), the normalised form is masked instead.
@@ -111,7 +137,7 @@ EmailReport Engine::classify(const Email& email) const {
   // First pass: every element's URL, unwrapped, so that each judgement can see the rest of the mail.
   const size_t n = email.elements.size();
   std::vector<std::optional<Url>> urls(n);
-  std::vector<std::vector<std::string>> vias(n);
+  std::vector<std::vector<Wrapper>> vias(n);
   std::vector<std::vector<Url>> layers(n);  // the wrapper URLs each element's unwrapping went through
   std::vector<const Url*> url_ptrs(n, nullptr);
   for (size_t i = 0; i < n; ++i) {
@@ -135,7 +161,7 @@ EmailReport Engine::classify(const Email& email) const {
     if (e.url.size() > kMaxUrlLength) {
       r.verdict = Verdict::kBlock;
       r.error_code = ErrorCode::kUrlTooLong;
-      r.reasons.push_back("url-too-long");
+      r.reasons.push_back(Signal::kUrlTooLong);
       report.elements.push_back(std::move(r));
       continue;
     }
@@ -144,7 +170,7 @@ EmailReport Engine::classify(const Email& email) const {
       continue;
     }
     const Url& url = *urls[i];
-    const std::vector<std::string>& via = vias[i];
+    const std::vector<Wrapper>& via = vias[i];
     r.unwrapped_url = url.str();
     const bool link = e.kind == ElementKind::kLink || e.kind == ElementKind::kForm;
     const std::string normalized = url.without_fragment();
@@ -158,14 +184,15 @@ EmailReport Engine::classify(const Email& email) const {
     } else {
       judge_fetched(ctx, mail, url, &r, e, sig, !leaks.empty());
     }
+    if (host_leaks(leaks)) hide_address_in_names(detector, url, &r);
     if (!leaks.empty()) {
-      std::string company = !r.tracker.empty() ? r.tracker.company : registrable_domain(url.host);
+      std::string company = !r.tracker.empty() ? r.tracker.company : masked_domain(detector, url, host_leaks(leaks));
       if (r.tracker.empty()) r.third_party = is_third_party(ctx, url);
       for (const Leak& l : leaks) {
         r.leaks.push_back({l.encoding, l.where, mask_address(detector.addresses()[l.address_index]), company});
       }
     }
-    if (!via.empty() && r.interesting()) add_reason(&r.reasons, "webmail-proxy");
+    if (!via.empty() && r.interesting()) add_reason(&r.reasons, Signal::kWebmailProxy);
     if (r.interesting()) r.evidence_url = evidence_url(detector, url, leaks);
     if (!link && r.verdict == Verdict::kBlock &&
         ((sig && sig.tracker->check_google_analytics) || is_google_analytics_hit(url))) {

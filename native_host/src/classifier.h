@@ -18,7 +18,6 @@
 namespace mailveil {
 
 inline constexpr size_t kMaxUrlLength = 16 * 1024;
-inline constexpr size_t kMaxElements = 10000;
 
 enum class Verdict { kAllow, kBlock, kRewrite };
 const char* to_string(Verdict verdict);
@@ -61,7 +60,7 @@ struct ElementResult {
   Verdict verdict = Verdict::kAllow;
   bool tracked = false;  ///< a link through a click tracker, rewritten or not
   bool third_party = false;
-  std::vector<std::string> reasons;
+  std::vector<Signal> reasons;  ///< strings only where JSON or text is written (to_strings, join_codes)
   TrackerInfo tracker;
   std::string rewrite_url;
   std::vector<LeakReport> leaks;

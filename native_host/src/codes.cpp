@@ -18,6 +18,7 @@ const char* wire(ErrorCode code) {
     case ErrorCode::kUnsupportedProtocol: return "unsupported_protocol";
     case ErrorCode::kForbiddenCaller: return "forbidden_caller";
     case ErrorCode::kTooManyElements: return "too_many_elements";
+    case ErrorCode::kTooManyAddresses: return "too_many_addresses";
     case ErrorCode::kUrlTooLong: return "url_too_long";
     case ErrorCode::kUpdateFailed: return "update_failed";
     case ErrorCode::kUpdateInProgress: return "update_in_progress";
@@ -85,6 +86,27 @@ const char* wire(ListSource source) {
   return nullptr;
 }
 
+const char* wire(Signal signal) {
+  switch (signal) {
+    case Signal::kSignature: return "signature";
+    case Signal::kTinyImage: return "tiny-image";
+    case Signal::kThinImage: return "thin-image";
+    case Signal::kHiddenImage: return "hidden-image";
+    case Signal::kTrackingPath: return "tracking-path";
+    case Signal::kRecipientToken: return "recipient-token";
+    case Signal::kDynamicEndpoint: return "dynamic-endpoint";
+    case Signal::kAddressLeak: return "address-leak";
+    case Signal::kClickTracker: return "click-tracker";
+    case Signal::kRedirectTracker: return "redirect-tracker";
+    case Signal::kDestinationUnknown: return "destination-unknown";
+    case Signal::kTrackingParams: return "tracking-params";
+    case Signal::kLinkProtection: return "link-protection";
+    case Signal::kUrlTooLong: return "url-too-long";
+    case Signal::kWebmailProxy: return "webmail-proxy";
+  }
+  return nullptr;
+}
+
 template <class E>
 const char* checked(E code) {
   const char* s = wire(code);
@@ -110,6 +132,25 @@ const char* to_string(UpdateStatus status) {
 }
 const char* to_string(ListSource source) {
   return checked(source);
+}
+const char* to_string(Signal signal) {
+  return checked(signal);
+}
+
+std::vector<std::string> to_strings(const std::vector<Signal>& signals) {
+  std::vector<std::string> out;
+  out.reserve(signals.size());
+  for (const Signal s : signals) out.emplace_back(to_string(s));
+  return out;
+}
+
+std::string join_codes(const std::vector<Signal>& signals, std::string_view sep) {
+  std::string out;
+  for (const Signal s : signals) {
+    if (!out.empty()) out += sep;
+    out += to_string(s);
+  }
+  return out;
 }
 
 template <class E>
@@ -155,6 +196,7 @@ MAILVEIL_CODE_FAMILY(Severity)
 MAILVEIL_CODE_FAMILY(ReasonCode)
 MAILVEIL_CODE_FAMILY(UpdateStatus)
 MAILVEIL_CODE_FAMILY(ListSource)
+MAILVEIL_CODE_FAMILY(Signal)
 #undef MAILVEIL_CODE_FAMILY
 
 }  // namespace mailveil

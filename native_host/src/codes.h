@@ -5,6 +5,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,6 +25,7 @@ enum class ErrorCode {
   kUnsupportedProtocol,
   kForbiddenCaller,
   kTooManyElements,
+  kTooManyAddresses,
   kUrlTooLong,
   kUpdateFailed,
   kUpdateInProgress,
@@ -60,6 +62,25 @@ enum class ReasonCode {
   kNoTracking,
 };
 
+/// An element's `reasons` (docs/scoring.md §2): the signals behind its verdict, in the order they were found.
+enum class Signal {
+  kSignature,           ///< the URL matches a list entry
+  kTinyImage,           ///< at most 2x2 px
+  kThinImage,           ///< a sliver: one side at most 2 px, the other larger
+  kHiddenImage,         ///< not visible, and no visible twin in the mail
+  kTrackingPath,        ///< an open-tracking path (`/open`, `/pixel`, ...)
+  kRecipientToken,      ///< a per-recipient-looking id where it can name the reader
+  kDynamicEndpoint,     ///< a small or size-less image served by a script or slug
+  kAddressLeak,         ///< the reader's address is in the URL
+  kClickTracker,        ///< a link through a listed click tracker (or Google's /url?q= shim)
+  kRedirectTracker,     ///< a link with a click redirector's shape, not in the list
+  kDestinationUnknown,  ///< a tracked link whose destination is not in its URL
+  kTrackingParams,      ///< tracking parameters were removed from the link
+  kLinkProtection,      ///< a click-time URL scanner, left as it is
+  kUrlTooLong,          ///< URL over kMaxUrlLength, blocked as a precaution
+  kWebmailProxy,        ///< unwrapped from a webmail proxy or wrapper
+};
+
 /// Where the served signature list came from: `signatures.source` in hello/status, and the CLI's description.
 enum class ListSource { kBundled, kUpdated, kNone };
 
@@ -73,6 +94,13 @@ const char* to_string(Severity severity);
 const char* to_string(ReasonCode code);
 const char* to_string(UpdateStatus status);
 const char* to_string(ListSource source);
+const char* to_string(Signal signal);
+
+/// The wire strings of `signals`, in order: an element's JSON `reasons`.
+std::vector<std::string> to_strings(const std::vector<Signal>& signals);
+
+/// The wire strings of `signals` joined by `sep` ("signature,tiny-image"): the scan table, CSV and eval details.
+std::string join_codes(const std::vector<Signal>& signals, std::string_view sep);
 
 /// The code whose wire string is `s`, or nullopt. E is one of the enums above.
 template <class E>

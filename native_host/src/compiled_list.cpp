@@ -23,7 +23,7 @@ namespace mailveil {
 static_assert(sizeof(Tracker) == 272,
               "Tracker changed: carry the new field in the compiled list (compiled_list.cpp) and bump "
               "kCompiledFormatVersion");
-static_assert(sizeof(SignatureList) == 96,
+static_assert(sizeof(SignatureList) == 128,
               "SignatureList changed: carry the new field in the compiled list (compiled_list.cpp) and bump "
               "kCompiledFormatVersion");
 #endif
@@ -244,6 +244,7 @@ class ListBuilder {
  public:
   std::string build(const SignatureList& list) {
     header_published_ = arena_.intern(list.published);
+    header_expires_ = arena_.intern(list.expires);
     for (const Tracker& t : list.trackers) add_entry(t);
     entry_rules_.push_back(static_cast<uint32_t>(rules_.size()));
     index_hosts();
@@ -468,6 +469,7 @@ class ListBuilder {
     h.format_version = static_cast<uint32_t>(list.format_version);
     h.list_version = list.list_version;
     h.published = header_published_;
+    h.expires = header_expires_;
     h.entry_count = static_cast<uint32_t>(entries_.size());
     h.ac_classes = automaton_.states ? automaton_.class_count : 0;
     h.ac_states = automaton_.states;
@@ -513,6 +515,7 @@ class ListBuilder {
 
   ArenaBuilder arena_;
   uint32_t header_published_ = 0;
+  uint32_t header_expires_ = 0;
   std::vector<uint32_t> string_lists_{0};  // offset 0: the empty list
   std::map<std::string, uint32_t> list_index_;
   std::vector<MetaRecord> metas_;
@@ -639,6 +642,7 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
   l.format_version = static_cast<int>(h.format_version);
   l.list_version = h.list_version;
   l.published = std::string(l.str(h.published));
+  l.expires = std::string(l.str(h.expires));
   for (const auto& s : skipped) l.skipped.push_back({s.index, std::string(l.str(s.id)), std::string(l.str(s.reason))});
   return list;
 }

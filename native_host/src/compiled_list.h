@@ -156,8 +156,8 @@ struct PartHeader {
   uint32_t entry_count;
   uint32_t ac_classes;
   uint32_t ac_states;
-  uint32_t flags;  ///< kPart* bits
-  uint32_t reserved;
+  uint32_t flags;    ///< kPart* bits
+  uint32_t expires;  ///< string ("" for a list without one)
   uint64_t total_size;
   struct {
     uint32_t offset;
@@ -189,6 +189,7 @@ class CompiledList {
   int format_version = kSignatureFormatVersion;
   int64_t list_version = 0;
   std::string published;
+  std::string expires;              ///< "" when the list has none
   std::vector<EntryError> skipped;  ///< entries rejected when the list was compiled from its JSON
 
   /// Number of entries.
@@ -256,6 +257,11 @@ class CompiledList {
   std::string_view bytes_;
   std::string_view strings_;
 };
+
+/// How out of date a compiled list is (signature_list.h).
+inline ListFreshness list_freshness(const CompiledList& list, int64_t today_days) {
+  return list_freshness(list.list_version, list.published, list.expires, today_days);
+}
 
 /// Compiles a parsed list: every entry (skipped ones recorded), its indexes and its regex gates. Pure; the
 /// result lives in memory. Throws nothing; a pattern RE2 cannot parse is kept and left out by the Matcher.

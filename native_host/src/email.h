@@ -7,6 +7,10 @@
 
 namespace mailveil {
 
+/// The most elements judged in one message: classify refuses more (too_many_elements), extract_elements and
+/// `scan` keep the first ones and count the rest.
+inline constexpr size_t kMaxElements = 10000;
+
 /// What kind of DOM element a URL came from. Mirrors the protocol's `kind` strings.
 enum class ElementKind {
   kImg,

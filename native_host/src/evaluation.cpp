@@ -55,7 +55,7 @@ std::string describe(const ElementResult& e) {
   std::string d = std::string(to_string(e.verdict));
   if (e.tracked) d += " (tracked)";
   if (!e.tracker.empty()) d += " by " + e.tracker.id;
-  if (!e.reasons.empty()) d += " [" + join(e.reasons) + "]";
+  if (!e.reasons.empty()) d += " [" + join_codes(e.reasons, ",") + "]";
   return d;
 }
 

@@ -97,9 +97,14 @@ void Host::handle(std::string_view payload) {
 void Host::send(const json& reply) {
   std::string text = dump_json(reply);
   if (!writer_.write(text)) {
-    // Only a bug can build a reply this large; say so within the limit.
+    // Only a bug can build a reply this large; say so within the limit. The echoed id and action are bounded
+    // (kMaxEchoedLength, kMaxActionLength), so this reply fits.
     ProtocolError e{ErrorCode::kInternal, "reply exceeded the outbound frame limit"};
-    writer_.write(dump_json(error_reply(reply.value("id", json()), reply.value("action", std::string()), e)));
+    const auto id = reply.find("id");
+    const auto action = reply.find("action");
+    writer_.write(
+        dump_json(error_reply(id != reply.end() ? *id : json(),
+                              action != reply.end() && action->is_string() ? action->get<std::string>() : "", e)));
   }
 }
 
@@ -112,8 +117,14 @@ void Host::send_error(const json& id, std::string_view action, ErrorCode code, s
 json Host::signatures_json() const {
   std::lock_guard<std::mutex> lock(mutex_);
   const CompiledList& l = engine_->list();
+  const ListFreshness fresh = list_freshness(l.list_version, l.published, l.expires, today_utc_days());
   return {{"list_version", l.list_version},
           {"published", l.published},
+          {"expires", fresh.expires.empty() ? json(nullptr) : json(fresh.expires)},
+          {"age_days", fresh.age_days >= 0 ? json(fresh.age_days) : json(nullptr)},
+          {"expired", fresh.expired},
+          {"days_past_due", fresh.days_past_due},
+          {"freshness_note", fresh.note},
           {"trackers", l.size()},
           {"skipped", l.skipped.size()},
           {"user_trackers", engine_->user_trackers()},
@@ -151,7 +162,10 @@ void Host::on_hello(const Request& req) {
                   {{"max_frame_in", kMaxInboundFrame},
                    {"max_frame_out", writer_.max_payload()},
                    {"max_elements", kMaxElements},
-                   {"max_url_length", kMaxUrlLength}}}}));
+                   {"max_url_length", kMaxUrlLength},
+                   {"max_user_addresses", kMaxUserAddresses},
+                   {"max_address_length", kMaxAddressLength},
+                   {"max_echoed_length", kMaxEchoedLength}}}}));
 }
 
 void Host::on_classify(const Request& req) {
@@ -193,32 +207,17 @@ void Host::on_rules(const Request& req) {
 }
 
 void Host::on_report(const Request& req) {
-  std::string kind = "missed";
-  if (auto k = req.body.find("kind"); k != req.body.end()) {
-    if (!k->is_string() || (k->get<std::string>() != "missed" && k->get<std::string>() != "false-block")) {
-      send_error(req.id, req.action, ErrorCode::kInvalidValue, "kind: expected \"missed\" or \"false-block\"");
-      return;
-    }
-    kind = k->get<std::string>();
-  }
-  auto el = req.body.find("element");
-  if (el == req.body.end()) {
-    send_error(req.id, req.action, ErrorCode::kMissingField, "missing field element");
-    return;
-  }
   ProtocolError error;
-  auto element = parse_element(*el, "element", &error);
-  if (!element) {
+  auto report = parse_report(req.body, &error);
+  if (!report) {
     send_error(req.id, req.action, error.code, error.message);
     return;
   }
+  const std::string& kind = report->kind;
+  Element* element = &report->element;
   Email email;
-  email.webmail = req.body.value("webmail", std::string());
-  if (auto a = req.body.find("user_addresses"); a != req.body.end() && a->is_array()) {
-    for (const auto& v : *a) {
-      if (v.is_string()) email.user_addresses.push_back(v.get<std::string>());
-    }
-  }
+  email.webmail = report->webmail;
+  email.user_addresses = report->user_addresses;
   if (element->ref.empty()) element->ref = "e0";
   email.elements.push_back(*element);
   auto engine = this->engine();
@@ -228,8 +227,10 @@ void Host::on_report(const Request& req) {
   // The URL in a report is always masked, whatever the verdict.
   LeakDetector detector(email.user_addresses);
   std::string masked = "(not a remote URL)";
-  if (auto u = parse_url(element->url)) {
-    std::vector<std::string> via;
+  if (element->url.size() > kMaxUrlLength) {
+    masked = "(a URL of " + std::to_string(element->url.size()) + " bytes, longer than the " +
+             std::to_string(kMaxUrlLength) + "-byte limit: not shown)";
+  } else if (auto u = parse_url(element->url)) {
     masked = detector.mask(*u);
   }
   auto size_text = [](const Size& s) {
@@ -244,7 +245,7 @@ void Host::on_report(const Request& req) {
               {"visible", element->visible}}},
             {"url", masked},
             {"host_verdict", to_string(r.verdict)},
-            {"host_reasons", r.reasons},
+            {"host_reasons", to_strings(r.reasons)},
             {"tracker", r.tracker.empty() ? json(nullptr) : json(r.tracker.id)},
             {"host_version", MAILVEIL_VERSION},
             {"list_version", engine->list().list_version}};

@@ -240,8 +240,10 @@ void for_each_element(const GumboNode* root, Fn&& fn) {
 
 // ---- gumbo with an arena -------------------------------------------------------------------------------------
 
-/// Bump allocator for one gumbo parse: fast (gumbo allocates per token and per character buffer growth) and
-/// capped; freeing is a no-op, everything goes at once.
+/// Allocator for one gumbo parse: fast (gumbo allocates per token and grows its character buffers by doubling,
+/// freeing the old one each time) and capped. Freed chunks go to a free list of their size class and are handed
+/// out again, so a buffer that grows to N bytes costs about N bytes of arena rather than 2N, and the parse touches
+/// less fresh memory (page faults were a fifth of the time on a 2.6 MB mail). Everything goes at once at the end.
 class Arena {
  public:
   Arena(size_t cap, double cpu_seconds) : cap_(cap), deadline_(thread_cpu_seconds() + cpu_seconds) {
@@ -258,11 +260,32 @@ class Arena {
   Arena& operator=(const Arena&) = delete;
 
   static void* allocate(void* self, size_t size) { return static_cast<Arena*>(self)->allocate(size); }
-  static void deallocate(void*, void*) {}
+  static void deallocate(void* self, void* ptr) { static_cast<Arena*>(self)->deallocate(ptr); }
 
   std::jmp_buf abort_point;
 
  private:
+  // Each chunk starts with an 8-byte header holding its size class; gumbo's types need no more than 8-byte
+  // alignment (pointers, sizes, ints). Classes: multiples of 16 bytes up to 1 KiB, then powers of two.
+  static constexpr size_t kHeader = 8;
+  static constexpr size_t kSmallStep = 16;
+  static constexpr size_t kSmallMax = 1024;
+  static constexpr size_t kSmallClasses = kSmallMax / kSmallStep;  // 1..64 → 16..1024 bytes
+  static constexpr size_t kClasses = kSmallClasses + 48;
+  static_assert(sizeof(size_t) == kHeader);
+
+  static size_t class_of(size_t size) {
+    if (size <= kSmallMax) return (size + kSmallStep - 1) / kSmallStep;  // 0 only for size 0: class 1 below
+    size_t bytes = kSmallMax * 2;
+    size_t c = kSmallClasses + 1;
+    while (bytes < size) {
+      bytes <<= 1;
+      ++c;
+    }
+    return c;
+  }
+  static size_t class_bytes(size_t c) { return c <= kSmallClasses ? c * kSmallStep : kSmallMax << (c - kSmallClasses); }
+
   static std::vector<std::unique_ptr<char[]>>& spare_blocks() {
     thread_local std::vector<std::unique_ptr<char[]>> pool;
     return pool;
@@ -276,11 +299,20 @@ class Arena {
 
   void* allocate(size_t size) {
     // gumbo allocates for every token and attribute, so this sees every step of its quadratic paths too (the
-    // duplicate-attribute check, scope walks): past the deadline the parse is abandoned.
-    if ((++calls_ & 255) == 0 && thread_cpu_seconds() > deadline_) std::longjmp(abort_point, 1);
-    size = (size + 15) & ~static_cast<size_t>(15);
-    if (size > left_) {
-      const size_t block = std::max<size_t>(size, kBlock);
+    // duplicate-attribute check, scope walks): past the deadline the parse is abandoned. The thread's CPU clock
+    // is a system call, so it is read once per 1,024 allocations (every 256 cost 2% of a large parse).
+    if ((++calls_ & 1023) == 0 && thread_cpu_seconds() > deadline_) std::longjmp(abort_point, 1);
+    if (size > cap_) std::longjmp(abort_point, 1);
+    const size_t c = std::max<size_t>(class_of(size), 1);
+    if (c >= kClasses) std::longjmp(abort_point, 1);
+    const size_t bytes = class_bytes(c);
+    if (void* reused = free_[c]) {
+      free_[c] = *static_cast<void**>(reused);
+      return reused;
+    }
+    const size_t need = bytes + kHeader;
+    if (need > left_) {
+      const size_t block = std::max<size_t>(need, kBlock);
       if (used_ + block > cap_) std::longjmp(abort_point, 1);
       std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
       char* p = nullptr;
@@ -297,10 +329,19 @@ class Arena {
       cur_ = p;
       left_ = block;
     }
-    void* out = cur_;
-    cur_ += size;
-    left_ -= size;
+    std::memcpy(cur_, &c, sizeof(c));
+    void* out = cur_ + kHeader;
+    cur_ += need;
+    left_ -= need;
     return out;
+  }
+
+  void deallocate(void* ptr) {
+    if (!ptr) return;
+    size_t c = 0;
+    std::memcpy(&c, static_cast<char*>(ptr) - kHeader, sizeof(c));
+    *static_cast<void**>(ptr) = free_[c];
+    free_[c] = ptr;
   }
 
   static constexpr size_t kBlock = 256 * 1024;
@@ -311,6 +352,7 @@ class Arena {
   size_t used_ = 0;
   char* cur_ = nullptr;
   size_t left_ = 0;
+  void* free_[kClasses] = {};
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<size_t> sizes_ = std::vector<size_t>(cap_ / kBlock + 1);
 };

@@ -32,8 +32,17 @@ struct CurlApi {
   decltype(&::curl_url_set) url_set = nullptr;
   decltype(&::curl_url_get) url_get = nullptr;
   decltype(&::curl_free) free = nullptr;
-  std::string error;  ///< why loading failed; empty when every entry point resolved
+  decltype(&::curl_version_info) version_info = nullptr;
+  unsigned version_num = 0;  ///< the loaded library's version, 0xXXYYZZ (7.85.0 is 0x075500)
+  std::string version;       ///< "7.88.1"
+  std::string error;         ///< why loading failed; empty when every entry point resolved
 };
+
+/// The first libcurl with CURLOPT_PROTOCOLS_STR and CURLOPT_REDIR_PROTOCOLS_STR. Older ones reject them as
+/// unknown options (silently, if the return code is not read); they have the bitmask options instead.
+constexpr unsigned kCurlWithProtocolStrings = 0x075500;
+/// The first libcurl with CURLOPT_PROTOCOLS and CURLOPT_REDIR_PROTOCOLS (and CURLOPT_SSLVERSION's TLS 1.2).
+constexpr unsigned kCurlMinimum = 0x072200;  // 7.34.0
 
 template <typename Fn>
 bool resolve(void* lib, const char* name, Fn* out, std::string* error) {
@@ -66,6 +75,20 @@ CurlApi load_curl() {
   resolve(lib, "curl_url_set", &api.url_set, &e);
   resolve(lib, "curl_url_get", &api.url_get, &e);
   resolve(lib, "curl_free", &api.free, &e);
+  resolve(lib, "curl_version_info", &api.version_info, &e);
+  if (e.empty()) {
+    // The rules below depend on what this library can enforce: ask it, rather than trust the headers we were
+    // compiled with.
+    const curl_version_info_data* info = api.version_info(CURLVERSION_NOW);
+    if (info) {
+      api.version_num = info->version_num;
+      api.version = info->version ? info->version : "";
+    }
+    if (api.version_num < kCurlMinimum) {
+      e = std::string(kCurlLibrary) + " is version " + (api.version.empty() ? "?" : api.version) +
+          ", too old to restrict downloads to HTTPS with TLS 1.2 (7.34.0 or newer is needed)";
+    }
+  }
   if (e.empty() && api.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) e = "curl_global_init failed";
   return api;
 }
@@ -205,22 +228,43 @@ class CurlHttpClient : public HttpClient {
     if (!request.if_modified_since.empty()) add_header("If-Modified-Since: " + request.if_modified_since);
 
     const bool plain_http_ok = request.allow_loopback_http && ascii_lower(request.url).starts_with("http://");
-    api->easy_setopt(h, CURLOPT_URL, request.url.c_str());
-    api->easy_setopt(h, CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https");
-    // Redirects may only lead to HTTPS, even in the loopback test mode.
-    api->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    api->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
-    api->easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
-    api->easy_setopt(h, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-    api->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-    api->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    // The safety options must take: a library that ignores one of them would, say, follow a redirect to
+    // plain http. Any refusal stops the download before it starts.
+    const char* refused = nullptr;
+    auto must = [&](CURLoption option, auto value, const char* name) {
+      if (!refused && api->easy_setopt(h, option, value) != CURLE_OK) refused = name;
+    };
+    if (api->version_num >= kCurlWithProtocolStrings) {
+      must(CURLOPT_PROTOCOLS_STR, plain_http_ok ? "http,https" : "https", "CURLOPT_PROTOCOLS_STR");
+      // Redirects may only lead to HTTPS, even in the loopback test mode.
+      must(CURLOPT_REDIR_PROTOCOLS_STR, "https", "CURLOPT_REDIR_PROTOCOLS_STR");
+    } else {
+      // libcurl before 7.85 (Debian 11, Ubuntu 22.04): the bitmask options, deprecated since but equivalent.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+      must(CURLOPT_PROTOCOLS, plain_http_ok ? static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS) : CURLPROTO_HTTPS,
+           "CURLOPT_PROTOCOLS");
+      must(CURLOPT_REDIR_PROTOCOLS, static_cast<long>(CURLPROTO_HTTPS), "CURLOPT_REDIR_PROTOCOLS");
+#pragma GCC diagnostic pop
+    }
+    must(CURLOPT_URL, request.url.c_str(), "CURLOPT_URL");
+    must(CURLOPT_FOLLOWLOCATION, 1L, "CURLOPT_FOLLOWLOCATION");
+    must(CURLOPT_MAXREDIRS, 5L, "CURLOPT_MAXREDIRS");
+    must(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2), "CURLOPT_SSLVERSION");
+    must(CURLOPT_SSL_VERIFYPEER, 1L, "CURLOPT_SSL_VERIFYPEER");
+    must(CURLOPT_SSL_VERIFYHOST, 2L, "CURLOPT_SSL_VERIFYHOST");
+    must(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes), "CURLOPT_MAXFILESIZE_LARGE");
+    if (refused) {
+      *err = "download failed: libcurl " + api->version + " refuses " + refused +
+             ", so it cannot enforce HTTPS-only downloads — refusing to update";
+      return false;
+    }
     api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     api->easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     api->easy_setopt(h, CURLOPT_CONNECTTIMEOUT, request.connect_timeout_seconds);
     api->easy_setopt(h, CURLOPT_TIMEOUT, request.timeout_seconds);
     api->easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     api->easy_setopt(h, CURLOPT_LOW_SPEED_TIME, request.stall_seconds);
-    api->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(request.max_bytes));
     api->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");  // the size cap applies to the decoded bytes
     api->easy_setopt(h, CURLOPT_USERAGENT, "mailveil-host/" MAILVEIL_VERSION);
     api->easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
@@ -283,6 +327,12 @@ class CurlHttpClient : public HttpClient {
 };
 
 }  // namespace
+
+std::string curl_runtime_version() {
+  std::string err;
+  const CurlApi* api = curl_api(&err);
+  return api ? api->version : "unavailable (" + err + ")";
+}
 
 std::unique_ptr<HttpClient> make_curl_http_client() {
   return std::make_unique<CurlHttpClient>();

@@ -45,6 +45,11 @@ class HttpClient {
 /// conditional headers. Plain http is accepted only with allow_loopback_http and a loopback host.
 std::unique_ptr<HttpClient> make_curl_http_client();
 
+/// The version of the libcurl the client loads ("7.88.1"), or why it cannot be loaded. The client reads the
+/// version at run time and picks the options that library has (CURLOPT_PROTOCOLS_STR from 7.85, the bitmask
+/// CURLOPT_PROTOCOLS before); a library that refuses any safety option is not used (docs/updates.md).
+std::string curl_runtime_version();
+
 /// Checks a URL against the scheme rules above before any connection is made. False with *err otherwise.
 bool check_update_url(const std::string& url, bool allow_loopback_http, std::string* err);
 

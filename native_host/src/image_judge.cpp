@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "judge_common.h"
 #include "leak_detector.h"
 #include "text_util.h"
 
@@ -356,10 +357,8 @@ bool MailImages::has_repeated_token(const Url& url) const {
 }
 
 bool judge_fetched_element(const Url& url, const Element& e, const MailImages& mail, bool signature, bool leaked,
-                           std::vector<std::string>* reasons) {
-  auto add = [&](const char* r) {
-    if (std::find(reasons->begin(), reasons->end(), r) == reasons->end()) reasons->push_back(r);
-  };
+                           std::vector<Signal>* reasons) {
+  auto add = [&](Signal s) { add_reason(reasons, s); };
   const bool tiny = is_tiny(e.declared) || is_tiny(e.rendered);
   const bool thin = !tiny && (is_thin(e.declared) || is_thin(e.rendered));
   const bool concealed = !e.visible || (e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
@@ -405,14 +404,14 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
             (!sized && word && stem_personal) || (!sized && dynamic && t.query_token) || (css_rule && t.query_token);
   }
 
-  if (signature) add("signature");
-  if (leaked) add("address-leak");
-  if (tiny) add("tiny-image");
-  if (thin) add("thin-image");
-  if (hidden) add("hidden-image");
-  if (word) add("tracking-path");
-  if (personal) add("recipient-token");
-  if ((tiny || thin || hidden || !sized) && dynamic) add("dynamic-endpoint");
+  if (signature) add(Signal::kSignature);
+  if (leaked) add(Signal::kAddressLeak);
+  if (tiny) add(Signal::kTinyImage);
+  if (thin) add(Signal::kThinImage);
+  if (hidden) add(Signal::kHiddenImage);
+  if (word) add(Signal::kTrackingPath);
+  if (personal) add(Signal::kRecipientToken);
+  if ((tiny || thin || hidden || !sized) && dynamic) add(Signal::kDynamicEndpoint);
   return signature || leaked || block;
 }
 

@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "codes.h"
 #include "email.h"
 #include "url.h"
 
@@ -69,9 +70,9 @@ class MailImages {
 /// The facts of TokenFacts for one URL.
 TokenFacts token_facts(const Url& url);
 
-/// Judges one fetched element. Appends the reason codes that apply to `reasons` and returns true when the
+/// Judges one fetched element. Appends the signals that apply to `reasons` and returns true when the
 /// element is a tracker. `signature` and `leaked` come from the list and the leak detector.
 bool judge_fetched_element(const Url& url, const Element& e, const MailImages& mail, bool signature, bool leaked,
-                           std::vector<std::string>* reasons);
+                           std::vector<Signal>* reasons);
 
 }  // namespace mailveil

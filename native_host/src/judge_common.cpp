@@ -6,7 +6,7 @@
 
 namespace mailveil {
 
-void add_reason(std::vector<std::string>* reasons, const char* reason) {
+void add_reason(std::vector<Signal>* reasons, Signal reason) {
   if (std::find(reasons->begin(), reasons->end(), reason) == reasons->end()) reasons->push_back(reason);
 }
 
@@ -29,7 +29,7 @@ bool is_third_party(std::string_view sender_domain, const Url& url) {
 
 bool is_third_party(std::string_view sender_domain, const Url& url, const SignatureMatch& sig) {
   if (is_third_party(sender_domain, url)) return true;
-  if (sig.tracker->company == kUnknownCompany || sig.how != "pattern") return false;
+  if (sig.tracker->company == kUnknownCompany || sig.how != MatchedBy::kPattern) return false;
   for (const auto& p : sig.tracker->patterns) {
     const PatternScope scope = pattern_scope(p);
     if (scope.kind != PatternScope::Kind::kHost) continue;

@@ -13,8 +13,8 @@
 
 namespace mailveil {
 
-/// Appends a reason code once.
-void add_reason(std::vector<std::string>* reasons, const char* reason);
+/// Appends a signal once.
+void add_reason(std::vector<Signal>* reasons, Signal reason);
 
 /// The entry's names. An entry for a shape many operators use (company "Unknown") is named after the URL's
 /// registrable domain, so that two spam senders count as two companies and the report can tell them apart.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <unordered_set>
 
 #include "digest.h"
 #include "text_util.h"
@@ -152,34 +153,42 @@ std::string mask_address(std::string_view address) {
 }
 
 LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
+  std::unordered_set<std::string> seen;
   std::vector<std::string> as_given;  // trimmed, case kept: base64 keeps the case the sender stored
   for (const auto& raw : addresses) {
+    if (addresses_.size() == kMaxUserAddresses) break;
+    if (raw.size() > kMaxAddressLength + 64) continue;  // longer than any address, even with blanks and <>
     std::string given(raw);
     given.erase(0, given.find_first_not_of(" \t<"));
     given.erase(given.find_last_not_of(" \t>") + 1);
     std::string a = ascii_lower(given);
     size_t at = a.find('@');
-    if (a.size() < 3 || at == std::string::npos || at == 0 || at + 1 == a.size()) continue;
-    if (std::find(addresses_.begin(), addresses_.end(), a) != addresses_.end()) continue;
+    if (a.size() < 3 || a.size() > kMaxAddressLength || at == std::string::npos || at == 0 || at + 1 == a.size()) {
+      continue;
+    }
+    if (!seen.insert(a).second) continue;
     addresses_.push_back(a);
     as_given.push_back(std::move(given));
   }
   for (size_t i = 0; i < addresses_.size(); ++i) {
     const std::string& a = addresses_[i];
+    add_variant(&plain_, a, "plain", i);
     for (HashAlgorithm h : kHashAlgorithms) {
       std::string raw = raw_digest(h, a);
-      hex_variants_.push_back({to_hex(raw), to_string(h), i, true});
+      add_variant(&hex_, to_hex(raw), to_string(h), i);
       if (h == HashAlgorithm::kMd5 || h == HashAlgorithm::kSha1 || h == HashAlgorithm::kSha256) {
         std::string name = std::string(to_string(h)) + "-base64";
-        base64_variants_.push_back({std::string(strip_padding(base64_encode(raw))), name, i, false});
+        std::string standard(strip_padding(base64_encode(raw)));
         std::string url = base64url_encode(raw);
-        if (url != base64_variants_.back().text) base64_variants_.push_back({url, name, i, false});
+        add_variant(&base64_, standard, name, i);
+        if (url != standard) add_variant(&base64_, url, name, i);
       }
     }
-    hex_variants_.push_back({to_hex(a), "hex", i, true});
-    base64_variants_.push_back({std::string(strip_padding(base64_encode(a))), "base64", i, false});
+    add_variant(&hex_, to_hex(a), "hex", i);
+    std::string standard(strip_padding(base64_encode(a)));
     std::string url = base64url_encode(a);
-    if (url != base64_variants_.back().text) base64_variants_.push_back({url, "base64url", i, false});
+    add_variant(&base64_, standard, "base64", i);
+    if (url != standard) add_variant(&base64_, url, "base64url", i);
     // The address inside a longer blob, at any of the three byte offsets a base64 quantum can give it, as
     // stored in lower case, as the reader wrote it, or in upper case (docs/scoring.md §4).
     std::vector<std::string> forms = {a};
@@ -191,22 +200,36 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
       add_embedded_needles(raw_digest(h, a), std::string(to_string(h)) + "-base64", i);
     }
   }
-  for (const auto& a : addresses_) {
-    mask_needles_.push_back({a, "[email]", true});
-    std::string encoded = a;
-    replace_all(&encoded, "@", "%40", false);
-    mask_needles_.push_back({encoded, "[email]", true});
-  }
-  for (const auto& v : hex_variants_) mask_needles_.push_back({v.text, "[email:" + v.encoding + "]", true});
-  for (const auto& v : base64_variants_) {
-    // Padding may follow, raw or percent-encoded; the longest form must be replaced first.
+  plain_.build();
+  hex_.build();
+  base64_.build();
+  embedded_.build();
+  mask_folded_.build();
+  mask_exact_.build();
+}
+
+void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address,
+                               bool aligned) {
+  set->add(text, static_cast<uint32_t>(variants_.size()));
+  variants_.push_back({std::move(encoding), address, aligned});
+  const Variant& v = variants_.back();
+  if (set == &embedded_) {
+    // Inside a blob: the characters that depend on the address alone (its neighbours mix in other bytes).
+    add_mask_needle(&mask_exact_, text, "[email:" + v.encoding + "]");
+  } else if (set == &plain_) {
+    // Evidence hides the address as written and percent-encoded once or twice.
+    const size_t at = text.find('@');
+    for (const char* escaped : {"@", "%40", "%2540"}) {
+      add_mask_needle(&mask_folded_, text.substr(0, at) + escaped + text.substr(at + 1), "[email]");
+    }
+  } else if (set == &hex_) {
+    add_mask_needle(&mask_folded_, text, "[email:" + v.encoding + "]");
+  } else {
+    // Padding may follow, raw or percent-encoded.
     for (const char* pad : {"%3D%3D", "%3d%3d", "==", "%3D", "%3d", "=", ""}) {
-      mask_needles_.push_back({v.text + pad, "[email:" + v.encoding + "]", false});
+      add_mask_needle(&mask_exact_, text + pad, "[email:" + v.encoding + "]");
     }
   }
-  // Longest first, so a digest is replaced before any shorter needle that happens to lie inside it.
-  std::stable_sort(mask_needles_.begin(), mask_needles_.end(),
-                   [](const MaskNeedle& x, const MaskNeedle& y) { return x.text.size() > y.text.size(); });
 }
 
 void LeakDetector::add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address) {
@@ -223,49 +246,42 @@ void LeakDetector::add_embedded_needles(std::string_view bytes, const std::strin
     std::string url = text;
     std::replace(url.begin(), url.end(), '+', '-');
     std::replace(url.begin(), url.end(), '/', '_');
-    embedded_needles_.push_back({text, encoding, address, offset == 0});
-    if (url != text)
-      embedded_needles_.push_back({url, encoding == "base64" ? "base64url" : encoding, address, offset == 0});
+    add_variant(&embedded_, text, encoding, address, offset == 0);
+    if (url != text) add_variant(&embedded_, url, encoding == "base64" ? "base64url" : encoding, address, offset == 0);
   }
+}
+
+void LeakDetector::add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement) {
+  set->add(text, static_cast<uint32_t>(mask_replacements_.size()));
+  mask_replacements_.push_back(replacement);
 }
 
 void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const {
   if (text.find('@') != std::string_view::npos) {
-    std::string lower = ascii_lower(text);
-    for (size_t i = 0; i < addresses_.size(); ++i) {
-      if (lower.find(addresses_[i]) != std::string::npos) {
-        out->push_back({raw_had_at ? "plain" : "url-encoded", {}, i});
-      }
-    }
+    plain_.for_each_match(text, [&](uint32_t tag, size_t, size_t) {
+      out->push_back({raw_had_at ? "plain" : "url-encoded", {}, variants_[tag].address});
+    });
   }
   for_each_run(text, kMinHexRun, is_hex, [&](std::string_view run) {
-    std::string lower = ascii_lower(run);
-    for (const auto& v : hex_variants_) {
-      if (v.text.size() <= lower.size() && lower.find(v.text) != std::string::npos) {
-        out->push_back({v.encoding, {}, v.address});
-      }
-    }
+    hex_.for_each_match(run, [&](uint32_t tag, size_t, size_t) {
+      out->push_back({variants_[tag].encoding, {}, variants_[tag].address});
+    });
   });
   for_each_run(text, kMinBase64Run, is_base64_char, [&](std::string_view run) {
     bool direct = false;
-    for (const auto& v : base64_variants_) {
-      if (v.text.size() <= run.size() && run.find(v.text) != std::string_view::npos) {
-        out->push_back({v.encoding, {}, v.address});
-        direct = true;
-      }
-    }
+    base64_.for_each_match(run, [&](uint32_t tag, size_t, size_t) {
+      out->push_back({variants_[tag].encoding, {}, variants_[tag].address});
+      direct = true;
+    });
     // Anywhere in the run: glued to a path, after other fields of a binary or JSON blob.
-    for (const auto& n : embedded_needles_) {
-      if (n.text.size() > run.size()) continue;
-      for (size_t hit = run.find(n.text); hit != std::string_view::npos; hit = run.find(n.text, hit + 1)) {
-        // At the start of the run or of a path segment, the whole blob is the address: plain base64.
-        const bool whole = n.aligned && (hit == 0 || run[hit - 1] == '/');
-        const bool address_form = n.encoding == "base64" || n.encoding == "base64url";
-        out->push_back({whole || !address_form ? n.encoding : "base64-embedded", {}, n.address});
-        direct = true;
-        if (whole || !address_form) break;
-      }
-    }
+    embedded_.for_each_match(run, [&](uint32_t tag, size_t begin, size_t) {
+      const Variant& v = variants_[tag];
+      // At the start of the run or of a path segment, the whole blob is the address: plain base64.
+      const bool whole = v.aligned && (begin == 0 || run[begin - 1] == '/');
+      const bool address_form = v.encoding == "base64" || v.encoding == "base64url";
+      out->push_back({whole || !address_form ? v.encoding : "base64-embedded", {}, v.address});
+      direct = true;
+    });
     if (direct || depth >= kMaxNesting || run.size() < kMinEmbeddedRun || !has_mixed_case(run)) return;
     // Decode the blob and look inside: JSON, percent-encoding, another base64 layer, binary fields. A '/' is
     // part of the base64 alphabet, so a blob in a path is glued to the segments before it: try each start.
@@ -329,7 +345,12 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
   }
   if (out->size() == before) return;
   // The key itself may be the address (`?jane@example.org=1`): the location must not repeat it in clear.
-  std::string name = key.empty() ? std::string(where) : std::string(where) + ":" + mask_text(percent_decode(key), true);
+  std::string name;
+  if (!key.empty()) {
+    name = mask_text(percent_decode(key));
+    if (has_leak(name)) name = "[email]";
+  }
+  name = name.empty() ? std::string(where) : std::string(where) + ":" + name;
   for (size_t i = before; i < out->size(); ++i) (*out)[i].where = name;
 }
 
@@ -355,16 +376,102 @@ std::vector<Leak> LeakDetector::find(const Url& url) const {
   return unique;
 }
 
-std::string LeakDetector::mask_text(std::string_view raw, bool leaky) const {
-  std::string s(raw);
-  if (!leaky) return s;
-  std::string lowered = ascii_lower(s);
-  for (const auto& n : mask_needles_) {
-    if ((n.case_insensitive ? lowered : s).find(n.text) == std::string::npos) continue;
-    replace_all(&s, n.text, n.replacement, n.case_insensitive);
-    lowered = ascii_lower(s);
+bool LeakDetector::has_leak(std::string_view part) const {
+  if (addresses_.empty()) return false;
+  std::vector<Leak> found;
+  scan_piece(part, {}, {}, &found);
+  return !found.empty();
+}
+
+std::string LeakDetector::mask_text(std::string_view raw) const {
+  struct Hit {
+    size_t begin;
+    size_t end;
+    uint32_t tag;
+  };
+  std::vector<Hit> hits;
+  auto collect = [&](uint32_t tag, size_t begin, size_t end) { hits.push_back({begin, end, tag}); };
+  mask_folded_.for_each_match(raw, collect);
+  mask_exact_.for_each_match(raw, collect);
+  if (hits.empty()) return std::string(raw);
+  // Longest first, then leftmost: a digest is replaced before any shorter form that happens to lie inside it.
+  std::sort(hits.begin(), hits.end(), [](const Hit& x, const Hit& y) {
+    return x.end - x.begin != y.end - y.begin ? x.end - x.begin > y.end - y.begin : x.begin < y.begin;
+  });
+  std::vector<bool> taken(raw.size(), false);
+  std::vector<Hit> chosen;
+  for (const Hit& h : hits) {
+    if (std::any_of(taken.begin() + static_cast<std::ptrdiff_t>(h.begin),
+                    taken.begin() + static_cast<std::ptrdiff_t>(h.end), [](bool t) { return t; })) {
+      continue;
+    }
+    std::fill(taken.begin() + static_cast<std::ptrdiff_t>(h.begin), taken.begin() + static_cast<std::ptrdiff_t>(h.end),
+              true);
+    chosen.push_back(h);
   }
-  return s;
+  std::sort(chosen.begin(), chosen.end(), [](const Hit& x, const Hit& y) { return x.begin < y.begin; });
+  std::string out;
+  size_t pos = 0;
+  for (const Hit& h : chosen) {
+    out.append(raw.substr(pos, h.begin - pos));
+    out += mask_replacements_[h.tag];
+    pos = h.end;
+  }
+  out.append(raw.substr(pos));
+  return out;
+}
+
+std::string LeakDetector::mask_host(std::string_view host) const {
+  std::string masked = mask_text(host);
+  if (!has_leak(masked)) return masked;
+  // An encoding only the decoder sees (escaped letters, say): hide the labels that carry it.
+  std::string labels;
+  size_t start = 0;
+  while (start <= masked.size()) {
+    size_t dot = masked.find('.', start);
+    if (dot == std::string::npos) dot = masked.size();
+    std::string_view label = std::string_view(masked).substr(start, dot - start);
+    if (start > 0) labels.push_back('.');
+    labels += has_leak(label) ? std::string_view("[email]") : label;
+    start = dot + 1;
+  }
+  return has_leak(labels) ? "[email]" : labels;
+}
+
+void LeakDetector::hide_remaining_leaks(Url* m) const {
+  if (has_leak(m->host)) m->host = mask_host(m->host);
+  if (has_leak(m->userinfo)) m->userinfo = "[userinfo]";
+  if (has_leak(m->path)) {
+    std::string path;
+    size_t start = 0;
+    while (start < m->path.size()) {
+      size_t slash = m->path.find('/', start + 1);
+      if (slash == std::string::npos) slash = m->path.size();
+      std::string_view segment = std::string_view(m->path).substr(start, slash - start);
+      const bool lead = !segment.empty() && segment[0] == '/';
+      if (lead) path.push_back('/');
+      std::string_view body = segment.substr(lead ? 1 : 0);
+      path += has_leak(body) ? std::string_view("[email]") : body;
+      start = slash;
+    }
+    m->path = has_leak(path) ? std::string("/[email]") : path;
+  }
+  std::string query;
+  bool changed = false;
+  for_each_query_pair(m->query, [&](std::string_view key, std::string_view value) {
+    if (!query.empty()) query.push_back('&');
+    const bool bad_key = has_leak(key);
+    const bool bad_value = has_leak(value);
+    changed = changed || bad_key || bad_value;
+    query += bad_key ? std::string_view("[email]") : key;
+    if (!value.empty() || bad_value) {
+      query.push_back('=');
+      query += bad_value ? std::string_view("[email]") : value;
+    }
+    return true;
+  });
+  if (changed) m->query = query;
+  if (has_leak(m->fragment)) m->fragment = "[email]";
 }
 
 std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) const {
@@ -373,21 +480,22 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
   Url masked;
   masked.scheme = url.scheme;
   masked.userinfo = url.userinfo.empty() ? "" : "[userinfo]";
-  masked.host = url.host;
+  masked.host = leaky ? mask_host(url.host) : url.host;
   masked.port = url.port;
   masked.has_query = url.has_query;
   masked.has_fragment = url.has_fragment;
   std::string& path = masked.path;
   path.reserve(url.path.size());
+  // Address forms first, over the whole path (a base64 digest may hold a '/'), then tokens per segment.
+  const std::string literal = leaky ? mask_text(url.path) : url.path;
   size_t start = 0;
-  while (start < url.path.size()) {
-    size_t slash = url.path.find('/', start + 1);
-    if (slash == std::string::npos) slash = url.path.size();
-    std::string_view segment = std::string_view(url.path).substr(start, slash - start);
+  while (start < literal.size()) {
+    size_t slash = literal.find('/', start + 1);
+    if (slash == std::string::npos) slash = literal.size();
+    std::string_view segment = std::string_view(literal).substr(start, slash - start);
     std::string_view body = segment.substr(segment.empty() || segment[0] != '/' ? 0 : 1);
     path.push_back('/');
-    std::string text = mask_text(body, leaky);
-    if (text == body) {
+    if (body.find("[email") == std::string_view::npos) {
       // Keep file extensions readable ("[token].gif").
       std::string_view stem = body;
       std::string_view ext;
@@ -402,15 +510,15 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
         path += body;
       }
     } else {
-      path += text;
+      path += body;
     }
     start = slash;
   }
   std::string& query = masked.query;
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (!query.empty()) query.push_back('&');
-    query += mask_text(key, leaky);
-    std::string text = mask_text(value, leaky);
+    query += leaky ? mask_text(key) : std::string(key);
+    std::string text = leaky ? mask_text(value) : std::string(value);
     if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
       text = "[token]";
     }
@@ -420,8 +528,11 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
     }
     return true;
   });
-  masked.fragment = mask_text(url.fragment, leaky);
-  return masked.str();
+  masked.fragment = leaky ? mask_text(url.fragment) : url.fragment;
+  if (leaky) hide_remaining_leaks(&masked);
+  // A form that spans two parts (a base64 digest holding a '/', across the host and the path) is only whole in
+  // the assembled URL.
+  return mask_text(masked.str());
 }
 
 }  // namespace mailveil

@@ -6,9 +6,16 @@
 #include <string_view>
 #include <vector>
 
+#include "needle_set.h"
 #include "url.h"
 
 namespace mailveil {
+
+/// The most addresses one detector watches (the reader's own addresses: the protocol refuses more, `scan` keeps
+/// the first ones). Past this, the first ones are kept.
+inline constexpr size_t kMaxUserAddresses = 100;
+/// The longest address watched (RFC 5321: 254 bytes); longer ones are ignored.
+inline constexpr size_t kMaxAddressLength = 254;
 
 /// One occurrence of a user address in a URL.
 struct Leak {
@@ -19,60 +26,71 @@ struct Leak {
   size_t address_index = 0;  ///< index into the detector's addresses
 };
 
-/// Precomputes every encoding of the user's addresses once per message, then scans URLs.
+/// Precomputes every encoding of the user's addresses once per message, then scans URLs. Building it and
+/// scanning a URL cost time linear in the addresses' and the URL's length: the encodings are searched for all
+/// at once (NeedleSet), not one after the other.
 class LeakDetector {
  public:
+  /// Invalid addresses are dropped, as are those longer than kMaxAddressLength and those past the first
+  /// kMaxUserAddresses valid ones.
   explicit LeakDetector(const std::vector<std::string>& addresses);
 
   /// Occurrences of any address in the URL, at most one per (encoding, where, address).
   std::vector<Leak> find(const Url& url) const;
-  /// The URL with every address encoding replaced by "[email]" / "[email:<encoding>]" and opaque per-recipient
-  /// tokens in query values and path segments replaced by "[token]".
+  /// The URL with every address encoding replaced by "[email]" / "[email:<encoding>]" (in every part: host,
+  /// userinfo, path, query, fragment) and opaque per-recipient tokens in query values and path segments
+  /// replaced by "[token]". The result never holds anything find() would report: a part whose leak is in an
+  /// encoding only the decoder sees (escaped letters, say) is replaced whole by "[email]".
   std::string mask(const Url& url) const { return mask(url, find(url)); }
-  /// As above, when the caller already ran find(): address encodings are only searched for when `found` is
-  /// not empty, which keeps masking cheap for the common, leak-free URL.
+  /// As above, when the caller already ran find().
   std::string mask(const Url& url, const std::vector<Leak>& found) const;
+  /// A host with the labels that carry an address masked ("[email:md5].t.example"); the whole host becomes
+  /// "[email]" when the address spans labels in a form that cannot be cut out.
+  std::string mask_host(std::string_view host) const;
+  /// True when find() would report a leak in this URL part (a path, a query key or value, a host...).
+  bool has_leak(std::string_view part) const;
   /// Normalised (trimmed, lower-cased) addresses, in order; invalid ones dropped.
   const std::vector<std::string>& addresses() const { return addresses_; }
   bool empty() const { return addresses_.empty(); }
 
  private:
+  /// One searched form of one address; a NeedleSet tag is an index into variants_.
   struct Variant {
-    std::string text;  ///< lower-cased when case_insensitive
     std::string encoding;
     size_t address = 0;
-    bool case_insensitive = false;
+    bool aligned = false;  ///< embedded_: the form the address takes at the start of a blob
   };
   /// Appends leaks found in one decoded URL component.
   /// Scans one component; `where` is only built when something is found.
   void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out) const;
-  /// Searches one decoded text: the address, its hex and digests, its base64 forms anywhere, then inside the
-  /// base64 blobs of the text, down to kMaxNesting layers (`depth` counts the layers already opened).
+  /// Searches one decoded text: the address, its hex and digests, its base64 forms anywhere (one pass each, over
+  /// every address), then inside the base64 blobs of the text, down to kMaxNesting layers (`depth` counts the
+  /// layers already opened).
   void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const;
   /// The bytes of one decoded blob, with their percent- and JSON-escapes undone; renames what it finds.
   void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const;
+  /// Every literal address form in `raw` replaced; longest first where forms overlap.
+  std::string mask_text(std::string_view raw) const;
+  /// Replaces the parts of `masked` in which has_leak() still finds something.
+  void hide_remaining_leaks(Url* masked) const;
+  void add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address, bool aligned = false);
+  /// The parts of the base64 of `bytes` that do not depend on the bytes around it, at each of the three offsets
+  /// a base64 quantum can give it, into embedded_.
   void add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address);
-  std::string mask_text(std::string_view raw, bool leaky) const;
+  void add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement);
 
   std::vector<std::string> addresses_;
-  std::vector<Variant> hex_variants_;     ///< digests and hex of the address: searched in hex runs
-  std::vector<Variant> base64_variants_;  ///< base64 forms: searched in base64 runs, case-sensitive
-  struct Needle {
-    std::string text;
-    std::string encoding;
-    size_t address = 0;
-    bool aligned = false;  ///< the form the address takes at the start of a blob
-  };
-  /// The parts of the base64 of the address (three case forms) and of its digests that do not depend on the
-  /// bytes around it, at each of the three offsets.
-  std::vector<Needle> embedded_needles_;
-  /// Every literal to hide in evidence, with its replacement ("[email]", "[email:sha256]"), longest first.
-  struct MaskNeedle {
-    std::string text;  ///< lower-cased when case_insensitive
-    std::string replacement;
-    bool case_insensitive = false;
-  };
-  std::vector<MaskNeedle> mask_needles_;
+  std::vector<Variant> variants_;
+  NeedleSet plain_{true};    ///< the addresses: searched in decoded text that has an '@'
+  NeedleSet hex_{true};      ///< digests and hex of the addresses: searched in hex runs
+  NeedleSet base64_{false};  ///< base64 forms: searched in base64 runs, case-sensitive
+  /// The base64 of the address (three case forms) and of its digests anywhere inside a longer blob, at each of
+  /// the three offsets: searched in base64 runs, case-sensitive.
+  NeedleSet embedded_{false};
+  /// Every literal to hide in evidence; a tag indexes mask_replacements_ ("[email]", "[email:sha256]").
+  NeedleSet mask_folded_{true};  ///< plain, percent-encoded and hex forms
+  NeedleSet mask_exact_{false};  ///< base64 forms, with their padding raw or percent-encoded
+  std::vector<std::string> mask_replacements_;
 };
 
 /// True for a value that looks like a per-recipient identifier: a UUID, 10+ digits, 16+ hex characters, or

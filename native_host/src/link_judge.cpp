@@ -496,7 +496,7 @@ std::optional<Url> final_destination(const Url& url, const std::vector<std::stri
   std::string how;
   std::optional<Url> d = redirect_destination(url, params, &how);
   for (int depth = 0; d && depth < kMaxNestedRedirects; ++depth) {
-    std::vector<std::string> via;
+    std::vector<Wrapper> via;
     Url inner = unwrap_webmail(*d, &via);
     if (link_protection_service(inner)) return inner;
     SignatureMatch m = match(inner);
@@ -518,8 +518,8 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   SignatureMatch sig = sig_in;
   if (link_protection_service(url) && !sig) {
     // The reader's organisation scans this link on click; removing the wrapper would remove the check.
-    add_reason(&r->reasons, "link-protection");
-    if (f.leaked) add_reason(&r->reasons, "address-leak");
+    add_reason(&r->reasons, Signal::kLinkProtection);
+    if (f.leaked) add_reason(&r->reasons, Signal::kAddressLeak);
     return;
   }
   // An unsubscribe, preference or web-view page on an ESP's host is a page the ESP serves, not a redirect.
@@ -529,8 +529,8 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   bool opaque_inner = false;
   const std::vector<std::string> no_params;
   if (sig) {
-    add_reason(&r->reasons, "signature");
-    add_reason(&r->reasons, "click-tracker");
+    add_reason(&r->reasons, Signal::kSignature);
+    add_reason(&r->reasons, Signal::kClickTracker);
     r->tracked = true;
     r->tracker = info_of(*sig.tracker, url);
     r->third_party = is_third_party(f.sender_domain, url, sig);
@@ -542,7 +542,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
       if (!strip_tracking_params(&bare).empty() && !match(bare)) destination = std::move(bare);
     }
   } else if (generic_click_tracker(url, f.text, f.sender_domain)) {
-    add_reason(&r->reasons, "redirect-tracker");
+    add_reason(&r->reasons, Signal::kRedirectTracker);
     r->tracked = true;
     r->tracker = heuristic_info(url);
     r->third_party = is_third_party(f.sender_domain, url);
@@ -555,7 +555,7 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
                       return s.piece == Piece::kToken || s.piece == Piece::kNumber;
                     });
     if ((id || f.leaked) && !is_mailing_page(url, f.text)) {
-      add_reason(&r->reasons, "redirect-tracker");
+      add_reason(&r->reasons, Signal::kRedirectTracker);
       r->tracked = true;
       r->tracker = heuristic_info(url);
       r->third_party = is_third_party(f.sender_domain, url);
@@ -567,10 +567,10 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   if (!r->tracked) {
     // Click shims the webmail unwrapping went through (Google's /url?q=): the shim itself logs the click.
     for (size_t i = 0; i < f.via.size() && i < f.layers.size(); ++i) {
-      if (f.via[i] != "google-redirect") continue;
+      if (f.via[i] != Wrapper::kGoogleRedirect) continue;
       if (SignatureMatch shim = match(f.layers[i])) {
-        add_reason(&r->reasons, "signature");
-        add_reason(&r->reasons, "click-tracker");
+        add_reason(&r->reasons, Signal::kSignature);
+        add_reason(&r->reasons, Signal::kClickTracker);
         r->tracked = true;
         r->tracker = info_of(*shim.tracker, f.layers[i]);
         r->third_party = is_third_party(f.sender_domain, f.layers[i], shim);
@@ -579,19 +579,19 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
       }
     }
   }
-  if (f.leaked) add_reason(&r->reasons, "address-leak");
-  if (r->tracked && !destination) add_reason(&r->reasons, "destination-unknown");
+  if (f.leaked) add_reason(&r->reasons, Signal::kAddressLeak);
+  if (r->tracked && !destination) add_reason(&r->reasons, Signal::kDestinationUnknown);
 
   Url clean = destination ? *destination : url;
-  std::vector<std::string> inner_via;
+  std::vector<Wrapper> inner_via;
   clean = unwrap_webmail(clean, &inner_via);
   const bool stripped = !strip_tracking_params(&clean).empty();
-  if (stripped) add_reason(&r->reasons, "tracking-params");
+  if (stripped) add_reason(&r->reasons, Signal::kTrackingParams);
   // A tracked link whose destination is unknown stays as it is (allow + tracked): the extension asks before
   // the click. Rewriting it to the tracker minus utm_* would pass for a cleaned link.
   if (destination || (stripped && !r->tracked)) {
     r->verdict = Verdict::kRewrite;
-    r->rewrite_url = std::find(f.via.begin(), f.via.end(), "outlook-safelinks") != f.via.end()
+    r->rewrite_url = std::find(f.via.begin(), f.via.end(), Wrapper::kOutlookSafelinks) != f.via.end()
                          ? rewrap_safelinks(*parse_url(r->url), clean)
                          : clean.str();
   }

@@ -9,18 +9,19 @@
 
 #include "classifier.h"
 #include "matcher.h"
+#include "unwrap.h"
 #include "url.h"
 
 namespace mailveil {
 
 /// What the classifier knows about one link.
 struct LinkFacts {
-  const Url& url;                       ///< after webmail unwrapping
-  const std::vector<std::string>& via;  ///< webmail layers removed ("outlook-safelinks", "google-redirect", …)
-  const std::vector<Url>& layers;       ///< the wrapper URLs those layers were read from, outermost first
-  std::string_view text;                ///< the anchor text ("" when unknown)
-  std::string_view sender_domain;       ///< registrable domain of the sender, "" when unknown
-  bool leaked = false;                  ///< the reader's address is in the URL
+  const Url& url;                   ///< after webmail unwrapping
+  const std::vector<Wrapper>& via;  ///< webmail layers removed, outermost first
+  const std::vector<Url>& layers;   ///< the wrapper URLs those layers were read from, outermost first
+  std::string_view text;            ///< the anchor text ("" when unknown)
+  std::string_view sender_domain;   ///< registrable domain of the sender, "" when unknown
+  bool leaked = false;              ///< the reader's address is in the URL
 };
 
 /// Signature lookup for links: the engine's signed list, then the user list.

@@ -19,6 +19,7 @@
 #include "protocol.h"
 #include "scan.h"
 #include "signature_store.h"
+#include "signing.h"
 #include "update_cli.h"
 
 namespace {
@@ -79,7 +80,8 @@ int main(int argc, char** argv) {
   if (command == "eval") return mailveil::run_eval_command(rest);
   if (command == "update") return mailveil::run_update_command(rest);
   if (command == "version" || command == "--version") {
-    std::cout << "mailveil-host " << MAILVEIL_VERSION << " (protocol " << mailveil::kProtocolVersion << ")\n";
+    std::cout << "mailveil-host " << MAILVEIL_VERSION << " (protocol " << mailveil::kProtocolVersion << ")"
+              << (mailveil::kTestKeysBuild ? " TEST BUILD: trusts the public test-only signing key" : "") << "\n";
     return 0;
   }
   std::string caller = mailveil::caller_from_args(args);

@@ -210,7 +210,7 @@ std::vector<std::string> Matcher::set_errors() const {
   return set_errors_;
 }
 
-bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry, std::string* how) const {
+bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry, MatchedBy* how) const {
   const CompiledList& l = *list_;
   auto first_applying = [&](const CompiledList::Group& g) {
     for (uint32_t r : g.ids()) {
@@ -222,7 +222,7 @@ bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry,
     return false;
   };
   if (!l.host_table.empty() && first_applying(l.find(l.host_table, key_hash(host), host))) {
-    *how = "host";
+    *how = MatchedBy::kHost;
     return true;
   }
   if (l.domain_table.empty()) return false;
@@ -241,7 +241,7 @@ bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry,
     for (size_t start = 0; start < host.size();) {
       const std::string_view suffix = host.substr(start);
       if (first_applying(l.find(l.domain_table, key_hash(suffix), suffix))) {
-        *how = "domain";
+        *how = MatchedBy::kDomain;
         return true;
       }
       const size_t dot = suffix.find('.');
@@ -253,7 +253,7 @@ bool Matcher::lookup_host(std::string_view host, uint32_t want, uint32_t* entry,
   for (size_t i = count; i-- > 0;) {
     const std::string_view suffix = host.substr(suffixes[i].first);
     if (first_applying(l.find(l.domain_table, suffixes[i].second, suffix))) {
-      *how = "domain";
+      *how = MatchedBy::kDomain;
       return true;
     }
   }
@@ -408,7 +408,7 @@ SignatureMatch Matcher::match(const Url& url, std::string_view normalized, bool 
   if (!l.regexes.empty()) match_regexes(url, normalized, want, &best);
   if (best != kNone) {
     result.tracker = tracker_at(l.rules[best].entry());
-    result.how = "pattern";
+    result.how = MatchedBy::kPattern;
   }
   return result;
 }

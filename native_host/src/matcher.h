@@ -22,10 +22,17 @@ class RE2;
 
 namespace mailveil {
 
+/// Which part of an entry a URL matched.
+enum class MatchedBy {
+  kDomain,   ///< the host is one of the entry's domains or under one
+  kHost,     ///< the host is one of the entry's hosts
+  kPattern,  ///< a pattern of the entry
+};
+
 /// What a URL matched, and how.
 struct SignatureMatch {
   const Tracker* tracker = nullptr;
-  std::string how;  ///< "domain", "host" or "pattern"
+  MatchedBy how = MatchedBy::kDomain;  ///< meaningful only when tracker is set
   explicit operator bool() const { return tracker != nullptr; }
 };
 
@@ -91,7 +98,7 @@ class Matcher {
 
   bool applies(uint32_t entry, uint32_t want) const;
   const Tracker* tracker_at(uint32_t entry) const;
-  bool lookup_host(std::string_view host, uint32_t want, uint32_t* entry, std::string* how) const;
+  bool lookup_host(std::string_view host, uint32_t want, uint32_t* entry, MatchedBy* how) const;
   void match_plain(std::string_view normalized, uint32_t want, uint32_t* best) const;
   void match_regexes(const Url& url, std::string_view normalized, uint32_t want, uint32_t* best) const;
   bool plain_rule_matches(uint32_t rule, std::string_view normalized, std::string_view lowered, bool newline) const;

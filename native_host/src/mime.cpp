@@ -13,10 +13,8 @@ namespace mailveil {
 
 namespace {
 
-/// Deeper nesting than this is ignored (real mail rarely goes past 5 levels).
-constexpr int kMaxDepth = 32;
-/// Leaf parts handled per message; protects against "millions of empty parts" inputs.
-constexpr size_t kMaxParts = 10000;
+constexpr int kMaxDepth = kMaxMimeDepth;
+constexpr size_t kMaxParts = kMaxMimeParts;
 /// An encoded word longer than this is not one (RFC 2047 says 75); bounds the search for "?=".
 constexpr size_t kMaxEncodedWord = 1024;
 
@@ -291,10 +289,13 @@ std::string sniff_meta_charset(std::string_view html) {
 
 /// Finds the body parts of a multipart body. Delimiter lines are "--boundary" (plus "--" for the last one)
 /// followed only by blanks; the line break before a delimiter belongs to it. A missing close delimiter ends
-/// the last part at the end of input. *found is false when no delimiter occurs at all.
-std::vector<std::string_view> split_multipart(std::string_view body, std::string_view boundary, bool* found) {
+/// the last part at the end of input. *found is false when no delimiter occurs at all. At most kMaxParts parts
+/// are returned; *more counts the parts after them.
+std::vector<std::string_view> split_multipart(std::string_view body, std::string_view boundary, bool* found,
+                                              size_t* more) {
   std::vector<std::string_view> parts;
   *found = false;
+  *more = 0;
   const std::string delim = "--" + std::string(boundary);
   size_t pos = 0;
   size_t part_start = std::string_view::npos;
@@ -312,8 +313,11 @@ std::vector<std::string_view> split_multipart(std::string_view body, std::string
       size_t end = line_start;
       if (end > part_start && body[end - 1] == '\n') --end;
       if (end > part_start && body[end - 1] == '\r') --end;
-      parts.push_back(body.substr(part_start, end - part_start));
-      if (parts.size() >= kMaxParts) return parts;
+      if (parts.size() < kMaxParts) {
+        parts.push_back(body.substr(part_start, end - part_start));
+      } else {
+        ++*more;
+      }
     }
     if (close) {
       closed = true;
@@ -323,7 +327,11 @@ std::vector<std::string_view> split_multipart(std::string_view body, std::string
     part_start = pos;
   }
   if (!closed && part_start != std::string_view::npos && part_start <= body.size()) {
-    parts.push_back(body.substr(part_start));
+    if (parts.size() < kMaxParts) {
+      parts.push_back(body.substr(part_start));
+    } else {
+      ++*more;
+    }
   }
   return parts;
 }
@@ -335,7 +343,14 @@ class MimeWalker {
   /// Handles one entity. `digest_child`: inside multipart/digest, where the default type is message/rfc822.
   /// `whole_message`: a top-level or encapsulated message (may start with an mbox envelope line).
   void walk(std::string_view raw, int depth, bool top_level, bool digest_child, bool whole_message) {
-    if (depth > kMaxDepth || leaves_ >= kMaxParts) return;
+    if (depth > kMaxDepth) {
+      ++out_->deep_parts_skipped;
+      return;
+    }
+    if (leaves_ >= kMaxParts) {
+      ++out_->parts_skipped;
+      return;
+    }
     const Entity e = split_entity(raw, whole_message);
     if (top_level) {
       out_->headers.reserve(e.fields.size());
@@ -362,16 +377,21 @@ class MimeWalker {
       const std::string boundary = param(mt, "boundary");
       bool found = false;
       std::vector<std::string_view> parts;
-      if (!boundary.empty()) parts = split_multipart(e.body, boundary, &found);
+      size_t more = 0;
+      if (!boundary.empty()) parts = split_multipart(e.body, boundary, &found, &more);
+      out_->parts_skipped += more;
       if (!found) {
         // Broken multipart (no boundary, or it never occurs): show the body as text, sniffing for HTML.
         add_leaf(e.body, cte, "", looks_like_html(e.body));
         return;
       }
       const bool digest = mt.subtype == "digest";
-      for (std::string_view part : parts) {
-        if (leaves_ >= kMaxParts) break;
-        walk(part, depth + 1, false, digest, false);
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (leaves_ >= kMaxParts) {
+          out_->parts_skipped += parts.size() - i;
+          break;
+        }
+        walk(parts[i], depth + 1, false, digest, false);
       }
       return;
     }
@@ -712,8 +732,32 @@ bool looks_like_mbox(std::string_view head) {
   return head.substr(0, 5) == "From ";
 }
 
+bool read_line_capped(std::istream& in, std::string* line, size_t keep, uint64_t* dropped) {
+  line->clear();
+  bool any = false;
+  char buf[64 * 1024];
+  for (;;) {
+    in.getline(buf, sizeof(buf));
+    const auto n = static_cast<size_t>(in.gcount());  // bytes taken from the stream, the '\n' included
+    size_t stored = n;
+    bool done = true;
+    if (in.good()) {
+      stored = n - 1;  // ended by '\n'
+    } else if (!in.eof() && !in.bad() && n == sizeof(buf) - 1) {
+      done = false;  // the buffer is full and the line goes on
+      in.clear();
+    }
+    any = any || n > 0;
+    const size_t kept = std::min(stored, keep - std::min(keep, line->size()));
+    line->append(buf, kept);
+    *dropped += stored - kept;
+    if (done) return any;
+  }
+}
+
 bool MboxReader::next(std::string* message) {
   message->clear();
+  skipped_ = 0;
   bool have = !pending_from_.empty();
   bool at_file_start = !started_;
   started_ = true;
@@ -721,10 +765,15 @@ bool MboxReader::next(std::string* message) {
   bool prev_blank = false;
   size_t last_line_len = std::string::npos;  // bytes of the last appended line including its '\n'
   std::string line;
+  // A separator is recognised from the line's start; past the message's budget only that much is kept.
+  constexpr size_t kSeparatorProbe = 8;
   try {
-    while (std::getline(in_, line)) {
+    for (;;) {
+      const size_t budget = max_message_bytes_ - std::min(max_message_bytes_, message->size());
+      uint64_t dropped = 0;
+      if (!read_line_capped(in_, &line, std::max(budget, kSeparatorProbe), &dropped)) break;
       std::string_view view = line;
-      if (!view.empty() && view.back() == '\r') view.remove_suffix(1);
+      if (!view.empty() && view.back() == '\r' && dropped == 0) view.remove_suffix(1);
       if (view.substr(0, 5) == "From " && (at_file_start || prev_blank)) {
         at_file_start = false;
         if (have) {
@@ -745,9 +794,18 @@ bool MboxReader::next(std::string* message) {
       size_t gts = 0;
       while (gts < view.size() && view[gts] == '>') ++gts;
       const size_t skip = (gts > 0 && view.substr(gts, 5) == "From ") ? 1 : 0;
-      message->append(line, skip, std::string::npos);
-      message->push_back('\n');
-      last_line_len = line.size() - skip + 1;
+      const size_t length = line.size() - skip + 1;  // with its '\n'
+      if (length <= budget) {
+        message->append(line, skip, std::string::npos);
+        message->push_back('\n');
+        last_line_len = length;
+      } else {
+        // Past the cap: keep what fits, count the rest, and keep reading up to the next message.
+        message->append(line, skip, budget);
+        skipped_ += length - budget;
+        last_line_len = std::string::npos;
+      }
+      skipped_ += dropped;
       prev_blank = view.empty();
     }
   } catch (...) {

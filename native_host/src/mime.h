@@ -1,6 +1,7 @@
 /// Reading mail files for the offline `scan` command: RFC 5322 headers, MIME, transfer encodings, charsets, mbox.
 #pragma once
 
+#include <cstdint>
 #include <istream>
 #include <string>
 #include <string_view>
@@ -9,11 +10,18 @@
 
 namespace mailveil {
 
+/// MIME entities nested deeper than this are not read (real mail rarely goes past 5 levels).
+inline constexpr int kMaxMimeDepth = 32;
+/// Leaf parts read per message; protects against "millions of empty parts" inputs.
+inline constexpr size_t kMaxMimeParts = 10000;
+
 /// A parsed message: unfolded, RFC 2047-decoded headers and the text bodies converted to UTF-8.
 struct ParsedMail {
   std::vector<std::pair<std::string, std::string>> headers;  ///< in order, names as written
   std::vector<std::string> html_parts;                       ///< every text/html part, UTF-8
   std::vector<std::string> text_parts;                       ///< every text/plain part, UTF-8
+  size_t parts_skipped = 0;                                  ///< parts past the first kMaxMimeParts, not read
+  size_t deep_parts_skipped = 0;  ///< entities nested deeper than kMaxMimeDepth levels, not read
 
   /// First header with this name (case-insensitive), or "".
   std::string header(std::string_view name) const;
@@ -41,17 +49,29 @@ std::vector<std::string> extract_addresses(std::string_view header_value);
 /// True when the text starts like an mbox file ("From " line).
 bool looks_like_mbox(std::string_view head);
 
-/// Streams messages out of an mbox (mboxrd/mboxo: ">From " unescaped) without loading the whole file.
+/// Streams messages out of an mbox (mboxrd/mboxo: ">From " unescaped) without loading the whole file. Memory
+/// stays bounded by max_message_bytes whatever the file holds (a line without end, a message of gigabytes).
 class MboxReader {
  public:
-  explicit MboxReader(std::istream& in) : in_(in) {}
+  /// Each message is cut after `max_message_bytes`; what follows, up to the next message, is counted in
+  /// skipped_bytes() and not kept.
+  explicit MboxReader(std::istream& in, size_t max_message_bytes = SIZE_MAX)
+      : in_(in), max_message_bytes_(max_message_bytes) {}
   /// Next message's raw text; false at end.
   bool next(std::string* message);
+  /// Bytes of the message last returned that were past max_message_bytes (0 when it is whole).
+  uint64_t skipped_bytes() const { return skipped_; }
 
  private:
   std::istream& in_;
+  size_t max_message_bytes_;
+  uint64_t skipped_ = 0;
   std::string pending_from_;
   bool started_ = false;
 };
+
+/// Reads one line (without its '\n') into *line, keeping at most `keep` bytes of it; the bytes past them are
+/// added to *dropped. False at the end of input when nothing was read.
+bool read_line_capped(std::istream& in, std::string* line, size_t keep, uint64_t* dropped);
 
 }  // namespace mailveil

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "charset.h"
+#include "leak_detector.h"
 
 namespace mailveil {
 namespace {
@@ -31,9 +32,19 @@ ProtocolError missing(const std::string& path) {
   return {ErrorCode::kMissingField, "missing field " + path};
 }
 
-/// Optional string field: absent/null -> default; other types -> wrong_type.
+/// A caller's value quoted in an error message, cut so that the message stays small.
+std::string quote_value(std::string_view value) {
+  constexpr size_t kMax = 64;
+  if (value.size() <= kMax) return "'" + std::string(value) + "'";
+  size_t cut = kMax;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+  return "'" + std::string(value.substr(0, cut)) + "…' (" + std::to_string(value.size()) + " bytes)";
+}
+
+/// Optional string field: absent/null -> default; other types -> wrong_type; longer than max_length ->
+/// invalid_value.
 bool read_string(const json& obj, const char* key, const std::string& path, std::string* out, ProtocolError* err,
-                 bool required = false) {
+                 bool required = false, size_t max_length = SIZE_MAX) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) {
     if (required) *err = missing(path + key);
@@ -43,7 +54,13 @@ bool read_string(const json& obj, const char* key, const std::string& path, std:
     *err = wrong_type(path + key, "string", *it);
     return false;
   }
-  *out = it->get<std::string>();
+  const auto& value = it->get_ref<const std::string&>();
+  if (value.size() > max_length) {
+    *err = {ErrorCode::kInvalidValue, path + key + ": " + std::to_string(value.size()) + " bytes; at most " +
+                                          std::to_string(max_length) + " are accepted"};
+    return false;
+  }
+  *out = value;
   return true;
 }
 
@@ -98,6 +115,13 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
       *error = wrong_type("id", "string or number", *it);
       return std::nullopt;
     }
+    if (it->is_string() && it->get_ref<const std::string&>().size() > kMaxEchoedLength) {
+      // Echoing it could not fit a reply: refuse the request, answered with a null id.
+      *error = {ErrorCode::kInvalidValue, "id: " + std::to_string(it->get_ref<const std::string&>().size()) +
+                                              " bytes; an id of at most " + std::to_string(kMaxEchoedLength) +
+                                              " bytes is accepted"};
+      return std::nullopt;
+    }
     req.id = *it;
     *id = *it;
   }
@@ -108,6 +132,10 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
   }
   if (!action->is_string()) {
     *error = wrong_type("action", "string", *action);
+    return std::nullopt;
+  }
+  if (action->get_ref<const std::string&>().size() > kMaxActionLength) {
+    *error = {ErrorCode::kUnknownAction, "unknown action " + quote_value(action->get_ref<const std::string&>())};
     return std::nullopt;
   }
   req.action = action->get<std::string>();
@@ -123,13 +151,14 @@ std::optional<Element> parse_element(const json& v, const std::string& path, Pro
   Element e;
   const std::string p = path + ".";
   std::string kind;
-  if (!read_string(v, "ref", p, &e.ref, error) || !read_string(v, "kind", p, &kind, error, true) ||
-      !read_string(v, "url", p, &e.url, error, true) || !read_string(v, "text", p, &e.text, error)) {
+  if (!read_string(v, "ref", p, &e.ref, error, false, kMaxEchoedLength) ||
+      !read_string(v, "kind", p, &kind, error, true) || !read_string(v, "url", p, &e.url, error, true) ||
+      !read_string(v, "text", p, &e.text, error)) {
     return std::nullopt;
   }
   auto k = element_kind_from_string(kind);
   if (!k) {
-    *error = {ErrorCode::kInvalidValue, p + "kind: unknown kind '" + kind + "'"};
+    *error = {ErrorCode::kInvalidValue, p + "kind: unknown kind " + quote_value(kind)};
     return std::nullopt;
   }
   e.kind = *k;
@@ -157,24 +186,11 @@ std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
     return std::nullopt;
   }
   Email email;
-  if (!read_string(*m, "id", "message.", &email.message_id, error) ||
-      !read_string(*m, "webmail", "message.", &email.webmail, error) ||
-      !read_string(*m, "sender", "message.", &email.sender, error)) {
+  if (!read_string(*m, "id", "message.", &email.message_id, error, false, kMaxEchoedLength) ||
+      !read_string(*m, "webmail", "message.", &email.webmail, error, false, kMaxEchoedLength) ||
+      !read_string(*m, "sender", "message.", &email.sender, error) ||
+      !parse_user_addresses(*m, "message.", &email.user_addresses, error)) {
     return std::nullopt;
-  }
-  if (auto it = m->find("user_addresses"); it != m->end() && !it->is_null()) {
-    if (!it->is_array()) {
-      *error = wrong_type("message.user_addresses", "array of strings", *it);
-      return std::nullopt;
-    }
-    for (size_t i = 0; i < it->size(); ++i) {
-      const json& a = (*it)[i];
-      if (!a.is_string()) {
-        *error = wrong_type("message.user_addresses[" + std::to_string(i) + "]", "string", a);
-        return std::nullopt;
-      }
-      email.user_addresses.push_back(a.get<std::string>());
-    }
   }
   auto els = m->find("elements");
   if (els == m->end()) {
@@ -200,6 +216,61 @@ std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
   return email;
 }
 
+bool parse_user_addresses(const json& obj, const std::string& path, std::vector<std::string>* out,
+                          ProtocolError* error) {
+  auto it = obj.find("user_addresses");
+  if (it == obj.end() || it->is_null()) return true;
+  const std::string name = path + "user_addresses";
+  if (!it->is_array()) {
+    *error = wrong_type(name, "array of strings", *it);
+    return false;
+  }
+  if (it->size() > kMaxUserAddresses) {
+    *error = {ErrorCode::kTooManyAddresses, name + ": " + std::to_string(it->size()) + " addresses; at most " +
+                                                std::to_string(kMaxUserAddresses) + " are accepted"};
+    return false;
+  }
+  out->reserve(it->size());
+  for (size_t i = 0; i < it->size(); ++i) {
+    const json& a = (*it)[i];
+    const std::string item = name + "[" + std::to_string(i) + "]";
+    if (!a.is_string()) {
+      *error = wrong_type(item, "string", a);
+      return false;
+    }
+    const auto& text = a.get_ref<const std::string&>();
+    if (text.size() > kMaxAddressLength) {
+      *error = {ErrorCode::kInvalidValue, item + ": " + std::to_string(text.size()) +
+                                              " bytes; an address has at most " + std::to_string(kMaxAddressLength)};
+      return false;
+    }
+    out->push_back(text);
+  }
+  return true;
+}
+
+std::optional<ReportRequest> parse_report(const json& body, ProtocolError* error) {
+  ReportRequest r;
+  if (!read_string(body, "kind", "", &r.kind, error)) return std::nullopt;
+  if (r.kind != "missed" && r.kind != "false-block") {
+    *error = {ErrorCode::kInvalidValue, "kind: expected \"missed\" or \"false-block\""};
+    return std::nullopt;
+  }
+  if (!read_string(body, "webmail", "", &r.webmail, error, false, kMaxEchoedLength) ||
+      !parse_user_addresses(body, "", &r.user_addresses, error)) {
+    return std::nullopt;
+  }
+  auto el = body.find("element");
+  if (el == body.end()) {
+    *error = missing("element");
+    return std::nullopt;
+  }
+  auto element = parse_element(*el, "element", error);
+  if (!element) return std::nullopt;
+  r.element = std::move(*element);
+  return r;
+}
+
 std::string dump_json(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
@@ -220,7 +291,7 @@ json element_to_json(const ElementResult& r, bool full) {
   json j = {{"ref", r.ref}, {"verdict", to_string(r.verdict)}};
   if (!r.interesting()) return j;
   j["kind"] = to_string(r.kind);
-  j["reasons"] = r.reasons;
+  j["reasons"] = to_strings(r.reasons);
   if (r.tracked) j["tracked"] = true;
   if (!r.tracker.empty()) {
     j["tracker"] = {{"id", r.tracker.id},

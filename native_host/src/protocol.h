@@ -19,6 +19,11 @@ inline constexpr int kProtocolVersion = 1;
 inline constexpr int kMinProtocolVersion = 1;
 inline constexpr size_t kMaxInboundFrame = 16u << 20;
 inline constexpr size_t kMaxOutboundFrame = 1u << 20;
+/// The longest string echoed back: a request `id`, `message.id`, an element's `ref`, `webmail`. A request whose
+/// `id` is longer is refused (with a null id), so that an error reply always fits the outbound frame.
+inline constexpr size_t kMaxEchoedLength = 1024;
+/// No action name is longer; a longer one is refused as unknown without being echoed.
+inline constexpr size_t kMaxActionLength = 64;
 
 // ErrorCode and its wire strings: codes.h.
 
@@ -43,6 +48,20 @@ std::optional<Email> parse_classify(const nlohmann::json& body, ProtocolError* e
 
 /// Parses one element object (used by classify and report); `path` prefixes error messages.
 std::optional<Element> parse_element(const nlohmann::json& value, const std::string& path, ProtocolError* error);
+
+/// Reads the optional `user_addresses` array of `obj` (classify's message, report's body): strings, at most
+/// kMaxUserAddresses of at most kMaxAddressLength bytes each. `path` prefixes error messages.
+bool parse_user_addresses(const nlohmann::json& obj, const std::string& path, std::vector<std::string>* out,
+                          ProtocolError* error);
+
+/// The fields of a `report` request.
+struct ReportRequest {
+  std::string kind = "missed";  ///< "missed" or "false-block"
+  std::string webmail;
+  std::vector<std::string> user_addresses;
+  Element element;
+};
+std::optional<ReportRequest> parse_report(const nlohmann::json& body, ProtocolError* error);
 
 /// Serialises for the wire: compact, invalid UTF-8 replaced rather than thrown on.
 std::string dump_json(const nlohmann::json& j);

@@ -44,7 +44,7 @@ const Psl& psl() {
     if (size_t plus = out.info.libpsl.find(" ("); plus != std::string::npos) out.info.libpsl.resize(plus);
     if (out.ctx == psl_builtin() || !out.ctx) {
       if (!out.ctx) out.ctx = psl_builtin();
-      out.info.source = "builtin";
+      out.info.source = kPublicSuffixBuiltin;
       out.info.date = utc_date(psl_builtin_file_time());
     } else {
       out.info.source = psl_dist_filename();
@@ -112,7 +112,7 @@ nlohmann::json public_suffix_json() {
 std::string public_suffix_text() {
   const PublicSuffixInfo& i = psl().info;
   return (i.date.empty() ? std::string("of unknown date") : i.date) + " (libpsl " + i.libpsl + ", " +
-         (i.source == "builtin" ? std::string("built-in list") : i.source) + ")";
+         (i.source == kPublicSuffixBuiltin ? std::string("built-in list") : i.source) + ")";
 }
 
 }  // namespace mailveil

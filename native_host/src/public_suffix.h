@@ -14,11 +14,14 @@ namespace mailveil {
 /// nobody else can register under them, so they name one owner.
 std::string public_registrable_domain(std::string_view host);
 
+/// PublicSuffixInfo::source (and `psl.source` in hello) when the list compiled into libpsl is served.
+inline constexpr std::string_view kPublicSuffixBuiltin = "builtin";
+
 /// Which list is in use.
 struct PublicSuffixInfo {
   std::string libpsl;  ///< libpsl's version, "0.21.2"
   std::string date;    ///< the list's date, "2023-02-09" (UTC)
-  std::string source;  ///< "builtin" (compiled into libpsl) or the path of the distribution's list file
+  std::string source;  ///< kPublicSuffixBuiltin (compiled into libpsl) or the path of the distribution's list file
 };
 
 /// The list libpsl serves (loaded on first use: libpsl's built-in list, or Debian's publicsuffix file when it is

@@ -22,7 +22,7 @@ struct Seen {
   Verdict verdict = Verdict::kAllow;
   bool tracked = false;
   bool leaks = false;
-  std::vector<std::string> reasons;
+  std::vector<Signal> reasons;
 };
 
 /// Keeps every element of every message of one file.
@@ -46,8 +46,8 @@ class CollectSink : public ScanSink {
 /// A rewrite that only strips parameters or unwraps a webmail proxy: the redirector stays (score.py PARAMS_ONLY).
 bool params_only(const Seen& e) {
   if (e.verdict != Verdict::kRewrite) return false;
-  return std::all_of(e.reasons.begin(), e.reasons.end(), [](const std::string& r) {
-    return r == "tracking-params" || r == "webmail-proxy" || r == "address-leak";
+  return std::all_of(e.reasons.begin(), e.reasons.end(), [](Signal r) {
+    return r == Signal::kTrackingParams || r == Signal::kWebmailProxy || r == Signal::kAddressLeak;
   });
 }
 
@@ -72,16 +72,9 @@ std::vector<const Seen*> named(const std::vector<Seen>& all, const std::string& 
   return out;
 }
 
-std::string join_reasons(const Seen* e) {
-  std::string out;
-  if (!e) return out;
-  for (const auto& r : e->reasons) out += (out.empty() ? "" : ",") + r;
-  return out;
-}
-
 RealEvalMiss miss_row(const std::string& file, const char* family, const std::string& label, const char* outcome,
                       const Seen* e, const std::string& url) {
-  return {file, family, label, outcome, e ? to_string(e->verdict) : "", join_reasons(e), url};
+  return {file, family, label, outcome, e ? to_string(e->verdict) : "", e ? join_codes(e->reasons, ",") : "", url};
 }
 
 std::string ratio(size_t a, size_t b) {

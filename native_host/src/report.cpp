@@ -643,8 +643,7 @@ class CsvSink : public ScanSink {
     const std::string file = clean_text(m.file);
     for (const auto& e : m.report.elements) {
       if (!e.interesting()) continue;
-      std::string reasons, encodings;
-      for (const auto& r : e.reasons) reasons += (reasons.empty() ? "" : ";") + r;
+      std::string reasons = join_codes(e.reasons, ";"), encodings;
       if (e.outlook_only) reasons += std::string(reasons.empty() ? "" : ";") + "Outlook desktop only";
       std::vector<std::string> seen;
       for (const auto& l : e.leaks) {

@@ -1,9 +1,13 @@
 #include "scan.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <exception>
 #include <filesystem>
@@ -15,6 +19,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <unordered_set>
 
 #include "evidence.h"
 #include "html_extract.h"
@@ -88,8 +93,7 @@ class TableSink : public ScanSink {
              << "URL (masked)\n";
       }
       std::string who = e.tracker.empty() ? "-" : e.tracker.company + " (" + e.tracker.id + ")";
-      std::string reasons;
-      for (const auto& x : e.reasons) reasons += (reasons.empty() ? "" : ",") + x;
+      const std::string reasons = join_codes(e.reasons, ",");
       out_ << "   " << pad(to_string(e.verdict), 8) << pad(to_string(e.kind), 15) << pad(shorten(who, 39), 40)
            << pad(shorten(reasons, 43), 44) << shorten(e.evidence_url.empty() ? e.url : e.evidence_url, 110)
            << (e.outlook_only ? "  [Outlook desktop only]" : "") << "\n";
@@ -104,10 +108,7 @@ class TableSink : public ScanSink {
       if (f.code == FindingCode::kAddressLeak) continue;  // shown per element above
       out_ << "   [" << to_string(f.severity) << "] " << to_string(f.code) << ": " << f.message << "\n";
     }
-    if (m.skipped_html_bytes > 0 || m.skipped_elements > 0) {
-      out_ << "   Not analysed: " << m.skipped_html_bytes << " bytes of HTML past the parser's limits, "
-           << m.skipped_elements << " elements past " << kMaxExtractedElements << "\n";
-    }
+    for (const auto& w : skipped_warnings(m.skipped)) out_ << "   !! " << w << "\n";
     out_ << "   " << r.summary.elements << " elements: " << r.summary.blocked << " blocked, " << r.summary.rewritten
          << " rewritten, " << r.summary.tracked_links << " tracked links, " << r.summary.leaks << " leaks\n\n";
   }
@@ -132,7 +133,7 @@ json element_record(const ElementResult& e) {
             {"url", e.url},
             {"unwrapped_url", e.unwrapped_url},
             {"verdict", to_string(e.verdict)},
-            {"reasons", e.reasons},
+            {"reasons", to_strings(e.reasons)},
             {"tracker", e.tracker.empty() ? json(nullptr) : json(e.tracker.id)},
             {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
             {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};
@@ -177,8 +178,14 @@ class JsonSink : public ScanSink {
     for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
     json j = {{"file", m.file}, {"index", m.index},         {"subject", m.subject},       {"sender", m.sender},
               {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
-    if (m.skipped_html_bytes > 0 || m.skipped_elements > 0) {
-      j["skipped"] = {{"html_bytes", m.skipped_html_bytes}, {"elements", m.skipped_elements}};
+    if (m.skipped.any()) {
+      j["skipped"] = {{"bytes", m.skipped.bytes},
+                      {"html_bytes", m.skipped.html_bytes},
+                      {"elements", m.skipped.elements},
+                      {"mime_parts", m.skipped.mime_parts},
+                      {"nested_parts", m.skipped.nested_parts},
+                      {"recipients", m.skipped.recipients}};
+      j["warnings"] = skipped_warnings(m.skipped);
     }
     out_ << (first_ ? "\n" : ",\n") << dump_json(j);
     first_ = false;
@@ -198,15 +205,126 @@ class JsonSink : public ScanSink {
   json errors_ = json::array();
 };
 
-Email email_from_html(const std::string& html, const std::vector<std::string>& addresses, ScannedMessage* m) {
-  Email email;
-  email.webmail = "file";
-  email.user_addresses = addresses;
-  ExtractResult extracted = extract_html(html_to_utf8(html));
-  m->skipped_html_bytes += extracted.skipped_bytes;
-  m->skipped_elements += extracted.skipped_elements;
-  email.elements = std::move(extracted.elements);
-  return email;
+/// The reader's addresses for one message, at most kMaxUserAddresses: the --address ones first when there
+/// are more, since the user asked for them. *skipped counts those left out.
+std::vector<std::string> watched_addresses(const std::vector<std::string>& from_headers,
+                                           const std::vector<std::string>& extra, size_t* skipped) {
+  std::vector<std::string> out;
+  std::unordered_set<std::string> seen;
+  auto add = [&](const std::string& a) {
+    if (!seen.insert(a).second) return;
+    if (out.size() < kMaxUserAddresses) {
+      out.push_back(a);
+    } else {
+      ++*skipped;
+    }
+  };
+  if (from_headers.size() + extra.size() > kMaxUserAddresses) {
+    for (const auto& a : extra) add(a);
+    for (const auto& a : from_headers) add(a);
+  } else {
+    for (const auto& a : from_headers) add(a);
+    for (const auto& a : extra) add(a);
+  }
+  return out;
+}
+
+/// Appends the elements of one HTML body, keeping at most kMaxElements in all in *out; counts what the
+/// extractor left out (elements past the cap, HTML past the parser's limits) in *skipped.
+void append_elements(std::string_view html, std::vector<Element>* out, ScanSkipped* skipped) {
+  ExtractOptions options;
+  options.max_elements = kMaxElements - out->size();
+  ExtractResult extracted = extract_html(html, options);
+  skipped->elements += extracted.skipped_elements;
+  skipped->html_bytes += extracted.skipped_bytes;
+  for (auto& e : extracted.elements) {
+    e.ref = "e" + std::to_string(out->size());
+    out->push_back(std::move(e));
+  }
+}
+
+const char* file_type_name(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+/// Opens a file to scan. Only regular files are opened: a device or a FIFO is refused before open() (which
+/// could block, or read forever), and the descriptor is checked again after it. -1 with *err otherwise.
+int open_regular_file(const std::string& path, uint64_t* size, std::string* err) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *err = std::string("cannot open file: ") + std::strerror(errno);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    *err = std::string("skipped: ") + file_type_name(st.st_mode) + ", not a regular file";
+    return -1;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *err = std::string("cannot open file: ") + std::strerror(errno);
+    return -1;
+  }
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {  // replaced in between
+    *err = std::string("skipped: ") + file_type_name(st.st_mode) + ", not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+  *size = static_cast<uint64_t>(st.st_size);
+  return fd;
+}
+
+/// Closes a descriptor at scope exit.
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+/// A std::istream source over a file descriptor, read in 64 KiB blocks.
+class FdReadBuf : public std::streambuf {
+ public:
+  explicit FdReadBuf(int fd) : fd_(fd) {}
+  bool failed() const { return failed_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    ssize_t n;
+    do {
+      n = ::read(fd_, buffer_, sizeof(buffer_));
+    } while (n < 0 && errno == EINTR);
+    if (n <= 0) {
+      failed_ = n < 0;
+      return traits_type::eof();
+    }
+    setg(buffer_, buffer_, buffer_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  int fd_;
+  bool failed_ = false;
+  char buffer_[64 * 1024];
+};
+
+/// Reads at most `max` bytes from the start of a file. False on a read error.
+bool read_prefix(int fd, uint64_t max, std::string* out) {
+  out->clear();
+  char chunk[64 * 1024];
+  while (out->size() < max) {
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(chunk), max - out->size()));
+    const ssize_t n = ::read(fd, chunk, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    if (n == 0) break;
+    out->append(chunk, static_cast<size_t>(n));
+  }
+  return true;
 }
 
 void collect_files(const std::string& input, std::vector<std::string>* files, std::vector<std::string>* missing) {
@@ -215,7 +333,11 @@ void collect_files(const std::string& input, std::vector<std::string>* files, st
     std::vector<std::string> found;
     for (auto it = fs::recursive_directory_iterator(input, fs::directory_options::skip_permission_denied, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_regular_file(ec) && has_extension(it->path().string(), {".eml", ".html", ".htm", ".mbox", ".mbx"})) {
+      // Everything with a mail file's name but a directory: a FIFO, a device or a broken link named *.eml is
+      // reported when it is opened, not skipped silently.
+      std::error_code type_error;
+      if (!it->is_directory(type_error) &&
+          has_extension(it->path().string(), {".eml", ".html", ".htm", ".mbox", ".mbx"})) {
         found.push_back(it->path().string());
       }
     }
@@ -237,49 +359,83 @@ std::unique_ptr<ScanSink> make_json_sink(std::ostream& out) {
   return std::make_unique<JsonSink>(out);
 }
 
+std::vector<std::string> skipped_warnings(const ScanSkipped& s) {
+  std::vector<std::string> out;
+  if (s.bytes) {
+    out.push_back("message too large: only its first " + std::to_string(kMaxScanMessageBytes >> 20) +
+                  " MiB were read, " + std::to_string(s.bytes) + " bytes skipped");
+  }
+  if (s.html_bytes) {
+    out.push_back(std::to_string(s.html_bytes) + " bytes of HTML past the parser's limits not analysed (at most " +
+                  std::to_string(kMaxHtmlBytes >> 20) + " MiB per body, and a budget of tree-building work)");
+  }
+  if (s.elements) {
+    out.push_back("message too large, " + std::to_string(s.elements) + " elements skipped (at most " +
+                  std::to_string(kMaxElements) + " per message)");
+  }
+  if (s.mime_parts) {
+    out.push_back(std::to_string(s.mime_parts) + " MIME parts skipped (at most " + std::to_string(kMaxMimeParts) +
+                  " per message)");
+  }
+  if (s.nested_parts) {
+    out.push_back(std::to_string(s.nested_parts) + " MIME parts nested deeper than " + std::to_string(kMaxMimeDepth) +
+                  " levels skipped");
+  }
+  if (s.recipients) {
+    out.push_back(std::to_string(s.recipients) + " recipient addresses not watched for leaks (at most " +
+                  std::to_string(kMaxUserAddresses) + " per message)");
+  }
+  return out;
+}
+
 namespace {
 
 /// Everything of scan_message but the verdicts: MIME, headers, HTML elements. Thread-safe.
 ScannedMessage prepare_message(const std::string& raw, const std::vector<std::string>& extra, const std::string& file,
-                               size_t index) {
+                               size_t index, uint64_t skipped_bytes) {
   ScannedMessage m;
   m.file = file;
   m.index = index;
+  m.skipped.bytes = skipped_bytes;
   ParsedMail mail = parse_mail(raw);
   m.subject = mail.header("Subject");
   m.date = mail.header("Date");
   auto from = extract_addresses(mail.header("From"));
   if (!from.empty()) m.sender = from.front();
+  std::vector<std::string> from_headers;
   for (const char* h : {"To", "Cc", "Delivered-To", "X-Original-To"}) {
     for (const auto& value : mail.headers_named(h)) {
-      for (auto& a : extract_addresses(value)) {
-        if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
-      }
+      for (auto& a : extract_addresses(value)) from_headers.push_back(std::move(a));
     }
   }
-  for (const auto& a : extra) {
-    if (std::find(m.recipients.begin(), m.recipients.end(), a) == m.recipients.end()) m.recipients.push_back(a);
-  }
+  m.recipients = watched_addresses(from_headers, extra, &m.skipped.recipients);
   m.email.message_id = mail.header("Message-ID");
   m.email.webmail = "file";
   m.email.sender = m.sender;
   m.email.user_addresses = m.recipients;
-  size_t next_ref = 0;
-  for (const auto& html : mail.html_parts) {
-    ExtractResult extracted = extract_html(html);
-    m.skipped_html_bytes += extracted.skipped_bytes;
-    m.skipped_elements += extracted.skipped_elements;
-    for (auto& e : extracted.elements) {
-      e.ref = "e" + std::to_string(next_ref++);
-      m.email.elements.push_back(std::move(e));
-    }
-  }
+  for (const auto& html : mail.html_parts) append_elements(html, &m.email.elements, &m.skipped);
+  m.skipped.mime_parts = mail.parts_skipped;
+  m.skipped.nested_parts = mail.deep_parts_skipped;
+  return m;
+}
+
+/// A .html file as a message: decoded as a browser sniffs it, the --address addresses watched.
+ScannedMessage prepare_html_file(const std::string& html, const std::vector<std::string>& extra,
+                                 const std::string& file, uint64_t skipped_bytes) {
+  ScannedMessage m;
+  m.file = file;
+  m.recipients = watched_addresses({}, extra, &m.skipped.recipients);
+  m.skipped.bytes = skipped_bytes;
+  m.email.webmail = "file";
+  m.email.user_addresses = m.recipients;
+  append_elements(html_to_utf8(html), &m.email.elements, &m.skipped);
   return m;
 }
 
 /// Prepares messages on worker threads (MIME and HTML tree building are most of a scan's time) and hands them to
-/// the sink classified, in input order; errors keep their place among them. At most 2 x workers + 2 messages are
-/// in flight, so memory stays bounded on any mailbox.
+/// the sink classified, in input order; errors keep their place among them. At most 2 x workers + 2 messages, and
+/// at most kMaxBytesInFlight of their raw bytes beyond the first one, are in flight, so memory stays bounded on any
+/// mailbox (each message is at most kMaxScanMessageBytes).
 class OrderedScanner {
  public:
   OrderedScanner(const Engine& engine, ScanSink& sink, size_t workers, std::function<void(const std::string&)> done)
@@ -301,10 +457,11 @@ class OrderedScanner {
   OrderedScanner(const OrderedScanner&) = delete;
   OrderedScanner& operator=(const OrderedScanner&) = delete;
 
-  /// Queues a message; prepare() runs on a worker (inline without workers).
-  void message(std::function<ScannedMessage()> prepare) {
+  /// Queues a message of `bytes` raw bytes (held by prepare); prepare() runs on a worker (inline without workers).
+  void message(size_t bytes, std::function<ScannedMessage()> prepare) {
     Slot slot;
     slot.prepare = std::move(prepare);
+    slot.bytes = bytes;
     push(std::move(slot));
   }
 
@@ -332,8 +489,13 @@ class OrderedScanner {
     std::pair<std::string, std::string> error;  ///< file, text
     std::optional<ScannedMessage> result;
     std::exception_ptr failure;
+    size_t bytes = 0;  ///< raw bytes the slot holds until it is prepared and delivered
     bool done = false;
   };
+
+  /// Raw message bytes queued beyond which the front is delivered first (with a 32 MiB message queued, that
+  /// still lets the workers run ahead on ordinary ones).
+  static constexpr size_t kMaxBytesInFlight = 2 * kMaxScanMessageBytes;
 
   void push(Slot slot) {
     if (threads_.empty()) {
@@ -344,6 +506,7 @@ class OrderedScanner {
     {
       std::lock_guard lock(mutex_);
       if (!slot.prepare) slot.done = true;
+      bytes_in_flight_ += slot.bytes;
       slots_.push_back(std::move(slot));
     }
     work_ready_.notify_one();
@@ -357,6 +520,7 @@ class OrderedScanner {
     } catch (...) {
       slot->failure = std::current_exception();
     }
+    slot->prepare = nullptr;  // frees the raw message now, not when the slot is delivered
   }
 
   void work() {
@@ -379,14 +543,17 @@ class OrderedScanner {
     }
   }
 
-  /// Delivers finished slots from the front while more than `keep` are queued (all of them when keep is 0).
+  /// Delivers finished slots from the front while more than `keep` are queued or more than kMaxBytesInFlight of
+  /// raw bytes are (all of them when keep is 0).
   void deliver(size_t keep) {
     std::unique_lock lock(mutex_);
-    while (!slots_.empty() && (keep == 0 || slots_.size() > keep)) {
+    while (!slots_.empty() &&
+           (keep == 0 || slots_.size() > keep || (slots_.size() > 1 && bytes_in_flight_ > kMaxBytesInFlight))) {
       result_ready_.wait(lock, [&] { return slots_.front().done; });
       Slot slot = std::move(slots_.front());
       slots_.pop_front();
       ++first_;
+      bytes_in_flight_ -= slot.bytes;
       lock.unlock();
       emit(slot);
       lock.lock();
@@ -413,8 +580,9 @@ class OrderedScanner {
   std::condition_variable work_ready_;
   std::condition_variable result_ready_;
   std::deque<Slot> slots_;
-  size_t first_ = 0;     ///< sequence number of slots_.front()
-  size_t next_job_ = 0;  ///< sequence number of the next slot a worker takes
+  size_t first_ = 0;            ///< sequence number of slots_.front()
+  size_t next_job_ = 0;         ///< sequence number of the next slot a worker takes
+  size_t bytes_in_flight_ = 0;  ///< raw bytes of the queued slots
   bool stopping_ = false;
   bool abandon_ = false;
   std::vector<std::thread> threads_;
@@ -423,8 +591,8 @@ class OrderedScanner {
 }  // namespace
 
 ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
-                            const std::string& file, size_t index) {
-  ScannedMessage m = prepare_message(raw, extra, file, index);
+                            const std::string& file, size_t index, uint64_t skipped_bytes) {
+  ScannedMessage m = prepare_message(raw, extra, file, index, skipped_bytes);
   m.report = engine.classify(m.email);
   return m;
 }
@@ -450,49 +618,54 @@ size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink
   }
   const std::vector<std::string>& extra = options.extra_addresses;
   for (const std::string& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      scanner.error(file, "cannot open file");
+    uint64_t size = 0;
+    std::string error;
+    const int fd = open_regular_file(file, &size, &error);
+    if (fd < 0) {
+      scanner.error(file, error);
       ++unreadable;
       continue;
     }
+    FdCloser closer{fd};
     char head[5] = {};
-    in.read(head, sizeof(head));
-    const bool mbox = looks_like_mbox(std::string_view(head, static_cast<size_t>(in.gcount())));
-    in.clear();
-    in.seekg(0);
+    const ssize_t got = ::pread(fd, head, sizeof(head), 0);
+    const bool mbox = got > 0 && looks_like_mbox(std::string_view(head, static_cast<size_t>(got)));
     if (mbox) {
-      MboxReader reader(in);
+      // One message at a time, each cut at kMaxScanMessageBytes: memory stays flat whatever the file's size.
+      FdReadBuf buffer(fd);
+      std::istream in(&buffer);
+      MboxReader reader(in, kMaxScanMessageBytes);
       std::string raw;
       size_t index = 0;
       while (reader.next(&raw)) {
-        scanner.message(
-            [raw = std::move(raw), &extra, &file, n = ++index] { return prepare_message(raw, extra, file, n); });
+        const size_t bytes = raw.size();
+        scanner.message(bytes, [raw = std::move(raw), &extra, &file, n = ++index, cut = reader.skipped_bytes()] {
+          return prepare_message(raw, extra, file, n, cut);
+        });
         raw.clear();
       }
-      if (in.bad()) {
-        scanner.error(file, "read error");
+      if (buffer.failed()) {
+        scanner.error(file, std::string("read error: ") + std::strerror(errno));
         ++unreadable;
       }
       continue;
     }
-    std::ostringstream buf;
-    buf << in.rdbuf();
-    if (in.bad()) {
-      scanner.error(file, "read error");
+    std::string raw;
+    if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
+      scanner.error(file, std::string("read error: ") + std::strerror(errno));
       ++unreadable;
       continue;
     }
+    const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
+    const size_t bytes = raw.size();
     if (has_extension(file, {".html", ".htm"})) {
-      scanner.message([html = buf.str(), &extra, &file] {
-        ScannedMessage m;
-        m.file = file;
-        m.recipients = extra;
-        m.email = email_from_html(html, extra, &m);
-        return m;
+      scanner.message(bytes, [html = std::move(raw), &extra, &file, skipped_bytes] {
+        return prepare_html_file(html, extra, file, skipped_bytes);
       });
     } else {
-      scanner.message([raw = buf.str(), &extra, &file] { return prepare_message(raw, extra, file, 0); });
+      scanner.message(bytes, [raw = std::move(raw), &extra, &file, skipped_bytes] {
+        return prepare_message(raw, extra, file, 0, skipped_bytes);
+      });
     }
   }
   scanner.finish();

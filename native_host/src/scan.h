@@ -1,6 +1,7 @@
 /// The offline audit: `mailveil-host scan FILE|DIR...` over .eml, .html and mbox files.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -10,6 +11,26 @@
 #include "classifier.h"
 
 namespace mailveil {
+
+/// The most bytes `scan` reads of one message (an .eml, an .html file, one message of an mbox); the rest is
+/// counted and reported, never held. Together with kMaxElements and the MIME limits (mime.h), this bounds the
+/// memory of a scan whatever its input.
+inline constexpr uint64_t kMaxScanMessageBytes = 32u << 20;
+
+/// What `scan` left out of one message to stay within its limits (all 0 for ordinary mail).
+struct ScanSkipped {
+  uint64_t bytes = 0;       ///< past kMaxScanMessageBytes
+  uint64_t html_bytes = 0;  ///< HTML not parsed: past kMaxHtmlBytes or the tree builder's budget (html_extract.h)
+  size_t elements = 0;      ///< past kMaxElements
+  size_t mime_parts = 0;    ///< past kMaxMimeParts
+  size_t nested_parts = 0;  ///< nested deeper than kMaxMimeDepth
+  size_t recipients = 0;    ///< addresses past kMaxUserAddresses, not watched for leaks
+  bool any() const { return bytes || html_bytes || elements || mime_parts || nested_parts || recipients; }
+};
+
+/// One sentence per limit the message reached ("message too large, 12000 elements skipped ..."), for the
+/// outputs; empty for ordinary mail.
+std::vector<std::string> skipped_warnings(const ScanSkipped& skipped);
 
 /// One scanned message, as handed to the output sinks.
 struct ScannedMessage {
@@ -21,8 +42,7 @@ struct ScannedMessage {
   std::vector<std::string> recipients;  ///< addresses used for leak detection
   Email email;
   EmailReport report;
-  size_t skipped_html_bytes = 0;  ///< HTML not parsed (over the size or tree-building budget: html_extract.h)
-  size_t skipped_elements = 0;    ///< elements over the per-body cap
+  ScanSkipped skipped;
 };
 
 /// Receives messages as they are scanned (streaming: nothing is kept by the scanner itself).
@@ -51,12 +71,13 @@ struct ScanOptions {
 
 /// Scans every input (directories recursively, in name order). MIME decoding and HTML tree building run on worker
 /// threads; verdicts and the sink run on the calling thread, in input order. Returns the number of unreadable
-/// inputs.
+/// inputs: those missing, unreadable, or not regular files (devices, FIFOs, sockets are never opened for reading).
 size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink);
 
-/// Builds the Email for one raw RFC 5322 message (used by scan and tests).
+/// Builds the Email for one raw RFC 5322 message (used by scan and tests). `skipped_bytes`: how much of the
+/// message was past kMaxScanMessageBytes and not read.
 ScannedMessage scan_message(const Engine& engine, const std::string& raw, const std::vector<std::string>& extra,
-                            const std::string& file, size_t index);
+                            const std::string& file, size_t index, uint64_t skipped_bytes = 0);
 
 /// `mailveil-host scan ...` entry point: parses args, loads the list, writes to stdout. Exit status:
 /// 0 when every input was read, 1 when some input was unreadable, 2 on usage errors.

@@ -4,6 +4,8 @@
 #include <re2/set.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -214,6 +216,9 @@ std::shared_ptr<SignatureList> parse_signature_document(const json& doc, std::st
   if (auto pub = doc.find("published"); pub != doc.end() && pub->is_string()) {
     list->published = pub->get<std::string>();
   }
+  if (auto exp = doc.find("expires"); exp != doc.end() && exp->is_string()) {
+    list->expires = exp->get<std::string>();
+  }
   std::set<std::string> seen_ids;
   size_t index = 0;
   for (const auto& entry : *trackers) {
@@ -229,6 +234,59 @@ std::shared_ptr<SignatureList> parse_signature_document(const json& doc, std::st
     ++index;
   }
   return list;
+}
+
+bool parse_iso_date(std::string_view s, int64_t* days) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  const int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+  const unsigned m = static_cast<unsigned>((s[5] - '0') * 10 + (s[6] - '0'));
+  const unsigned d = static_cast<unsigned>((s[8] - '0') * 10 + (s[9] - '0'));
+  const std::chrono::year_month_day ymd{std::chrono::year(static_cast<int>(y)), std::chrono::month(m),
+                                        std::chrono::day(d)};
+  if (!ymd.ok()) return false;
+  *days = std::chrono::sys_days(ymd).time_since_epoch().count();
+  return true;
+}
+
+std::string format_iso_date(int64_t days) {
+  const std::chrono::year_month_day ymd{std::chrono::sys_days(std::chrono::days(days))};
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+int64_t today_utc_days() {
+  return std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()).time_since_epoch().count();
+}
+
+ListFreshness list_freshness(const SignatureList& list, int64_t today) {
+  return list_freshness(list.list_version, list.published, list.expires, today);
+}
+
+ListFreshness list_freshness(int64_t list_version, std::string_view published_date, std::string_view expires_date,
+                             int64_t today) {
+  ListFreshness f;
+  int64_t published = 0;
+  const bool has_published = parse_iso_date(published_date, &published);
+  if (has_published) f.age_days = std::max<int64_t>(0, today - published);
+  int64_t expires = 0;
+  if (!parse_iso_date(expires_date, &expires)) {
+    if (!has_published) return f;
+    expires = published + kDefaultListLifetimeDays;
+  }
+  f.expires = format_iso_date(expires);
+  f.expired = today > expires;
+  if (!f.expired) return f;
+  f.days_past_due = today - expires;
+  f.note = "the signature list " + std::to_string(list_version) +
+           (f.age_days >= 0 ? " is " + std::to_string(f.age_days) + " days old: it" : "") + " expired on " + f.expires +
+           " (" + std::to_string(f.days_past_due) + (f.days_past_due == 1 ? " day" : " days") +
+           " ago); new trackers are not blocked until it is updated";
+  return f;
 }
 
 std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err, PatternCheck check) {

@@ -48,6 +48,7 @@ struct SignatureList {
   int format_version = kSignatureFormatVersion;
   int64_t list_version = 0;
   std::string published;
+  std::string expires;  ///< "YYYY-MM-DD": past this day the list is flagged as out of date; "" when absent
   std::vector<Tracker> trackers;
   std::vector<EntryError> skipped;  ///< entries rejected at load
 };
@@ -77,6 +78,33 @@ std::shared_ptr<SignatureList> parse_signature_document(const nlohmann::json& do
 /// Reads a file and parses it as above.
 std::shared_ptr<SignatureList> load_signature_list(const std::string& path, std::string* err,
                                                    PatternCheck check = PatternCheck::kCompile);
+
+/// A list without `expires` (older lists) is taken to expire this many days after `published`.
+inline constexpr int64_t kDefaultListLifetimeDays = 90;
+
+/// Days since 1970-01-01 of a "YYYY-MM-DD" date (a real calendar day); false for anything else.
+bool parse_iso_date(std::string_view text, int64_t* days);
+/// "YYYY-MM-DD" of a day count since 1970-01-01.
+std::string format_iso_date(int64_t days);
+/// Today (UTC) in days since 1970-01-01.
+int64_t today_utc_days();
+
+/// How out of date a list is: the defence against a freeze attack, where an attacker keeps serving the last
+/// list forever so that new trackers are never blocked (docs/updates.md). The list stays usable; the host and
+/// the extension flag it.
+struct ListFreshness {
+  int64_t age_days = -1;      ///< days since `published`; -1 when it has no valid date
+  std::string expires;        ///< the list's `expires`, or `published` + kDefaultListLifetimeDays; "" if unknown
+  bool expired = false;       ///< today is after `expires`
+  int64_t days_past_due = 0;  ///< days since `expires` when expired
+  /// "" while fresh; otherwise a sentence such as "the signature list is 98 days old: it expired on 2027-02-21
+  /// (8 days ago)".
+  std::string note;
+};
+ListFreshness list_freshness(const SignatureList& list, int64_t today_days);
+/// The same from the list's fields (a compiled list keeps them too).
+ListFreshness list_freshness(int64_t list_version, std::string_view published, std::string_view expires,
+                             int64_t today_days);
 
 /// The brand of an entry that does not give one: the name, followed by the company in parentheses unless the
 /// name already holds it ("Mandrill" of "Intuit" -> "Mandrill (Intuit)"); kUnknownCompany for such entries.

@@ -255,6 +255,26 @@ bool write_update_state(const std::string& store_dir, const UpdateState& state, 
   return writer_or_default(write)(StorePaths(store_dir).state, doc.dump(2) + "\n", err);
 }
 
+int64_t read_high_water_mark(const std::string& path) {
+  std::string text;
+  std::string e;
+  if (!read_file(path, 1 << 16, &text, &e)) return 0;
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_object()) return 0;
+  auto it = doc.find("list_version");
+  return it != doc.end() && it->is_number_integer() ? std::max<int64_t>(0, it->get<int64_t>()) : 0;
+}
+
+bool write_high_water_mark(const std::string& path, int64_t list_version, const WriteFileFn& write, std::string* err) {
+  const size_t slash = path.rfind('/');
+  if (slash != std::string::npos && slash > 0 && !make_dirs(path.substr(0, slash), err)) return false;
+  json doc = {{"list_version", list_version},
+              {"about",
+               "the newest signature list this host has accepted; older ones are refused "
+               "(docs/updates.md)"}};
+  return writer_or_default(write)(path, doc.dump(2) + "\n", err);
+}
+
 bool install_user_list(const std::string& store_dir, std::string_view json_text, const WriteFileFn& write,
                        std::string* err) {
   std::shared_ptr<SignatureList> trackers;

@@ -115,6 +115,14 @@ bool read_update_state(const std::string& store_dir, UpdateState* state);
 bool write_update_state(const std::string& store_dir, const UpdateState& state, const WriteFileFn& write,
                         std::string* err);
 
+/// The high-water mark: the newest list version this host ever accepted from a download. Kept beside the store
+/// (UpdateConfig::high_water_path), not in it, so that deleting the store does not reset it.
+inline constexpr char kHighWaterFileName[] = "signature-high-water.json";
+/// The recorded version, 0 when there is none (or the file is unreadable).
+int64_t read_high_water_mark(const std::string& path);
+/// Records `list_version` with `write` (durable, atomic). The caller only ever raises it.
+bool write_high_water_mark(const std::string& path, int64_t list_version, const WriteFileFn& write, std::string* err);
+
 /// Stores a user list (JSON text, docs/updates.md) as user.json with `write`, and its compiled cache user.cache
 /// (parsed from the text; a failure to write the cache is not an error: the host rebuilds it at its next start).
 bool install_user_list(const std::string& store_dir, std::string_view json_text, const WriteFileFn& write,

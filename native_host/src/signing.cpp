@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include <iterator>
 #include <memory>
 
 #include "digest.h"
@@ -11,11 +12,16 @@
 namespace mailveil {
 namespace {
 
-// Production key slot. Development key generated 2026-11-23 for issue #4; its private half is kept outside
-// the repository by the maintainers (see docs/updates.md). Replace it here to rotate the key.
-constexpr PublicKey kProductionKey = {
-    0xf6, 0x04, 0xf3, 0x1e, 0xbf, 0xf1, 0x0b, 0x42, 0x46, 0x0d, 0x1a, 0x0f, 0xd7, 0x51, 0xe7, 0x11,
-    0xc1, 0x2b, 0x22, 0x12, 0xb2, 0x82, 0x34, 0xe1, 0x32, 0x55, 0xa3, 0x12, 0x55, 0xcb, 0x6b, 0x1f,
+// The release keys: the public halves of the keys that sign published lists (docs/updates.md, "Keys"). The
+// private halves never enter the repository; the maintainers keep them offline. Normally one key; during a key
+// rotation, one release carries two (the outgoing and the incoming one), and the next release drops the old.
+// `tools/mailveil-sign pubkey-array KEY.pem` prints an entry.
+constexpr PublicKey kReleaseKeys[] = {
+    // mailveil-release-2026: generated 2026-11-23 (issue #4).
+    {
+        0xf6, 0x04, 0xf3, 0x1e, 0xbf, 0xf1, 0x0b, 0x42, 0x46, 0x0d, 0x1a, 0x0f, 0xd7, 0x51, 0xe7, 0x11,
+        0xc1, 0x2b, 0x22, 0x12, 0xb2, 0x82, 0x34, 0xe1, 0x32, 0x55, 0xa3, 0x12, 0x55, 0xcb, 0x6b, 0x1f,
+    },
 };
 
 // TEST-ONLY key: its private half is in tests/data/keys/test-only-ed25519-private.pem, i.e. public. Trusted
@@ -93,12 +99,16 @@ bool verify_with_key(std::string_view data, const std::string& sig, const Public
 }  // namespace
 
 const std::vector<PublicKey>& compiled_in_keys() {
-#ifdef MAILVEIL_TEST_KEYS
-  static const std::vector<PublicKey> kKeys = {kProductionKey, kTestOnlyKey};
-#else
-  static const std::vector<PublicKey> kKeys = {kProductionKey};
-#endif
+  static const std::vector<PublicKey> kKeys = [] {
+    std::vector<PublicKey> keys(std::begin(kReleaseKeys), std::end(kReleaseKeys));
+    if (kTestKeysBuild) keys.push_back(kTestOnlyKey);
+    return keys;
+  }();
   return kKeys;
+}
+
+std::vector<PublicKey> release_keys() {
+  return {std::begin(kReleaseKeys), std::end(kReleaseKeys)};
 }
 
 const PublicKey& test_only_public_key() {

@@ -17,9 +17,20 @@ using PublicKey = std::array<uint8_t, 32>;
 /// Size of a raw Ed25519 signature.
 inline constexpr size_t kSignatureSize = 64;
 
-/// The keys this build trusts to sign lists: the production key, plus the test-only key when the build
-/// defines MAILVEIL_TEST_KEYS (never set for releases). Nothing at run time (environment, files) can add one.
+/// True in a test build (CMake option MAILVEIL_TEST_KEYS, never set for releases): it also trusts the test-only
+/// key, and `mailveil-host version` says so.
+#ifdef MAILVEIL_TEST_KEYS
+inline constexpr bool kTestKeysBuild = true;
+#else
+inline constexpr bool kTestKeysBuild = false;
+#endif
+
+/// The keys this build trusts to sign lists: every release key (one, or two during a key rotation), plus the
+/// test-only key in a test build. Nothing at run time (environment, files) can add one.
 const std::vector<PublicKey>& compiled_in_keys();
+
+/// The release keys alone (what a release build trusts).
+std::vector<PublicKey> release_keys();
 
 /// The test-only public key (tests/data/keys/), exposed so tests can check it is not trusted by default.
 const PublicKey& test_only_public_key();

@@ -81,23 +81,23 @@ bool is_google_host(std::string_view h) {
 }
 
 /// One layer of webmail wrapping; nullopt when the URL is not a known wrapper.
-std::optional<Url> unwrap_once(const Url& url, std::string* label) {
+std::optional<Url> unwrap_once(const Url& url, Wrapper* label) {
   const std::string& h = url.host;
   if (host_matches_domain(h, "googleusercontent.com") &&
       (url.path.starts_with("/proxy/") || url.path.starts_with("/meips/")) && url.has_fragment) {
     // Gmail's image proxy keeps the original URL after '#'.
     if (auto u = parse_url(url.fragment)) {
-      *label = "gmail-proxy";
+      *label = Wrapper::kGmailProxy;
       return u;
     }
   }
   if (host_matches_domain(h, "safelinks.protection.outlook.com")) {
-    *label = "outlook-safelinks";
+    *label = Wrapper::kOutlookSafelinks;
     return wrapped_param(url, "url");
   }
   if (host_matches_domain(h, "services.web.outlook.com") && url.path.starts_with("/proxy/")) {
     // Outlook.com's image proxy (cosmicpimg-prod.services.web.outlook.com/proxy/?u=<original>).
-    *label = "outlook-proxy";
+    *label = Wrapper::kOutlookProxy;
     return wrapped_param(url, "u");
   }
   if (is_google_host(h) && url.path.starts_with("/amp/") && url.path.size() > 5) {
@@ -108,22 +108,22 @@ std::optional<Url> unwrap_once(const Url& url, std::string* label) {
     std::string inner = std::string(tls ? "https://" : "http://") + std::string(rest);
     if (url.has_query) inner += "?" + url.query;
     if (auto u = parse_url(inner)) {
-      *label = "google-amp";
+      *label = Wrapper::kGoogleAmp;
       return u;
     }
   }
   if (is_google_host(h) && url.path == "/url") {
-    *label = "google-redirect";
+    *label = Wrapper::kGoogleRedirect;
     if (auto u = wrapped_param(url, "q")) return u;
     return wrapped_param(url, "url");
   }
   if (host_matches_domain(h, "yusercontent.com") && url.path.starts_with("/mail")) {
-    *label = "yahoo-proxy";
+    *label = Wrapper::kYahooProxy;
     return wrapped_param(url, "url");
   }
   if ((host_matches_domain(h, "proton.me") || host_matches_domain(h, "protonmail.com")) &&
       url.path.find("/images") != std::string::npos) {
-    *label = "proton-proxy";
+    *label = Wrapper::kProtonProxy;
     return wrapped_param(url, "url");
   }
   return std::nullopt;
@@ -391,10 +391,10 @@ const char* link_protection_service(const Url& url) {
   return nullptr;
 }
 
-Url unwrap_webmail(const Url& url, std::vector<std::string>* via, std::vector<Url>* layers) {
+Url unwrap_webmail(const Url& url, std::vector<Wrapper>* via, std::vector<Url>* layers) {
   Url current = url;
   for (int depth = 0; depth < kMaxUnwrapDepth; ++depth) {
-    std::string label;
+    Wrapper label{};
     auto inner = unwrap_once(current, &label);
     if (!inner) break;
     via->push_back(label);

@@ -11,10 +11,20 @@
 
 namespace mailveil {
 
-/// Removes every webmail proxy/wrapper layer (up to a small depth). Appends one label per layer removed to
-/// *via: "gmail-proxy", "outlook-proxy", "outlook-safelinks", "google-redirect", "google-amp", "yahoo-proxy",
-/// "proton-proxy"; and, when `layers` is given, the wrapper URL each label was read from, outermost first.
-Url unwrap_webmail(const Url& url, std::vector<std::string>* via, std::vector<Url>* layers = nullptr);
+/// A webmail proxy or wrapper layer.
+enum class Wrapper {
+  kGmailProxy,        ///< Gmail's image proxy (googleusercontent.com/proxy/…#<original>)
+  kOutlookSafelinks,  ///< Outlook Safe Links (re-wrapped around a cleaned link)
+  kOutlookProxy,      ///< Outlook.com's image proxy
+  kGoogleAmp,         ///< Google's AMP viewer (/amp/s/<host>/<path>)
+  kGoogleRedirect,    ///< Google's /url?q= click shim
+  kYahooProxy,        ///< Yahoo Mail's image proxy
+  kProtonProxy,       ///< Proton Mail's image proxy
+};
+
+/// Removes every webmail proxy/wrapper layer (up to a small depth). Appends the wrapper of each layer removed to
+/// *via and, when `layers` is given, the wrapper URL it was read from, outermost first.
+Url unwrap_webmail(const Url& url, std::vector<Wrapper>* via, std::vector<Url>* layers = nullptr);
 
 /// The click-time URL scanner a link goes through (Proofpoint URL Defense, Mimecast, Barracuda, Symantec, Cisco,
 /// Trend Micro), or nullptr. Such links belong to the reader's organisation's phishing defence: they are never

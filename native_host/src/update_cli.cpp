@@ -33,6 +33,14 @@ std::string describe(const ActiveList& a) {
   return s;
 }
 
+/// "warning: the signature list ... expired on ..." when the list is past its date (freeze attack, or an update
+/// server that is down), else nothing.
+void warn_if_expired(const ActiveList& a, std::ostream& err) {
+  if (!a.list) return;
+  const ListFreshness f = list_freshness(*a.list, today_utc_days());
+  if (f.expired) err << "warning: " << f.note << "\n";
+}
+
 struct CliOptions {
   bool rollback = false;
   bool remove_import = false;
@@ -195,10 +203,16 @@ int run_update_command(const std::vector<std::string>& args, const UpdateConfig&
   }
   if (!outcome.ok) {
     err << (o.rollback ? "rollback failed: " : "update failed: ") << outcome.message << "\n";
+    warn_if_expired(current, err);
     return 1;
   }
+  warn_if_expired(outcome.active, err);
   if (outcome.status == UpdateStatus::kNotModified) {
     out << "already up to date: " << describe(current) << "\n";
+    if (current.list && list_freshness(*current.list, today_utc_days()).expired) {
+      err << "warning: the server offers no list newer than an expired one: it may be unmaintained, or someone "
+             "between you and it replays an old list (freeze attack)\n";
+    }
   } else if (outcome.status == UpdateStatus::kUpdated) {
     out << "updated: now " << describe(outcome.active) << " from " << outcome.active.path << "\n";
     out << "the list it replaces is kept: 'mailveil-host update --rollback' restores it\n";

@@ -22,16 +22,6 @@ UpdateOutcome failure(const ActiveList& current, std::string message, ErrorCode 
   return out;
 }
 
-bool is_iso_date(const std::string& s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (s[i] < '0' || s[i] > '9') return false;
-  }
-  int month = (s[5] - '0') * 10 + (s[6] - '0');
-  int day = (s[8] - '0') * 10 + (s[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
-
 /// Why a downloaded list is refused as a whole, or empty when it is acceptable.
 std::string strict_check(const SignatureList& list) {
   if (!list.skipped.empty()) {
@@ -48,8 +38,14 @@ std::string strict_check(const SignatureList& list) {
     if (shown < list.skipped.size()) out += "; …";
     return out + ") — refusing it";
   }
-  if (!is_iso_date(list.published)) {
+  int64_t published = 0;
+  int64_t expires = 0;
+  if (!parse_iso_date(list.published, &published)) {
     return "the downloaded list has no valid 'published' date (YYYY-MM-DD) — refusing it";
+  }
+  // Without an end date a replayed list would look current forever (freeze attack).
+  if (!parse_iso_date(list.expires, &expires) || expires < published) {
+    return "the downloaded list has no valid 'expires' date (YYYY-MM-DD, not before 'published') — refusing it";
   }
   if (list.trackers.empty()) return "the downloaded list has no tracker entries — refusing it";
   // Patterns that each compile can still be too large together: build the matcher the host would serve.
@@ -99,6 +95,15 @@ HttpRequest base_request(const UpdateConfig& config, const std::string& url, uin
 
 }  // namespace
 
+std::string high_water_path(const UpdateConfig& config) {
+  if (!config.high_water_path.empty()) return config.high_water_path;
+  std::string dir = config.store_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const size_t slash = dir.rfind('/');
+  const std::string parent = slash == std::string::npos ? "." : slash == 0 ? "/" : dir.substr(0, slash);
+  return parent + "/" + kHighWaterFileName;
+}
+
 UpdateConfig default_update_config() {
   UpdateConfig c;
   const char* url = std::getenv("MAILVEIL_UPDATE_URL");
@@ -134,6 +139,15 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
   const bool have_installed = read_verified_list(paths.current, config.trusted_keys, &installed, &ignored);
   int64_t baseline = current.list ? current.list->list_version : 0;
   if (have_installed) baseline = std::max(baseline, installed.list->list_version);
+  // Nor below the newest list ever accepted (kept outside the store, so that it survives a lost store or a
+  // rollback): an attacker replaying an older signed list gets nowhere. Only --rollback goes below it.
+  const std::string hwm_path = high_water_path(config);
+  int64_t high_water = read_high_water_mark(hwm_path);
+  if (have_installed && installed.list->list_version > high_water) {
+    // A store from before the mark existed: record what it holds.
+    high_water = installed.list->list_version;
+    write_high_water_mark(hwm_path, high_water, config.write_file, &ignored);
+  }
 
   HttpRequest request = base_request(config, config.list_url, config.max_bytes);
   UpdateState state;
@@ -186,6 +200,12 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
     return failure(current, "list version " + std::to_string(list->list_version) + " is older than the installed " +
                                 std::to_string(baseline) + " — refusing downgrade");
   }
+  if (list->list_version < high_water) {
+    return failure(current, "list version " + std::to_string(list->list_version) + " is older than " +
+                                std::to_string(high_water) +
+                                ", the newest list this host has accepted (a replayed old list?) — refusing it; "
+                                "only 'update --rollback' goes back");
+  }
   if (list->list_version == baseline) {
     // Same list again (a server without validators): nothing to install. Remember the validators when they
     // describe the stored copy, so that the next check is a conditional request.
@@ -199,6 +219,11 @@ UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& cu
     return out;
   }
 
+  // The mark first: should the install then fail, the same list is still accepted next time (equal, not older).
+  if (list->list_version > high_water &&
+      !write_high_water_mark(hwm_path, list->list_version, config.write_file, &err)) {
+    return failure(current, "cannot record the list version: " + err + " — the previous list stays in use");
+  }
   if (!install_list(config.store_dir, response.body, sig_response.body, have_installed, config.write_file, &err)) {
     return failure(current, "cannot install the list: " + err + " — the previous list stays in use");
   }

@@ -38,6 +38,9 @@ struct UpdateConfig {
   std::string list_url;      ///< $MAILVEIL_UPDATE_URL or the project's default HTTPS URL
   std::string store_dir;     ///< signature_store_dir()
   std::string bundled_path;  ///< bundled_signatures_path()
+  /// The high-water mark file (the newest list version ever accepted); empty: kHighWaterFileName beside the
+  /// store directory, i.e. data_dir()/signature-high-water.json, outside the store so that it outlives it.
+  std::string high_water_path;
   long timeout_seconds = 30;
   uint64_t max_bytes = 8u << 20;
   bool allow_loopback_http = false;  ///< tests only: plain http to 127.0.0.1
@@ -50,6 +53,9 @@ struct UpdateConfig {
 };
 
 UpdateConfig default_update_config();
+
+/// Where `config` keeps its high-water mark (see UpdateConfig::high_water_path).
+std::string high_water_path(const UpdateConfig& config);
 
 /// Downloads, verifies and installs a newer list. `current` is the list being served (for downgrade checks).
 UpdateOutcome update_signatures(const UpdateConfig& config, const ActiveList& current, const ProgressFn& progress);

@@ -21,7 +21,7 @@ bool has_finding(const EmailReport& r, FindingCode code) {
   return std::any_of(r.findings.begin(), r.findings.end(), [&](const Finding& f) { return f.code == code; });
 }
 
-bool has_reason(const ElementResult& r, const std::string& reason) {
+bool has_reason(const ElementResult& r, Signal reason) {
   return std::find(r.reasons.begin(), r.reasons.end(), reason) != r.reasons.end();
 }
 
@@ -116,18 +116,18 @@ TEST_CASE("heuristics: tiny or hidden images with tokens are blocked, static spa
   CHECK(r.elements[0].verdict == Verdict::kAllow);
   CHECK(r.elements[1].verdict == Verdict::kAllow);
   CHECK(r.elements[2].verdict == Verdict::kBlock);
-  CHECK(has_reason(r.elements[2], "tiny-image"));
-  CHECK(has_reason(r.elements[2], "tracking-path"));
+  CHECK(has_reason(r.elements[2], Signal::kTinyImage));
+  CHECK(has_reason(r.elements[2], Signal::kTrackingPath));
   CHECK(r.elements[2].tracker.id == "heuristic");
   CHECK(r.elements[2].tracker.company == "unknown-esp.example");
   CHECK(r.elements[3].verdict == Verdict::kBlock);
-  CHECK(has_reason(r.elements[3], "hidden-image"));
+  CHECK(has_reason(r.elements[3], Signal::kHiddenImage));
   CHECK(r.elements[4].verdict == Verdict::kBlock);  // tracking path + token, size unknown
-  CHECK(has_reason(r.elements[4], "recipient-token"));
+  CHECK(has_reason(r.elements[4], Signal::kRecipientToken));
   CHECK(r.elements[5].verdict == Verdict::kAllow);  // CDN hash on a normal image
   CHECK(r.elements[6].verdict == Verdict::kBlock);  // 0x0 with a query
   CHECK(r.elements[7].verdict == Verdict::kBlock);  // width="1" only
-  CHECK(has_reason(r.elements[7], "tiny-image"));
+  CHECK(has_reason(r.elements[7], Signal::kTinyImage));
   CHECK(r.elements[8].verdict == Verdict::kBlock);  // height="1" only
   CHECK(r.elements[9].verdict == Verdict::kAllow);  // a 1x400 vertical rule has both sides
 }
@@ -161,13 +161,13 @@ TEST_CASE("links: known click trackers are rewritten when the destination is rec
   }));
   CHECK(r.elements[0].verdict == Verdict::kAllow);
   CHECK(r.elements[0].tracked);
-  CHECK(has_reason(r.elements[0], "destination-unknown"));
+  CHECK(has_reason(r.elements[0], Signal::kDestinationUnknown));
   CHECK(r.elements[1].verdict == Verdict::kRewrite);
   CHECK(r.elements[1].rewrite_url == "https://shop.example/new");
   CHECK(r.elements[2].verdict == Verdict::kRewrite);
   CHECK(r.elements[2].rewrite_url == "https://shop.example/a");
   CHECK(r.elements[3].verdict == Verdict::kRewrite);
-  CHECK(has_reason(r.elements[3], "redirect-tracker"));
+  CHECK(has_reason(r.elements[3], Signal::kRedirectTracker));
   CHECK(r.elements[3].rewrite_url == "https://shop.example/b");
   CHECK(r.elements[4].verdict == Verdict::kAllow);  // a share link is not a tracker
   CHECK_FALSE(r.elements[4].tracked);
@@ -196,7 +196,7 @@ TEST_CASE("links through a click-time URL scanner are left as they are", "[class
     CHECK(r.elements[i].verdict == Verdict::kAllow);
     CHECK(r.elements[i].rewrite_url.empty());
     CHECK_FALSE(r.elements[i].tracked);
-    CHECK(has_reason(r.elements[i], "link-protection"));
+    CHECK(has_reason(r.elements[i], Signal::kLinkProtection));
   }
   CHECK(r.elements.back().verdict == Verdict::kRewrite);  // a look-alike host is not a scanner
   CHECK(r.summary.tracked_links == 1);
@@ -213,7 +213,7 @@ TEST_CASE("webmail proxies are seen through for images", "[classifier]") {
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
   CHECK(r.elements[0].tracker.id == "sendgrid");
-  CHECK(has_reason(r.elements[0], "webmail-proxy"));
+  CHECK(has_reason(r.elements[0], Signal::kWebmailProxy));
   CHECK(r.elements[0].unwrapped_url == "https://u1.ct.sendgrid.net/wf/open?upn=a8Fk29dLq0Zx7PmW");
   CHECK(r.elements[1].verdict == Verdict::kAllow);
 }
@@ -252,7 +252,7 @@ TEST_CASE("tiny images served by scripts or shortener slugs are blocked; static 
       element(ElementKind::kImg, "https://www.shop.example/img/", 1, 1),
   }));
   CHECK(r.elements[0].verdict == Verdict::kBlock);
-  CHECK(has_reason(r.elements[0], "dynamic-endpoint"));
+  CHECK(has_reason(r.elements[0], Signal::kDynamicEndpoint));
   CHECK(r.elements[1].verdict == Verdict::kBlock);
   CHECK(r.elements[2].verdict == Verdict::kAllow);
   CHECK(r.elements[3].verdict == Verdict::kAllow);

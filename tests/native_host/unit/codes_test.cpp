@@ -40,11 +40,13 @@ TEST_CASE("every code maps to a distinct wire string and reads back", "[codes]")
   check_family(ReasonCode::kNoTracking);
   check_family(UpdateStatus::kRolledBack);
   check_family(ListSource::kNone);
+  check_family(Signal::kWebmailProxy);
 }
 
 TEST_CASE("wire strings stay what docs/protocol.md and docs/scoring.md say", "[codes][protocol]") {
   // The extension, its tests and the e2e read these strings: renaming one is a protocol change.
   CHECK(std::string(to_string(ErrorCode::kUrlTooLong)) == "url_too_long");
+  CHECK(std::string(to_string(ErrorCode::kTooManyAddresses)) == "too_many_addresses");
   CHECK(std::string(to_string(ErrorCode::kNothingToRollback)) == "nothing_to_rollback");
   CHECK(std::string(to_string(ErrorCode::kUpdateInProgress)) == "update_in_progress");
   CHECK(std::string(to_string(FindingCode::kAddressLeak)) == "address-leak");
@@ -61,6 +63,24 @@ TEST_CASE("wire strings stay what docs/protocol.md and docs/scoring.md say", "[c
   CHECK(std::string(to_string(ReasonCode::kNoTracking)) == "no-tracking");
   CHECK(std::string(to_string(UpdateStatus::kNotModified)) == "not_modified");
   CHECK(std::string(to_string(UpdateStatus::kRolledBack)) == "rolled_back");
+  CHECK(std::string(to_string(Signal::kSignature)) == "signature");
+  CHECK(std::string(to_string(Signal::kTinyImage)) == "tiny-image");
+  CHECK(std::string(to_string(Signal::kRecipientToken)) == "recipient-token");
+  CHECK(std::string(to_string(Signal::kAddressLeak)) == "address-leak");
+  CHECK(std::string(to_string(Signal::kClickTracker)) == "click-tracker");
+  CHECK(std::string(to_string(Signal::kDestinationUnknown)) == "destination-unknown");
+  CHECK(std::string(to_string(Signal::kTrackingParams)) == "tracking-params");
+  CHECK(std::string(to_string(Signal::kUrlTooLong)) == "url-too-long");
+  CHECK(std::string(to_string(Signal::kWebmailProxy)) == "webmail-proxy");
+}
+
+TEST_CASE("an element's signals become wire strings in their order", "[codes]") {
+  const std::vector<Signal> signals = {Signal::kSignature, Signal::kClickTracker, Signal::kTrackingParams};
+  CHECK(to_strings(signals) == std::vector<std::string>{"signature", "click-tracker", "tracking-params"});
+  CHECK(join_codes(signals, ",") == "signature,click-tracker,tracking-params");
+  CHECK(join_codes(signals, ";") == "signature;click-tracker;tracking-params");
+  CHECK(join_codes({}, ",").empty());
+  CHECK(to_strings({}).empty());
 }
 
 TEST_CASE("the Google Analytics findings are exactly the ga- and ga4- codes", "[codes]") {

@@ -153,9 +153,24 @@ TEST_CASE("a compiled list keeps every field of every entry and of the list", "[
   list.trackers.push_back(branded);
   list.skipped.push_back({3, "bad id", "id must match [a-z0-9-]{1,64}"});
 
+  list.expires = "2027-02-28";
+
   auto compiled = compile_list(list);
   CHECK(compiled->list_version == list.list_version);
   CHECK(compiled->published == list.published);
+  // The expiry date too, so a list served from its cache is flagged like the JSON (issue 12, finding 6).
+  CHECK(compiled->expires == list.expires);
+  int64_t past_due = 0;
+  REQUIRE(parse_iso_date("2027-03-10", &past_due));
+  const ListFreshness from_cache = list_freshness(*compiled, past_due);
+  CHECK(from_cache.expires == "2027-02-28");
+  CHECK(from_cache.expired);
+  CHECK(from_cache.days_past_due == 10);
+  CHECK(from_cache.note == list_freshness(list, past_due).note);
+  SignatureList undated = list;
+  undated.expires.clear();
+  CHECK(compile_list(undated)->expires.empty());
+  CHECK(list_freshness(*compile_list(undated), past_due).expires == "2027-02-28");  // published + 90 days
   CHECK(compiled->format_version == list.format_version);
   REQUIRE(compiled->skipped.size() == 1);
   CHECK(compiled->skipped[0].index == 3);

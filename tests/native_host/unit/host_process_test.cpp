@@ -3,8 +3,10 @@
 #include "host_process.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 
+#include "digest.h"
 #include "public_suffix.h"
 
 using mailveil::test::HostProcess;
@@ -237,6 +239,208 @@ TEST_CASE("host: logs go to the log file, never to stdout, and mask addresses", 
   }
   CHECK(log.find("classify") != std::string::npos);
   CHECK(log.find("jane.doe") == std::string::npos);
+}
+
+TEST_CASE("host: an id or action over 1 MiB still gets a reply, without the echo (finding 4)", "[host][security]") {
+  // shared/security/repro/no-reply-large-id.py: these got no reply at all.
+  HostProcess host;
+  host.send({{"id", std::string(1 << 20, 'x')}, {"action", "status"}});
+  auto r = expect_error(host, "invalid_value");
+  CHECK(r["id"].is_null());
+  CHECK(host.last_frame_size() < 4096);
+  host.send({{"id", 1}, {"action", std::string(1 << 20, 'y')}});
+  r = expect_error(host, "unknown_action");
+  CHECK(r["id"] == 1);
+  CHECK(r["action"].is_null());
+  CHECK(host.last_frame_size() < 4096);
+  host.send({{"id", std::string(1 << 20, 'z')}, {"action", "classify"}, {"message", {{"elements", json::array()}}}});
+  CHECK(expect_error(host, "invalid_value")["id"].is_null());
+  // The longest id still echoed, and every other echoed string, are bounded the same way.
+  const std::string longest(1024, 'i');
+  host.send({{"id", longest}, {"action", "status"}});
+  auto ok = host.receive();
+  REQUIRE(ok);
+  CHECK((*ok)["id"] == longest);
+  host.send(
+      classify_request("ref", {{{"ref", std::string(2000, 'r')}, {"kind", "img"}, {"url", "https://a.example/"}}}));
+  CHECK(expect_error(host, "invalid_value")["error"]["message"].get<std::string>().find("elements[0].ref") !=
+        std::string::npos);
+  host.send(classify_request("kind", {{{"kind", std::string(1 << 20, 'k')}, {"url", "https://a.example/"}}}));
+  expect_error(host, "invalid_value");
+  CHECK(host.last_frame_size() < 4096);
+  require_still_serving(host, "ping");
+}
+
+TEST_CASE("host: user_addresses are bounded in count and length (finding 2)", "[host][security]") {
+  HostProcess host;
+  json many = json::array();
+  for (int i = 0; i < 100000; ++i) many.push_back("u" + std::to_string(i) + "@example.org");
+  json req = classify_request("many", {{{"kind", "img"}, {"url", "https://t.example/a.gif"}}});
+  req["message"]["user_addresses"] = many;
+  host.send(req);
+  auto r = expect_error(host, "too_many_addresses");
+  CHECK(r["error"]["message"] == "message.user_addresses: 100000 addresses; at most 100 are accepted");
+  req["message"]["user_addresses"] = {"me@example.org", std::string(300, 'a') + "@example.org"};
+  host.send(req);
+  r = expect_error(host, "invalid_value");
+  CHECK(r["error"]["message"].get<std::string>().starts_with("message.user_addresses[1]: 312 bytes"));
+  // The same rules for report.
+  host.send({{"id", "rep"},
+             {"action", "report"},
+             {"user_addresses", many},
+             {"element", {{"kind", "img"}, {"url", "https://t.example/a.gif"}}}});
+  expect_error(host, "too_many_addresses");
+  // At the cap, with a hex-heavy mail, the request is served.
+  json hundred = json::array();
+  for (int i = 0; i < 100; ++i) hundred.push_back("reader" + std::to_string(i) + "@example.org");
+  json elements = json::array();
+  for (int i = 0; i < 2000; ++i) {
+    elements.push_back({{"kind", "img"}, {"url", "https://t.example/o/" + std::string(4000, 'a' + i % 6) + ".gif"}});
+  }
+  req = classify_request("cap", elements);
+  req["message"]["user_addresses"] = hundred;
+  host.send(req);
+  auto served = host.receive(std::chrono::seconds(120));
+  REQUIRE(served);
+  CHECK((*served)["ok"] == true);
+  // hello announces the limits.
+  host.send({{"id", "h"}, {"action", "hello"}, {"protocol", 1}});
+  auto hello = host.receive();
+  REQUIRE(hello);
+  CHECK((*hello)["result"]["limits"]["max_user_addresses"] == 100);
+  CHECK((*hello)["result"]["limits"]["max_address_length"] == 254);
+  CHECK((*hello)["result"]["limits"]["max_echoed_length"] == 1024);
+}
+
+TEST_CASE("host: report and classify never show an address carried by the URL's host (finding 1)", "[host][security]") {
+  // shared/security/repro/report-address-in-host.py
+  HostProcess host;
+  host.send({{"id", "rep"},
+             {"action", "report"},
+             {"kind", "missed"},
+             {"webmail", "gmail"},
+             {"user_addresses", {"john.doe@example.org"}},
+             {"element",
+              {{"kind", "img"},
+               {"url", "https://john.doe%40example.org/o/open.gif"},
+               {"declared", {{"width", 1}, {"height", 1}}}}}});
+  auto rep = host.receive();
+  REQUIRE(rep);
+  REQUIRE((*rep)["ok"] == true);
+  // A host that decodes to an '@' is no URL to a browser (WHATWG), and the report does not show it.
+  CHECK((*rep)["result"]["json"]["url"] == "(not a remote URL)");
+  std::string text = (*rep)["result"]["text"];
+  CHECK(text.find("john") == std::string::npos);
+  // The address in hex as a host label is a URL: masked.
+  json hex_req = {{"id", "rep-hex"},
+                  {"action", "report"},
+                  {"kind", "missed"},
+                  {"webmail", "gmail"},
+                  {"user_addresses", {"john.doe@example.org"}},
+                  {"element",
+                   {{"kind", "img"},
+                    {"url", "https://" + mailveil::to_hex("john.doe@example.org") + ".t.example/o/open.gif"},
+                    {"declared", {{"width", 1}, {"height", 1}}}}}};
+  host.send(hex_req);
+  rep = host.receive();
+  REQUIRE(rep);
+  REQUIRE((*rep)["ok"] == true);
+  CHECK((*rep)["result"]["json"]["url"] == "https://[email:hex].t.example/o/open.gif");
+  text = (*rep)["result"]["text"];
+  CHECK(text.find(mailveil::to_hex("john.doe@example.org")) == std::string::npos);
+  CHECK(text.find("url (masked): https://[email:hex].t.example/o/open.gif") != std::string::npos);
+
+  json req = classify_request(
+      "cls",
+      {{{"ref", "md5"},
+        {"kind", "img"},
+        // md5("john.doe@example.org")
+        {"url", "https://" +
+                    mailveil::to_hex(mailveil::raw_digest(mailveil::HashAlgorithm::kMd5, "john.doe@example.org")) +
+                    ".t.example/o.gif"},
+        {"declared", {{"width", 1}, {"height", 1}}}},
+       {{"ref", "plain"},
+        {"kind", "img"},
+        // The address in hex as the last label: the masking reaches into the registrable domain.
+        {"url", "https://x." + mailveil::to_hex("john.doe@example.org") + "/o/open.gif?u=123"},
+        {"declared", {{"width", 1}, {"height", 1}}}}});
+  req["message"]["user_addresses"] = {"john.doe@example.org"};
+  host.send(req);
+  auto c = host.receive();
+  REQUIRE(c);
+  REQUIRE((*c)["ok"] == true);
+  const json& els = (*c)["result"]["elements"];
+  CHECK(els[0]["evidence_url"] == "https://[email:md5].t.example/o.gif");
+  CHECK(els[1]["evidence_url"] == "https://x.[email:hex]/o/open.gif?u=123");
+  // The receiver is still named when the address is left of its domain.
+  CHECK(els[0]["leaks"][0]["company"] == "t.example");
+  CHECK(els[1]["leaks"][0]["company"] == "x.[email:hex]");
+  for (const auto& e : els) {
+    INFO(e.dump());
+    REQUIRE(e.contains("leaks"));
+    // Names made from the domain, the leak's company, findings: no part of the address.
+    for (const char* part : {"john", "doe"}) {
+      CHECK(e["tracker"].dump().find(part) == std::string::npos);
+      CHECK(e["leaks"].dump().find(part) == std::string::npos);
+      CHECK(e["evidence_url"].dump().find(part) == std::string::npos);
+    }
+  }
+  CHECK((*c)["result"]["findings"].dump().find("john") == std::string::npos);
+}
+
+TEST_CASE("host: report answers wrong_type for a mistyped field, not internal (smaller finding)", "[host][security]") {
+  HostProcess host;
+  const json element = {{"kind", "img"}, {"url", "https://t.example/a.gif"}};
+  host.send({{"id", 1}, {"action", "report"}, {"webmail", 42}, {"element", element}});
+  CHECK(expect_error(host, "wrong_type")["error"]["message"] == "webmail: expected string, got number");
+  host.send({{"id", 2}, {"action", "report"}, {"user_addresses", "me@example.org"}, {"element", element}});
+  expect_error(host, "wrong_type");
+  host.send({{"id", 3}, {"action", "report"}, {"kind", 7}, {"element", element}});
+  expect_error(host, "wrong_type");
+  host.send({{"id", 4}, {"action", "report"}, {"kind", "praise"}, {"element", element}});
+  expect_error(host, "invalid_value");
+  host.send({{"id", 5}, {"action", "report"}, {"webmail", std::string(5000, 'w')}, {"element", element}});
+  expect_error(host, "invalid_value");
+  require_still_serving(host, "after");
+}
+
+TEST_CASE("host: hello and status flag a list past its expiry date (finding 6)", "[host][security]") {
+  SECTION("expired: the test list is from 2026-01-01, with no expires (90 days then)") {
+    HostProcess host;
+    host.send({{"id", 1}, {"action", "hello"}, {"protocol", 1}});
+    auto hello = host.receive();
+    REQUIRE(hello);
+    const json& sig = (*hello)["result"]["signatures"];
+    CHECK(sig["published"] == "2026-01-01");
+    CHECK(sig["expires"] == "2026-04-01");
+    CHECK(sig["expired"] == true);
+    CHECK(sig["days_past_due"].get<int>() > 0);
+    CHECK(sig["age_days"].get<int>() == sig["days_past_due"].get<int>() + 90);
+    CHECK_THAT(sig["freshness_note"].get<std::string>(), Catch::Contains("expired on 2026-04-01"));
+    host.send({{"id", 2}, {"action", "status"}});
+    auto status = host.receive();
+    REQUIRE(status);
+    CHECK((*status)["result"]["signatures"]["expired"] == true);
+  }
+  SECTION("fresh") {
+    char dir[] = "/tmp/mailveil-fresh-XXXXXX";
+    REQUIRE(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/list.json";
+    {
+      std::ofstream out(path);
+      out << R"({"format_version": 1, "list_version": 7, "published": "2026-01-01", "expires": "2099-12-31",
+                 "trackers": [{"id": "a", "name": "A", "company": "A", "category": "esp", "domains": ["a.example"]}]})";
+    }
+    HostProcess host({"chrome-extension://celkdkpfmogfmihpiofdidjkhbcliejm/"}, {{"MAILVEIL_SIGNATURES", path}});
+    host.send({{"id", 1}, {"action", "status"}});
+    auto status = host.receive();
+    REQUIRE(status);
+    const json& sig = (*status)["result"]["signatures"];
+    CHECK(sig["expires"] == "2099-12-31");
+    CHECK(sig["expired"] == false);
+    CHECK(sig["freshness_note"] == "");
+    std::filesystem::remove_all(dir);
+  }
 }
 
 TEST_CASE("host: evidence action returns a self-contained page in the requested language", "[host][evidence]") {

@@ -375,6 +375,31 @@ TEST_CASE("hostile HTML stays bounded: nesting, attributes, size and element cou
   CHECK(extract_html("<img src=/a>" + std::string(2000, ' ') + "<img src=/b>", small).elements.size() == 1);
 }
 
+TEST_CASE("extract_html keeps the first max_elements and counts the others", "[html][robust]") {
+  std::string html;
+  for (int i = 0; i < 25000; ++i) html += "<img src=https://t.example/" + std::to_string(i) + ".gif>";
+  ExtractOptions cap;
+  cap.max_elements = 10000;
+  const ExtractResult capped = extract_html(html, cap);
+  REQUIRE(capped.elements.size() == 10000);
+  CHECK(capped.skipped_elements == 15000);
+  CHECK(capped.skipped_bytes == 0);
+  CHECK(capped.elements.back().url == "https://t.example/9999.gif");
+  CHECK(capped.elements.back().ref == "e9999");
+  // The default is the protocol's per-message cap.
+  static_assert(kMaxExtractedElements == kMaxElements);
+  CHECK(extract_html(html).elements.size() == kMaxElements);
+  CHECK(extract_elements(html).size() == kMaxElements);
+  // Nothing is skipped under the cap; zero keeps nothing and counts all.
+  const ExtractResult one = extract_html("<img src=https://a.example/x.gif>", cap);
+  CHECK(one.elements.size() == 1);
+  CHECK(one.skipped_elements == 0);
+  cap.max_elements = 0;
+  const ExtractResult none = extract_html(html, cap);
+  CHECK(none.elements.empty());
+  CHECK(none.skipped_elements == 25000);
+}
+
 // ---- browser tree building (../shared/parsers/probes.md: what a streaming tag scanner got wrong) ----------------
 
 TEST_CASE("comments end where the browser ends them", "[html][tree]") {

@@ -32,7 +32,7 @@ bool blocked(const EmailReport& r, size_t i) {
   return r.elements.at(i).verdict == Verdict::kBlock;
 }
 
-bool has_reason(const ElementResult& r, const std::string& reason) {
+bool has_reason(const ElementResult& r, Signal reason) {
   return std::find(r.reasons.begin(), r.reasons.end(), reason) != r.reasons.end();
 }
 
@@ -58,7 +58,7 @@ TEST_CASE("hidden responsive duplicates of visible images are content", "[image]
   CHECK_FALSE(blocked(r, 3));
   CHECK_FALSE(blocked(r, 4));
   CHECK(blocked(r, 5));
-  CHECK(has_reason(r.elements[5], "recipient-token"));
+  CHECK(has_reason(r.elements[5], Signal::kRecipientToken));
 }
 
 TEST_CASE("asset hashes and UUIDs name files, not readers", "[image]") {
@@ -132,8 +132,8 @@ TEST_CASE("thin pixels: area and endpoint together", "[image]") {
       element(ElementKind::kImg, "https://static.cdn.esp.example/winback/width-fix-120dpi.png", 640, 1),
   }));
   CHECK(blocked(r, 0));
-  CHECK(has_reason(r.elements[0], "thin-image"));
-  CHECK(has_reason(r.elements[0], "tracking-path"));
+  CHECK(has_reason(r.elements[0], Signal::kThinImage));
+  CHECK(has_reason(r.elements[0], Signal::kTrackingPath));
   CHECK(blocked(r, 1));
   CHECK(blocked(r, 2));
   CHECK_FALSE(blocked(r, 3));

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 
+#include "digest.h"
+#include "text_util.h"
+
 using namespace mailveil;
 
 namespace {
@@ -128,6 +131,111 @@ TEST_CASE("a leak location never repeats the address in clear", "[leak]") {
   }
 }
 
+namespace {
+
+/// What evidence promises: no address in clear, and nothing the detector would report, in the whole string or
+/// in the URL it parses back into.
+void check_no_leak_left(const LeakDetector& d, const std::string& masked) {
+  INFO("masked: " << masked);
+  const std::string lower = ascii_lower(masked);
+  for (const auto& a : d.addresses()) CHECK(lower.find(a) == std::string::npos);
+  CHECK_FALSE(d.has_leak(masked));
+  if (auto again = parse_url(masked)) CHECK(d.find(*again).empty());
+}
+
+std::string md5_hex(const std::string& s) {
+  return to_hex(raw_digest(HashAlgorithm::kMd5, s));
+}
+
+}  // namespace
+
+TEST_CASE("an address in the host is masked: plain, percent-encoded, or a hashed subdomain (finding 1)", "[leak]") {
+  LeakDetector d({"john.doe@example.org", "Me+tag@Mail.Example.COM"});
+  SECTION("the address as a host: refused as browsers refuse it, or masked in hex") {
+    // WHATWG: a host that percent-decodes to an '@' (or keeps a '%') is a failure; no browser fetches it.
+    CHECK_FALSE(parse_url("https://john.doe%40example.org/o/open.gif?u=123"));
+    CHECK_FALSE(parse_url("https://john.doe%2540example.org/o/open.gif"));
+    auto url = parse_url("https://" + to_hex("john.doe@example.org") + ".t.example/o/open.gif?u=123");
+    REQUIRE(url);
+    REQUIRE_FALSE(d.find(*url).empty());
+    const std::string masked = d.mask(*url);
+    CHECK(masked.starts_with("https://[email:hex].t.example/o/open.gif"));
+    check_no_leak_left(d, masked);
+  }
+  SECTION("MD5 and SHA-1 labels keep the rest of the host readable") {
+    auto md5 = parse_url("https://" + md5_hex("john.doe@example.org") + ".t.example/o.gif");
+    REQUIRE(md5);
+    CHECK(d.mask(*md5) == "https://[email:md5].t.example/o.gif");
+    auto sha1 = parse_url("https://x." + to_hex(raw_digest(HashAlgorithm::kSha1, "me+tag@mail.example.com")) +
+                          ".t.example/o.gif");
+    REQUIRE(sha1);
+    CHECK(d.mask(*sha1) == "https://x.[email:sha1].t.example/o.gif");
+  }
+  SECTION("the fuzzer's reproducers (shared/security/repro/url-mask-address-in-host*.txt)") {
+    for (const char* text : {"http:/me+tag%40mail.example.com/)zwjirchjpbl.hannu.site/track/RXZ=",
+                             "htthttps://BbAzhobime+tag%40mail.example.com555555555555555555555+5YPTo555555",
+                             "httP:/john.doe%40example.orgb$--- . r"}) {
+      auto url = parse_url(text);
+      if (!url) continue;
+      check_no_leak_left(d, d.mask(*url));
+    }
+  }
+  SECTION("escaped letters, userinfo, fragment: every part") {
+    for (const char* text :
+         {"https://t.example/%6a%6f%68%6e.doe%40example.org/x.gif",
+          "https://t.example/x?%6a%6f%68%6e.doe%40example.org=1#k", "https://john.doe%40example.org:pw@t.example/x",
+          "https://t.example/x#%6a%6f%68%6e.doe%2540example.org"}) {
+      auto url = parse_url(text);
+      REQUIRE(url);
+      CHECK_FALSE(d.find(*url).empty());
+      check_no_leak_left(d, d.mask(*url));
+    }
+    // In the host, escaped letters decode to an '@': not a URL (WHATWG).
+    CHECK_FALSE(parse_url("https://%6a%6f%68%6e.doe%40example.org.t.example/x"));
+  }
+  SECTION("a base64 digest holding a '/' is masked across path segments") {
+    // sha256-base64 of "jane.doe@example.org" is f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE
+    LeakDetector jane({"jane.doe@example.org"});
+    auto url = parse_url("https://t.example/f3M1W/Ay3LuOWj9R8eSoupLvE0TeLZU4JjTPkdptYYE=/x.gif");
+    REQUIRE(url);
+    REQUIRE_FALSE(jane.find(*url).empty());
+    const std::string masked = jane.mask(*url);
+    CHECK(masked.find("f3M1W") == std::string::npos);
+    check_no_leak_left(jane, masked);
+  }
+}
+
+TEST_CASE("the detector is bounded: at most kMaxUserAddresses addresses of kMaxAddressLength bytes", "[leak]") {
+  std::vector<std::string> many;
+  for (size_t i = 0; i < kMaxUserAddresses + 50; ++i) many.push_back("u" + std::to_string(i) + "@example.org");
+  LeakDetector d(many);
+  CHECK(d.addresses().size() == kMaxUserAddresses);
+  CHECK(d.addresses().front() == "u0@example.org");
+  const std::string long_local(kMaxAddressLength, 'a');
+  LeakDetector too_long({long_local + "@example.org", "ok@example.org"});
+  REQUIRE(too_long.addresses().size() == 1);
+  CHECK(too_long.addresses()[0] == "ok@example.org");
+  // Duplicates count once, whatever their case or blanks.
+  LeakDetector dup({"A@example.org", " a@example.org ", "<a@EXAMPLE.org>"});
+  CHECK(dup.addresses().size() == 1);
+}
+
+TEST_CASE("every watched address is found among many, each in its own encoding", "[leak]") {
+  std::vector<std::string> many;
+  for (size_t i = 0; i < kMaxUserAddresses; ++i) many.push_back("reader" + std::to_string(i) + "@example.org");
+  LeakDetector d(many);
+  for (size_t i : {size_t{0}, size_t{41}, kMaxUserAddresses - 1}) {
+    const std::string a = "reader" + std::to_string(i) + "@example.org";
+    auto leaks = d.find(*parse_url("https://t.example/o?h=" + md5_hex(a) + "&e=" + a));
+    REQUIRE(leaks.size() == 2);
+    for (const auto& l : leaks) CHECK(l.address_index == i);
+  }
+  // An address that is a suffix of another is reported for both where both occur.
+  LeakDetector nested({"ab@example.org", "b@example.org"});
+  CHECK(nested.find(*parse_url("https://t.example/o?e=ab@example.org")).size() == 2);
+  CHECK(nested.find(*parse_url("https://t.example/o?e=b@example.org")).size() == 1);
+}
+
 // Issue 9, class 8: shapes of real ESP payloads, rebuilt around the example address.
 TEST_CASE("base64 in a path segment is found although '/' glues it to the segments before", "[leak]") {
   // Advocacy-platform style: /page/m/<base64 of JSON>, with the '@' JSON-escaped so that only decoding finds it.
@@ -195,4 +303,36 @@ TEST_CASE("Mailgun-style compressed tokens are inflated: they name the recipient
             "base64-embedded", "path"));
   // A truncated stream still yields what it holds; garbage after "eJ" is not a leak.
   CHECK(leaks_in("https://email.mg.news.example/c/eJxLTEpOSU1JBQAGrQJ_AAAAAAAAAAAAAAAAAAAAAA").empty());
+}
+
+TEST_CASE("evidence masks the address found inside blobs, layers and compressed tokens too", "[leak]") {
+  // The shapes above (issue 9) meet the evidence promise (issue 12, finding 1): what find() reports, mask()
+  // hides, and the masked URL parsed back has nothing left to report.
+  LeakDetector d({"Jane.Doe@Example.org"});
+  for (const char* text :
+       {"https://act.example/page/m/eyJlbWFpbCI6ImphbmUuZG9lXHUwMDQwZXhhbXBsZS5vcmciLCJzcmMiOiJlbSIsImxpc3QiOjd9",
+        "https://t.news.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/"
+        "AVcDc3BjQgoAAQIDBAUGBwgJUhRqYW5lLmRvZUBleGFtcGxlLm9yZ1gEAAAAAQ~~",
+        "https://t.example/o?d=YW1GdVpTNWtiMlZBWlhoaGJYQnNaUzV2Y21jPQ==",
+        "https://t.example/o?p=ZW1haWw9amFuZS5kb2UlNDBleGFtcGxlLm9yZyZ4PTE%3D",
+        "http://open.shop.example/background.jpeg?"
+        "am9iX2lkLzM1MTY0MjcvZW1haWxfaWQvMjM5MTc3NjUyL2VtYWlsL0pBTkUuRE9FQEVYQU1QTEUuT1JHL2JpZC8xMDE0Mjg0MC8=",
+        "https://t.example/o?r=aWQ9NDI7dG89SmFuZS5Eb2VARXhhbXBsZS5vcmc7bj0x",
+        "https://email.mg.news.example/o/"
+        "eJyrVspQslJKNE82SDY3TEtKNDJX0lEqAgplJeal6qXkpzqkViTmFuSk6uUXpQOlSpWsTIxqAbCSEDY="}) {
+    auto url = parse_url(text);
+    REQUIRE(url);
+    REQUIRE_FALSE(d.find(*url).empty());
+    check_no_leak_left(d, d.mask(*url));
+  }
+  // Inside a binary record, only the characters that carry the address are replaced: the host, the path before
+  // it and the record's other fields stay readable.
+  auto spark = parse_url(
+      "https://t.news.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/"
+      "VwNzcGNCCgABAgMEBQYHCAlSFGphbmUuZG9lQGV4YW1wbGUub3JnWAQAAAAB~");
+  REQUIRE(spark);
+  const std::string masked = d.mask(*spark);
+  CHECK(masked.find("[email:base64]") != std::string::npos);
+  CHECK(masked.starts_with("https://t.news.example/f/a/"));
+  check_no_leak_left(d, masked);
 }

@@ -38,7 +38,7 @@ ElementResult judge(const std::string& url, const std::string& text = "",
   return shipped_engine().classify(e).elements.at(0);
 }
 
-bool has_reason(const ElementResult& r, const std::string& reason) {
+bool has_reason(const ElementResult& r, Signal reason) {
   return std::find(r.reasons.begin(), r.reasons.end(), reason) != r.reasons.end();
 }
 
@@ -224,7 +224,7 @@ TEST_CASE("redirector families of the list are recognised from their public shap
     ElementResult r = judge(c.url);
     CHECK(r.tracked);
     CHECK(r.tracker.id == c.tracker);
-    CHECK(has_reason(r, "click-tracker"));
+    CHECK(has_reason(r, Signal::kClickTracker));
   }
 }
 
@@ -293,7 +293,7 @@ TEST_CASE("destinations are recovered from every encoding and the rewrite leads 
     if (*c.tracker) CHECK(r.tracker.id == c.tracker);
     CHECK(r.verdict == Verdict::kRewrite);
     CHECK(r.rewrite_url == dest);
-    CHECK_FALSE(has_reason(r, "destination-unknown"));
+    CHECK_FALSE(has_reason(r, Signal::kDestinationUnknown));
   }
 }
 
@@ -310,7 +310,7 @@ TEST_CASE("a recovered destination is always an absolute http(s) URL spelled out
     CHECK(r.tracked);
     CHECK(r.verdict == Verdict::kAllow);  // tracked, destination unknown: the extension asks before the click
     CHECK(r.rewrite_url.empty());
-    CHECK(has_reason(r, "destination-unknown"));
+    CHECK(has_reason(r, Signal::kDestinationUnknown));
   }
 }
 
@@ -367,7 +367,7 @@ TEST_CASE("opaque tracked links stay allow + tracked with their company", "[link
     CHECK(r.verdict == Verdict::kAllow);
     CHECK(r.rewrite_url.empty());
     CHECK_FALSE(r.tracker.company.empty());
-    CHECK(has_reason(r, "destination-unknown"));
+    CHECK(has_reason(r, Signal::kDestinationUnknown));
   }
 }
 
@@ -391,7 +391,7 @@ TEST_CASE("pages on an ESP's tracking host are not click trackers; their utm_* s
   r = judge("https://www.shop.example/games/community?utm_source=Digest&utm_medium=puzzle_week");
   CHECK_FALSE(r.tracked);
   CHECK(r.verdict == Verdict::kRewrite);
-  CHECK(r.reasons == std::vector<std::string>{"tracking-params"});
+  CHECK(r.reasons == std::vector<Signal>{Signal::kTrackingParams});
 }
 
 TEST_CASE("Outlook Safe Links stays around a recovered destination", "[link]") {

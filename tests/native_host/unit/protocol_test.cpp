@@ -134,6 +134,34 @@ TEST_CASE("every error code has a distinct wire name", "[protocol]") {
   CHECK(error_reply(nullptr, "", {ErrorCode::kInvalidJson, "x"})["action"].is_null());
 }
 
+TEST_CASE("echoed fields are bounded: id, action, refs, message id (finding 4)", "[protocol][security]") {
+  ProtocolError e;
+  json id;
+  // A number JSON cannot hold is not JSON for the parser: nothing to echo.
+  CHECK_FALSE(parse_request(R"({"id": 1e400, "action": "status"})", &e, &id));
+  CHECK(e.code == ErrorCode::kInvalidJson);
+  CHECK(id.is_null());
+  CHECK(parse_request(R"({"id": 1e300, "action": "status"})", &e, &id));
+  const std::string long_id = json({{"id", std::string(kMaxEchoedLength + 1, 'x')}, {"action", "status"}}).dump();
+  CHECK_FALSE(parse_request(long_id, &e, &id));
+  CHECK(e.code == ErrorCode::kInvalidValue);
+  CHECK(e.message == "id: 1025 bytes; an id of at most 1024 bytes is accepted");
+  CHECK(id.is_null());
+  const std::string long_action = json({{"id", 7}, {"action", std::string(kMaxActionLength + 1, 'a')}}).dump();
+  CHECK_FALSE(parse_request(long_action, &e, &id));
+  CHECK(e.code == ErrorCode::kUnknownAction);
+  CHECK(e.message.size() < 200);
+  CHECK(id == 7);
+  json body = {{"message", {{"id", std::string(kMaxEchoedLength + 1, 'm')}, {"elements", json::array()}}}};
+  CHECK_FALSE(parse_classify(body, &e));
+  CHECK(e.message.starts_with("message.id: 1025 bytes"));
+  body = {{"message", {{"elements", {{{"kind", std::string(5000, 'k')}, {"url", "https://a.example/"}}}}}}};
+  CHECK_FALSE(parse_classify(body, &e));
+  CHECK(e.code == ErrorCode::kInvalidValue);
+  CHECK(e.message.size() < 200);  // the unknown kind is quoted cut short
+  CHECK(e.message.find("(5000 bytes)") != std::string::npos);
+}
+
 TEST_CASE("grade bands on the wire: the score.h table, best first", "[protocol][grades]") {
   const json bands = grade_bands_json();
   REQUIRE(bands.size() == kGradeBands.size());

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <tuple>
 
 #include "matcher.h"
@@ -69,21 +70,27 @@ TEST_CASE("whole-file problems reject the list with a clear error", "[signatures
 
 TEST_CASE("matcher finds trackers by domain, host and pattern, honouring applies_to", "[signatures]") {
   Matcher m(test::fixture_list());
-  auto match = [&](const std::string& s, bool link) {
+  struct Found {
+    std::string id;
+    MatchedBy how;
+    bool operator==(const Found&) const = default;
+  };
+  auto match = [&](const std::string& s, bool link) -> std::optional<Found> {
     auto u = parse_url(s);
     REQUIRE(u);
     auto r = m.match(*u, u->without_fragment(), link);
-    return r ? r.tracker->id + "/" + r.how : std::string("none");
+    if (!r) return std::nullopt;
+    return Found{r.tracker->id, r.how};
   };
-  CHECK(match("https://www.google-analytics.com/collect?v=1", false) == "google-analytics/domain");
-  CHECK(match("https://stats.g.doubleclick.net/r/collect", false) == "google-analytics/host");
-  CHECK(match("https://other.doubleclick.net/x", false) == "none");  // hosts are exact
-  CHECK(match("https://u123.ct.sendgrid.net/wf/open?upn=abc", false) == "sendgrid/pattern");
-  CHECK(match("https://u123.ct.sendgrid.net/static/logo.png", false) == "none");
-  CHECK(match("https://links-only.example/c?u=1", true) == "link-only/domain");
-  CHECK(match("https://links-only.example/c?u=1", false) == "none");
-  CHECK(match("https://notgoogle-analytics.com/collect", false) == "none");
-  CHECK(match("https://shop.example/img.png", false) == "none");
+  CHECK(match("https://www.google-analytics.com/collect?v=1", false) == Found{"google-analytics", MatchedBy::kDomain});
+  CHECK(match("https://stats.g.doubleclick.net/r/collect", false) == Found{"google-analytics", MatchedBy::kHost});
+  CHECK_FALSE(match("https://other.doubleclick.net/x", false));  // hosts are exact
+  CHECK(match("https://u123.ct.sendgrid.net/wf/open?upn=abc", false) == Found{"sendgrid", MatchedBy::kPattern});
+  CHECK_FALSE(match("https://u123.ct.sendgrid.net/static/logo.png", false));
+  CHECK(match("https://links-only.example/c?u=1", true) == Found{"link-only", MatchedBy::kDomain});
+  CHECK_FALSE(match("https://links-only.example/c?u=1", false));
+  CHECK_FALSE(match("https://notgoogle-analytics.com/collect", false));
+  CHECK_FALSE(match("https://shop.example/img.png", false));
 
   auto domains = m.block_domains();
   CHECK(std::find(domains.begin(), domains.end(), "google-analytics.com") != domains.end());
@@ -259,4 +266,59 @@ TEST_CASE("with deferred checks a broken pattern is left out by the matcher, not
     auto u = parse_url(url);
     CHECK(m.match(*u, u->without_fragment(), false));
   }
+}
+
+TEST_CASE("list freshness: age, expiry, and the default lifetime (finding 6)", "[signatures][security]") {
+  int64_t d = 0;
+  REQUIRE(parse_iso_date("1970-01-01", &d));
+  CHECK(d == 0);
+  REQUIRE(parse_iso_date("2026-11-30", &d));
+  CHECK(format_iso_date(d) == "2026-11-30");
+  CHECK(format_iso_date(d + 92) == "2027-03-02");
+  for (const char* bad : {"2026-02-29", "2026-13-01", "2026-1-01", "20261130", "", "2026-11-3x"}) {
+    CHECK_FALSE(parse_iso_date(bad, &d));
+  }
+  SignatureList list;
+  list.list_version = 2026112302;
+  list.published = "2026-11-23";
+  list.expires = "2027-02-21";
+  int64_t today = 0;
+  REQUIRE(parse_iso_date("2027-02-21", &today));
+  ListFreshness f = list_freshness(list, today);
+  CHECK(f.age_days == 90);
+  CHECK(f.expires == "2027-02-21");
+  CHECK_FALSE(f.expired);
+  CHECK(f.note.empty());
+  f = list_freshness(list, today + 8);
+  CHECK(f.expired);
+  CHECK(f.days_past_due == 8);
+  CHECK(f.note ==
+        "the signature list 2026112302 is 98 days old: it expired on 2027-02-21 (8 days ago); new trackers are "
+        "not blocked until it is updated");
+  // Without `expires`, a list lasts kDefaultListLifetimeDays from its publication.
+  list.expires.clear();
+  f = list_freshness(list, today + 1);
+  CHECK(f.expires == "2027-02-21");
+  CHECK(f.expired);
+  CHECK(f.days_past_due == 1);
+  CHECK_THAT(f.note, Catch::Contains("(1 day ago)"));
+  // No date at all: nothing can be said.
+  list.published.clear();
+  f = list_freshness(list, today);
+  CHECK(f.age_days == -1);
+  CHECK_FALSE(f.expired);
+  CHECK(f.expires.empty());
+}
+
+TEST_CASE("the shipped list carries an expiry date a few months after its publication", "[signatures]") {
+  std::string err;
+  auto list = load_signature_list(std::string(MAILVEIL_TEST_DATA) + "/../../signatures/trackers.json", &err,
+                                  PatternCheck::kParse);
+  REQUIRE(list);
+  int64_t published = 0;
+  int64_t expires = 0;
+  REQUIRE(parse_iso_date(list->published, &published));
+  REQUIRE(parse_iso_date(list->expires, &expires));
+  CHECK(expires > published);
+  CHECK(expires - published <= 120);
 }

@@ -11,7 +11,7 @@ using namespace mailveil;
 
 namespace {
 
-std::string unwrap(const std::string& s, std::vector<std::string>* via) {
+std::string unwrap(const std::string& s, std::vector<Wrapper>* via) {
   auto u = parse_url(s);
   REQUIRE(u);
   return unwrap_webmail(*u, via).str();
@@ -23,45 +23,55 @@ TEST_CASE("webmail proxies and wrappers are unwrapped to the original URL", "[un
   struct Case {
     std::string wrapped;
     std::string original;
-    std::string label;  // "" when the URL is not a wrapper
+    std::vector<Wrapper> via;  // empty when the URL is not a wrapper
   };
   const std::vector<Case> cases = {
       {"https://ci3.googleusercontent.com/proxy/AbCdEf123=s0-d-e1-ft#https://www.google-analytics.com/"
        "collect?v=1&tid=UA-1-1",
-       "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", "gmail-proxy"},
+       "https://www.google-analytics.com/collect?v=1&tid=UA-1-1",
+       {Wrapper::kGmailProxy}},
       {"https://ci4.googleusercontent.com/meips/ADKq_Nb#http://pixel.example/o.gif?u=1",
-       "http://pixel.example/o.gif?u=1", "gmail-proxy"},
+       "http://pixel.example/o.gif?u=1",
+       {Wrapper::kGmailProxy}},
       {"https://eur01.safelinks.protection.outlook.com/"
        "?url=https%3A%2F%2Fshop.example%2Fa%3Fb%3D1&data=05%7C01&reserved=0",
-       "https://shop.example/a?b=1", "outlook-safelinks"},
-      {"https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors", "https://shop.example/x",
-       "google-redirect"},
+       "https://shop.example/a?b=1",
+       {Wrapper::kOutlookSafelinks}},
+      {"https://www.google.com/url?q=https://shop.example/x&sa=D&source=editors",
+       "https://shop.example/x",
+       {Wrapper::kGoogleRedirect}},
       {"https://ecp.yusercontent.com/mail?url=https%3A%2F%2Ftrack.example%2Fo.gif&t=1700000000&ymreqid=x&sig=y",
-       "https://track.example/o.gif", "yahoo-proxy"},
+       "https://track.example/o.gif",
+       {Wrapper::kYahooProxy}},
       {"https://mail.proton.me/api/core/v4/images?Url=https%3A%2F%2Ftrack.example%2Fp.png&DryRun=0&UID=abc",
-       "https://track.example/p.png", "proton-proxy"},
+       "https://track.example/p.png",
+       {Wrapper::kProtonProxy}},
       {"https://cosmicpimg-prod.services.web.outlook.com/proxy/"
        "?u=http%3A%2F%2Furl9300.shop.example%2Fwf%2Fopen%3Fupn%3Dabc",
-       "http://url9300.shop.example/wf/open?upn=abc", "outlook-proxy"},
-      {"https://www.google.com/amp/s/track.example/o/a8Fk29dLq0?e=1", "https://track.example/o/a8Fk29dLq0?e=1",
-       "google-amp"},
-      {"https://www.google.co.uk/amp/spam.example/VXArTGYvaDlI", "http://spam.example/VXArTGYvaDlI", "google-amp"},
-      {"https://www.google.evil.example/amp/s/x.example/", "https://www.google.evil.example/amp/s/x.example/", ""},
+       "http://url9300.shop.example/wf/open?upn=abc",
+       {Wrapper::kOutlookProxy}},
+      {"https://www.google.com/amp/s/track.example/o/a8Fk29dLq0?e=1",
+       "https://track.example/o/a8Fk29dLq0?e=1",
+       {Wrapper::kGoogleAmp}},
+      {"https://www.google.co.uk/amp/spam.example/VXArTGYvaDlI",
+       "http://spam.example/VXArTGYvaDlI",
+       {Wrapper::kGoogleAmp}},
+      {"https://www.google.evil.example/amp/s/x.example/", "https://www.google.evil.example/amp/s/x.example/", {}},
   };
   for (const auto& c : cases) {
     INFO(c.wrapped);
-    std::vector<std::string> via;
+    std::vector<Wrapper> via;
     CHECK(unwrap(c.wrapped, &via) == c.original);
-    CHECK(via == (c.label.empty() ? std::vector<std::string>{} : std::vector<std::string>{c.label}));
+    CHECK(via == c.via);
   }
 }
 
 TEST_CASE("nested wrappers are all removed; non-wrappers are untouched", "[unwrap]") {
-  std::vector<std::string> via;
+  std::vector<Wrapper> via;
   std::string inner = "https%3A%2F%2Fwww.google.com%2Furl%3Fq%3Dhttps%253A%252F%252Fshop.example%252Fdeal";
   CHECK(unwrap("https://nam02.safelinks.protection.outlook.com/?url=" + inner + "&data=x", &via) ==
         "https://shop.example/deal");
-  CHECK(via.size() == 2);
+  CHECK(via == std::vector<Wrapper>{Wrapper::kOutlookSafelinks, Wrapper::kGoogleRedirect});
   via.clear();
   CHECK(unwrap("https://cdn.example.com/logo.png", &via) == "https://cdn.example.com/logo.png");
   CHECK(via.empty());

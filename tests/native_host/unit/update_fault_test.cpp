@@ -284,3 +284,23 @@ TEST_CASE("CLI: update, up to date, failure, rollback, import", "[update-fault][
   CHECK(run({"--url", rig.files.url("ok", "next.json")}) == 1);
   CHECK(err.str().find("only https:// addresses are accepted") != std::string::npos);
 }
+
+TEST_CASE("CLI: an expired list is flagged, and a server that offers nothing newer is called out (finding 6)",
+          "[update-fault][cli][security]") {
+  FaultRig rig;
+  std::string expired = list_json(2026112401);
+  expired.replace(expired.find("\"expires\": \"2099-12-31\""), 23, "\"expires\": \"2026-11-24\"");
+  write_signed(rig.files.path(), "old.json", expired);
+  UpdateConfig base = rig.config(rig.files.url("ok", "old.json"));
+  std::ostringstream out;
+  std::ostringstream err;
+  CHECK(run_update_command({}, base, out, err) == 0);
+  CHECK(out.str().find("updated: now signature list 2026112401") != std::string::npos);
+  CHECK(err.str().find("warning: the signature list 2026112401 is ") != std::string::npos);
+  CHECK(err.str().find("it expired on 2026-11-24") != std::string::npos);
+  out.str("");
+  err.str("");
+  CHECK(run_update_command({}, base, out, err) == 0);
+  CHECK(out.str().find("already up to date") != std::string::npos);
+  CHECK(err.str().find("(freeze attack)") != std::string::npos);
+}

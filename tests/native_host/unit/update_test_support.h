@@ -93,7 +93,7 @@ inline std::string test_sign(const std::string& data) {
 inline std::string list_json(int64_t version, const std::vector<std::string>& ids = {"alpha", "beta"},
                              const std::string& extra_entry = "") {
   std::string s = "{\n  \"format_version\": 1,\n  \"list_version\": " + std::to_string(version) +
-                  ",\n  \"published\": \"2026-11-23\",\n  \"trackers\": [\n";
+                  ",\n  \"published\": \"2026-11-23\",\n  \"expires\": \"2099-12-31\",\n  \"trackers\": [\n";
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i) s += ",\n";
     s += "    {\"id\": \"" + ids[i] + "\", \"name\": \"" + ids[i] + "\", \"company\": \"Co " + ids[i] +

@@ -239,7 +239,8 @@ TEST_CASE("update refusals leave the served list and the store untouched", "[upd
   }
   SECTION("disk full while writing the new list") {
     rig.publish(list_json(2026112401));
-    rig.config.write_file = [](const std::string& path, std::string_view, std::string* e) {
+    rig.config.write_file = [](const std::string& path, std::string_view data, std::string* e) {
+      if (!path.ends_with(".new")) return write_file_atomic(path, data, e);
       *e = "cannot write " + path + ": No space left on device";
       return false;
     };
@@ -247,6 +248,14 @@ TEST_CASE("update refusals leave the served list and the store untouched", "[upd
                   "cannot install the list: cannot write " + rig.store +
                       "/current.json.new: No space left on device — the previous list stays in use",
                   before);
+  }
+  SECTION("disk full while recording the high-water mark") {
+    rig.publish(list_json(2026112401));
+    rig.config.write_file = [](const std::string& path, std::string_view, std::string* e) {
+      *e = "cannot write " + path + ": No space left on device";
+      return false;
+    };
+    check_refused(rig, rig.update(), "cannot record the list version: cannot write ", before);
   }
 }
 
@@ -321,4 +330,101 @@ TEST_CASE("an update keeps the user list attached", "[updater][user]") {
   REQUIRE(o.ok);
   REQUIRE(o.active.user_list);
   CHECK(o.active.user_list->tracker(0).id == "user-1");
+}
+
+TEST_CASE("an older signed list is refused after a rollback and after a lost store (finding 5)",
+          "[updater][security]") {
+  Rig rig;
+  const std::string v5 = list_json(kBundled + 5);
+  const std::string v10 = list_json(kBundled + 10);
+  rig.publish(v10);
+  REQUIRE(rig.update().ok);
+  CHECK(read_high_water_mark(rig.root / "signature-high-water.json") == kBundled + 10);
+  CHECK(high_water_path(rig.config) == rig.root / "signature-high-water.json");
+
+  SECTION("replayed while the newer list is installed") {
+    rig.publish(v5);
+    UpdateOutcome o = rig.update();
+    CHECK_FALSE(o.ok);
+    CHECK_THAT(o.message, Catch::Contains("refusing downgrade"));
+  }
+  SECTION("after a rollback to the bundled list: only the explicit rollback goes below the mark") {
+    UpdateOutcome back = rollback_signatures(rig.config, rig.active);
+    REQUIRE(back.ok);
+    rig.active = back.active;
+    REQUIRE(rig.active.source == ListSource::kBundled);
+    rig.publish(v5);
+    UpdateOutcome o = rig.update();
+    CHECK_FALSE(o.ok);
+    CHECK(o.message ==
+          "list version 2026112006 is older than 2026112011, the newest list this host has accepted "
+          "(a replayed old list?) — refusing it; only 'update --rollback' goes back");
+    CHECK(rig.active.source == ListSource::kBundled);
+    // The list rolled back from is accepted again: equal to the mark, not older.
+    rig.publish(v10);
+    UpdateOutcome again = rig.update();
+    CHECK(again.ok);
+    CHECK(again.status == UpdateStatus::kUpdated);
+  }
+  SECTION("after the store is lost") {
+    std::filesystem::remove_all(rig.store);
+    rig.reload();
+    REQUIRE(rig.active.source == ListSource::kBundled);
+    rig.publish(v5);
+    UpdateOutcome o = rig.update();
+    CHECK_FALSE(o.ok);
+    CHECK_THAT(o.message, Catch::Contains("the newest list this host has accepted"));
+    CHECK_FALSE(file_exists(rig.store + "/current.json"));
+  }
+  SECTION("a newer list raises the mark") {
+    rig.publish(list_json(kBundled + 20));
+    REQUIRE(rig.update().ok);
+    CHECK(read_high_water_mark(rig.root / "signature-high-water.json") == kBundled + 20);
+  }
+}
+
+TEST_CASE("a store from before the high-water mark records its list on the next check", "[updater][security]") {
+  Rig rig;
+  rig.publish(list_json(kBundled + 10));
+  REQUIRE(rig.update().ok);
+  std::filesystem::remove(rig.root / "signature-high-water.json");
+  rig.publish(list_json(kBundled + 10));
+  CHECK(rig.update().status == UpdateStatus::kNotModified);
+  CHECK(read_high_water_mark(rig.root / "signature-high-water.json") == kBundled + 10);
+  // A corrupt mark counts as none; the store's list still counts.
+  spit(rig.root / "signature-high-water.json", "{not json");
+  CHECK(read_high_water_mark(rig.root / "signature-high-water.json") == 0);
+  rig.publish(list_json(kBundled + 5));
+  CHECK_FALSE(rig.update().ok);
+}
+
+TEST_CASE("a downloaded list must carry a valid 'expires' date (finding 6)", "[updater][security]") {
+  Rig rig;
+  const auto before = snapshot(rig.store);
+  auto with_expires = [](const std::string& value) {
+    std::string j = list_json(2026112401);
+    j.replace(j.find("\"expires\": \"2099-12-31\","), 24, value);
+    return j;
+  };
+  SECTION("absent") {
+    rig.publish(with_expires(""));
+    check_refused(rig, rig.update(), "no valid 'expires' date", before);
+  }
+  SECTION("not a date") {
+    rig.publish(with_expires("\"expires\": \"2027-02-30\","));
+    check_refused(rig, rig.update(), "no valid 'expires' date", before);
+  }
+  SECTION("before the publication") {
+    rig.publish(with_expires("\"expires\": \"2026-11-22\","));
+    check_refused(rig, rig.update(), "not before 'published'", before);
+  }
+  SECTION("an expired list newer than the served one is still installed, and flagged") {
+    rig.publish(with_expires("\"expires\": \"2026-11-24\","));
+    UpdateOutcome o = rig.update();
+    REQUIRE(o.ok);
+    CHECK(o.active.list->expires == "2026-11-24");
+    int64_t day = 0;
+    REQUIRE(parse_iso_date("2026-12-01", &day));
+    CHECK(list_freshness(*o.active.list, day).expired);
+  }
 }

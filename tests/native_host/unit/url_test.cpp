@@ -93,8 +93,9 @@ TEST_CASE("registrable_domain follows the Public Suffix List", "[url][psl]") {
 TEST_CASE("the Public Suffix List in use is named", "[url][psl]") {
   const PublicSuffixInfo info = public_suffix_info();
   CHECK_FALSE(info.libpsl.empty());
-  CHECK(info.date.size() == 10);  // YYYY-MM-DD
-  CHECK((info.source == "builtin" || info.source.find("public_suffix_list") != std::string::npos));
+  CHECK(info.date.size() == 10);                               // YYYY-MM-DD
+  CHECK(kPublicSuffixBuiltin == std::string_view("builtin"));  // the wire string of docs/protocol.md
+  CHECK((info.source == kPublicSuffixBuiltin || info.source.find("public_suffix_list") != std::string::npos));
   const auto j = public_suffix_json();
   CHECK(j["list"] == info.date);
   CHECK(public_suffix_text().find(info.date) != std::string::npos);

@@ -1,0 +1,103 @@
+/// Many literal needles found in one pass over a text (Aho–Corasick): the cost of a search is linear in the
+/// text and the matches, whatever the number of needles. The leak detector searches every encoding of every
+/// reader address with it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mailveil {
+
+class NeedleSet {
+ public:
+  /// `ascii_case_insensitive`: needles and text are compared with ASCII letters folded to lower case.
+  explicit NeedleSet(bool ascii_case_insensitive = false);
+
+  /// Adds a needle (not empty) with a caller's tag, reported with each match. Call before build().
+  void add(std::string_view needle, uint32_t tag);
+  /// Computes the failure links; linear in the total length of the needles. Call once, after the last add().
+  void build();
+  bool empty() const { return tags_.empty(); }
+
+  /// Calls fn(tag, begin, end) for every occurrence of every needle in `text` ([begin, end) in bytes), in
+  /// order of `end`. Needles that end at the same place are reported longest first.
+  template <typename Fn>
+  void for_each_match(std::string_view text, Fn&& fn) const {
+    uint32_t state = 0;
+    for (size_t i = 0; i < text.size(); ++i) {
+      const unsigned char c = fold(static_cast<unsigned char>(text[i]));
+      for (;;) {
+        const uint32_t next = child(state, c);
+        if (next != kNone) {
+          state = next;
+          break;
+        }
+        if (state == 0) break;
+        state = nodes_[state].fail;
+      }
+      for (uint32_t n = nodes_[state].has_output ? state : nodes_[state].output_link; n != kNone;
+           n = nodes_[n].output_link) {
+        const Node& node = nodes_[n];
+        for (uint32_t k = node.first_tag; k < node.first_tag + node.tag_count; ++k) {
+          fn(tags_[k].second, i + 1 - node.depth, i + 1);
+        }
+      }
+    }
+  }
+
+  /// True when some needle occurs in `text`.
+  bool contains_any(std::string_view text) const {
+    bool found = false;
+    for_each_match(text, [&](uint32_t, size_t, size_t) { found = true; });
+    return found;
+  }
+
+ private:
+  static constexpr uint32_t kNone = 0xffffffffu;
+  struct Node {
+    uint32_t first_edge = 0;  ///< into edges_ (sorted by byte), after build()
+    uint32_t edge_count = 0;
+    uint32_t fail = 0;
+    uint32_t output_link = kNone;  ///< nearest proper suffix node that ends a needle
+    uint32_t depth = 0;
+    uint32_t first_tag = 0;  ///< into tags_, after build()
+    uint32_t tag_count = 0;
+    bool has_output = false;
+  };
+
+  unsigned char fold(unsigned char c) const {
+    return (case_insensitive_ && c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
+  }
+  /// The child of `node` for byte c, or kNone.
+  uint32_t child(uint32_t node, unsigned char c) const {
+    if (node == 0) return root_[c];
+    const Node& n = nodes_[node];
+    for (uint32_t k = n.first_edge; k < n.first_edge + n.edge_count; ++k) {
+      if (edges_[k].first == c) return edges_[k].second;
+      if (edges_[k].first > c) break;
+    }
+    return kNone;
+  }
+
+  bool case_insensitive_;
+  bool built_ = false;
+  std::vector<Node> nodes_;
+  std::array<uint32_t, 256> root_;                         ///< the root's children, by byte (kNone: none)
+  std::vector<std::pair<unsigned char, uint32_t>> edges_;  ///< (byte, child) of the other nodes, grouped by node
+  std::vector<std::pair<uint32_t, uint32_t>> tags_;        ///< (node, tag), grouped by node after build()
+  /// The trie while needles are added: each node's children as a list of (byte, child, next sibling) in
+  /// pending_, starting at first_pending_[node] (kNone: none); the root's are in root_. Emptied by build().
+  struct PendingEdge {
+    unsigned char byte;
+    uint32_t child;
+    uint32_t next;
+  };
+  std::vector<PendingEdge> pending_;
+  std::vector<uint32_t> first_pending_;
+};
+
+}  // namespace mailveil
