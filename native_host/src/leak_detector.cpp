@@ -256,7 +256,8 @@ void LeakDetector::add_mask_needle(NeedleSet* set, const std::string& text, cons
   mask_replacements_.push_back(replacement);
 }
 
-void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const {
+void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth,
+                                Decoding* decoding) const {
   if (text.find('@') != std::string_view::npos) {
     plain_.for_each_match(text, [&](uint32_t tag, size_t, size_t) {
       out->push_back({raw_had_at ? "plain" : "url-encoded", {}, variants_[tag].address});
@@ -286,40 +287,54 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
     // Decode the blob and look inside: JSON, percent-encoding, another base64 layer, binary fields. A '/' is
     // part of the base64 alphabet, so a blob in a path is glued to the segments before it: try each start.
     // Inside a decoded layer a few starts suffice: the blob there is a field, not a path.
+    // Each start decodes the rest of the run: a run opened at depth 0 gets a budget of decoded bytes in
+    // proportion to its length, shared with the layers inside it. The whole run is tried first (a blob at its
+    // start, with short segments after it), then the segment starts from the last one backwards: they cost
+    // less the later they are, and a blob behind short segments (`/a/b/…/<blob>`) is reached before the
+    // budget goes on long prefixes. A start over what is left is passed over, not the ones after it.
+    size_t run_budget = kDecodeWorkPerByte * run.size() + kDecodeWorkFloor;
+    size_t* const outer = decoding->left;
+    if (depth == 0 || !decoding->left) decoding->left = &run_budget;
+    size_t& left = *decoding->left;
     const size_t max_starts = depth == 0 ? kMaxDecodeStarts : 4;
-    size_t start = 0;
-    for (size_t tries = 0; tries < max_starts; ++tries) {
+    std::vector<size_t> starts{0};
+    for (size_t i = run.size(); i-- > 0 && starts.size() < max_starts;) {
+      if (run[i] == '/' && i + 1 < run.size()) starts.push_back(i + 1);
+    }
+    for (const size_t start : starts) {
       std::string_view blob = run.substr(start);
       if (blob.size() % 4 == 1) blob.remove_suffix(1);
       std::string decoded;
-      if (blob.size() >= kMinEmbeddedRun && base64_decode(blob, &decoded)) {
-        const size_t before = out->size();
-        // Mailgun's /c/ and /o/ tokens (Substack, Kajabi…) are base64 of zlib-compressed query strings that
-        // name the recipient (`r=`).
-        if (auto inflated = inflate_zlib(decoded, kMaxInflated)) decoded = std::move(*inflated);
-        scan_inside(decoded, out, depth + 1);
-        if (out->size() > before) break;
+      if (blob.size() >= kMinEmbeddedRun && blob.size() <= left) {
+        left -= blob.size();
+        decoding->cost.decoded_bytes += blob.size();
+        if (base64_decode(blob, &decoded)) {
+          const size_t before = out->size();
+          // Mailgun's /c/ and /o/ tokens (Substack, Kajabi…) are base64 of zlib-compressed query strings that
+          // name the recipient (`r=`).
+          if (auto inflated = inflate_zlib(decoded, kMaxInflated)) decoded = std::move(*inflated);
+          scan_inside(decoded, out, depth + 1, decoding);
+          if (out->size() > before) break;
+        }
       }
-      const size_t slash = run.find('/', start);
-      if (slash == std::string_view::npos) break;
-      start = slash + 1;
     }
+    decoding->left = outer;
   });
 }
 
-void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const {
+void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth, Decoding* decoding) const {
   std::vector<Leak> inner;
-  scan_decoded(decoded, true, &inner, depth);
+  scan_decoded(decoded, true, &inner, depth, decoding);
   // Escapes of the layer inside: percent-encoding, JSON's \u0040 and \/.
   if (inner.empty() && ifind(decoded, "%40") != std::string_view::npos) {
-    scan_decoded(percent_decode(decoded), true, &inner, depth);
+    scan_decoded(percent_decode(decoded), true, &inner, depth, decoding);
   }
   if (inner.empty() &&
       (decoded.find("\\u0040") != std::string_view::npos || decoded.find("\\/") != std::string_view::npos)) {
     std::string unescaped(decoded);
     replace_all(&unescaped, "\\u0040", "@", true);
     replace_all(&unescaped, "\\/", "/", false);
-    scan_decoded(unescaped, true, &inner, depth);
+    scan_decoded(unescaped, true, &inner, depth, decoding);
   }
   for (auto& leak : inner) {
     leak.encoding =
@@ -329,18 +344,18 @@ void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out,
 }
 
 void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std::string_view key,
-                              std::vector<Leak>* out) const {
+                              std::vector<Leak>* out, Decoding* decoding) const {
   if (raw.empty()) return;
   const size_t before = out->size();
   const bool had_at = raw.find('@') != std::string_view::npos;
   if (raw.find('%') == std::string_view::npos) {
-    scan_decoded(raw, had_at, out, 0);
+    scan_decoded(raw, had_at, out, 0, decoding);
   } else {
     std::string once = percent_decode(raw);
-    scan_decoded(once, had_at, out, 0);
+    scan_decoded(once, had_at, out, 0, decoding);
     if (once.find('%') != std::string::npos) {
       std::string twice = percent_decode(once);
-      if (twice != once) scan_decoded(twice, had_at, out, 0);
+      if (twice != once) scan_decoded(twice, had_at, out, 0, decoding);
     }
   }
   if (out->size() == before) return;
@@ -354,19 +369,21 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
   for (size_t i = before; i < out->size(); ++i) (*out)[i].where = name;
 }
 
-std::vector<Leak> LeakDetector::find(const Url& url) const {
+std::vector<Leak> LeakDetector::find(const Url& url, SearchCost* cost) const {
   std::vector<Leak> found;
   if (addresses_.empty()) return found;
-  scan_piece(url.userinfo, "userinfo", {}, &found);
-  scan_piece(url.path, "path", {}, &found);
+  Decoding decoding;
+  scan_piece(url.userinfo, "userinfo", {}, &found, &decoding);
+  scan_piece(url.path, "path", {}, &found, &decoding);
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
-    scan_piece(value, "query", key, &found);
-    scan_piece(key, "query", key, &found);
+    scan_piece(value, "query", key, &found, &decoding);
+    scan_piece(key, "query", key, &found, &decoding);
     return true;
   });
-  scan_piece(url.fragment, "fragment", {}, &found);
+  scan_piece(url.fragment, "fragment", {}, &found, &decoding);
   // A subdomain can carry a token, rarely the address; hashes in hostnames do occur.
-  scan_piece(url.host, "host", {}, &found);
+  scan_piece(url.host, "host", {}, &found, &decoding);
+  if (cost) cost->decoded_bytes += decoding.cost.decoded_bytes;
 
   std::vector<Leak> unique;
   std::set<std::tuple<std::string, std::string, size_t>> seen;
@@ -379,7 +396,8 @@ std::vector<Leak> LeakDetector::find(const Url& url) const {
 bool LeakDetector::has_leak(std::string_view part) const {
   if (addresses_.empty()) return false;
   std::vector<Leak> found;
-  scan_piece(part, {}, {}, &found);
+  Decoding decoding;
+  scan_piece(part, {}, {}, &found, &decoding);
   return !found.empty();
 }
 

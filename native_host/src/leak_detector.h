@@ -29,14 +29,29 @@ struct Leak {
 /// Precomputes every encoding of the user's addresses once per message, then scans URLs. Building it and
 /// scanning a URL cost time linear in the addresses' and the URL's length: the encodings are searched for all
 /// at once (NeedleSet), not one after the other.
+/// Bytes the base64 decoder may be handed per byte of a run of base64 characters in a URL, over all the blob
+/// starts tried in it and the layers inside them, and the allowance every run gets whatever its length: the
+/// search stays linear in the URL's length (a blob glued to 23 path segments before it would otherwise be
+/// decoded 24 times, and each layer inside it 4 times more).
+inline constexpr size_t kDecodeWorkPerByte = 4;
+inline constexpr size_t kDecodeWorkFloor = 1024;
+
 class LeakDetector {
  public:
   /// Invalid addresses are dropped, as are those longer than kMaxAddressLength and those past the first
   /// kMaxUserAddresses valid ones.
   explicit LeakDetector(const std::vector<std::string>& addresses);
 
-  /// Occurrences of any address in the URL, at most one per (encoding, where, address).
-  std::vector<Leak> find(const Url& url) const;
+  /// What a search cost (tests, benchmarks): bytes handed to the base64 decoder, over every blob start and layer.
+  struct SearchCost {
+    size_t decoded_bytes = 0;
+  };
+
+  /// Occurrences of any address in the URL, at most one per (encoding, where, address). The decoding of base64
+  /// blobs is bounded per run of base64 characters (kDecodeWorkPerByte times its length, plus
+  /// kDecodeWorkFloor), so the cost is linear in the URL's length whatever its shape; `cost`, when given, is
+  /// added what this search cost.
+  std::vector<Leak> find(const Url& url, SearchCost* cost = nullptr) const;
   /// The URL with every address encoding replaced by "[email]" / "[email:<encoding>]" (in every part: host,
   /// userinfo, path, query, fragment) and opaque per-recipient tokens in query values and path segments
   /// replaced by "[token]". The result never holds anything find() would report: a part whose leak is in an
@@ -61,14 +76,21 @@ class LeakDetector {
     bool aligned = false;  ///< embedded_: the form the address takes at the start of a blob
   };
   /// Appends leaks found in one decoded URL component.
+  /// The decoding budget of the base64 run being opened (shared by the layers inside it), and the running cost.
+  struct Decoding {
+    size_t* left = nullptr;  ///< bytes the current depth-0 run may still decode; null outside a run
+    SearchCost cost;
+  };
   /// Scans one component; `where` is only built when something is found.
-  void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out) const;
+  void scan_piece(std::string_view raw, std::string_view where, std::string_view key, std::vector<Leak>* out,
+                  Decoding* decoding) const;
   /// Searches one decoded text: the address, its hex and digests, its base64 forms anywhere (one pass each, over
   /// every address), then inside the base64 blobs of the text, down to kMaxNesting layers (`depth` counts the
   /// layers already opened).
-  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth) const;
+  void scan_decoded(std::string_view text, bool raw_had_at, std::vector<Leak>* out, int depth,
+                    Decoding* decoding) const;
   /// The bytes of one decoded blob, with their percent- and JSON-escapes undone; renames what it finds.
-  void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth) const;
+  void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth, Decoding* decoding) const;
   /// Every literal address form in `raw` replaced; longest first where forms overlap.
   std::string mask_text(std::string_view raw) const;
   /// Replaces the parts of `masked` in which has_leak() still finds something.

@@ -285,6 +285,62 @@ TEST_CASE("layers: base64 in base64, JSON in base64, percent-encoding in base64,
   CHECK_FALSE(tagged.find(*parse_url("https://u.example/unsub/jane.doe%2Bnews%40example.org")).empty());
 }
 
+namespace {
+
+/// `n` pseudo-random bytes (a fixed LCG: the same on every run).
+std::string noise(size_t n, uint32_t seed) {
+  std::string out(n, '\0');
+  for (auto& c : out) {
+    seed = seed * 1664525u + 1013904223u;
+    c = static_cast<char>(seed >> 24);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("decoding base64 blobs costs a fixed multiple of the URL's length, whatever its shape", "[leak][bounded]") {
+  const LeakDetector d({"jane.doe@example.org"});
+  // Each piece is a mixed-case base64 run with no address in it, so that every blob start is decoded and looked
+  // into: 24 pieces joined by '/' used to be decoded 24 times over (each start decodes the rest of the run),
+  // and a piece that is base64 of base64 once more per layer inside.
+  struct Shape {
+    const char* name;
+    std::string piece;
+  };
+  const Shape shapes[] = {
+      {"random bytes", base64url_encode(noise(450, 1))},
+      {"three layers", base64url_encode(base64_encode(base64_encode(noise(250, 2))))},
+  };
+  for (const Shape& shape : shapes) {
+    for (size_t pieces : {1, 8, 24, 40}) {
+      INFO(shape.name << ", " << pieces << " pieces");
+      std::string url = "https://t.example";
+      for (size_t i = 0; i < pieces; ++i) url += "/" + shape.piece;
+      const auto parsed = parse_url(url);
+      REQUIRE(parsed);
+      LeakDetector::SearchCost cost;
+      CHECK(d.find(*parsed, &cost).empty());
+      const size_t run = url.size() - std::string("https://t.example/").size();
+      CHECK(cost.decoded_bytes >= run - run % 4);  // the whole run is decoded once at least
+      CHECK(cost.decoded_bytes <= kDecodeWorkPerByte * run + kDecodeWorkFloor);
+    }
+  }
+}
+
+TEST_CASE("the decoding budget still reaches a blob behind short path segments", "[leak][bounded]") {
+  // Advocacy-platform and ESP shapes: a few short segments, then the blob, with a long field before the address
+  // and its '@' JSON-escaped, so that only decoding finds it.
+  const std::string json = "{\"pad\":\"" + std::string(1500, 'x') + "\",\"email\":\"jane.doe\\u0040example.org\"}";
+  for (const char* prefix : {"", "c/", "page/m/", "a/b/c/d/", "a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t/u/v/w/"}) {
+    INFO(prefix);
+    CHECK(
+        has(leaks_in(std::string("https://t.example/") + prefix + base64url_encode(json)), "base64-embedded", "path"));
+  }
+  // And before short segments: the whole run, tried first, holds it.
+  CHECK(has(leaks_in("https://t.example/" + base64url_encode(json) + "/Ab/Cd/Ef/Gh"), "base64-embedded", "path"));
+}
+
 TEST_CASE("no embedded leak is invented from unrelated blobs", "[leak]") {
   CHECK(leaks_in("https://t.example/f/a/Yl9hbGxfdG9nZXRoZXI~~/AAQ4Zx4~/VwNzcGNCCgABAgMEBQYHCAlSFGpvaG4uZG9lQGV4YW1w~")
             .empty());
