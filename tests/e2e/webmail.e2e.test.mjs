@@ -768,7 +768,7 @@ for (const kind of kBrowsers) {
       await page.close();
     });
 
-    test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched', async () => {
+    test('no host: "!" badge, the popup says it is not installed, nothing remote is fetched; then a helper whose list is out of date: mails still checked, the popup says how old the list is', async () => {
       const page = await session.newPage();
       const since = server.mark();
       await page.goto(kGmail);
@@ -794,8 +794,20 @@ for (const kind of kBrowsers) {
       assert.equal(grade(await session.hook(page, 'state')), '!');
       await Session.closePage(p);
 
-      // Then the current one: the open mail gets checked without a reload.
-      installHost(sandbox, kHost);
+      // Then the current one, installed with the project's list published 200 days ago and expired 110 days
+      // ago (a frozen update server): the open mail gets checked without a reload, with that list.
+      const day = 86400000;
+      const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+      const staleList = path.join(sandbox.dir, 'stale-trackers.json');
+      fs.writeFileSync(
+        staleList,
+        JSON.stringify({
+          ...kList,
+          published: isoDay(Date.now() - 200 * day),
+          expires: isoDay(Date.now() - 110 * day),
+        }),
+      );
+      installHost(sandbox, kHost, { signatures: staleList });
       const before2 = server.mark();
       p = await session.openPopup(page);
       await p.$eval('#retry-host', (b) => b.click());
@@ -804,6 +816,16 @@ for (const kind of kBrowsers) {
       await sleep(300);
       assertNotRequested(server, since, kExpect.gmail.trackers);
       await Session.closePage(p);
+      const { popup: p2, info: staleInfo } = await popupFor(session, page);
+      const stale = /^The signature list is (\d+) days old: it expired (\d+) days ago\./.exec(
+        staleInfo.listStale || '',
+      );
+      assert.ok(stale, `the out-of-date warning is shown: ${staleInfo.listStale}`);
+      // The host's figures (its clock may have passed midnight UTC since the file was written): 90 days apart.
+      assert.ok(Number(stale[1]) >= 200, `age ${stale[1]}`);
+      assert.equal(Number(stale[1]) - Number(stale[2]), 90);
+      assert.equal(staleInfo.messages[0].grade, grade(await session.hook(page, 'state')), 'still graded with the list');
+      await Session.closePage(p2);
       await page.close();
     });
 

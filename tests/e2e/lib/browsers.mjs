@@ -346,6 +346,7 @@ export async function readPopup(popup) {
         ? null
         : document.querySelector('#host-error').dataset.state,
       layoutWarning: text('#layout-warning-text'),
+      listStale: text('#list-stale-text'),
       pauseSite: text('#pause-site'),
       paused: text('#paused-text'),
       noMail: text('#no-mail'),
