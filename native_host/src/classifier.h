@@ -34,7 +34,7 @@ struct TrackerInfo {
 
 /// A leak as reported: which address (masked), how encoded, where, to whom.
 struct LeakReport {
-  std::string encoding;
+  AddressEncoding encoding;
   std::string where;
   std::string address;  ///< masked, e.g. "j…@example.org"
   std::string company;

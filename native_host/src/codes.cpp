@@ -107,6 +107,29 @@ const char* wire(Signal signal) {
   return nullptr;
 }
 
+const char* wire(LeakEncoding encoding) {
+  switch (encoding) {
+    case LeakEncoding::kPlain: return "plain";
+    case LeakEncoding::kUrlEncoded: return "url-encoded";
+    case LeakEncoding::kBase64: return "base64";
+    case LeakEncoding::kBase64Url: return "base64url";
+    case LeakEncoding::kBase64Embedded: return "base64-embedded";
+    case LeakEncoding::kHex: return "hex";
+    case LeakEncoding::kMd5: return "md5";
+    case LeakEncoding::kSha1: return "sha1";
+    case LeakEncoding::kSha224: return "sha224";
+    case LeakEncoding::kSha256: return "sha256";
+    case LeakEncoding::kSha384: return "sha384";
+    case LeakEncoding::kSha512: return "sha512";
+    case LeakEncoding::kMd5Base64: return "md5-base64";
+    case LeakEncoding::kSha1Base64: return "sha1-base64";
+    case LeakEncoding::kSha256Base64: return "sha256-base64";
+  }
+  return nullptr;
+}
+
+constexpr std::string_view kLayerSuffix = "-in-base64";
+
 template <class E>
 const char* checked(E code) {
   const char* s = wire(code);
@@ -153,6 +176,16 @@ std::string join_codes(const std::vector<Signal>& signals, std::string_view sep)
   return out;
 }
 
+const char* to_string(LeakEncoding encoding) {
+  return checked(encoding);
+}
+
+std::string to_string(AddressEncoding encoding) {
+  std::string out = to_string(encoding.form);
+  for (int i = 0; i < encoding.layers; ++i) out += kLayerSuffix;
+  return out;
+}
+
 template <class E>
 const std::vector<E>& all_codes() {
   static const std::vector<E> kAll = [] {
@@ -169,6 +202,17 @@ std::optional<E> code_from_string(std::string_view s) {
     if (s == wire(code)) return code;
   }
   return std::nullopt;
+}
+
+std::optional<AddressEncoding> address_encoding_from_string(std::string_view s) {
+  int layers = 0;
+  while (s.ends_with(kLayerSuffix)) {
+    s.remove_suffix(kLayerSuffix.size());
+    ++layers;
+  }
+  const auto form = code_from_string<LeakEncoding>(s);
+  if (!form) return std::nullopt;
+  return AddressEncoding{*form, layers};
 }
 
 bool is_google_analytics(FindingCode code) {
@@ -197,6 +241,7 @@ MAILVEIL_CODE_FAMILY(ReasonCode)
 MAILVEIL_CODE_FAMILY(UpdateStatus)
 MAILVEIL_CODE_FAMILY(ListSource)
 MAILVEIL_CODE_FAMILY(Signal)
+MAILVEIL_CODE_FAMILY(LeakEncoding)
 #undef MAILVEIL_CODE_FAMILY
 
 }  // namespace mailveil

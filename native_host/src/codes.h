@@ -4,6 +4,7 @@
 /// code is fine, renaming one is a protocol change.
 #pragma once
 
+#include <compare>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,33 @@ enum class Signal {
   kWebmailProxy,        ///< unwrapped from a webmail proxy or wrapper
 };
 
+/// The form the reader's address takes in a URL (docs/scoring.md §4), before any base64 layer around it.
+enum class LeakEncoding {
+  kPlain,           ///< as written (a raw '@')
+  kUrlEncoded,      ///< percent-encoded ('%40')
+  kBase64,          ///< the address in base64, the whole value
+  kBase64Url,       ///< the same in base64url
+  kBase64Embedded,  ///< the address inside a longer base64 blob (encoded JSON, a binary token)
+  kHex,             ///< the address's bytes in hexadecimal
+  kMd5,             ///< digests in hexadecimal
+  kSha1,
+  kSha224,
+  kSha256,
+  kSha384,
+  kSha512,
+  kMd5Base64,  ///< digests in base64 or base64url
+  kSha1Base64,
+  kSha256Base64,
+};
+
+/// How one leak is written (`leaks[].encoding`): a form, found inside `layers` decoded base64 blobs. Its wire
+/// string is the form's with "-in-base64" once per layer: {kSha256, 1} is "sha256-in-base64".
+struct AddressEncoding {
+  LeakEncoding form = LeakEncoding::kPlain;
+  int layers = 0;
+  auto operator<=>(const AddressEncoding&) const = default;
+};
+
 /// Where the served signature list came from: `signatures.source` in hello/status, and the CLI's description.
 enum class ListSource { kBundled, kUpdated, kNone };
 
@@ -101,6 +129,12 @@ std::vector<std::string> to_strings(const std::vector<Signal>& signals);
 
 /// The wire strings of `signals` joined by `sep` ("signature,tiny-image"): the scan table, CSV and eval details.
 std::string join_codes(const std::vector<Signal>& signals, std::string_view sep);
+
+const char* to_string(LeakEncoding encoding);
+std::string to_string(AddressEncoding encoding);
+
+/// The encoding whose wire string is `s` ("sha256-in-base64"), or nullopt.
+std::optional<AddressEncoding> address_encoding_from_string(std::string_view s);
 
 /// The code whose wire string is `s`, or nullopt. E is one of the enums above.
 template <class E>

@@ -254,7 +254,7 @@ EvalResult evaluate(const Engine& engine, const std::vector<LabelledMail>& label
     std::map<std::pair<std::string, std::string>, std::string> found;  // -> company
     for (const auto& e : m.report.elements) {
       for (const auto& l : e.leaks)
-        found.emplace(std::pair{e.url, normalise_encoding(l.encoding, same_b64)}, l.company);
+        found.emplace(std::pair{e.url, normalise_encoding(to_string(l.encoding), same_b64)}, l.company);
     }
     std::set<std::pair<std::string, std::string>> expected;
     for (const auto& l : label.leaks) {

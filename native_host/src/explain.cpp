@@ -37,13 +37,42 @@ const char* grade_colon(Lang lang) {
   return lang == Lang::kFr ? "\u00a0:" : ":";
 }
 
-std::string hash_name(std::string_view algorithm) {
-  static const std::map<std::string_view, std::string_view> kNames = {
-      {"md5", "MD5"},        {"sha1", "SHA-1"},     {"sha224", "SHA-224"},
-      {"sha256", "SHA-256"}, {"sha384", "SHA-384"}, {"sha512", "SHA-512"},
-  };
-  auto it = kNames.find(algorithm);
-  return it == kNames.end() ? std::string(algorithm) : std::string(it->second);
+/// The digest a form carries, by its usual name ("SHA-256"), or nullptr for the forms that are no digest.
+const char* hash_name(LeakEncoding form) {
+  switch (form) {
+    case LeakEncoding::kMd5:
+    case LeakEncoding::kMd5Base64: return "MD5";
+    case LeakEncoding::kSha1:
+    case LeakEncoding::kSha1Base64: return "SHA-1";
+    case LeakEncoding::kSha224: return "SHA-224";
+    case LeakEncoding::kSha256:
+    case LeakEncoding::kSha256Base64: return "SHA-256";
+    case LeakEncoding::kSha384: return "SHA-384";
+    case LeakEncoding::kSha512: return "SHA-512";
+    case LeakEncoding::kPlain:
+    case LeakEncoding::kUrlEncoded:
+    case LeakEncoding::kBase64:
+    case LeakEncoding::kBase64Url:
+    case LeakEncoding::kBase64Embedded:
+    case LeakEncoding::kHex: return nullptr;
+  }
+  return nullptr;
+}
+
+std::string plain_form(LeakEncoding form, Lang lang) {
+  switch (form) {
+    case LeakEncoding::kPlain:
+    case LeakEncoding::kUrlEncoded: return Text{"in plain text", "en clair"}.in(lang);
+    case LeakEncoding::kBase64:
+    case LeakEncoding::kBase64Url:
+      return Text{"in Base64, which anyone can decode", "en Base64, que n'importe qui peut décoder"}.in(lang);
+    case LeakEncoding::kHex:
+      return Text{"in hexadecimal, which anyone can decode", "en hexadécimal, que n'importe qui peut décoder"}.in(lang);
+    case LeakEncoding::kBase64Embedded: return Text{"inside encoded data", "cachée dans des données encodées"}.in(lang);
+    default: break;
+  }
+  const bool md5 = form == LeakEncoding::kMd5 || form == LeakEncoding::kMd5Base64;
+  return fill(Text{md5 ? "as an {0} hash" : "as a {0} hash", "hachée en {0}"}.in(lang), hash_name(form));
 }
 
 /// The reason codes' sentences; {0} is the grade with its colon, {1} the count.
@@ -241,23 +270,11 @@ std::string plain_category(std::string_view category, Lang lang) {
   return it == kWords.end() ? Text{"unlisted tracker", "traceur non répertorié"}.in(lang) : it->second.in(lang);
 }
 
-std::string plain_encoding(std::string_view encoding, Lang lang) {
-  if (encoding == "plain" || encoding == "url-encoded") return Text{"in plain text", "en clair"}.in(lang);
-  if (encoding == "base64" || encoding == "base64url") {
-    return Text{"in Base64, which anyone can decode", "en Base64, que n'importe qui peut décoder"}.in(lang);
-  }
-  if (encoding == "hex") {
-    return Text{"in hexadecimal, which anyone can decode", "en hexadécimal, que n'importe qui peut décoder"}.in(lang);
-  }
-  if (encoding == "base64-embedded") return Text{"inside encoded data", "cachée dans des données encodées"}.in(lang);
-  if (encoding.ends_with("-in-base64")) {
-    return plain_encoding(encoding.substr(0, encoding.size() - 10), lang) +
-           Text{", inside encoded data", ", dans des données encodées"}.in(lang);
-  }
-  std::string_view algorithm = encoding;
-  if (algorithm.ends_with("-base64")) algorithm.remove_suffix(7);
-  return fill(Text{algorithm == "md5" ? "as an {0} hash" : "as a {0} hash", "hachée en {0}"}.in(lang),
-              hash_name(algorithm));
+std::string plain_encoding(AddressEncoding encoding, Lang lang) {
+  std::string words = plain_form(encoding.form, lang);
+  for (int i = 0; i < encoding.layers; ++i)
+    words += Text{", inside encoded data", ", dans des données encodées"}.in(lang);
+  return words;
 }
 
 std::string finding_label(FindingCode code, Lang lang) {
@@ -272,8 +289,8 @@ Wording address_leak_wording(const LeakReport& leak, std::string_view receiver, 
                              : Text{"if you click this link", "si vous cliquez sur ce lien"}.in(lang);
   return {fill(Text{"{0} gets your e-mail address ({1}) {2}", "{0} reçoit votre adresse e-mail ({1}) {2}"}.in(lang),
                receiver, plain_encoding(leak.encoding, lang), when),
-          fill(Text{"{0}: encoding {1}, in {2}", "{0} : encodage {1}, dans {2}"}.in(lang), leak.address, leak.encoding,
-               leak.where)};
+          fill(Text{"{0}: encoding {1}, in {2}", "{0} : encodage {1}, dans {2}"}.in(lang), leak.address,
+               to_string(leak.encoding), leak.where)};
 }
 
 Wording ga_wording(FindingCode code, std::string_view property, std::string_view key, Lang lang) {

@@ -28,8 +28,9 @@ struct Wording {
 std::string plain_kind(ElementKind kind, Lang lang);
 /// The signature category in plain words ("esp" -> "e-mail sending service"); "unknown" -> unlisted tracker.
 std::string plain_category(std::string_view category, Lang lang);
-/// How the address travels, in plain words ("sha256" -> "as a SHA-256 hash", "plain" -> "in plain text").
-std::string plain_encoding(std::string_view encoding, Lang lang);
+/// How the address travels, in plain words (kSha256 -> "as a SHA-256 hash", kPlain -> "in plain text"; each
+/// base64 layer adds ", inside encoded data").
+std::string plain_encoding(AddressEncoding encoding, Lang lang);
 /// What a finding code means, as a short label for tables and legends (kGaIpNotAnonymised ->
 /// "Google Analytics receives the full IP address").
 std::string finding_label(FindingCode code, Lang lang);

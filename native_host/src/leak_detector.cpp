@@ -1,6 +1,7 @@
 #include "leak_detector.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -19,6 +20,32 @@ constexpr size_t kMinEmbeddedRun = 16;
 // Layers of encoding looked through (base64 inside base64 inside a query value), and blob starts tried per run.
 constexpr int kMaxNesting = 3;
 constexpr size_t kMaxDecodeStarts = 24;
+
+/// A digest's form in hexadecimal.
+LeakEncoding hex_form(HashAlgorithm h) {
+  switch (h) {
+    case HashAlgorithm::kMd5: return LeakEncoding::kMd5;
+    case HashAlgorithm::kSha1: return LeakEncoding::kSha1;
+    case HashAlgorithm::kSha224: return LeakEncoding::kSha224;
+    case HashAlgorithm::kSha256: return LeakEncoding::kSha256;
+    case HashAlgorithm::kSha384: return LeakEncoding::kSha384;
+    case HashAlgorithm::kSha512: return LeakEncoding::kSha512;
+  }
+  return LeakEncoding::kHex;
+}
+
+/// A digest's form in base64, for the digests trackers send that way (md5, sha1, sha256), else nullopt.
+std::optional<LeakEncoding> base64_form(HashAlgorithm h) {
+  switch (h) {
+    case HashAlgorithm::kMd5: return LeakEncoding::kMd5Base64;
+    case HashAlgorithm::kSha1: return LeakEncoding::kSha1Base64;
+    case HashAlgorithm::kSha256: return LeakEncoding::kSha256Base64;
+    case HashAlgorithm::kSha224:
+    case HashAlgorithm::kSha384:
+    case HashAlgorithm::kSha512: return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 bool is_hex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
@@ -172,32 +199,31 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
   }
   for (size_t i = 0; i < addresses_.size(); ++i) {
     const std::string& a = addresses_[i];
-    add_variant(&plain_, a, "plain", i);
+    add_variant(&plain_, a, LeakEncoding::kPlain, i);
     for (HashAlgorithm h : kHashAlgorithms) {
       std::string raw = raw_digest(h, a);
-      add_variant(&hex_, to_hex(raw), to_string(h), i);
-      if (h == HashAlgorithm::kMd5 || h == HashAlgorithm::kSha1 || h == HashAlgorithm::kSha256) {
-        std::string name = std::string(to_string(h)) + "-base64";
+      add_variant(&hex_, to_hex(raw), hex_form(h), i);
+      if (const auto name = base64_form(h)) {
         std::string standard(strip_padding(base64_encode(raw)));
         std::string url = base64url_encode(raw);
-        add_variant(&base64_, standard, name, i);
-        if (url != standard) add_variant(&base64_, url, name, i);
+        add_variant(&base64_, standard, *name, i);
+        if (url != standard) add_variant(&base64_, url, *name, i);
       }
     }
-    add_variant(&hex_, to_hex(a), "hex", i);
+    add_variant(&hex_, to_hex(a), LeakEncoding::kHex, i);
     std::string standard(strip_padding(base64_encode(a)));
     std::string url = base64url_encode(a);
-    add_variant(&base64_, standard, "base64", i);
-    if (url != standard) add_variant(&base64_, url, "base64url", i);
+    add_variant(&base64_, standard, LeakEncoding::kBase64, i);
+    if (url != standard) add_variant(&base64_, url, LeakEncoding::kBase64Url, i);
     // The address inside a longer blob, at any of the three byte offsets a base64 quantum can give it, as
     // stored in lower case, as the reader wrote it, or in upper case (docs/scoring.md §4).
     std::vector<std::string> forms = {a};
     for (std::string f : {as_given[i], ascii_upper(a)}) {
       if (std::find(forms.begin(), forms.end(), f) == forms.end()) forms.push_back(std::move(f));
     }
-    for (const auto& f : forms) add_embedded_needles(f, "base64", i);
-    for (HashAlgorithm h : {HashAlgorithm::kMd5, HashAlgorithm::kSha1, HashAlgorithm::kSha256}) {
-      add_embedded_needles(raw_digest(h, a), std::string(to_string(h)) + "-base64", i);
+    for (const auto& f : forms) add_embedded_needles(f, LeakEncoding::kBase64, i);
+    for (HashAlgorithm h : kHashAlgorithms) {
+      if (const auto name = base64_form(h)) add_embedded_needles(raw_digest(h, a), *name, i);
     }
   }
   plain_.build();
@@ -208,14 +234,14 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
   mask_exact_.build();
 }
 
-void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address,
+void LeakDetector::add_variant(NeedleSet* set, const std::string& text, LeakEncoding encoding, size_t address,
                                bool aligned) {
   set->add(text, static_cast<uint32_t>(variants_.size()));
-  variants_.push_back({std::move(encoding), address, aligned});
-  const Variant& v = variants_.back();
+  variants_.push_back({encoding, address, aligned});
+  const std::string replacement = "[email:" + std::string(to_string(encoding)) + "]";
   if (set == &embedded_) {
     // Inside a blob: the characters that depend on the address alone (its neighbours mix in other bytes).
-    add_mask_needle(&mask_exact_, text, "[email:" + v.encoding + "]");
+    add_mask_needle(&mask_exact_, text, replacement);
   } else if (set == &plain_) {
     // Evidence hides the address as written and percent-encoded once or twice.
     const size_t at = text.find('@');
@@ -223,16 +249,16 @@ void LeakDetector::add_variant(NeedleSet* set, const std::string& text, std::str
       add_mask_needle(&mask_folded_, text.substr(0, at) + escaped + text.substr(at + 1), "[email]");
     }
   } else if (set == &hex_) {
-    add_mask_needle(&mask_folded_, text, "[email:" + v.encoding + "]");
+    add_mask_needle(&mask_folded_, text, replacement);
   } else {
     // Padding may follow, raw or percent-encoded.
     for (const char* pad : {"%3D%3D", "%3d%3d", "==", "%3D", "%3d", "=", ""}) {
-      add_mask_needle(&mask_exact_, text + pad, "[email:" + v.encoding + "]");
+      add_mask_needle(&mask_exact_, text + pad, replacement);
     }
   }
 }
 
-void LeakDetector::add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address) {
+void LeakDetector::add_embedded_needles(std::string_view bytes, LeakEncoding encoding, size_t address) {
   for (size_t offset = 0; offset < 3; ++offset) {
     // Encode behind `offset` filler bytes, then keep only the characters that depend on `bytes` alone: the
     // first 0, 2 or 3 characters mix in the filler, and a last partial quantum mixes in whatever follows.
@@ -247,7 +273,10 @@ void LeakDetector::add_embedded_needles(std::string_view bytes, const std::strin
     std::replace(url.begin(), url.end(), '+', '-');
     std::replace(url.begin(), url.end(), '/', '_');
     add_variant(&embedded_, text, encoding, address, offset == 0);
-    if (url != text) add_variant(&embedded_, url, encoding == "base64" ? "base64url" : encoding, address, offset == 0);
+    if (url != text) {
+      add_variant(&embedded_, url, encoding == LeakEncoding::kBase64 ? LeakEncoding::kBase64Url : encoding, address,
+                  offset == 0);
+    }
   }
 }
 
@@ -260,18 +289,18 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
                                 Decoding* decoding) const {
   if (text.find('@') != std::string_view::npos) {
     plain_.for_each_match(text, [&](uint32_t tag, size_t, size_t) {
-      out->push_back({raw_had_at ? "plain" : "url-encoded", {}, variants_[tag].address});
+      out->push_back({{raw_had_at ? LeakEncoding::kPlain : LeakEncoding::kUrlEncoded}, {}, variants_[tag].address});
     });
   }
   for_each_run(text, kMinHexRun, is_hex, [&](std::string_view run) {
     hex_.for_each_match(run, [&](uint32_t tag, size_t, size_t) {
-      out->push_back({variants_[tag].encoding, {}, variants_[tag].address});
+      out->push_back({{variants_[tag].encoding}, {}, variants_[tag].address});
     });
   });
   for_each_run(text, kMinBase64Run, is_base64_char, [&](std::string_view run) {
     bool direct = false;
     base64_.for_each_match(run, [&](uint32_t tag, size_t, size_t) {
-      out->push_back({variants_[tag].encoding, {}, variants_[tag].address});
+      out->push_back({{variants_[tag].encoding}, {}, variants_[tag].address});
       direct = true;
     });
     // Anywhere in the run: glued to a path, after other fields of a binary or JSON blob.
@@ -279,8 +308,8 @@ void LeakDetector::scan_decoded(std::string_view text, bool raw_had_at, std::vec
       const Variant& v = variants_[tag];
       // At the start of the run or of a path segment, the whole blob is the address: plain base64.
       const bool whole = v.aligned && (begin == 0 || run[begin - 1] == '/');
-      const bool address_form = v.encoding == "base64" || v.encoding == "base64url";
-      out->push_back({whole || !address_form ? v.encoding : "base64-embedded", {}, v.address});
+      const bool address_form = v.encoding == LeakEncoding::kBase64 || v.encoding == LeakEncoding::kBase64Url;
+      out->push_back({{whole || !address_form ? v.encoding : LeakEncoding::kBase64Embedded}, {}, v.address});
       direct = true;
     });
     if (direct || depth >= kMaxNesting || run.size() < kMinEmbeddedRun || !has_mixed_case(run)) return;
@@ -337,8 +366,12 @@ void LeakDetector::scan_inside(std::string_view decoded, std::vector<Leak>* out,
     scan_decoded(unescaped, true, &inner, depth, decoding);
   }
   for (auto& leak : inner) {
-    leak.encoding =
-        leak.encoding == "plain" || leak.encoding == "url-encoded" ? "base64-embedded" : leak.encoding + "-in-base64";
+    // The address as written inside a blob is the blob's content; any other form is one layer deeper.
+    if (leak.encoding.form == LeakEncoding::kPlain || leak.encoding.form == LeakEncoding::kUrlEncoded) {
+      leak.encoding.form = LeakEncoding::kBase64Embedded;
+    } else {
+      ++leak.encoding.layers;
+    }
     out->push_back(std::move(leak));
   }
 }
@@ -386,7 +419,7 @@ std::vector<Leak> LeakDetector::find(const Url& url, SearchCost* cost) const {
   if (cost) cost->decoded_bytes += decoding.cost.decoded_bytes;
 
   std::vector<Leak> unique;
-  std::set<std::tuple<std::string, std::string, size_t>> seen;
+  std::set<std::tuple<AddressEncoding, std::string, size_t>> seen;
   for (auto& leak : found) {
     if (seen.emplace(leak.encoding, leak.where, leak.address_index).second) unique.push_back(std::move(leak));
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "codes.h"
 #include "needle_set.h"
 #include "url.h"
 
@@ -19,9 +20,7 @@ inline constexpr size_t kMaxAddressLength = 254;
 
 /// One occurrence of a user address in a URL.
 struct Leak {
-  std::string encoding;      ///< "plain", "url-encoded", "base64", "base64url", "hex", "md5", "sha1", "sha224",
-                             ///< "sha256", "sha384", "sha512", "md5-base64", "sha1-base64", "sha256-base64",
-                             ///< "base64-embedded" (inside a base64 blob, e.g. encoded JSON)
+  AddressEncoding encoding;  ///< the form (LeakEncoding) and the base64 layers around it
   std::string where;         ///< "path", "query:<name>", "fragment", "host", "userinfo"
   size_t address_index = 0;  ///< index into the detector's addresses
 };
@@ -71,7 +70,7 @@ class LeakDetector {
  private:
   /// One searched form of one address; a NeedleSet tag is an index into variants_.
   struct Variant {
-    std::string encoding;
+    LeakEncoding encoding;
     size_t address = 0;
     bool aligned = false;  ///< embedded_: the form the address takes at the start of a blob
   };
@@ -95,10 +94,11 @@ class LeakDetector {
   std::string mask_text(std::string_view raw) const;
   /// Replaces the parts of `masked` in which has_leak() still finds something.
   void hide_remaining_leaks(Url* masked) const;
-  void add_variant(NeedleSet* set, const std::string& text, std::string encoding, size_t address, bool aligned = false);
+  void add_variant(NeedleSet* set, const std::string& text, LeakEncoding encoding, size_t address,
+                   bool aligned = false);
   /// The parts of the base64 of `bytes` that do not depend on the bytes around it, at each of the three offsets
   /// a base64 quantum can give it, into embedded_.
-  void add_embedded_needles(std::string_view bytes, const std::string& encoding, size_t address);
+  void add_embedded_needles(std::string_view bytes, LeakEncoding encoding, size_t address);
   void add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement);
 
   std::vector<std::string> addresses_;

@@ -305,7 +305,8 @@ json element_to_json(const ElementResult& r, bool full) {
   if (!r.leaks.empty()) {
     json leaks = json::array();
     for (const auto& l : r.leaks) {
-      leaks.push_back({{"encoding", l.encoding}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
+      leaks.push_back(
+          {{"encoding", to_string(l.encoding)}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
     }
     j["leaks"] = std::move(leaks);
   }

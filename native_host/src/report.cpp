@@ -66,7 +66,7 @@ void add_example(std::vector<std::string>* examples, std::string url) {
 }
 
 std::string leak_key(const LeakReport& l) {
-  return l.address + '\t' + l.encoding + '\t' + l.company;
+  return l.address + '\t' + to_string(l.encoding) + '\t' + l.company;
 }
 
 /// The tid (property id) of a Google Analytics hit, or "".
@@ -505,7 +505,8 @@ TemplateData report_data(const ScanAggregate& a, const std::vector<std::string>&
     const LeakStats& l = *leaks[i].second;
     TemplateData row;
     row.set("address", address);
-    row.set("how", encoding.empty() ? std::string("-") : plain_encoding(encoding, Lang::kEn));
+    const auto form = address_encoding_from_string(encoding);
+    row.set("how", form ? plain_encoding(*form, Lang::kEn) : std::string("-"));
     row.set("encoding", encoding);
     row.set("company", company);
     row.set("occurrences", num(l.occurrences));
@@ -645,11 +646,11 @@ class CsvSink : public ScanSink {
       if (!e.interesting()) continue;
       std::string reasons = join_codes(e.reasons, ";"), encodings;
       if (e.outlook_only) reasons += std::string(reasons.empty() ? "" : ";") + "Outlook desktop only";
-      std::vector<std::string> seen;
+      std::vector<AddressEncoding> seen;
       for (const auto& l : e.leaks) {
         if (std::find(seen.begin(), seen.end(), l.encoding) != seen.end()) continue;
         seen.push_back(l.encoding);
-        encodings += (encodings.empty() ? "" : ";") + l.encoding;
+        encodings += (encodings.empty() ? "" : ";") + to_string(l.encoding);
       }
       const std::vector<std::string> cells = {file,
                                               std::to_string(m.index),

@@ -100,8 +100,8 @@ class TableSink : public ScanSink {
       if (e.verdict == Verdict::kRewrite)
         out_ << "   " << std::string(8, ' ') << "-> " << shorten(e.rewrite_url, 150) << "\n";
       for (const auto& l : e.leaks) {
-        out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << l.encoding << " in " << l.where
-             << " to " << l.company << "\n";
+        out_ << "   " << std::string(8, ' ') << "LEAK " << l.address << " as " << to_string(l.encoding) << " in "
+             << l.where << " to " << l.company << "\n";
       }
     }
     for (const auto& f : r.findings) {
@@ -144,7 +144,8 @@ json element_record(const ElementResult& e) {
   if (!e.leaks.empty()) {
     json leaks = json::array();
     for (const auto& l : e.leaks) {
-      leaks.push_back({{"encoding", l.encoding}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
+      leaks.push_back(
+          {{"encoding", to_string(l.encoding)}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
     }
     j["leaks"] = std::move(leaks);
   }

@@ -44,7 +44,7 @@ TEST_CASE("Bouygues-style mail: GA without aip, Weborama with hashed address", "
   CHECK(r.elements[1].verdict == Verdict::kBlock);
   CHECK(r.elements[1].tracker.id == "weborama");
   REQUIRE(r.elements[1].leaks.size() == 1);
-  CHECK(r.elements[1].leaks[0].encoding == "sha256");
+  CHECK(r.elements[1].leaks[0].encoding == AddressEncoding{LeakEncoding::kSha256});
   CHECK(r.elements[1].leaks[0].where == "query:g.cv");
   CHECK(r.elements[1].leaks[0].company == "Weborama");
   CHECK(r.elements[1].leaks[0].address == "j\u2026@example.org");

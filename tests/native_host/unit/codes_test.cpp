@@ -41,6 +41,26 @@ TEST_CASE("every code maps to a distinct wire string and reads back", "[codes]")
   check_family(UpdateStatus::kRolledBack);
   check_family(ListSource::kNone);
   check_family(Signal::kWebmailProxy);
+  check_family(LeakEncoding::kSha256Base64);
+}
+
+TEST_CASE("a leak's encoding reads back with its base64 layers", "[codes]") {
+  for (const LeakEncoding form : all_codes<LeakEncoding>()) {
+    for (int layers = 0; layers < 3; ++layers) {
+      const AddressEncoding e{form, layers};
+      const std::string wire = to_string(e);
+      INFO(wire);
+      const auto back = address_encoding_from_string(wire);
+      REQUIRE(back);
+      CHECK(*back == e);
+    }
+  }
+  CHECK(to_string(AddressEncoding{LeakEncoding::kSha256, 1}) == "sha256-in-base64");
+  CHECK(to_string(AddressEncoding{LeakEncoding::kBase64Embedded, 0}) == "base64-embedded");
+  CHECK(to_string(AddressEncoding{LeakEncoding::kBase64, 2}) == "base64-in-base64-in-base64");
+  CHECK_FALSE(address_encoding_from_string("-in-base64"));
+  CHECK_FALSE(address_encoding_from_string("rot13"));
+  CHECK_FALSE(address_encoding_from_string(""));
 }
 
 TEST_CASE("wire strings stay what docs/protocol.md and docs/scoring.md say", "[codes][protocol]") {
@@ -63,6 +83,12 @@ TEST_CASE("wire strings stay what docs/protocol.md and docs/scoring.md say", "[c
   CHECK(std::string(to_string(ReasonCode::kNoTracking)) == "no-tracking");
   CHECK(std::string(to_string(UpdateStatus::kNotModified)) == "not_modified");
   CHECK(std::string(to_string(UpdateStatus::kRolledBack)) == "rolled_back");
+  CHECK(std::string(to_string(LeakEncoding::kPlain)) == "plain");
+  CHECK(std::string(to_string(LeakEncoding::kUrlEncoded)) == "url-encoded");
+  CHECK(std::string(to_string(LeakEncoding::kBase64Url)) == "base64url");
+  CHECK(std::string(to_string(LeakEncoding::kBase64Embedded)) == "base64-embedded");
+  CHECK(std::string(to_string(LeakEncoding::kSha256)) == "sha256");
+  CHECK(std::string(to_string(LeakEncoding::kMd5Base64)) == "md5-base64");
   CHECK(std::string(to_string(Signal::kSignature)) == "signature");
   CHECK(std::string(to_string(Signal::kTinyImage)) == "tiny-image");
   CHECK(std::string(to_string(Signal::kRecipientToken)) == "recipient-token");

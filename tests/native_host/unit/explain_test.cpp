@@ -233,11 +233,23 @@ TEST_CASE("plain words for kinds, categories and encodings in both languages", "
   CHECK(plain_category("esp", Lang::kEn) == "e-mail sending service");
   CHECK(plain_category("esp", Lang::kFr) == "service d'envoi d'e-mails");
   CHECK(plain_category("unknown", Lang::kEn) == "unlisted tracker");
-  CHECK(plain_encoding("sha256", Lang::kEn) == "as a SHA-256 hash");
-  CHECK(plain_encoding("sha256-base64", Lang::kEn) == "as a SHA-256 hash");
-  CHECK(plain_encoding("md5", Lang::kFr) == "hachée en MD5");
-  CHECK(plain_encoding("url-encoded", Lang::kEn) == "in plain text");
-  CHECK(plain_encoding("sha1-in-base64", Lang::kEn) == "as a SHA-1 hash, inside encoded data");
+  CHECK(plain_encoding({LeakEncoding::kSha256}, Lang::kEn) == "as a SHA-256 hash");
+  CHECK(plain_encoding({LeakEncoding::kSha256Base64}, Lang::kEn) == "as a SHA-256 hash");
+  CHECK(plain_encoding({LeakEncoding::kMd5}, Lang::kFr) == "hachée en MD5");
+  CHECK(plain_encoding({LeakEncoding::kMd5Base64}, Lang::kEn) == "as an MD5 hash");
+  CHECK(plain_encoding({LeakEncoding::kUrlEncoded}, Lang::kEn) == "in plain text");
+  CHECK(plain_encoding({LeakEncoding::kSha1, 1}, Lang::kEn) == "as a SHA-1 hash, inside encoded data");
+  CHECK(plain_encoding({LeakEncoding::kBase64Embedded, 2}, Lang::kEn) ==
+        "inside encoded data, inside encoded data, inside encoded data");
+  // Every form has words in both languages, not its code.
+  for (const LeakEncoding form : all_codes<LeakEncoding>()) {
+    for (const Lang lang : {Lang::kEn, Lang::kFr}) {
+      const std::string words = plain_encoding({form}, lang);
+      INFO(to_string(form));
+      CHECK_FALSE(words.empty());
+      CHECK(words != to_string(form));
+    }
+  }
   CHECK(finding_label(FindingCode::kGaIpNotAnonymised, Lang::kFr) == "Google Analytics reçoit l'adresse IP complète");
   CHECK(lang_from_string("fr") == Lang::kFr);
   CHECK_FALSE(lang_from_string("de"));

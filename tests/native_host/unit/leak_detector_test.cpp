@@ -28,9 +28,12 @@ std::vector<Leak> leaks_in(const std::string& url) {
   return d.find(*u);
 }
 
+/// `encoding` is the wire string the protocol carries ("sha256-in-base64"): the leak's enum must read as it.
 bool has(const std::vector<Leak>& leaks, const std::string& encoding, const std::string& where) {
+  const auto want = address_encoding_from_string(encoding);
+  REQUIRE(want);
   return std::any_of(leaks.begin(), leaks.end(),
-                     [&](const Leak& l) { return l.encoding == encoding && l.where == where; });
+                     [&](const Leak& l) { return l.encoding == *want && l.where == where; });
 }
 
 }  // namespace
@@ -78,7 +81,8 @@ TEST_CASE("no leak reported for other addresses, other hashes, or no address", "
 
 TEST_CASE("one leak per encoding and place even when repeated", "[leak]") {
   auto leaks = leaks_in(std::string("https://t.example/o?a=") + kMd5 + kMd5);
-  CHECK(std::count_if(leaks.begin(), leaks.end(), [](const Leak& l) { return l.encoding == "md5"; }) == 1);
+  CHECK(std::count_if(leaks.begin(), leaks.end(),
+                      [](const Leak& l) { return l.encoding == AddressEncoding{LeakEncoding::kMd5}; }) == 1);
 }
 
 TEST_CASE("mask hides every address encoding and per-recipient tokens", "[leak]") {
