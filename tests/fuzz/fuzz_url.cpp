@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)url->str();
   (void)registrable_domain(url->host);
   (void)is_valid_hostname(url->host);
-  std::vector<std::string> via;
+  std::vector<Wrapper> via;
   const Url inner = unwrap_webmail(*url, &via);
   (void)link_protection_service(inner);
   std::string how;
