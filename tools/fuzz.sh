@@ -2,7 +2,7 @@
 # Runs the libFuzzer targets of tests/fuzz (docs/security.md).
 #
 #   tools/fuzz.sh [SECONDS] [TARGET]     fuzz each target (or one: framing, protocol, mime, url, abp,
-#                                        signature_list) for SECONDS (default 300), one after the other
+#                                        signature_list) for SECONDS (default 300), one per core at a time
 #   tools/fuzz.sh --coverage [TARGET]    line coverage of the corpora (llvm-cov), from a separate build
 #
 # Builds build/fuzz with clang-14 (-DMAILVEIL_FUZZ=ON: ASan + UBSan + libFuzzer; only the core and the fuzz
@@ -80,19 +80,31 @@ if ((coverage)); then
 fi
 
 configure build/fuzz
+# One target per core at a time: each is single-threaded, so the smoke stage takes SECONDS per core's share.
+parallel=$(nproc)
+fuzz_one() {  # target: fuzzes it; its log is build/fuzz/<target>.log, a failure leaves build/fuzz/<target>.failed
+  local t=$1 corpus=build/fuzz/corpus/$1 artifacts=build/fuzz/artifacts/$1
+  mkdir -p "$corpus" "$artifacts"
+  rm -f "build/fuzz/$t.failed"
+  if ! build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=25 \
+    -rss_limit_mb=2048 -max_len="$(max_len "$t")" -dict="$(dict "$t")" -artifact_prefix="$artifacts/" \
+    "$corpus" "tests/fuzz/corpus/$t" >"build/fuzz/$t.log" 2>&1; then
+    touch "build/fuzz/$t.failed"
+  fi
+}
+for t in "${targets[@]}"; do
+  while (($(jobs -rp | wc -l) >= parallel)); do wait -n || true; done
+  echo "== fuzz_$t: ${seconds} s"
+  fuzz_one "$t" &
+done
+wait
 status=0
 summary=()
 for t in "${targets[@]}"; do
-  corpus=build/fuzz/corpus/$t
-  artifacts=build/fuzz/artifacts/$t
-  mkdir -p "$corpus" "$artifacts"
   log=build/fuzz/$t.log
-  echo "== fuzz_$t: ${seconds} s"
-  if ! build/fuzz/tests/fuzz/fuzz_"$t" -max_total_time="$seconds" -print_final_stats=1 -timeout=25 \
-    -rss_limit_mb=2048 -max_len="$(max_len "$t")" -dict="$(dict "$t")" -artifact_prefix="$artifacts/" \
-    "$corpus" "tests/fuzz/corpus/$t" >"$log" 2>&1; then
+  if [[ -e build/fuzz/$t.failed ]]; then
     status=1
-    echo "fuzz_$t FAILED: input saved in $artifacts/ (log: $log)"
+    echo "fuzz_$t FAILED: input saved in build/fuzz/artifacts/$t/ (log: $log)"
     grep -E "PROPERTY VIOLATED|ERROR: AddressSanitizer|runtime error|ERROR: libFuzzer" -A3 "$log" | head -20 || true
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
