@@ -344,7 +344,8 @@ std::string EvidencePack::html(const ReportVersions& versions) const {
   return render_template(std::string("evidence_") + to_string(lang_), d, TemplateEscape::kHtml);
 }
 
-std::optional<EvidenceRequest> parse_evidence_request(const json& body, ProtocolError* error) {
+std::optional<EvidenceRequest> parse_evidence_request(const Request& request, ProtocolError* error) {
+  const json& body = request.body;
   EvidenceRequest r;
   if (auto l = body.find("lang"); l != body.end() && !l->is_null()) {
     auto lang = l->is_string() ? lang_from_string(l->get<std::string>()) : std::nullopt;
@@ -354,7 +355,7 @@ std::optional<EvidenceRequest> parse_evidence_request(const json& body, Protocol
     }
     r.lang = *lang;
   }
-  auto email = parse_classify(body, error);
+  auto email = parse_classify_request(request, error);
   if (!email) return std::nullopt;
   r.email = std::move(*email);
   const json& m = body["message"];
@@ -370,6 +371,10 @@ std::optional<EvidenceRequest> parse_evidence_request(const json& body, Protocol
   }
   r.headers.sender = r.email.sender;
   return r;
+}
+
+std::optional<EvidenceRequest> parse_evidence_request(const json& body, ProtocolError* error) {
+  return parse_evidence_request(request_from_body(body), error);
 }
 
 std::optional<json> evidence_result(const Engine& engine, const EvidenceRequest& request,

@@ -124,6 +124,8 @@ struct EvidenceRequest {
   Email email;
   MailHeaders headers;
 };
+std::optional<EvidenceRequest> parse_evidence_request(const Request& request, ProtocolError* error);
+/// The same from a whole request body held as a DOM.
 std::optional<EvidenceRequest> parse_evidence_request(const nlohmann::json& body, ProtocolError* error);
 
 /// The action's result, {"html", "filename"}, sized so that the whole reply fits `max_bytes` (fewer elements

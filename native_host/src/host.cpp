@@ -170,7 +170,7 @@ void Host::on_hello(const Request& req) {
 
 void Host::on_classify(const Request& req) {
   ProtocolError error;
-  auto email = parse_classify(req.body, &error);
+  auto email = parse_classify_request(req, &error);
   if (!email) {
     send_error(req.id, req.action, error.code, error.message);
     return;
@@ -261,7 +261,7 @@ void Host::on_report(const Request& req) {
 
 void Host::on_evidence(const Request& req) {
   ProtocolError error;
-  auto request = parse_evidence_request(req.body, &error);
+  auto request = parse_evidence_request(req, &error);
   if (!request) {
     send_error(req.id, req.action, error.code, error.message);
     return;

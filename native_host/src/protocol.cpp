@@ -1,6 +1,8 @@
 #include "protocol.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "charset.h"
 #include "leak_detector.h"
@@ -10,8 +12,8 @@ namespace {
 
 using nlohmann::json;
 
-const char* type_name(const json& v) {
-  switch (v.type()) {
+const char* type_name(json::value_t type) {
+  switch (type) {
     case json::value_t::null: return "null";
     case json::value_t::boolean: return "boolean";
     case json::value_t::string: return "string";
@@ -22,6 +24,10 @@ const char* type_name(const json& v) {
     case json::value_t::number_float: return "number";
     default: return "value";
   }
+}
+
+const char* type_name(const json& v) {
+  return type_name(v.type());
 }
 
 ProtocolError wrong_type(const std::string& path, const char* expected, const json& got) {
@@ -41,27 +47,37 @@ std::string quote_value(std::string_view value) {
   return "'" + std::string(value.substr(0, cut)) + "…' (" + std::to_string(value.size()) + " bytes)";
 }
 
-/// Optional string field: absent/null -> default; other types -> wrong_type; longer than max_length ->
-/// invalid_value.
-bool read_string(const json& obj, const char* key, const std::string& path, std::string* out, ProtocolError* err,
-                 bool required = false, size_t max_length = SIZE_MAX) {
+/// The member `key` of `obj`, or null when absent.
+const json* member(const json& obj, const char* key) {
   auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) {
-    if (required) *err = missing(path + key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+/// Optional string field `path + key` holding `value` (nullptr when absent): absent/null -> default; other types
+/// -> wrong_type; longer than max_length -> invalid_value.
+bool read_string(const json* value, std::string_view path, const char* key, std::string* out, ProtocolError* err,
+                 bool required = false, size_t max_length = SIZE_MAX) {
+  if (value == nullptr || value->is_null()) {
+    if (required) *err = missing(std::string(path) + key);
     return !required;
   }
-  if (!it->is_string()) {
-    *err = wrong_type(path + key, "string", *it);
+  if (!value->is_string()) {
+    *err = wrong_type(std::string(path) + key, "string", *value);
     return false;
   }
-  const auto& value = it->get_ref<const std::string&>();
-  if (value.size() > max_length) {
-    *err = {ErrorCode::kInvalidValue, path + key + ": " + std::to_string(value.size()) + " bytes; at most " +
-                                          std::to_string(max_length) + " are accepted"};
+  const auto& text = value->get_ref<const std::string&>();
+  if (text.size() > max_length) {
+    *err = {ErrorCode::kInvalidValue, std::string(path) + key + ": " + std::to_string(text.size()) +
+                                          " bytes; at most " + std::to_string(max_length) + " are accepted"};
     return false;
   }
-  *out = value;
+  *out = text;
   return true;
+}
+
+bool read_string(const json& obj, const char* key, const std::string& path, std::string* out, ProtocolError* err,
+                 bool required = false, size_t max_length = SIZE_MAX) {
+  return read_string(member(obj, key), path, key, out, err, required, max_length);
 }
 
 /// A width or height: integer or float pixels; negative or absent means unknown.
@@ -81,16 +97,212 @@ bool read_dimension(const json& obj, const char* key, const std::string& path, i
   return true;
 }
 
-bool read_size(const json& obj, const char* key, const std::string& path, Size* out, ProtocolError* err) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return true;
-  if (!it->is_object()) {
-    *err = wrong_type(path + key, "object {width, height}", *it);
+bool read_size(const json& value, std::string_view path, const char* key, Size* out, ProtocolError* err) {
+  if (value.is_null()) return true;
+  if (!value.is_object()) {
+    *err = wrong_type(std::string(path) + key, "object {width, height}", value);
     return false;
   }
-  const std::string p = path + key + ".";
-  return read_dimension(*it, "width", p, &out->width, err) && read_dimension(*it, "height", p, &out->height, err);
+  const std::string p = std::string(path) + key + ".";
+  return read_dimension(value, "width", p, &out->width, err) && read_dimension(value, "height", p, &out->height, err);
 }
+
+/// The fields of one element object held in a DOM, as the request parser lifts them from the text.
+ElementFields element_fields(const json& v) {
+  ElementFields f;
+  f.type = v.type();
+  if (!v.is_object()) return f;
+  for (auto [key, field] : {std::pair{"ref", &f.ref}, std::pair{"kind", &f.kind}, std::pair{"url", &f.url},
+                            std::pair{"text", &f.text}, std::pair{"visible", &f.visible}}) {
+    if (const json* m = member(v, key)) *field = m->is_structured() ? json(m->type()) : *m;
+  }
+  for (auto [key, field] : {std::pair{"declared", &f.declared}, std::pair{"rendered", &f.rendered}}) {
+    const json* m = member(v, key);
+    if (m == nullptr) continue;
+    if (!m->is_object()) {
+      *field = m->is_structured() ? json(m->type()) : *m;
+      continue;
+    }
+    *field = json::object();
+    for (const char* dimension : {"width", "height"}) {
+      if (const json* d = member(*m, dimension)) (*field)[dimension] = d->is_structured() ? json(d->type()) : *d;
+    }
+  }
+  return f;
+}
+
+/// Element objects a field of which is one of these keep it (ElementFields).
+json* element_field(ElementFields* f, std::string_view key, bool* is_size) {
+  *is_size = false;
+  if (key == "url") return &f->url;
+  if (key == "kind") return &f->kind;
+  if (key == "ref") return &f->ref;
+  if (key == "text") return &f->text;
+  if (key == "visible") return &f->visible;
+  *is_size = true;
+  if (key == "declared") return &f->declared;
+  if (key == "rendered") return &f->rendered;
+  *is_size = false;
+  return nullptr;
+}
+
+/// The SAX handler of parse_request: builds the DOM of the request as json::parse does (nlohmann's own DOM
+/// builder, fed the same events), except for the items of `message.elements`, which it reads straight into
+/// ElementFields. Duplicate keys keep the last value, as in the DOM. Returning false only on a syntax error, it
+/// lets the parser check the whole text first: a field error is never reported for text that is not JSON.
+class RequestReader {
+ public:
+  RequestReader(json* doc, Request* request) : dom_(*doc, /*allow_exceptions=*/false), request_(request) {}
+
+  bool null() { return lifting() ? lift(json(nullptr)) : (pending_ = Pending::kNone, dom_.null()); }
+  bool boolean(bool v) { return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.boolean(v)); }
+  bool number_integer(json::number_integer_t v) {
+    return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.number_integer(v));
+  }
+  bool number_unsigned(json::number_unsigned_t v) {
+    return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.number_unsigned(v));
+  }
+  bool number_float(json::number_float_t v, const json::string_t& text) {
+    return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.number_float(v, text));
+  }
+  bool string(json::string_t& v) { return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.string(v)); }
+  bool binary(json::binary_t& v) { return lifting() ? lift(json(json::value_t::binary)) : dom_.binary(v); }
+
+  bool key(json::string_t& k) {
+    if (lifting()) {
+      lift_key(k);
+      return true;
+    }
+    pending_ = Pending::kNone;
+    if (depth_ == 1 && k == "message") pending_ = Pending::kMessage;
+    if (depth_ == 2 && in_message_ && k == "elements") pending_ = Pending::kElements;
+    return dom_.key(k);
+  }
+
+  bool start_object(std::size_t n) {
+    if (lifting()) return open(json::value_t::object);
+    const Pending p = std::exchange(pending_, Pending::kNone);
+    ++depth_;
+    if (p == Pending::kMessage) {
+      in_message_ = true;
+      request_->elements.clear();
+      request_->elements_sent = 0;
+    }
+    return dom_.start_object(n);
+  }
+
+  bool end_object() {
+    if (lifting()) return close();
+    if (depth_ == 2) in_message_ = false;
+    --depth_;
+    return dom_.end_object();
+  }
+
+  bool start_array(std::size_t n) {
+    if (lifting()) return open(json::value_t::array);
+    const Pending p = std::exchange(pending_, Pending::kNone);
+    ++depth_;
+    if (p == Pending::kElements) {
+      lift_depth_ = depth_;  // the array stays empty in the DOM; its items go to request_->elements
+      request_->elements.clear();
+      request_->elements_sent = 0;
+    }
+    return dom_.start_array(n);
+  }
+
+  bool end_array() {
+    if (lift_depth_ != 0 && depth_ == lift_depth_) lift_depth_ = 0;  // the end of message.elements
+    if (lifting()) return close();
+    --depth_;
+    return dom_.end_array();
+  }
+
+  template <class Exception>
+  bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
+    return dom_.parse_error(position, last_token, ex);
+  }
+
+  bool errored() const { return dom_.is_errored(); }
+
+ private:
+  enum class Pending { kNone, kMessage, kElements };
+
+  bool lifting() const { return lift_depth_ != 0 && depth_ >= lift_depth_; }
+  /// 0: message.elements itself; 1: an item; 2: a field of an item; 3: a member of a field (declared.width).
+  int level() const { return depth_ - lift_depth_; }
+
+  ElementFields* add_item(json::value_t type) {
+    if (request_->elements_sent++ > kMaxElements) return nullptr;  // too many: counted, not kept
+    request_->elements.push_back({});
+    request_->elements.back().type = type;
+    return type == json::value_t::object ? &request_->elements.back() : nullptr;
+  }
+
+  bool lift(json value) {
+    switch (level()) {
+      case 0: add_item(value.type()); break;
+      case 1:
+        if (field_) *field_ = std::move(value);
+        field_ = nullptr;
+        break;
+      case 2:
+        if (size_ && size_key_) (*size_)[size_key_] = std::move(value);
+        size_key_ = nullptr;
+        break;
+      default: break;
+    }
+    return true;
+  }
+
+  void lift_key(std::string_view k) {
+    if (level() == 1 && item_) {
+      field_ = element_field(item_, k, &field_is_size_);
+    } else if (level() == 2 && size_) {
+      size_key_ = k == "width" ? "width" : k == "height" ? "height" : nullptr;
+    }
+  }
+
+  bool open(json::value_t type) {
+    switch (level()) {
+      case 0: item_ = add_item(type); break;
+      case 1:
+        if (field_ && field_is_size_ && type == json::value_t::object) {
+          *field_ = json::object();
+          size_ = field_;
+        } else if (field_) {
+          *field_ = json(type);
+        }
+        field_ = nullptr;
+        break;
+      case 2:
+        if (size_ && size_key_) (*size_)[size_key_] = json(type);
+        size_key_ = nullptr;
+        break;
+      default: break;
+    }
+    ++depth_;
+    return true;
+  }
+
+  bool close() {
+    --depth_;
+    if (level() == 1) size_ = nullptr;
+    if (level() == 0) item_ = nullptr;
+    return true;
+  }
+
+  nlohmann::detail::json_sax_dom_parser<json> dom_;
+  Request* request_;
+  int depth_ = 0;  ///< containers open
+  Pending pending_ = Pending::kNone;
+  bool in_message_ = false;  ///< the open container at depth 2 is the top-level `message` object
+  int lift_depth_ = 0;       ///< depth of the open message.elements array, 0 when none is open
+  ElementFields* item_ = nullptr;
+  json* field_ = nullptr;  ///< where the value after the last key of an item goes
+  bool field_is_size_ = false;
+  json* size_ = nullptr;  ///< the declared/rendered object being read
+  const char* size_key_ = nullptr;
+};
 
 }  // namespace
 
@@ -100,8 +312,10 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
     *error = {ErrorCode::kInvalidUtf8, "message is not valid UTF-8"};
     return std::nullopt;
   }
-  json doc = json::parse(payload.begin(), payload.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) {
+  Request req;
+  json doc;
+  RequestReader reader(&doc, &req);
+  if (!json::sax_parse(payload.begin(), payload.end(), &reader) || reader.errored()) {
     *error = {ErrorCode::kInvalidJson, "message is not valid JSON"};
     return std::nullopt;
   }
@@ -109,7 +323,6 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
     *error = {ErrorCode::kNotAnObject, std::string("message must be a JSON object, got ") + type_name(doc)};
     return std::nullopt;
   }
-  Request req;
   if (auto it = doc.find("id"); it != doc.end()) {
     if (!it->is_string() && !it->is_number() && !it->is_null()) {
       *error = wrong_type("id", "string or number", *it);
@@ -143,17 +356,19 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
   return req;
 }
 
-std::optional<Element> parse_element(const json& v, const std::string& path, ProtocolError* error) {
-  if (!v.is_object()) {
-    *error = wrong_type(path, "object", v);
+namespace {
+
+std::optional<Element> read_element(const ElementFields& v, const std::string& path, ProtocolError* error) {
+  if (v.type != json::value_t::object) {
+    *error = {ErrorCode::kWrongType, path + ": expected object, got " + type_name(v.type)};
     return std::nullopt;
   }
   Element e;
   const std::string p = path + ".";
   std::string kind;
-  if (!read_string(v, "ref", p, &e.ref, error, false, kMaxEchoedLength) ||
-      !read_string(v, "kind", p, &kind, error, true) || !read_string(v, "url", p, &e.url, error, true) ||
-      !read_string(v, "text", p, &e.text, error)) {
+  if (!read_string(&v.ref, p, "ref", &e.ref, error, false, kMaxEchoedLength) ||
+      !read_string(&v.kind, p, "kind", &kind, error, true) || !read_string(&v.url, p, "url", &e.url, error, true) ||
+      !read_string(&v.text, p, "text", &e.text, error)) {
     return std::nullopt;
   }
   auto k = element_kind_from_string(kind);
@@ -162,20 +377,28 @@ std::optional<Element> parse_element(const json& v, const std::string& path, Pro
     return std::nullopt;
   }
   e.kind = *k;
-  if (!read_size(v, "declared", p, &e.declared, error) || !read_size(v, "rendered", p, &e.rendered, error)) {
+  if (!read_size(v.declared, p, "declared", &e.declared, error) ||
+      !read_size(v.rendered, p, "rendered", &e.rendered, error)) {
     return std::nullopt;
   }
-  if (auto it = v.find("visible"); it != v.end() && !it->is_null()) {
-    if (!it->is_boolean()) {
-      *error = wrong_type(p + "visible", "boolean", *it);
+  if (!v.visible.is_null()) {
+    if (!v.visible.is_boolean()) {
+      *error = wrong_type(p + "visible", "boolean", v.visible);
       return std::nullopt;
     }
-    e.visible = it->get<bool>();
+    e.visible = v.visible.get<bool>();
   }
   return e;
 }
 
-std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
+}  // namespace
+
+std::optional<Element> parse_element(const json& v, const std::string& path, ProtocolError* error) {
+  return read_element(element_fields(v), path, error);
+}
+
+std::optional<Email> parse_classify_request(const Request& request, ProtocolError* error) {
+  const json& body = request.body;
   auto m = body.find("message");
   if (m == body.end()) {
     *error = missing("message");
@@ -201,19 +424,38 @@ std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
     *error = wrong_type("message.elements", "array", *els);
     return std::nullopt;
   }
-  if (els->size() > kMaxElements) {
-    *error = {ErrorCode::kTooManyElements, "message has " + std::to_string(els->size()) + " elements; at most " +
-                                               std::to_string(kMaxElements) + " are accepted"};
+  if (request.elements_sent > kMaxElements) {
+    *error = {ErrorCode::kTooManyElements, "message has " + std::to_string(request.elements_sent) +
+                                               " elements; at most " + std::to_string(kMaxElements) + " are accepted"};
     return std::nullopt;
   }
-  email.elements.reserve(els->size());
-  for (size_t i = 0; i < els->size(); ++i) {
-    auto e = parse_element((*els)[i], "message.elements[" + std::to_string(i) + "]", error);
+  email.elements.reserve(request.elements.size());
+  for (size_t i = 0; i < request.elements.size(); ++i) {
+    auto e = read_element(request.elements[i], "message.elements[" + std::to_string(i) + "]", error);
     if (!e) return std::nullopt;
     if (e->ref.empty()) e->ref = "e" + std::to_string(i);
     email.elements.push_back(std::move(*e));
   }
   return email;
+}
+
+Request request_from_body(json body) {
+  Request request;
+  if (auto m = body.find("message"); m != body.end() && m->is_object()) {
+    if (auto els = m->find("elements"); els != m->end() && els->is_array()) {
+      request.elements_sent = els->size();
+      const size_t kept = std::min(els->size(), kMaxElements + 1);
+      request.elements.reserve(kept);
+      for (size_t i = 0; i < kept; ++i) request.elements.push_back(element_fields((*els)[i]));
+      *els = json::array();
+    }
+  }
+  request.body = std::move(body);
+  return request;
+}
+
+std::optional<Email> parse_classify(const json& body, ProtocolError* error) {
+  return parse_classify_request(request_from_body(body), error);
 }
 
 bool parse_user_addresses(const json& obj, const std::string& path, std::vector<std::string>* out,
@@ -377,18 +619,220 @@ json grade_bands_json() {
   return bands;
 }
 
+namespace {
+
+// The classify reply written straight to text. dump_json writes an object's keys sorted (nlohmann's std::map),
+// compact, invalid UTF-8 replaced: the writers below call the keys in that order and write the same bytes, which
+// protocol_test checks against dump_json of report_to_json's DOM.
+
+/// A JSON string as dump_json writes it. Valid UTF-8 without a character to escape (nearly every string here)
+/// is copied as it is; anything else goes through nlohmann's serialiser, for its escapes and its replacement
+/// of invalid UTF-8.
+void append_string(std::string* out, std::string_view s) {
+  bool plain = true;
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain && is_valid_utf8(s)) {
+    out->push_back('"');
+    out->append(s);
+    out->push_back('"');
+  } else {
+    out->append(dump_json(json(s)));
+  }
+}
+
+/// One object, member by member; the caller gives the keys in sorted order.
+class ObjectWriter {
+ public:
+  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
+  ObjectWriter(const ObjectWriter&) = delete;
+  ObjectWriter& operator=(const ObjectWriter&) = delete;
+  ~ObjectWriter() { out_->push_back('}'); }
+
+  /// Writes `"key":` and returns the text to write the value to.
+  std::string* key(std::string_view k) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    out_->push_back('"');
+    out_->append(k);
+    out_->append("\":");
+    return out_;
+  }
+  void string(std::string_view k, std::string_view v) { append_string(key(k), v); }
+  void number(std::string_view k, long long v) { key(k)->append(std::to_string(v)); }
+  void number(std::string_view k, size_t v) { key(k)->append(std::to_string(v)); }
+  void boolean(std::string_view k, bool v) { key(k)->append(v ? "true" : "false"); }
+  void strings(std::string_view k, const std::vector<std::string>& v) {
+    std::string* out = key(k);
+    out->push_back('[');
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i > 0) out->push_back(',');
+      append_string(out, v[i]);
+    }
+    out->push_back(']');
+  }
+
+ private:
+  std::string* out_;
+  bool first_ = true;
+};
+
+/// element_to_json, as text.
+void write_element(std::string* out, const ElementResult& r, bool full) {
+  ObjectWriter o(out);
+  if (!r.interesting()) {
+    o.string("ref", r.ref);
+    o.string("verdict", to_string(r.verdict));
+    return;
+  }
+  if (r.error_code) {
+    ObjectWriter e(o.key("error"));
+    e.string("code", to_string(*r.error_code));
+    e.string("message", "URL longer than " + std::to_string(kMaxUrlLength) + " bytes: blocked as a precaution");
+  }
+  if (full && !r.evidence_url.empty()) o.string("evidence_url", r.evidence_url);
+  o.string("kind", to_string(r.kind));
+  if (!r.leaks.empty()) {
+    std::string* leaks = o.key("leaks");
+    leaks->push_back('[');
+    for (size_t i = 0; i < r.leaks.size(); ++i) {
+      if (i > 0) leaks->push_back(',');
+      const LeakReport& l = r.leaks[i];
+      ObjectWriter lo(leaks);
+      lo.string("address", l.address);
+      lo.string("company", l.company);
+      lo.string("encoding", to_string(l.encoding));
+      lo.string("where", l.where);
+    }
+    leaks->push_back(']');
+  }
+  {
+    std::string* reasons = o.key("reasons");
+    reasons->push_back('[');
+    for (size_t i = 0; i < r.reasons.size(); ++i) {
+      if (i > 0) reasons->push_back(',');
+      append_string(reasons, to_string(r.reasons[i]));
+    }
+    reasons->push_back(']');
+  }
+  o.string("ref", r.ref);
+  if (!r.rewrite_url.empty()) o.string("rewrite_url", r.rewrite_url);
+  if (!r.tracker.empty()) o.boolean("third_party", r.third_party);
+  if (r.tracked) o.boolean("tracked", true);
+  if (!r.tracker.empty()) {
+    ObjectWriter t(o.key("tracker"));
+    t.string("brand", r.tracker.brand);
+    t.string("category", r.tracker.category);
+    t.string("company", r.tracker.company);
+    t.string("id", r.tracker.id);
+    t.string("name", r.tracker.name);
+  }
+  if (full && !r.unwrapped_url.empty() && r.unwrapped_url != r.url) o.string("unwrapped_url", r.unwrapped_url);
+  o.string("verdict", to_string(r.verdict));
+}
+
+/// dump_json(ok_reply(id, "classify", report_to_json(report, full_detail, max_elements))), written directly;
+/// `id` is the id already serialised.
+void write_reply_to(std::string* out, std::string_view id, const EmailReport& report, bool full_detail,
+                    size_t max_elements) {
+  constexpr size_t kMaxFindings = 500;  // as report_to_json
+  ObjectWriter reply(out);
+  reply.string("action", "classify");
+  reply.key("id")->append(id);
+  reply.boolean("ok", true);
+  ObjectWriter result(reply.key("result"));
+  if (!full_detail) result.string("detail", "reduced");
+  const size_t n = std::min(max_elements, report.elements.size());
+  {
+    std::string* elements = result.key("elements");
+    elements->push_back('[');
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) elements->push_back(',');
+      write_element(elements, report.elements[i], full_detail);
+    }
+    elements->push_back(']');
+  }
+  {
+    std::string* findings = result.key("findings");
+    findings->push_back('[');
+    for (size_t i = 0; i < report.findings.size() && i < kMaxFindings; ++i) {
+      if (i > 0) findings->push_back(',');
+      const Finding& f = report.findings[i];
+      ObjectWriter fo(findings);
+      fo.string("code", to_string(f.code));
+      if (!f.company.empty()) fo.string("company", f.company);
+      if (!f.detail.empty()) fo.string("detail", f.detail);
+      fo.string("message", f.message);
+      if (!f.ref.empty()) fo.string("ref", f.ref);
+      fo.string("severity", to_string(f.severity));
+    }
+    findings->push_back(']');
+  }
+  if (report.findings.size() > kMaxFindings) result.number("findings_omitted", report.findings.size() - kMaxFindings);
+  result.string("message_id", report.message_id);
+  if (n < report.elements.size()) result.number("omitted", report.elements.size() - n);
+  {
+    const Score& sc = report.score;
+    ObjectWriter score(result.key("score"));
+    {
+      ObjectWriter d(score.key("deductions"));
+      d.number("companies", static_cast<long long>(sc.companies));
+      d.number("leaks", static_cast<long long>(sc.leaks));
+      d.number("links", static_cast<long long>(sc.links));
+      d.number("pixels", static_cast<long long>(sc.pixels));
+    }
+    score.string("grade", sc.grade);
+    {
+      ObjectWriter reason(score.key("reason"));
+      reason.string("code", to_string(sc.reason.code));
+      reason.strings("companies", sc.reason.companies);
+      reason.number("count", sc.reason.count);
+      reason.string("text", sc.reason.text);
+    }
+    score.number("value", static_cast<long long>(sc.value));
+  }
+  {
+    const Summary& s = report.summary;
+    ObjectWriter summary(result.key("summary"));
+    summary.number("blocked", s.blocked);
+    summary.strings("companies", s.companies);
+    summary.number("elements", s.elements);
+    summary.number("leaks", s.leaks);
+    summary.number("rewritten", s.rewritten);
+    summary.number("third_parties", s.companies.size());
+    summary.number("tracked_links", s.tracked_links);
+    summary.number("tracker_pixels", s.tracker_pixels);
+  }
+  result.boolean("truncated", n < report.elements.size());
+}
+
+std::string write_classify_reply(std::string_view id, const EmailReport& report, bool full_detail,
+                                 size_t max_elements) {
+  std::string out;
+  out.reserve(512 + report.elements.size() * 160);
+  write_reply_to(&out, id, report, full_detail, max_elements);
+  return out;
+}
+
+}  // namespace
+
 std::string serialize_classify_reply(const json& id, const EmailReport& report, size_t max_bytes) {
+  const std::string id_text = dump_json(id);
   const size_t all = report.elements.size();
-  std::string out = dump_json(ok_reply(id, "classify", report_to_json(report, true, all)));
+  std::string out = write_classify_reply(id_text, report, true, all);
   if (out.size() <= max_bytes) return out;
-  out = dump_json(ok_reply(id, "classify", report_to_json(report, false, all)));
+  out = write_classify_reply(id_text, report, false, all);
   if (out.size() <= max_bytes) return out;
   // Binary search for the largest prefix of elements that fits.
   size_t lo = 0, hi = all;
-  std::string best = dump_json(ok_reply(id, "classify", report_to_json(report, false, 0)));
+  std::string best = write_classify_reply(id_text, report, false, 0);
   while (lo < hi) {
     size_t mid = lo + (hi - lo + 1) / 2;
-    std::string candidate = dump_json(ok_reply(id, "classify", report_to_json(report, false, mid)));
+    std::string candidate = write_classify_reply(id_text, report, false, mid);
     if (candidate.size() <= max_bytes) {
       lo = mid;
       best = std::move(candidate);

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "charset.h"  // is_valid_utf8
 #include "classifier.h"
@@ -33,18 +34,37 @@ struct ProtocolError {
   std::string message;
 };
 
+/// One element object of a request, as read: each field the protocol reads, as its JSON value (null when
+/// absent). A field holding an array or an object where a scalar is expected keeps an empty value of that type:
+/// its type is all an error names. `declared` and `rendered` objects keep only `width` and `height`.
+struct ElementFields {
+  nlohmann::json::value_t type = nlohmann::json::value_t::object;  ///< the element's own JSON type
+  nlohmann::json ref, kind, url, text, visible, declared, rendered;
+};
+
 /// A parsed envelope: the raw object plus the echo fields.
 struct Request {
   nlohmann::json id;  ///< null when absent
   std::string action;
+  /// The whole request, except the items of `message.elements` when it is an array: they are read straight
+  /// from the text into `elements` (no DOM for the bulk of a classify request) and the array here is empty.
   nlohmann::json body;
+  /// The items of `message.elements`, the first kMaxElements + 1 of them (enough to refuse too many).
+  std::vector<ElementFields> elements;
+  size_t elements_sent = 0;  ///< how many items `message.elements` had
 };
 
 /// Parses a frame payload into a Request. On failure, *id receives whatever id could be read (or null).
 std::optional<Request> parse_request(std::string_view payload, ProtocolError* error, nlohmann::json* id);
 
-/// Reads `message` of a classify request into an Email.
+/// Reads `message` of a parsed classify request into an Email.
+std::optional<Email> parse_classify_request(const Request& request, ProtocolError* error);
+
+/// The same from a whole request body held as a DOM (tools, tests); the same checks and errors.
 std::optional<Email> parse_classify(const nlohmann::json& body, ProtocolError* error);
+
+/// A Request as parse_request would make it from this body (its `message.elements` items lifted out).
+Request request_from_body(nlohmann::json body);
 
 /// Parses one element object (used by classify and report); `path` prefixes error messages.
 std::optional<Element> parse_element(const nlohmann::json& value, const std::string& path, ProtocolError* error);
@@ -71,8 +91,9 @@ nlohmann::json ok_reply(const nlohmann::json& id, std::string_view action, nlohm
 /// {"id", "action", "ok": false, "error": {"code", "message"}}; action null when empty.
 nlohmann::json error_reply(const nlohmann::json& id, std::string_view action, const ProtocolError& error);
 
-/// Serialises a classify result. Detail is dropped, then trailing elements, until the whole reply (built with
-/// `wrap`) fits max_bytes. Returns the serialised reply.
+/// Serialises a classify reply: {"action", "id", "ok": true, "result"}, the result as report_to_json gives it,
+/// written straight to text (no DOM) with the same bytes as dump_json of the DOM. Detail is dropped, then trailing
+/// elements, until the whole reply fits max_bytes.
 std::string serialize_classify_reply(const nlohmann::json& id, const EmailReport& report, size_t max_bytes);
 
 /// The grade scale for `hello` (`result.grades`): [{"grade": "A", "min": 90}, ...], best first (score.h).

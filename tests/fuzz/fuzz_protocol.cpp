@@ -105,7 +105,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string> addresses;
     parse_user_addresses(request->body["message"], "message.", &addresses, &error);
     const LeakDetector detector(addresses);
-    const size_t sent = request->body["message"]["elements"].size();
+    const size_t sent = request->elements_sent;
     const size_t omitted = result.value("omitted", size_t{0});
     check(result["elements"].size() + omitted == sent, "every element has a verdict or is counted as omitted");
     for (const auto& e : result["elements"]) {

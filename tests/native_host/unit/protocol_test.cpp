@@ -200,3 +200,262 @@ TEST_CASE("classify JSON: score.reason, tracker.brand, plain finding messages wi
   }
   CHECK(leak);
 }
+
+namespace {
+
+/// What parse_request + parse_classify_request (the host's path: elements read from the text, no DOM) make of
+/// a classify request, against parse_classify on the DOM of the same text: the same Email, or the same error.
+void check_same_as_dom(const std::string& text) {
+  INFO(text);
+  ProtocolError dom_error, error;
+  json id;
+  const json dom = json::parse(text, nullptr, false);
+  auto request = parse_request(text, &error, &id);
+  if (dom.is_discarded()) {
+    CHECK_FALSE(request);
+    CHECK(error.code == ErrorCode::kInvalidJson);
+    return;
+  }
+  REQUIRE(request);
+  const auto expected = parse_classify(dom, &dom_error);
+  const auto got = parse_classify_request(*request, &error);
+  REQUIRE(bool(expected) == bool(got));
+  if (!expected) {
+    CHECK(to_string(error.code) == std::string(to_string(dom_error.code)));
+    CHECK(error.message == dom_error.message);
+    return;
+  }
+  CHECK(got->message_id == expected->message_id);
+  CHECK(got->webmail == expected->webmail);
+  CHECK(got->sender == expected->sender);
+  CHECK(got->user_addresses == expected->user_addresses);
+  REQUIRE(got->elements.size() == expected->elements.size());
+  for (size_t i = 0; i < got->elements.size(); ++i) {
+    const Element& a = got->elements[i];
+    const Element& b = expected->elements[i];
+    CHECK(a.ref == b.ref);
+    CHECK(a.kind == b.kind);
+    CHECK(a.url == b.url);
+    CHECK(a.text == b.text);
+    CHECK(a.visible == b.visible);
+    CHECK(a.declared.width == b.declared.width);
+    CHECK(a.declared.height == b.declared.height);
+    CHECK(a.rendered.width == b.rendered.width);
+    CHECK(a.rendered.height == b.rendered.height);
+  }
+}
+
+std::string classify_text(const std::string& message) {
+  return R"({"id": 9, "action": "classify", "message": )" + message + "}";
+}
+
+}  // namespace
+
+TEST_CASE("classify requests read from the text give what the DOM gives, errors included", "[protocol]") {
+  for (const std::string& message : std::vector<std::string>{
+           // well formed, with every field, unknown fields (nested ones holding element-like keys) and numbers of
+           // each JSON kind
+           R"({"id": "m1", "webmail": "gmail", "sender": "a@b.example", "user_addresses": ["me@x.example"],
+               "subject": "s", "elements": [
+               {"ref": "i", "kind": "img", "url": "https://t.example/o.gif", "declared": {"width": 1, "height": 1.4},
+                "rendered": {"width": 0, "height": -2, "depth": {"width": 7}}, "visible": false,
+                "extra": {"url": 5, "kind": [1, {"ref": 2}]}, "more": [[{"declared": 1}]]},
+               {"kind": "link", "url": "https://shop.example/caf\u00e9?a=\"b\"", "text": "Buy \ud83d\ude00"},
+               {"kind": "img", "url": "u", "declared": {"width": 18446744073709551615, "height": -9223372036854775807},
+                "rendered": {"width": 1e300, "height": null}, "visible": null, "ref": null, "text": null}]})",
+           // duplicate keys: the last one counts, as in the DOM
+           R"({"elements": [{"kind": "img", "url": "a"}], "elements": [{"kind": "link", "url": "b"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "url": "b", "declared": {"width": 3}, "declared": {"height": 4},
+               "rendered": {"width": 1, "width": 2}}]})",
+           R"({"elements": [{"kind": "img", "url": "a"}], "elements": "none"})",
+           R"({"elements": "none", "elements": [{"kind": "img", "url": "a"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "url": {"x": 1}}]})",
+           R"({"elements": [{"kind": "img", "url": {"x": 1}, "url": "a"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "declared": {"width": 1}, "declared": [2]}]})",
+           // wrong types everywhere, one at a time and several at once (the first one checked is named)
+           R"({"elements": [{"kind": "img", "url": "a"}, {"kind": "img"}, {"kind": "img", "url": {"x": [1]}}]})",
+           R"({"elements": [{"kind": "img", "url": "a"}, {"kind": "img", "url": "b"}, {"kind": "img", "url": {}}]})",
+           R"({"elements": [{"kind": "img", "url": "a"}, {"kind": "img", "url": "b"}, {"kind": "img", "url": []}]})",
+           R"({"elements": [{"kind": "img", "url": "a"}, 5]})",
+           R"({"elements": [null]})",
+           R"({"elements": [[{"kind": "img", "url": "a"}]]})",
+           R"({"elements": ["img"]})",
+           R"({"elements": [true]})",
+           R"({"elements": [1.5]})",
+           R"({"elements": [{"kind": 3, "url": 4, "ref": 5, "text": 6}]})",
+           R"({"elements": [{"kind": "nope", "url": 4}]})",
+           R"({"elements": [{"kind": "nope", "url": "a"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "text": ["t"]}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "ref": {"r": 1}}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "visible": "yes"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "visible": {}}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "declared": 1}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "declared": "1x1"}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "declared": {"width": [1]}}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "rendered": {"width": 1, "height": {"h": 2}}}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "declared": {"width": true}, "rendered": 3}]})",
+           R"({"elements": [{"kind": "img", "url": "a", "ref": ")" + std::string(kMaxEchoedLength + 1, 'r') + R"("}]})",
+           R"({"elements": [{"kind": ")" + std::string(300, 'k') + R"(", "url": "a"}]})",
+           // message fields are checked before the elements, wherever they stand in the text
+           R"({"elements": [{"kind": "img"}], "sender": 1})",
+           R"({"elements": [{"kind": "img"}], "user_addresses": [1]})",
+           R"({"elements": [5], "id": ")" + std::string(kMaxEchoedLength + 1, 'm') + R"("})",
+           R"({"elements": {}})",
+           R"({"elements": null})",
+           R"({"elements": 3})",
+           R"({})",
+           R"({"elements": []})",
+           R"({"elements": [{}]})",
+           R"({"elements": [{"kind": "img", "url": ""}]})",
+       }) {
+    check_same_as_dom(classify_text(message));
+  }
+  // The message object itself: absent, another type, twice, or nested deeper (where it is not the message).
+  for (const std::string& text : std::vector<std::string>{
+           std::string(R"({"id": 1, "action": "classify"})"),
+           std::string(R"({"id": 1, "action": "classify", "message": [1]})"),
+           std::string(R"({"id": 1, "action": "classify", "message": "m"})"),
+           std::string(R"({"action": "classify", "message": {"elements": [{"kind": "img", "url": "a"}]},
+                          "message": {"elements": [{"kind": "link", "url": "b"}, {"kind": "img", "url": "c"}]}})"),
+           std::string(R"({"action": "classify", "message": {"elements": [{"kind": "img", "url": "a"}]},
+                          "message": {"id": "no elements"}})"),
+           std::string(R"({"action": "classify", "message": {"elements": [{"kind": "img", "url": "a"}]},
+                          "message": 4})"),
+           std::string(R"({"action": "classify", "x": {"message": {"elements": [{"kind": "img", "url": "a"}]}},
+                          "message": {"elements": [], "y": {"elements": [5]}}})"),
+           std::string(R"({"message": {"elements": [{"kind": "img", "url": "a"}]}, "action": "classify"})"),
+       }) {
+    check_same_as_dom(text);
+  }
+}
+
+TEST_CASE("classify requests read from the text: invalid JSON wins over any field error", "[protocol]") {
+  ProtocolError e;
+  json id;
+  for (const std::string& text : std::vector<std::string>{
+           classify_text(R"({"elements": [{"kind": 5}]})") + "x",
+           classify_text(R"({"elements": [{"kind": 5}], "sender": 1)"),
+           classify_text(R"({"elements": [{"kind": "img", "url": "a"}, {"kind": "img", "url": 1e400}]})"),
+           classify_text(R"({"elements": [{"kind": "img", "url": "\ud800"}]})"),
+           classify_text(R"({"elements": [{"kind": "img", "url": "a", "declared": {"width": 1,}}]})"),
+       }) {
+    INFO(text);
+    CHECK_FALSE(parse_request(text, &e, &id));
+    CHECK(e.code == ErrorCode::kInvalidJson);
+    check_same_as_dom(text);
+  }
+}
+
+TEST_CASE("classify requests read from the text name the field of the element", "[protocol]") {
+  ProtocolError e;
+  json id;
+  auto request = parse_request(classify_text(R"({"elements": [{"kind": "img", "url": "a"}, {"kind": "img", "url": "b"},
+      {"kind": "link", "url": "c"}, {"kind": "img", "url": {"u": "d"}}]})"),
+                               &e, &id);
+  REQUIRE(request);
+  CHECK(request->action == "classify");
+  CHECK(request->id == 9);
+  CHECK(request->elements_sent == 4);
+  CHECK(request->body["message"]["elements"] == json::array());  // the items are not held twice
+  CHECK_FALSE(parse_classify_request(*request, &e));
+  CHECK(e.code == ErrorCode::kWrongType);
+  CHECK(e.message == "message.elements[3].url: expected string, got object");
+
+  request = parse_request(classify_text(R"({"elements": [{"kind": "img", "url": "a",
+      "declared": {"width": 1, "height": "2"}}]})"),
+                          &e, &id);
+  REQUIRE(request);
+  CHECK_FALSE(parse_classify_request(*request, &e));
+  CHECK(e.message == "message.elements[0].declared.height: expected number, got string");
+}
+
+TEST_CASE("too many elements read from the text: counted, refused, at most one past the limit kept",
+          "[protocol][security]") {
+  std::string items;
+  for (size_t i = 0; i < kMaxElements + 5; ++i) items += i ? ",{}" : "{}";
+  ProtocolError e;
+  json id;
+  auto request = parse_request(classify_text(R"({"elements": [)" + items + "]}"), &e, &id);
+  REQUIRE(request);
+  CHECK(request->elements_sent == kMaxElements + 5);
+  CHECK(request->elements.size() == kMaxElements + 1);
+  CHECK_FALSE(parse_classify_request(*request, &e));
+  CHECK(e.code == ErrorCode::kTooManyElements);
+  CHECK(e.message == "message has 10005 elements; at most 10000 are accepted");
+  check_same_as_dom(classify_text(R"({"elements": [)" + items + "]}"));
+}
+
+namespace {
+
+/// The classify reply as it was built before it was written directly: dump_json of the DOM.
+std::string dom_reply(const json& id, const EmailReport& report, bool full, size_t n) {
+  return dump_json(ok_reply(id, "classify", report_to_json(report, full, n)));
+}
+
+}  // namespace
+
+TEST_CASE("the classify reply written directly has the bytes of the DOM's", "[protocol]") {
+  Email email;
+  email.message_id = "<id-1@news.example>";
+  email.sender = "news@telecom.example";
+  email.user_addresses = {"jane.doe@example.org"};
+  email.elements = {
+      test::element(ElementKind::kImg, "https://www.google-analytics.com/collect?v=1&tid=UA-1-1", 1, 1),
+      test::element(ElementKind::kImg, "https://b.us1.list-manage.com/track/open.php?u=1&e=jane.doe@example.org", 1, 1),
+      test::element(ElementKind::kLink,
+                    "https://click.example.net/ls/click?upn=abc&u=https%3A%2F%2Fshop.example%2Fp%3Fid%3D1"),
+      test::element(ElementKind::kLink, "https://shop.example/caf\xc3\xa9?q=\"quoted\"\\back"),
+      test::element(ElementKind::kImg, "https://cdn.example/logo.png", 300, 80),
+      test::element(ElementKind::kImg, "https://t.example/o/" + std::string(kMaxUrlLength, 'a')),
+      test::element(ElementKind::kLink, "mailto:jane.doe@example.org"),
+      test::element(ElementKind::kImg,
+                    "https://sendgrid.example.net/wf/open?upn=amFuZS5kb2VAZXhhbXBsZS5vcmc&e=jane.doe%40example.org", 1,
+                    1)};
+  email.elements[3].text = "View in browser";
+  for (size_t i = 0; i < email.elements.size(); ++i) email.elements[i].ref = "e" + std::to_string(i);
+  EmailReport report = test::fixture_engine().classify(email);
+  // What JSON must escape or cannot carry, in every kind of string of a reply: control characters, quotes,
+  // non-ASCII, and invalid UTF-8 (replaced by U+FFFD as dump_json does): a lone continuation byte, a truncated
+  // sequence, a surrogate, an overlong.
+  const std::string odd =
+      "a\x01\x1f\t\n\"\\/\x7f caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \x80 \xe2\x82 \xed\xa0\x80 \xc0\xaf z\xff";
+  report.message_id += odd;
+  report.elements[0].ref += odd;
+  report.elements[0].evidence_url += odd;
+  report.elements[1].unwrapped_url = "https://t.example/\xff" + odd;
+  report.elements[1].tracker.brand += odd;
+  report.elements[1].tracker.name += "\xe2\x82";  // truncated at the end
+  if (!report.elements[1].leaks.empty()) report.elements[1].leaks[0].where += odd;
+  report.elements[2].rewrite_url += odd;
+  report.score.reason.text += odd;
+  report.score.reason.companies.push_back(odd);
+  report.summary.companies.push_back(odd);
+  report.findings.push_back({FindingCode::kAddressLeak, Severity::kHigh, odd, "", odd, odd});
+  report.findings.push_back({FindingCode::kAddressLeak, Severity::kInfo, "", odd, "m", ""});
+
+  for (const json& id : {json("r1"), json(7), json(nullptr), json(1e300), json(-3), json(odd)}) {
+    INFO(dump_json(id));
+    const std::string full = serialize_classify_reply(id, report, 64u << 20);
+    CHECK(full == dom_reply(id, report, true, report.elements.size()));
+    const std::string reduced = serialize_classify_reply(id, report, full.size() - 1);
+    CHECK(reduced == dom_reply(id, report, false, report.elements.size()));
+    const std::string cut = serialize_classify_reply(id, report, reduced.size() - 1);
+    const size_t kept = json::parse(cut)["result"]["elements"].size();
+    CHECK(kept < report.elements.size());
+    CHECK(cut == dom_reply(id, report, false, kept));
+    CHECK(serialize_classify_reply(id, report, 10) == dom_reply(id, report, false, 0));
+  }
+  // Today's handling of invalid UTF-8, kept: each ill-formed sequence becomes U+FFFD, the rest is kept.
+  const json j = json::parse(serialize_classify_reply("r", report, 64u << 20));
+  CHECK(j["result"]["elements"][1]["unwrapped_url"].get<std::string>().starts_with("https://t.example/\xef\xbf\xbd"));
+  CHECK(j["result"]["message_id"].get<std::string>().ends_with(" z\xef\xbf\xbd"));
+  CHECK(report.elements[5].error_code.has_value());  // the long URL's element error is in the compared reply
+  CHECK(j["result"]["elements"][5]["error"]["code"] == "url_too_long");
+
+  // More findings than a reply carries: findings_omitted.
+  for (int i = 0; i < 600; ++i) report.findings.push_back(report.findings.front());
+  CHECK(serialize_classify_reply("r", report, 64u << 20) == dom_reply("r", report, true, report.elements.size()));
+  // An empty message.
+  const EmailReport empty = test::fixture_engine().classify(Email{});
+  CHECK(serialize_classify_reply("r", empty, 64u << 20) == dom_reply("r", empty, true, 0));
+}
