@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "digest.h"
 #include "explain.h"
 #include "ga_evidence.h"
 #include "image_judge.h"
@@ -96,6 +97,13 @@ const char* to_string(Verdict verdict) {
 Engine::Engine(std::shared_ptr<const CompiledList> list) : matcher_(std::move(list)) {}
 
 Engine::Engine(const std::shared_ptr<const SignatureList>& list) : matcher_(list) {}
+
+void prepare_first_message() {
+  prepare_digests();
+  tracking_path_re();
+  open_endpoint_re();
+  prepare_link_judge();
+}
 
 Engine::Engine(std::shared_ptr<const CompiledList> list, std::shared_ptr<const CompiledList> user_list,
                std::shared_ptr<const CompiledList> user_exceptions)

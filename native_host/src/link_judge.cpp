@@ -597,4 +597,9 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   }
 }
 
+void prepare_link_judge() {
+  mailing_page_url_re();
+  mailing_page_text_re();
+}
+
 }  // namespace mailveil

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "callers.h"
-#include "digest.h"
 #include "evaluation.h"
 #include "framing.h"
 #include "host.h"
@@ -47,8 +46,9 @@ int serve_browser(const std::string& caller) {
   config.update = default_update_config();
   spdlog::info("host {} started by {} (allowed: {})", MAILVEIL_VERSION, caller, config.caller_allowed);
 
-  // The first message needs both the list and OpenSSL's digests (leak detection): load them side by side.
-  std::jthread digests(prepare_digests);
+  // The first message needs the list, OpenSSL's digests (leak detection) and the heuristics' regexes: load them
+  // side by side.
+  std::jthread warm_up(prepare_first_message);
   std::string err;
   ActiveList active = load_active_list(config.update.store_dir, config.update.bundled_path, &err);
   if (!err.empty()) spdlog::warn("signature list: {}", err);

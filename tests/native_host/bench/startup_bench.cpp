@@ -43,7 +43,6 @@
 #include <vector>
 
 #include "classifier.h"
-#include "digest.h"
 #include "protocol.h"
 #include "scan.h"
 #include "signature_store.h"
@@ -312,7 +311,7 @@ int child_first_classify(const std::string& home, const std::string& signatures,
       mailveil::load_active_list(home + "/signatures", signatures, mailveil::compiled_in_keys(), &err);
   mailveil::Engine engine(active.list, active.user_list, active.user_exceptions);
   const double load_ms = ms_since(t0);
-  mailveil::prepare_digests();  // the host loads them on a helper thread while the list loads
+  mailveil::prepare_first_message();  // the host runs it on a helper thread while the list loads
   mailveil::ProtocolError error;
   auto body = json::parse(read_file(request_file));
   auto email = mailveil::parse_classify(body, &error);
