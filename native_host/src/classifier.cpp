@@ -114,6 +114,12 @@ Engine::Engine(std::shared_ptr<const CompiledList> list, std::shared_ptr<const C
   }
 }
 
+void Engine::prepare() const {
+  matcher_.compile_common();
+  if (user_) user_->compile_common();
+  if (user_exceptions_) user_exceptions_->compile_common();
+}
+
 SignatureMatch Engine::match(const Url& url, std::string_view normalized, bool for_link) const {
   SignatureMatch m = matcher_.match(url, normalized, for_link);
   if (m || !user_) return m;

@@ -110,6 +110,10 @@ class Engine {
   /// Classifies a whole message. Elements are judged independently; the score and findings aggregate them.
   EmailReport classify(const Email& email) const;
 
+  /// Compiles now what matching any URL needs (Matcher::compile_common of each list), so that the first message
+  /// does not: the host runs it on a helper thread once the list is loaded. Thread-safe.
+  void prepare() const;
+
   const Matcher& matcher() const { return matcher_; }
   const CompiledList& list() const { return matcher_.list(); }
   /// Entries of the imported user list, 0 when none.

@@ -63,6 +63,8 @@ int serve_browser(const std::string& caller) {
   FrameReader reader(std::cin, kMaxInboundFrame);
   FrameWriter writer(std::cout, kMaxOutboundFrame);
   Host host(std::move(config), std::move(active), writer);
+  // The regex sets every URL needs, compiled beside the first requests rather than inside the first classify.
+  std::jthread sets([&host] { host.engine()->prepare(); });
   return host.serve(reader);
 }
 

@@ -87,11 +87,14 @@ Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compil
   if (compile == MatcherCompile::kEager) compile_all();
 }
 
-void Matcher::compile_all() const {
-  const CompiledList& l = *list_;
-  // The ungated sets first: every URL that reaches the patterns needs them.
+void Matcher::compile_common() const {
   lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
   lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
+}
+
+void Matcher::compile_all() const {
+  const CompiledList& l = *list_;
+  compile_common();  // first: every URL that reaches the patterns needs them
   for (uint32_t n = 0; n < l.regexes.size(); ++n) {
     if (l.regexes[n].flags & kRegexGated) gated_regex(n);
   }

@@ -60,6 +60,9 @@ class Matcher {
   /// Compiles now whatever is still compiled lazily (what kEager does at construction); thread-safe, and what
   /// a concurrent match needs is compiled once either way.
   void compile_all() const;
+  /// Compiles now only what every URL that reaches the patterns needs: the two sets of ungated regexes. Host
+  /// buckets and gated regexes stay compiled on first use. Thread-safe, as compile_all.
+  void compile_common() const;
 
   /// Domains and hosts whose every URL is a pixel tracker, for the extension's blocking rules.
   std::vector<std::string> block_domains() const;

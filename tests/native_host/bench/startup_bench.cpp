@@ -40,6 +40,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "classifier.h"
@@ -312,6 +313,8 @@ int child_first_classify(const std::string& home, const std::string& signatures,
   mailveil::Engine engine(active.list, active.user_list, active.user_exceptions);
   const double load_ms = ms_since(t0);
   mailveil::prepare_first_message();  // the host runs it on a helper thread while the list loads
+  // and this one on another helper thread once the list is loaded, beside the first requests (main.cpp)
+  std::jthread sets([&engine] { engine.prepare(); });
   mailveil::ProtocolError error;
   auto body = json::parse(read_file(request_file));
   auto email = mailveil::parse_classify(body, &error);

@@ -261,3 +261,39 @@ TEST_CASE("a pattern that fails in a lazily compiled bucket costs only itself", 
   Matcher eager(list, MatcherCompile::kEager);
   CHECK_FALSE(eager.set_errors().empty());  // what the updater checks before installing a list
 }
+
+TEST_CASE("compile_common compiles the ungated sets only; matching after it is unchanged", "[pattern_scope]") {
+  Matcher warmed(shipped_list());
+  const Matcher::Layout layout = warmed.layout();
+  REQUIRE(layout.ungated > 0);
+  REQUIRE(layout.gated > 0);
+  REQUIRE(layout.by_host > 0);
+  CHECK(warmed.compiled().sets == 0);
+  warmed.compile_common();
+  const Matcher::Compiled common = warmed.compiled();
+  CHECK(common.sets >= 1);
+  CHECK(common.sets <= 2);
+  CHECK(common.regexes == 0);  // no gated regex
+  warmed.compile_common();
+  CHECK(warmed.compiled().sets == common.sets);  // once
+
+  Matcher cold(shipped_list());
+  size_t matched = 0;
+  for (const std::string& text : probe_urls()) {
+    auto u = parse_url(text);
+    if (!u) continue;
+    for (bool for_link : {false, true}) {
+      const SignatureMatch a = warmed.match(*u, u->without_fragment(), for_link);
+      const SignatureMatch b = cold.match(*u, u->without_fragment(), for_link);
+      INFO(text);
+      REQUIRE(bool(a) == bool(b));
+      if (a) {
+        CHECK(a.tracker->id == b.tracker->id);
+        ++matched;
+      }
+    }
+  }
+  CHECK(matched > 100);
+  warmed.compile_all();
+  CHECK(warmed.compiled().sets > common.sets);  // the host buckets were still to compile
+}
