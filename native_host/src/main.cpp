@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <future>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -47,8 +48,18 @@ int serve_browser(const std::string& caller) {
   spdlog::info("host {} started by {} (allowed: {})", MAILVEIL_VERSION, caller, config.caller_allowed);
 
   // The first message needs the list, OpenSSL's digests (leak detection) and the heuristics' regexes: load them
-  // side by side.
-  std::jthread warm_up(prepare_first_message);
+  // side by side. Once the list is loaded, the same helper thread compiles the regex sets every URL needs
+  // (Engine::prepare), beside the first requests rather than inside the first classify. One thread for both:
+  // a second one would fault in a malloc arena of its own.
+  std::promise<std::shared_ptr<const Engine>> engine_ready;
+  std::jthread warm_up([ready = engine_ready.get_future()]() mutable {
+    prepare_first_message();
+    try {
+      ready.get()->prepare();
+    } catch (const std::exception& e) {  // no engine (start-up failed): nothing to prepare
+      spdlog::debug("regex sets not prepared: {}", e.what());
+    }
+  });
   std::string err;
   ActiveList active = load_active_list(config.update.store_dir, config.update.bundled_path, &err);
   if (!err.empty()) spdlog::warn("signature list: {}", err);
@@ -63,8 +74,7 @@ int serve_browser(const std::string& caller) {
   FrameReader reader(std::cin, kMaxInboundFrame);
   FrameWriter writer(std::cout, kMaxOutboundFrame);
   Host host(std::move(config), std::move(active), writer);
-  // The regex sets every URL needs, compiled beside the first requests rather than inside the first classify.
-  std::jthread sets([&host] { host.engine()->prepare(); });
+  engine_ready.set_value(host.engine());
   return host.serve(reader);
 }
 

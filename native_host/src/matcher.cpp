@@ -88,13 +88,16 @@ Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compil
 }
 
 void Matcher::compile_common() const {
-  lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
-  lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
+  if (list_->regexes.empty()) return;  // as match(): no regex, no set tried
+  if (!ungated_anchored_.empty()) lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
+  if (!ungated_unanchored_.empty()) lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
 }
 
 void Matcher::compile_all() const {
   const CompiledList& l = *list_;
-  compile_common();  // first: every URL that reaches the patterns needs them
+  // The ungated sets first: every URL that reaches the patterns needs them.
+  lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
+  lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
   for (uint32_t n = 0; n < l.regexes.size(); ++n) {
     if (l.regexes[n].flags & kRegexGated) gated_regex(n);
   }
