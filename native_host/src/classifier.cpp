@@ -132,12 +132,21 @@ SignatureMatch Engine::match(const Url& url, std::string_view normalized, bool f
 }
 
 std::shared_ptr<const LeakDetector> Engine::detector_for(const std::vector<std::string>& addresses) const {
-  std::lock_guard lock(detector_mutex_);
-  if (!detector_ || detector_addresses_ != addresses) {
-    detector_ = std::make_shared<const LeakDetector>(addresses);
-    detector_addresses_ = addresses;
+  {
+    std::lock_guard lock(detector_mutex_);
+    for (size_t i = 0; i < detectors_.size(); ++i) {
+      if (detectors_[i].first != addresses) continue;
+      std::rotate(detectors_.begin(), detectors_.begin() + static_cast<std::ptrdiff_t>(i),
+                  detectors_.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      return detectors_.front().second;
+    }
   }
-  return detector_;
+  // Built outside the lock: other threads keep finding theirs meanwhile.
+  auto built = std::make_shared<const LeakDetector>(addresses);
+  std::lock_guard lock(detector_mutex_);
+  if (detectors_.size() == kDetectorsKept) detectors_.pop_back();
+  detectors_.insert(detectors_.begin(), {addresses, built});
+  return built;
 }
 
 EmailReport Engine::classify(const Email& email) const {

@@ -123,16 +123,17 @@ class Engine {
   SignatureMatch match(const Url& url, std::string_view normalized, bool for_link) const;
 
  private:
-  /// The leak detector for these addresses, kept for the next message: the mails of one mailbox share their
-  /// addresses, and building a detector hashes and encodes each address some twenty ways.
+  /// The leak detector for these addresses. The last kDetectorsKept are kept, most recent first: the mails of one
+  /// mailbox share a few sets of addresses (To, Cc, Delivered-To), and building a detector hashes and encodes each
+  /// address some twenty ways.
   std::shared_ptr<const LeakDetector> detector_for(const std::vector<std::string>& addresses) const;
+  static constexpr size_t kDetectorsKept = 8;
 
   Matcher matcher_;
   std::unique_ptr<Matcher> user_;
   std::unique_ptr<Matcher> user_exceptions_;
   mutable std::mutex detector_mutex_;
-  mutable std::vector<std::string> detector_addresses_;
-  mutable std::shared_ptr<const LeakDetector> detector_;
+  mutable std::vector<std::pair<std::vector<std::string>, std::shared_ptr<const LeakDetector>>> detectors_;
 };
 
 }  // namespace mailveil

@@ -38,16 +38,18 @@ class Tokenizer {
   std::vector<Token> run() {
     std::vector<Token> out;
     out.reserve(n_ / 4 + 1);
-    while (true) {
-      skip_comments();
-      if (p_ >= n_) break;
-      Token t;
-      t.begin = p_;
-      next(&t);
-      t.end = p_;
-      out.push_back(std::move(t));
-    }
+    for (Token t; next_token(&t); t = Token()) out.push_back(std::move(t));
     return out;
+  }
+
+  /// The next token into a fresh `t`; false at the end.
+  bool next_token(Token* t) {
+    skip_comments();
+    if (p_ >= n_) return false;
+    t->begin = p_;
+    next(t);
+    t->end = p_;
+    return true;
   }
 
  private:
@@ -426,13 +428,93 @@ std::vector<Declaration> parse_declarations(const std::vector<Token>& tokens) {
   return out;
 }
 
-std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet) {
-  return find_urls(css, tokenize(css), stylesheet);
-}
+namespace {
 
-std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet) {
-  std::vector<UrlRef> out;
-  // Blocks open at this point: function and bracket tokens; for '{' blocks, the at-rule or rule they belong to.
+/// find_urls over a stream of tokens: a style sheet is tokenized as it is read, never held whole as tokens (a
+/// 20 KB sheet is some 5,000 of them).
+class UrlFinder {
+ public:
+  UrlFinder(std::string_view css, bool stylesheet) : css_(css), stylesheet_(stylesheet) {}
+
+  void feed(const Token& t) {
+    handle(t);
+    note_prelude(t);
+  }
+
+  std::vector<UrlRef> take() { return std::move(out_); }
+
+ private:
+  void handle(const Token& t) {
+    const bool import = after_import_;
+    if (t.type != TokenType::kWhitespace) after_import_ = false;
+    if (url_function_) {
+      // url( followed by blanks and a string: the string is the URL; the ')' then closes the function.
+      if (t.type == TokenType::kWhitespace) return;
+      url_function_ = false;
+      if (t.type == TokenType::kString) {
+        emit(t.value, url_import_, false);
+        return;
+      }
+    }
+    switch (t.type) {
+      case TokenType::kUrl: emit(t.value, import, false); break;
+      case TokenType::kString:
+        if (import) {
+          emit(t.value, true, false);
+        } else if (!stack_.empty() && stack_.back().image_set) {
+          emit(t.value, false, true);
+        }
+        break;
+      case TokenType::kFunction: {
+        Open o(TokenType::kFunction);
+        if (iequals(t.value, "url")) {
+          url_function_ = true;
+          url_import_ = import;
+        } else if (iequals(t.value, "image-set") || iequals(t.value, "-webkit-image-set")) {
+          o.image_set = true;
+        }
+        stack_.push_back(std::move(o));
+        break;
+      }
+      case TokenType::kAtKeyword: after_import_ = stylesheet_ && iequals(t.value, "import"); break;
+      case TokenType::kOpenParen:
+      case TokenType::kOpenSquare: stack_.emplace_back(t.type); break;
+      case TokenType::kOpenCurly: {
+        Open o(TokenType::kOpenCurly);
+        if (stylesheet_ && prelude_first_ != kNone) {
+          if (prelude_at_keyword_) {
+            o.is_media = prelude_media_;
+            if (o.is_media && prelude_second_ != kNone) o.context = context_text(css_, prelude_second_, t.begin);
+          } else {
+            o.context = context_text(css_, prelude_first_, t.begin);
+          }
+        }
+        stack_.push_back(std::move(o));
+        start_prelude();
+        break;
+      }
+      case TokenType::kCloseParen:
+      case TokenType::kCloseSquare:
+      case TokenType::kCloseCurly:
+        // Pop to the matching opener (unbalanced closers are ignored).
+        for (size_t k = stack_.size(); k-- > 0;) {
+          if (closes(stack_[k].type, t.type)) {
+            stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(k), stack_.end());
+            break;
+          }
+          if (t.type != TokenType::kCloseCurly) break;
+        }
+        if (t.type == TokenType::kCloseCurly) start_prelude();
+        break;
+      case TokenType::kSemicolon:
+        if (stack_.empty() || stack_.back().type == TokenType::kOpenCurly) start_prelude();
+        break;
+      default: break;
+    }
+  }
+
+  static constexpr size_t kNone = static_cast<size_t>(-1);
+  /// Blocks open at this point: function and bracket tokens; for '{' blocks, the at-rule or rule they belong to.
   struct Open {
     explicit Open(TokenType t) : type(t) {}
     TokenType type;
@@ -440,102 +522,83 @@ std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& to
     bool is_media = false;
     std::string context;  ///< @media condition or rule selector
   };
-  std::vector<Open> stack;
-  size_t prelude_start = 0;  ///< first token of the current rule's prelude
-  bool after_import = false;
-  auto media = [&]() {
-    for (size_t k = stack.size(); k-- > 0;) {
-      if (stack[k].type == TokenType::kOpenCurly && stack[k].is_media) return stack[k].context;
+
+  /// The current rule's prelude starts after this token.
+  void start_prelude() {
+    prelude_first_ = kNone;
+    prelude_second_ = kNone;
+    prelude_at_keyword_ = false;
+    prelude_media_ = false;
+    skip_next_ = true;
+  }
+  /// Remembers where the prelude's first significant token (not blank, not <!-- or -->) and the token after it
+  /// begin: a '{' takes its selector or @media condition from there.
+  void note_prelude(const Token& t) {
+    if (skip_next_) {  // the token that ended the previous prelude (handled before it is noted)
+      skip_next_ = false;
+      return;
+    }
+    if (prelude_first_ == kNone) {
+      if (t.type == TokenType::kWhitespace || t.type == TokenType::kCdo || t.type == TokenType::kCdc) return;
+      prelude_first_ = t.begin;
+      prelude_at_keyword_ = t.type == TokenType::kAtKeyword;
+      prelude_media_ = prelude_at_keyword_ && iequals(t.value, "media");
+    } else if (prelude_second_ == kNone) {
+      prelude_second_ = t.begin;
+    }
+  }
+
+  std::string media() const {
+    for (size_t k = stack_.size(); k-- > 0;) {
+      if (stack_[k].type == TokenType::kOpenCurly && stack_[k].is_media) return stack_[k].context;
     }
     return std::string();
-  };
-  auto selector = [&]() {
-    for (size_t k = stack.size(); k-- > 0;) {
-      if (stack[k].type == TokenType::kOpenCurly) return stack[k].is_media ? std::string() : stack[k].context;
+  }
+  std::string selector() const {
+    for (size_t k = stack_.size(); k-- > 0;) {
+      if (stack_[k].type == TokenType::kOpenCurly) return stack_[k].is_media ? std::string() : stack_[k].context;
     }
     return std::string();
-  };
-  auto emit = [&](const std::string& url, bool import, bool image_set) {
+  }
+  void emit(const std::string& url, bool import, bool image_set) {
     UrlRef r;
     r.url = url;
     r.import = import;
     r.image_set = image_set;
-    if (stylesheet) {
+    if (stylesheet_) {
       r.media = media();
       r.selector = selector();
     }
-    out.push_back(std::move(r));
-  };
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const Token& t = tokens[i];
-    const bool import = after_import;
-    if (t.type != TokenType::kWhitespace) after_import = false;
-    switch (t.type) {
-      case TokenType::kUrl: emit(t.value, import, false); break;
-      case TokenType::kString:
-        if (import) {
-          emit(t.value, true, false);
-        } else if (!stack.empty() && stack.back().image_set) {
-          emit(t.value, false, true);
-        }
-        break;
-      case TokenType::kFunction: {
-        Open o(TokenType::kFunction);
-        if (iequals(t.value, "url")) {
-          size_t k = i + 1;
-          while (k < tokens.size() && tokens[k].type == TokenType::kWhitespace) ++k;
-          if (k < tokens.size() && tokens[k].type == TokenType::kString) {
-            emit(tokens[k].value, import, false);
-            i = k;  // the string is consumed; the ')' closes the function below
-          }
-        } else if (iequals(t.value, "image-set") || iequals(t.value, "-webkit-image-set")) {
-          o.image_set = true;
-        }
-        stack.push_back(std::move(o));
-        break;
-      }
-      case TokenType::kAtKeyword: after_import = stylesheet && iequals(t.value, "import"); break;
-      case TokenType::kOpenParen:
-      case TokenType::kOpenSquare: stack.emplace_back(t.type); break;
-      case TokenType::kOpenCurly: {
-        Open o(TokenType::kOpenCurly);
-        if (stylesheet) {
-          size_t k = prelude_start;
-          while (k < i && (tokens[k].type == TokenType::kWhitespace || tokens[k].type == TokenType::kCdo ||
-                           tokens[k].type == TokenType::kCdc)) {
-            ++k;
-          }
-          if (k < i && tokens[k].type == TokenType::kAtKeyword) {
-            o.is_media = iequals(tokens[k].value, "media");
-            if (o.is_media && k + 1 < i) o.context = context_text(css, tokens[k + 1].begin, t.begin);
-          } else if (k < i) {
-            o.context = context_text(css, tokens[k].begin, t.begin);
-          }
-        }
-        stack.push_back(std::move(o));
-        prelude_start = i + 1;
-        break;
-      }
-      case TokenType::kCloseParen:
-      case TokenType::kCloseSquare:
-      case TokenType::kCloseCurly:
-        // Pop to the matching opener (unbalanced closers are ignored).
-        for (size_t k = stack.size(); k-- > 0;) {
-          if (closes(stack[k].type, t.type)) {
-            stack.erase(stack.begin() + static_cast<std::ptrdiff_t>(k), stack.end());
-            break;
-          }
-          if (t.type != TokenType::kCloseCurly) break;
-        }
-        if (t.type == TokenType::kCloseCurly) prelude_start = i + 1;
-        break;
-      case TokenType::kSemicolon:
-        if (stack.empty() || stack.back().type == TokenType::kOpenCurly) prelude_start = i + 1;
-        break;
-      default: break;
-    }
+    out_.push_back(std::move(r));
   }
-  return out;
+
+  std::string_view css_;
+  bool stylesheet_;
+  std::vector<UrlRef> out_;
+  std::vector<Open> stack_;
+  bool after_import_ = false;
+  bool url_function_ = false;  ///< just after url(, blanks skipped
+  bool url_import_ = false;    ///< whether that url( followed @import
+  size_t prelude_first_ = kNone;
+  size_t prelude_second_ = kNone;
+  bool prelude_at_keyword_ = false;
+  bool prelude_media_ = false;
+  bool skip_next_ = false;
+};
+
+}  // namespace
+
+std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet) {
+  UrlFinder finder(css, stylesheet);
+  Tokenizer tokenizer(css);
+  for (Token t; tokenizer.next_token(&t); t = Token()) finder.feed(t);
+  return finder.take();
+}
+
+std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet) {
+  UrlFinder finder(css, stylesheet);
+  for (const Token& t : tokens) finder.feed(t);
+  return finder.take();
 }
 
 }  // namespace mailveil::css

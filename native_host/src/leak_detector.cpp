@@ -230,8 +230,15 @@ LeakDetector::LeakDetector(const std::vector<std::string>& addresses) {
   hex_.build();
   base64_.build();
   embedded_.build();
-  mask_folded_.build();
-  mask_exact_.build();
+}
+
+void LeakDetector::build_masks() const {
+  std::call_once(masks_built_, [this] {
+    for (const auto& [exact, text, tag] : mask_needles_) (exact ? mask_exact_ : mask_folded_).add(text, tag);
+    mask_folded_.build();
+    mask_exact_.build();
+    mask_needles_ = {};
+  });
 }
 
 void LeakDetector::add_variant(NeedleSet* set, const std::string& text, LeakEncoding encoding, size_t address,
@@ -281,7 +288,7 @@ void LeakDetector::add_embedded_needles(std::string_view bytes, LeakEncoding enc
 }
 
 void LeakDetector::add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement) {
-  set->add(text, static_cast<uint32_t>(mask_replacements_.size()));
+  mask_needles_.push_back({set == &mask_exact_, text, static_cast<uint32_t>(mask_replacements_.size())});
   mask_replacements_.push_back(replacement);
 }
 
@@ -442,6 +449,7 @@ std::string LeakDetector::mask_text(std::string_view raw) const {
   };
   std::vector<Hit> hits;
   auto collect = [&](uint32_t tag, size_t begin, size_t end) { hits.push_back({begin, end, tag}); };
+  build_masks();
   mask_folded_.for_each_match(raw, collect);
   mask_exact_.for_each_match(raw, collect);
   if (hits.empty()) return std::string(raw);

@@ -2,6 +2,7 @@
 /// personal tokens out of URLs for evidence.
 #pragma once
 
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,9 @@ class LeakDetector {
   /// a base64 quantum can give it, into embedded_.
   void add_embedded_needles(std::string_view bytes, LeakEncoding encoding, size_t address);
   void add_mask_needle(NeedleSet* set, const std::string& text, const std::string& replacement);
+  /// Builds the mask sets from mask_needles_ on first use: only a URL with a leak is masked, and they hold most of
+  /// the detector's needles (every base64 form with each padding), so a message without leaks never pays for them.
+  void build_masks() const;
 
   std::vector<std::string> addresses_;
   std::vector<Variant> variants_;
@@ -109,9 +113,17 @@ class LeakDetector {
   /// The base64 of the address (three case forms) and of its digests anywhere inside a longer blob, at each of
   /// the three offsets: searched in base64 runs, case-sensitive.
   NeedleSet embedded_{false};
-  /// Every literal to hide in evidence; a tag indexes mask_replacements_ ("[email]", "[email:sha256]").
-  NeedleSet mask_folded_{true};  ///< plain, percent-encoded and hex forms
-  NeedleSet mask_exact_{false};  ///< base64 forms, with their padding raw or percent-encoded
+  /// Every literal to hide in evidence; a tag indexes mask_replacements_ ("[email]", "[email:sha256]"). Built by
+  /// build_masks(), from mask_needles_, the first time a URL is masked (the detector is shared between threads).
+  struct MaskNeedle {
+    bool exact;  ///< mask_exact_, or mask_folded_
+    std::string text;
+    uint32_t tag;
+  };
+  mutable std::vector<MaskNeedle> mask_needles_;
+  mutable std::once_flag masks_built_;
+  mutable NeedleSet mask_folded_{true};  ///< plain, percent-encoded and hex forms
+  mutable NeedleSet mask_exact_{false};  ///< base64 forms, with their padding raw or percent-encoded
   std::vector<std::string> mask_replacements_;
 };
 

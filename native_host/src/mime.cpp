@@ -353,10 +353,8 @@ class MimeWalker {
     }
     const Entity e = split_entity(raw, whole_message);
     if (top_level) {
-      out_->headers.reserve(e.fields.size());
-      for (const auto& f : e.fields) {
-        out_->headers.emplace_back(to_utf8(f.name, ""), decode_header_words(trim(f.value)));
-      }
+      out_->raw_headers.reserve(e.fields.size());
+      for (const auto& f : e.fields) out_->raw_headers.emplace_back(to_utf8(f.name, ""), trim(f.value));
     }
     const RawField* ct_field = find_field(e, "Content-Type");
     MediaType mt;
@@ -533,17 +531,24 @@ std::string decode_header_words(std::string_view raw) {
 }
 
 std::string ParsedMail::header(std::string_view name) const {
-  for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) return v;
+  for (const auto& [n, v] : raw_headers) {
+    if (iequals(n, name)) return decode_header_words(v);
   }
   return {};
 }
 
 std::vector<std::string> ParsedMail::headers_named(std::string_view name) const {
   std::vector<std::string> out;
-  for (const auto& [n, v] : headers) {
-    if (iequals(n, name)) out.push_back(v);
+  for (const auto& [n, v] : raw_headers) {
+    if (iequals(n, name)) out.push_back(decode_header_words(v));
   }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParsedMail::headers() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(raw_headers.size());
+  for (const auto& [n, v] : raw_headers) out.emplace_back(n, decode_header_words(v));
   return out;
 }
 

@@ -15,18 +15,22 @@ inline constexpr int kMaxMimeDepth = 32;
 /// Leaf parts read per message; protects against "millions of empty parts" inputs.
 inline constexpr size_t kMaxMimeParts = 10000;
 
-/// A parsed message: unfolded, RFC 2047-decoded headers and the text bodies converted to UTF-8.
+/// A parsed message: unfolded headers and the text bodies converted to UTF-8.
 struct ParsedMail {
-  std::vector<std::pair<std::string, std::string>> headers;  ///< in order, names as written
-  std::vector<std::string> html_parts;                       ///< every text/html part, UTF-8
-  std::vector<std::string> text_parts;                       ///< every text/plain part, UTF-8
-  size_t parts_skipped = 0;                                  ///< parts past the first kMaxMimeParts, not read
-  size_t deep_parts_skipped = 0;  ///< entities nested deeper than kMaxMimeDepth levels, not read
+  /// In order, names as written (UTF-8), values unfolded and trimmed but not yet RFC 2047-decoded: a mail has
+  /// tens of headers (Received, DKIM, ARC...) and its reader asks for a few, which are decoded when asked for.
+  std::vector<std::pair<std::string, std::string>> raw_headers;
+  std::vector<std::string> html_parts;  ///< every text/html part, UTF-8
+  std::vector<std::string> text_parts;  ///< every text/plain part, UTF-8
+  size_t parts_skipped = 0;             ///< parts past the first kMaxMimeParts, not read
+  size_t deep_parts_skipped = 0;        ///< entities nested deeper than kMaxMimeDepth levels, not read
 
-  /// First header with this name (case-insensitive), or "".
+  /// First header with this name (case-insensitive), RFC 2047-decoded to UTF-8, or "".
   std::string header(std::string_view name) const;
-  /// All headers with this name.
+  /// All headers with this name, decoded.
   std::vector<std::string> headers_named(std::string_view name) const;
+  /// Every header, decoded, in order.
+  std::vector<std::pair<std::string, std::string>> headers() const;
 };
 
 /// Parses one RFC 5322 message (multipart, quoted-printable, base64, charsets). Never throws on bad input:

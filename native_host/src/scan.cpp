@@ -433,14 +433,16 @@ ScannedMessage prepare_html_file(const std::string& html, const std::vector<std:
   return m;
 }
 
-/// Prepares messages on worker threads (MIME and HTML tree building are most of a scan's time) and hands them to
-/// the sink classified, in input order; errors keep their place among them. At most 2 x workers + 2 messages, and
-/// at most kMaxBytesInFlight of their raw bytes beyond the first one, are in flight, so memory stays bounded on any
-/// mailbox (each message is at most kMaxScanMessageBytes).
+/// Prepares and classifies messages on worker threads and hands them to the sink in input order; errors keep their
+/// place among them. Memory stays bounded on any mailbox (each message is at most kMaxScanMessageBytes and
+/// kMaxElements): at most kMaxSlots messages are queued, at most kMaxBytesInFlight of their raw bytes beyond the
+/// first one, and workers start no new message while the finished ones waiting for delivery hold more than
+/// kMaxElementsInFlight elements. Bounds in bytes and elements rather than in messages let the workers run ahead of
+/// one large message (a 2.6 MB mail takes as long as two hundred ordinary ones) instead of waiting behind it.
 class OrderedScanner {
  public:
   OrderedScanner(const Engine& engine, ScanSink& sink, size_t workers, std::function<void(const std::string&)> done)
-      : engine_(engine), sink_(sink), done_(std::move(done)), window_(2 * workers + 2) {
+      : engine_(engine), sink_(sink), done_(std::move(done)) {
     for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
   }
   ~OrderedScanner() {
@@ -490,9 +492,14 @@ class OrderedScanner {
     std::pair<std::string, std::string> error;  ///< file, text
     std::optional<ScannedMessage> result;
     std::exception_ptr failure;
-    size_t bytes = 0;  ///< raw bytes the slot holds until it is prepared and delivered
+    size_t bytes = 0;     ///< raw bytes the slot holds until it is prepared and delivered
+    size_t elements = 0;  ///< elements of its result, held until it is delivered
     bool done = false;
   };
+
+  static constexpr size_t kMaxSlots = 1024;
+  /// Five messages at the element cap; ordinary mails have tens of elements each.
+  static constexpr size_t kMaxElementsInFlight = 5 * kMaxElements;
 
   /// Raw message bytes queued beyond which the front is delivered first (with a 32 MiB message queued, that
   /// still lets the workers run ahead on ordinary ones).
@@ -511,13 +518,16 @@ class OrderedScanner {
       slots_.push_back(std::move(slot));
     }
     work_ready_.notify_one();
-    deliver(window_);
+    deliver(kMaxSlots);
   }
 
-  static void run(Slot* slot) {
+  /// Prepares and classifies a message (on a worker: classification is a quarter of a scan's CPU time, and the
+  /// engine is safe to share between threads).
+  void run(Slot* slot) const {
     if (!slot->prepare) return;
     try {
       slot->result = slot->prepare();
+      slot->result->report = engine_.classify(slot->result->email);
     } catch (...) {
       slot->failure = std::current_exception();
     }
@@ -531,7 +541,10 @@ class OrderedScanner {
         // An unreadable input is queued already done, so deliver() may hand it out (and drop it from the
         // front) before any worker reaches it: never index below the front.
         next_job_ = std::max(next_job_, first_);
-        return stopping_ || next_job_ < first_ + slots_.size();
+        const bool queued = next_job_ < first_ + slots_.size();
+        // The front is always taken, so that delivery, which frees the budget, never waits on it.
+        const bool within_budget = elements_in_flight_ < kMaxElementsInFlight || next_job_ == first_;
+        return abandon_ || (queued && within_budget) || (stopping_ && !queued);
       });
       if (abandon_ || next_job_ >= first_ + slots_.size()) return;  // stopping, nothing left
       Slot& slot = slots_[next_job_++ - first_];
@@ -540,21 +553,29 @@ class OrderedScanner {
       run(&slot);  // deque references stay valid: slots are only added at the back and removed once done
       lock.lock();
       slot.done = true;
+      if (slot.result) {
+        slot.elements = slot.result->email.elements.size();
+        elements_in_flight_ += slot.elements;
+      }
       result_ready_.notify_all();
     }
   }
 
-  /// Delivers finished slots from the front while more than `keep` are queued or more than kMaxBytesInFlight of
-  /// raw bytes are (all of them when keep is 0).
+  /// Delivers the finished slots at the front, and waits for the front while more than `keep` are queued or more
+  /// than kMaxBytesInFlight of raw bytes are (all of them when keep is 0).
   void deliver(size_t keep) {
     std::unique_lock lock(mutex_);
-    while (!slots_.empty() &&
-           (keep == 0 || slots_.size() > keep || (slots_.size() > 1 && bytes_in_flight_ > kMaxBytesInFlight))) {
+    while (!slots_.empty()) {
+      const bool over =
+          keep == 0 || slots_.size() > keep || (slots_.size() > 1 && bytes_in_flight_ > kMaxBytesInFlight);
+      if (!over && !slots_.front().done) break;
       result_ready_.wait(lock, [&] { return slots_.front().done; });
       Slot slot = std::move(slots_.front());
       slots_.pop_front();
       ++first_;
       bytes_in_flight_ -= slot.bytes;
+      elements_in_flight_ -= slot.elements;
+      work_ready_.notify_all();  // the front moved, and the element budget may have room again
       lock.unlock();
       emit(slot);
       lock.lock();
@@ -568,7 +589,6 @@ class OrderedScanner {
       return;
     }
     ScannedMessage& m = *slot.result;
-    m.report = engine_.classify(m.email);
     sink_.on_message(m);
     done_(m.file);
   }
@@ -576,14 +596,14 @@ class OrderedScanner {
   const Engine& engine_;
   ScanSink& sink_;
   std::function<void(const std::string&)> done_;
-  const size_t window_;
   std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable result_ready_;
   std::deque<Slot> slots_;
-  size_t first_ = 0;            ///< sequence number of slots_.front()
-  size_t next_job_ = 0;         ///< sequence number of the next slot a worker takes
-  size_t bytes_in_flight_ = 0;  ///< raw bytes of the queued slots
+  size_t first_ = 0;               ///< sequence number of slots_.front()
+  size_t next_job_ = 0;            ///< sequence number of the next slot a worker takes
+  size_t bytes_in_flight_ = 0;     ///< raw bytes of the queued slots
+  size_t elements_in_flight_ = 0;  ///< elements of the finished slots not yet delivered
   bool stopping_ = false;
   bool abandon_ = false;
   std::vector<std::thread> threads_;

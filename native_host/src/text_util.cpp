@@ -133,12 +133,12 @@ std::string decode_quoted_printable(std::string_view in) {
   const size_t n = in.size();
   size_t i = 0;
   while (i < n) {
-    const char c = in[i];
-    if (c != '=') {
-      out.push_back(c);
-      ++i;
-      continue;
-    }
+    // Everything up to the next '=' is itself.
+    const void* eq = std::memchr(in.data() + i, '=', n - i);
+    const size_t at = eq ? static_cast<size_t>(static_cast<const char*>(eq) - in.data()) : n;
+    out.append(in.data() + i, at - i);
+    i = at;
+    if (i >= n) break;
     // Soft line break: '=' then optional blanks then CRLF / LF (or end of input).
     size_t j = i + 1;
     while (j < n && (in[j] == ' ' || in[j] == '\t')) ++j;

@@ -61,7 +61,7 @@ std::vector<std::string> read_mbox(const std::string& text, size_t cap, std::vec
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string raw(mailveil_fuzz::as_text(data, size));
   const ParsedMail mail = parse_mail(raw);
-  for (const auto& [name, value] : mail.headers) {
+  for (const auto& [name, value] : mail.headers()) {
     check(is_valid_utf8(name) && is_valid_utf8(value), "headers are valid UTF-8");
   }
   for (const char* h : {"From", "To", "Cc"}) {

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 
 #include "classifier.h"
+#include "digest.h"
+#include "leak_detector.h"
 #include "test_support.h"
 
 using namespace mailveil;
@@ -234,5 +236,32 @@ TEST_CASE("signed media, one file at two sizes and words in content paths stay c
   for (size_t i = 0; i < r.elements.size(); ++i) {
     INFO(r.elements[i].url);
     CHECK_FALSE(blocked(r, i));
+  }
+}
+
+TEST_CASE("the engine's leak detectors follow each mail's addresses, whatever the order of the mails",
+          "[image][leak]") {
+  // The engine keeps the detectors of the last few address sets; a mailbox alternates between them. Each mail's
+  // leaks and masked evidence must be those of its own addresses.
+  const Engine& engine = test::fixture_engine();
+  auto mail_to = [](const std::string& address) {
+    Email e = mail_of({element(ElementKind::kImg, "https://b.us1.list-manage.com/track/open.php?u=1&e=" + address +
+                                                      "&h=" + hex_digest(HashAlgorithm::kSha256, address))});
+    e.user_addresses = {address};
+    return e;
+  };
+  const std::vector<std::string> readers = {"jane.doe@example.org", "john.roe@example.net", "a.b@example.com"};
+  for (int pass = 0; pass < 3; ++pass) {
+    for (size_t k = 0; k < 12; ++k) {
+      const std::string& me = readers[(k * 7 + pass) % readers.size()];
+      const EmailReport r = engine.classify(mail_to(me));
+      REQUIRE(r.elements.size() == 1);
+      const ElementResult& e = r.elements[0];
+      REQUIRE(e.leaks.size() == 2);  // plain and SHA-256, both of this mail's reader
+      for (const LeakReport& leak : e.leaks) CHECK(leak.address == mask_address(me));
+      CHECK(e.evidence_url.find(me) == std::string::npos);
+      CHECK(e.evidence_url.find(hex_digest(HashAlgorithm::kSha256, me)) == std::string::npos);
+      CHECK(e.evidence_url.find("[email]") != std::string::npos);
+    }
   }
 }

@@ -47,11 +47,12 @@ TEST_CASE("headers are unfolded and kept in order with names as written", "[mime
       "Received: second\r\n"
       "\r\nbody\r\n";
   const ParsedMail m = parse_mail(raw);
-  REQUIRE(m.headers.size() == 4);
-  CHECK(m.headers[0].first == "Received");
-  CHECK(m.headers[0].second == "from a by b with c");
-  CHECK(m.headers[1].second == "value");
-  CHECK(m.headers[2].first == "subject");
+  const auto headers = m.headers();
+  REQUIRE(headers.size() == 4);
+  CHECK(headers[0].first == "Received");
+  CHECK(headers[0].second == "from a by b with c");
+  CHECK(headers[1].second == "value");
+  CHECK(headers[2].first == "subject");
   CHECK(m.header("SUBJECT") == "folded   subject line");
   CHECK(m.header("x-custom") == "value");
   CHECK(m.header("Missing").empty());
@@ -79,7 +80,7 @@ TEST_CASE("a body part starting with \"From \" keeps that line", "[mime]") {
 
 TEST_CASE("a line that is not a header field starts the body", "[mime]") {
   const ParsedMail m = parse_mail("Subject: s\r\nthis is body text without a blank line\r\nmore\r\n");
-  CHECK(m.headers.size() == 1);
+  CHECK(m.raw_headers.size() == 1);
   REQUIRE(m.text_parts.size() == 1);
   CHECK(m.text_parts[0] == "this is body text without a blank line\r\nmore\r\n");
 }
@@ -230,6 +231,9 @@ TEST_CASE("quoted-printable decoding", "[mime][qp]") {
   CHECK(decode_quoted_printable("trailing blanks =  \r\nafter") == "trailing blanks after");
   CHECK(decode_quoted_printable("=3D=3d=C3=A9") == "==\xC3\xA9");
   CHECK(decode_quoted_printable("bad =ZZ and =4 end=") == "bad =ZZ and =4 end");
+  CHECK(decode_quoted_printable("no escape at all") == "no escape at all");
+  CHECK(decode_quoted_printable("=41=\n=42") == "AB");
+  CHECK(decode_quoted_printable("") == "");
   CHECK(decode_quoted_printable("a=\r\n") == "a");
   const ParsedMail m =
       parse_mail(single("Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: Quoted-Printable\r\n",
@@ -315,6 +319,13 @@ TEST_CASE("charset helpers", "[charset]") {
   CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate
   CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   CHECK_FALSE(is_valid_utf8("\xE2\x9C"));          // truncated
+  // ASCII is skipped eight bytes at a time: a bad or good sequence at any offset of a word, and across words.
+  for (size_t at = 0; at < 20; ++at) {
+    std::string text(24, 'a');
+    CHECK(is_valid_utf8(text.substr(0, at) + "\xC3\xA9" + text.substr(at)));
+    CHECK_FALSE(is_valid_utf8(text.substr(0, at) + "\xC3" + text.substr(at)));
+    CHECK_FALSE(is_valid_utf8(text.substr(0, at) + "\xE2\x9C"));
+  }
   CHECK(repair_utf8("a\xE2\x9C") == "a\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(repair_utf8("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(is_valid_utf8(repair_utf8("\xFF\xFE\x80mixed\xC3\xA9")));
@@ -365,7 +376,7 @@ TEST_CASE("large and hostile inputs stay linear", "[mime][limits]") {
   for (int i = 0; i < 5000; ++i) junk += static_cast<char>((i * 7919) % 256);
   CHECK_NOTHROW(parse_mail(junk));
   CHECK_NOTHROW(parse_mail(""));
-  CHECK(parse_mail("").headers.empty());
+  CHECK(parse_mail("").raw_headers.empty());
 }
 
 TEST_CASE("extract_addresses", "[mime][addresses]") {
@@ -454,7 +465,7 @@ TEST_CASE("corpus: every dev mail parses and extracts cleanly", "[corpus]") {
     for (const auto& h : m.html_parts) REQUIRE_NOTHROW(per_part.push_back(extract_elements(h)));
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-    for (const auto& [name, value] : m.headers) {
+    for (const auto& [name, value] : m.headers()) {
       CHECK(is_valid_utf8(name));
       CHECK(is_valid_utf8(value));
     }

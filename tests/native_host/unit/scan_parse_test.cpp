@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "email.h"
 #include "scan.h"
 #include "test_support.h"
 
@@ -68,6 +69,31 @@ TEST_CASE("scan: the same output in the same order whatever the number of thread
   for (size_t i = 0; i < 40; ++i) CHECK(j["messages"][i]["subject"] == "n" + std::to_string(i));
   REQUIRE(j["errors"].size() == 1);
   CHECK(j["psl"]["list"].get<std::string>().size() == 10);
+}
+
+TEST_CASE("scan: messages at the element cap, past the workers' element budget, keep their order", "[scan][parse]") {
+  // Six messages of kMaxElements images each exceed the element budget of the finished messages waiting for
+  // delivery whenever the reader falls behind: workers then wait for the front, which is always taken, and
+  // everything still comes out in order.
+  Folder dir;
+  std::string images;
+  for (size_t k = 0; k < kMaxElements + 10; ++k) {
+    images += "<img src=\"https://cdn.shop.example/i/" + std::to_string(k) + ".png\" width=600 height=300>";
+  }
+  for (int i = 0; i < 18; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%02d.eml", i);
+    dir.write(name, mail("n" + std::to_string(i), i % 3 == 0 ? images : "<p>small</p>"));
+  }
+  const std::string one = scan_json({dir.path.string()}, 1);
+  CHECK(scan_json({dir.path.string()}, 3) == one);
+  CHECK(scan_json({dir.path.string()}, 5) == one);
+  const auto j = nlohmann::json::parse(one);
+  REQUIRE(j["messages"].size() == 18);
+  for (size_t i = 0; i < 18; ++i) {
+    CHECK(j["messages"][i]["subject"] == "n" + std::to_string(i));
+    CHECK(j["messages"][i]["result"]["elements"].size() == (i % 3 == 0 ? kMaxElements : 0));
+  }
 }
 
 TEST_CASE("scan --json: Outlook-only elements, CSS rule context and unparsed HTML are reported", "[scan][parse]") {
