@@ -25,8 +25,8 @@ SHARED="${SHARED:-$REPO/../shared}"
 BUILD_DIR="${BUILD_DIR:-$REPO/build/bench}"
 ROUNDS="${ROUNDS:-15}"
 JOBS="${JOBS:-2}"
-launcher=()
-command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# shellcheck source=tools/bench-common.sh
+. "$REPO/tools/bench-common.sh"
 
 echo "== building (Release) in $BUILD_DIR" >&2
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMAILVEIL_BUILD_BENCH=ON "${launcher[@]}" >/dev/null
@@ -34,18 +34,8 @@ cmake --build "$BUILD_DIR" -j"$JOBS" --target mailveil_bench mailveil_startup_be
 
 base_args=()
 if [ -n "${BASE_REV:-}" ]; then
-  rev="$(git rev-parse --short "$BASE_REV")"
-  base_src="$REPO/build/base-$rev"
-  if [ ! -x "$base_src/build/native_host/mailveil-host" ]; then
-    echo "== building the host of $BASE_REV ($rev) in $base_src" >&2
-    rm -rf "$base_src"
-    mkdir -p "$base_src"
-    git archive "$rev" | tar -x -C "$base_src"
-    cmake -S "$base_src" -B "$base_src/build" -DCMAKE_BUILD_TYPE=Release -DMAILVEIL_BUILD_BENCH=OFF \
-      "${launcher[@]}" >/dev/null
-    cmake --build "$base_src/build" -j"$JOBS" --target mailveil-host >/dev/null
-  fi
-  base_args=(--base-host "$base_src/build/native_host/mailveil-host" --base-label "host at $rev")
+  build_base_host "$BASE_REV"
+  base_args=(--base-host "$base_src/build/native_host/mailveil-host" --base-label "host at $base_rev")
 fi
 
 work="$(mktemp -d)"

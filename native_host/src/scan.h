@@ -3,8 +3,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <ostream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -69,10 +71,24 @@ struct ScanOptions {
   size_t jobs = 0;  ///< threads: 1 = everything on the calling thread; 0 = as many as cores (at most 5)
 };
 
-/// Scans every input (directories recursively, in name order). MIME decoding and HTML tree building run on worker
-/// threads; verdicts and the sink run on the calling thread, in input order. Returns the number of unreadable
-/// inputs: those missing, unreadable, or not regular files (devices, FIFOs, sockets are never opened for reading).
+/// Scans every input (directories recursively, in name order). MIME decoding, HTML tree building and verdicts run
+/// on worker threads; the sink runs on the calling thread, in input order. Returns the number of unreadable inputs:
+/// those missing, unreadable, or not regular files (devices, FIFOs, sockets are never opened for reading).
 size_t run_scan(const Engine& engine, const ScanOptions& options, ScanSink& sink);
+
+/// What a scan judges with and reports to, when it is still being made (the signature list loads while the first
+/// messages are read and parsed, which need neither). No engine: `error` says why.
+struct ScanTarget {
+  const Engine* engine = nullptr;
+  ScanSink* sink = nullptr;
+  std::string error;
+};
+/// Thrown by run_scan when its target came without an engine.
+struct ScanSetupError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+/// As above; workers wait for `target` before classifying, the calling thread before delivering.
+size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& options);
 
 /// Builds the Email for one raw RFC 5322 message (used by scan and tests). `skipped_bytes`: how much of the
 /// message was past kMaxScanMessageBytes and not read.

@@ -3,11 +3,16 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "email.h"
 #include "scan.h"
@@ -126,4 +131,61 @@ TEST_CASE("scan: .html files are decoded as a browser sniffs them", "[scan][pars
   const auto& els = j["messages"][0]["result"]["elements"];
   REQUIRE(els.size() == 1);
   CHECK(els[0]["url"] == "https://shop.example/caf\xC3\xA9");
+}
+
+TEST_CASE("scan: the engine and the outputs may come after the first messages are read", "[scan][parse]") {
+  Folder dir;
+  for (int i = 0; i < 12; ++i) {
+    dir.write("m" + std::to_string(10 + i) + ".eml",
+              mail("n" + std::to_string(i), "<img src=\"https://b.us1.list-manage.com/track/open.php?u=" +
+                                                std::to_string(i) + "\" width=1 height=1>"));
+  }
+  const std::string expected = scan_json({dir.path.string()}, 1);
+  for (size_t jobs : {1, 3}) {
+    std::ostringstream out;
+    auto sink = make_json_sink(out);
+    std::promise<ScanTarget> ready;
+    ScanOptions options;
+    options.inputs = {dir.path.string()};
+    options.jobs = jobs;
+    // The target is made on another thread while the scan has started (as the list loads in `scan`).
+    std::thread late([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      ready.set_value({&test::fixture_engine(), sink.get(), {}});
+    });
+    CHECK(run_scan(ready.get_future().share(), options) == 0);
+    late.join();
+    CHECK(out.str() == expected);
+  }
+  // No engine: the scan stops with the reason, whatever the number of threads, and nothing is written.
+  for (size_t jobs : {1, 3}) {
+    std::promise<ScanTarget> failed;
+    failed.set_value({nullptr, nullptr, "no list"});
+    ScanOptions options;
+    options.inputs = {dir.path.string()};
+    options.jobs = jobs;
+    CHECK_THROWS_WITH(run_scan(failed.get_future().share(), options), "no list");
+  }
+}
+
+TEST_CASE("scan command: a bad list or report path fails with exit status 2 and leaves an earlier report", "[scan]") {
+  Folder dir;
+  dir.write("a.eml", mail("a", "<img src=\"https://b.us1.list-manage.com/track/open.php?u=1\" width=1 height=1>"));
+  const std::string report = (dir.path / "report.html").string();
+  dir.write("report.html", "earlier report");
+  std::ostringstream err;
+  std::streambuf* old_err = std::cerr.rdbuf(err.rdbuf());
+  const int status = run_scan_command({"--quiet", "--report", report, "--signatures",
+                                       (dir.path / "no-such-list.json").string(), (dir.path / "a.eml").string()});
+  const int status2 =
+      run_scan_command({"--quiet", "--report", (dir.path / "no-dir" / "r.html").string(), "--signatures",
+                        test::data_path("signatures/test-list.json"), (dir.path / "a.eml").string()});
+  std::cerr.rdbuf(old_err);
+  CHECK(status == 2);
+  CHECK_THAT(err.str(), Catch::Contains("mailveil-host scan: ") && Catch::Contains("no-such-list.json"));
+  std::ifstream in(report);
+  CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "earlier report");
+  CHECK(status2 == 2);
+  CHECK_THAT(err.str(),
+             Catch::Contains("mailveil-host scan: cannot write " + (dir.path / "no-dir" / "r.html").string()));
 }
