@@ -444,7 +444,8 @@ class OrderedScanner {
  public:
   OrderedScanner(std::shared_future<ScanTarget> target, size_t workers, std::function<void(const std::string&)> done)
       : target_(std::move(target)), done_(std::move(done)) {
-    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this] { work(); });
+    // Each thread waits on its own copy of the future (one shared_future object is not for concurrent use).
+    for (size_t i = 0; i < workers; ++i) threads_.emplace_back([this, target = target_] { work(target); });
   }
   ~OrderedScanner() {
     // Normally after finish(); after an exception, what is still queued is dropped.
@@ -477,7 +478,7 @@ class OrderedScanner {
   }
 
   /// The target's sink (waits for it).
-  ScanSink& sink() const { return *checked_target().sink; }
+  ScanSink& sink() const { return *checked(target_).sink; }
 
   /// Waits for everything queued and delivers it.
   void finish() {
@@ -505,12 +506,11 @@ class OrderedScanner {
   /// Five messages at the element cap; ordinary mails have tens of elements each.
   static constexpr size_t kMaxElementsInFlight = 5 * kMaxElements;
 
-  const ScanTarget& checked_target() const {
-    const ScanTarget& t = target_.get();
+  static const ScanTarget& checked(const std::shared_future<ScanTarget>& target) {
+    const ScanTarget& t = target.get();
     if (!t.engine || !t.sink) throw ScanSetupError(t.error);
     return t;
   }
-  const Engine& engine() const { return *checked_target().engine; }
 
   /// Raw message bytes queued beyond which the front is delivered first (with a 32 MiB message queued, that
   /// still lets the workers run ahead on ordinary ones).
@@ -518,7 +518,7 @@ class OrderedScanner {
 
   void push(Slot slot) {
     if (threads_.empty()) {
-      run(&slot);
+      run(&slot, target_);
       emit(slot);
       return;
     }
@@ -534,18 +534,18 @@ class OrderedScanner {
 
   /// Prepares and classifies a message (on a worker: classification is a quarter of a scan's CPU time, and the
   /// engine is safe to share between threads).
-  void run(Slot* slot) const {
+  static void run(Slot* slot, const std::shared_future<ScanTarget>& target) {
     if (!slot->prepare) return;
     try {
       slot->result = slot->prepare();
-      slot->result->report = engine().classify(slot->result->email);
+      slot->result->report = checked(target).engine->classify(slot->result->email);
     } catch (...) {
       slot->failure = std::current_exception();
     }
     slot->prepare = nullptr;  // frees the raw message now, not when the slot is delivered
   }
 
-  void work() {
+  void work(const std::shared_future<ScanTarget>& target) {
     std::unique_lock lock(mutex_);
     while (true) {
       work_ready_.wait(lock, [&] {
@@ -561,7 +561,7 @@ class OrderedScanner {
       Slot& slot = slots_[next_job_++ - first_];
       if (slot.done) continue;
       lock.unlock();
-      run(&slot);  // deque references stay valid: slots are only added at the back and removed once done
+      run(&slot, target);  // deque references stay valid: slots are only added at the back and removed once done
       lock.lock();
       slot.done = true;
       if (slot.result) {
