@@ -32,7 +32,7 @@ new_host="$BUILD_DIR/native_host/mailveil-host"
 base_host="$base_src/build/native_host/mailveil-host"
 mails="$(find "$CORPUS" -type f \( -name '*.eml' -o -name '*.mbox' \) | wc -l)"
 times="$(mktemp)"
-trap 'rm -f "$times"' EXIT
+trap 'rm -f "$times" "$times.one"' EXIT
 TIMEFORMAT='%R %U %S'
 run() {  # label host list [args...]
   local label="$1" host="$2" list="$3"
@@ -40,15 +40,15 @@ run() {  # label host list [args...]
   { time "$host" scan --json --signatures "$list" "$@" "$CORPUS" >/dev/null 2>&1; } 2>"$times.one"
   echo "$label $(cat "$times.one")" >>"$times"
 }
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $ROUNDS interleaved rounds over $mails mails in $CORPUS" >&2
 for i in $(seq "$ROUNDS"); do
   run base "$base_host" "$base_src/signatures/trackers.json"
   run new "$new_host" "$REPO/signatures/trackers.json"
   run new-jobs-1 "$new_host" "$REPO/signatures/trackers.json" --jobs 1
 done
-rm -f "$times.one"
 
-echo "base: $BASE_REV ($base_rev); new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- native_host || echo ' + uncommitted changes'); $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "base: $BASE_REV ($base_rev); new: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- native_host || echo ' + uncommitted changes'); $(nproc) cores, load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$times" "$mails" <<'EOF'
 import statistics, sys
 rows = {}
