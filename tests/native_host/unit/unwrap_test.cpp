@@ -183,6 +183,38 @@ TEST_CASE("inflate_zlib reads a zlib stream up to its bound and refuses other by
   CHECK_FALSE(inflate_zlib(packed, 0));
 }
 
+TEST_CASE("inflate_zlib yields the same bytes whatever the output's size, and after a broken stream", "[unwrap]") {
+  // Output in many of the inflater's chunks, bounds on and off a chunk's edge, and a corrupt stream between two
+  // good ones (the inflate state is kept per thread and reset for each stream).
+  std::string text;
+  for (int i = 0; text.size() < 20000; ++i) text += "r=reader" + std::to_string(i * 7919 % 1000) + "%40example.org&";
+  std::string packed(compressBound(text.size()), '\0');
+  uLongf packed_size = packed.size();
+  REQUIRE(compress(reinterpret_cast<Bytef*>(packed.data()), &packed_size, reinterpret_cast<const Bytef*>(text.data()),
+                   text.size()) == Z_OK);
+  packed.resize(packed_size);
+
+  CHECK(inflate_zlib(packed, 1 << 20) == text);
+  for (size_t bound : {size_t{1}, size_t{4095}, size_t{4096}, size_t{4097}, size_t{8192}, size_t{12289}}) {
+    INFO(bound);
+    CHECK(inflate_zlib(packed, bound) == text.substr(0, bound));
+  }
+  std::string corrupt = packed;
+  for (size_t i = 2; i < corrupt.size(); i += 3) corrupt[i] = static_cast<char>(corrupt[i] ^ 0x5a);
+  const auto broken = inflate_zlib(corrupt, 1 << 20);
+  CHECK((!broken || broken->size() < text.size()));
+  CHECK(inflate_zlib(packed, 1 << 20) == text);
+  // Truncated: a prefix of the text; without its checksum, the whole text.
+  for (size_t cut : {packed.size() / 3, packed.size() / 2}) {
+    INFO(cut);
+    const auto part = inflate_zlib(packed.substr(0, cut), 1 << 20);
+    REQUIRE(part);
+    CHECK(text.compare(0, part->size(), *part) == 0);
+    CHECK(part->size() < text.size());
+  }
+  CHECK(inflate_zlib(packed.substr(0, packed.size() - 4), 1 << 20) == text);
+}
+
 TEST_CASE("split_views keeps empty parts, as TSV columns and IPv4 labels need", "[text]") {
   using V = std::vector<std::string_view>;
   CHECK(split_views("a..b", '.') == V{"a", "", "b"});
