@@ -529,159 +529,34 @@ json error_reply(const json& id, std::string_view action, const ProtocolError& e
           {"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
 }
 
-json element_to_json(const ElementResult& r, bool full) {
-  json j = {{"ref", r.ref}, {"verdict", to_string(r.verdict)}};
-  if (!r.interesting()) return j;
-  j["kind"] = to_string(r.kind);
-  j["reasons"] = to_strings(r.reasons);
-  if (r.tracked) j["tracked"] = true;
-  if (!r.tracker.empty()) {
-    j["tracker"] = {{"id", r.tracker.id},
-                    {"name", r.tracker.name},
-                    {"company", r.tracker.company},
-                    {"brand", r.tracker.brand},
-                    {"category", r.tracker.category}};
-    j["third_party"] = r.third_party;
-  }
-  if (!r.rewrite_url.empty()) j["rewrite_url"] = r.rewrite_url;
-  if (!r.leaks.empty()) {
-    json leaks = json::array();
-    for (const auto& l : r.leaks) {
-      leaks.push_back(
-          {{"encoding", to_string(l.encoding)}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
-    }
-    j["leaks"] = std::move(leaks);
-  }
-  if (r.error_code) {
-    j["error"] = {{"code", to_string(*r.error_code)},
-                  {"message", "URL longer than " + std::to_string(kMaxUrlLength) + " bytes: blocked as a precaution"}};
-  }
-  if (full) {
-    if (!r.unwrapped_url.empty() && r.unwrapped_url != r.url) j["unwrapped_url"] = r.unwrapped_url;
-    if (!r.evidence_url.empty()) j["evidence_url"] = r.evidence_url;
-  }
-  return j;
-}
-
-json report_to_json(const EmailReport& report, bool full_detail, size_t max_elements) {
-  // Findings repeat per element (one leak each); a few hundred say all there is to say.
-  constexpr size_t kMaxFindings = 500;
-  json findings = json::array();
-  for (const auto& f : report.findings) {
-    if (findings.size() == kMaxFindings) break;
-    json jf = {{"code", to_string(f.code)}, {"severity", to_string(f.severity)}, {"message", f.message}};
-    if (!f.detail.empty()) jf["detail"] = f.detail;
-    if (!f.company.empty()) jf["company"] = f.company;
-    if (!f.ref.empty()) jf["ref"] = f.ref;
-    findings.push_back(std::move(jf));
-  }
-  const auto& s = report.summary;
-  json elements = json::array();
-  const size_t n = std::min(max_elements, report.elements.size());
-  for (size_t i = 0; i < n; ++i) elements.push_back(element_to_json(report.elements[i], full_detail));
-  json j = {
-      {"message_id", report.message_id},
-      {"score",
-       {{"value", report.score.value},
-        {"grade", report.score.grade},
-        {"reason",
-         {{"code", to_string(report.score.reason.code)},
-          {"count", report.score.reason.count},
-          {"companies", report.score.reason.companies},
-          {"text", report.score.reason.text}}},
-        {"deductions",
-         {{"leaks", report.score.leaks},
-          {"pixels", report.score.pixels},
-          {"companies", report.score.companies},
-          {"links", report.score.links}}}}},
-      {"summary",
-       {{"elements", s.elements},
-        {"blocked", s.blocked},
-        {"rewritten", s.rewritten},
-        {"tracker_pixels", s.tracker_pixels},
-        {"tracked_links", s.tracked_links},
-        {"leaks", s.leaks},
-        {"third_parties", s.companies.size()},
-        {"companies", s.companies}}},
-      {"findings", std::move(findings)},
-      {"elements", std::move(elements)},
-      {"truncated", n < report.elements.size()},
-  };
-  if (report.findings.size() > kMaxFindings) j["findings_omitted"] = report.findings.size() - kMaxFindings;
-  if (!full_detail) j["detail"] = "reduced";
-  if (n < report.elements.size()) j["omitted"] = report.elements.size() - n;
-  return j;
-}
-
 json grade_bands_json() {
   json bands = json::array();
   for (const GradeBand& b : kGradeBands) bands.push_back({{"grade", b.grade}, {"min", b.min}});
   return bands;
 }
 
+void write_leak(std::string* out, const LeakReport& leak) {
+  JsonObjectWriter o(out);
+  o.string("address", leak.address);
+  o.string("company", leak.company);
+  o.string("encoding", to_string(leak.encoding));
+  o.string("where", leak.where);
+}
+
+void write_reasons(JsonObjectWriter* o, const std::vector<Signal>& reasons) {
+  o->array("reasons", reasons, [](std::string* out, Signal s) { append_json_string(out, to_string(s)); });
+}
+
 namespace {
 
 // The classify reply written straight to text. dump_json writes an object's keys sorted (nlohmann's std::map),
 // compact, invalid UTF-8 replaced: the writers below call the keys in that order and write the same bytes, which
-// protocol_test checks against dump_json of report_to_json's DOM.
+// protocol_test checks against dump_json of the same reply built as a DOM.
 
-/// A JSON string as dump_json writes it. Valid UTF-8 without a character to escape (nearly every string here)
-/// is copied as it is; anything else goes through nlohmann's serialiser, for its escapes and its replacement
-/// of invalid UTF-8.
-void append_string(std::string* out, std::string_view s) {
-  bool plain = true;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  }
-  if (plain && is_valid_utf8(s)) {
-    out->push_back('"');
-    out->append(s);
-    out->push_back('"');
-  } else {
-    out->append(dump_json(json(s)));
-  }
-}
+using ObjectWriter = JsonObjectWriter;
 
-/// One object, member by member; the caller gives the keys in sorted order.
-class ObjectWriter {
- public:
-  explicit ObjectWriter(std::string* out) : out_(out) { out_->push_back('{'); }
-  ObjectWriter(const ObjectWriter&) = delete;
-  ObjectWriter& operator=(const ObjectWriter&) = delete;
-  ~ObjectWriter() { out_->push_back('}'); }
-
-  /// Writes `"key":` and returns the text to write the value to.
-  std::string* key(std::string_view k) {
-    if (!first_) out_->push_back(',');
-    first_ = false;
-    out_->push_back('"');
-    out_->append(k);
-    out_->append("\":");
-    return out_;
-  }
-  void string(std::string_view k, std::string_view v) { append_string(key(k), v); }
-  void number(std::string_view k, long long v) { key(k)->append(std::to_string(v)); }
-  void number(std::string_view k, size_t v) { key(k)->append(std::to_string(v)); }
-  void boolean(std::string_view k, bool v) { key(k)->append(v ? "true" : "false"); }
-  void strings(std::string_view k, const std::vector<std::string>& v) {
-    std::string* out = key(k);
-    out->push_back('[');
-    for (size_t i = 0; i < v.size(); ++i) {
-      if (i > 0) out->push_back(',');
-      append_string(out, v[i]);
-    }
-    out->push_back(']');
-  }
-
- private:
-  std::string* out_;
-  bool first_ = true;
-};
-
-/// element_to_json, as text.
+/// One element of the reply: its ref and verdict, and for an element with something to say, its kind, reasons,
+/// tracker, leaks, rewrite, error; `full` adds the unwrapped and evidence URLs.
 void write_element(std::string* out, const ElementResult& r, bool full) {
   ObjectWriter o(out);
   if (!r.interesting()) {
@@ -696,29 +571,8 @@ void write_element(std::string* out, const ElementResult& r, bool full) {
   }
   if (full && !r.evidence_url.empty()) o.string("evidence_url", r.evidence_url);
   o.string("kind", to_string(r.kind));
-  if (!r.leaks.empty()) {
-    std::string* leaks = o.key("leaks");
-    leaks->push_back('[');
-    for (size_t i = 0; i < r.leaks.size(); ++i) {
-      if (i > 0) leaks->push_back(',');
-      const LeakReport& l = r.leaks[i];
-      ObjectWriter lo(leaks);
-      lo.string("address", l.address);
-      lo.string("company", l.company);
-      lo.string("encoding", to_string(l.encoding));
-      lo.string("where", l.where);
-    }
-    leaks->push_back(']');
-  }
-  {
-    std::string* reasons = o.key("reasons");
-    reasons->push_back('[');
-    for (size_t i = 0; i < r.reasons.size(); ++i) {
-      if (i > 0) reasons->push_back(',');
-      append_string(reasons, to_string(r.reasons[i]));
-    }
-    reasons->push_back(']');
-  }
+  if (!r.leaks.empty()) o.array("leaks", r.leaks, write_leak);
+  write_reasons(&o, r.reasons);
   o.string("ref", r.ref);
   if (!r.rewrite_url.empty()) o.string("rewrite_url", r.rewrite_url);
   if (!r.tracker.empty()) o.boolean("third_party", r.third_party);
@@ -735,31 +589,13 @@ void write_element(std::string* out, const ElementResult& r, bool full) {
   o.string("verdict", to_string(r.verdict));
 }
 
-/// dump_json(ok_reply(id, "classify", report_to_json(report, full_detail, max_elements))), written directly;
-/// `id` is the id already serialised.
-void write_reply_to(std::string* out, std::string_view id, const EmailReport& report, bool full_detail,
-                    size_t max_elements) {
-  constexpr size_t kMaxFindings = 500;  // as report_to_json
-  ObjectWriter reply(out);
-  reply.string("action", "classify");
-  reply.key("id")->append(id);
-  reply.boolean("ok", true);
-  ObjectWriter result(reply.key("result"));
-  if (!full_detail) result.string("detail", "reduced");
-  const size_t n = std::min(max_elements, report.elements.size());
+}  // namespace
+
+void write_report_members(JsonObjectWriter* result, const EmailReport& report, size_t omitted) {
   {
-    std::string* elements = result.key("elements");
-    elements->push_back('[');
-    for (size_t i = 0; i < n; ++i) {
-      if (i > 0) elements->push_back(',');
-      write_element(elements, report.elements[i], full_detail);
-    }
-    elements->push_back(']');
-  }
-  {
-    std::string* findings = result.key("findings");
+    std::string* findings = result->key("findings");
     findings->push_back('[');
-    for (size_t i = 0; i < report.findings.size() && i < kMaxFindings; ++i) {
+    for (size_t i = 0; i < report.findings.size() && i < kMaxReportFindings; ++i) {
       if (i > 0) findings->push_back(',');
       const Finding& f = report.findings[i];
       ObjectWriter fo(findings);
@@ -772,12 +608,13 @@ void write_reply_to(std::string* out, std::string_view id, const EmailReport& re
     }
     findings->push_back(']');
   }
-  if (report.findings.size() > kMaxFindings) result.number("findings_omitted", report.findings.size() - kMaxFindings);
-  result.string("message_id", report.message_id);
-  if (n < report.elements.size()) result.number("omitted", report.elements.size() - n);
+  if (report.findings.size() > kMaxReportFindings)
+    result->number("findings_omitted", report.findings.size() - kMaxReportFindings);
+  result->string("message_id", report.message_id);
+  if (omitted > 0) result->number("omitted", omitted);
   {
     const Score& sc = report.score;
-    ObjectWriter score(result.key("score"));
+    ObjectWriter score(result->key("score"));
     {
       ObjectWriter d(score.key("deductions"));
       d.number("companies", static_cast<long long>(sc.companies));
@@ -797,7 +634,7 @@ void write_reply_to(std::string* out, std::string_view id, const EmailReport& re
   }
   {
     const Summary& s = report.summary;
-    ObjectWriter summary(result.key("summary"));
+    ObjectWriter summary(result->key("summary"));
     summary.number("blocked", s.blocked);
     summary.strings("companies", s.companies);
     summary.number("elements", s.elements);
@@ -807,6 +644,31 @@ void write_reply_to(std::string* out, std::string_view id, const EmailReport& re
     summary.number("tracked_links", s.tracked_links);
     summary.number("tracker_pixels", s.tracker_pixels);
   }
+}
+
+namespace {
+
+/// The classify reply, {"action", "id", "ok", "result"}, with the first `max_elements` elements; `id` is the id
+/// already serialised.
+void write_reply_to(std::string* out, std::string_view id, const EmailReport& report, bool full_detail,
+                    size_t max_elements) {
+  ObjectWriter reply(out);
+  reply.string("action", "classify");
+  reply.key("id")->append(id);
+  reply.boolean("ok", true);
+  ObjectWriter result(reply.key("result"));
+  if (!full_detail) result.string("detail", "reduced");
+  const size_t n = std::min(max_elements, report.elements.size());
+  {
+    std::string* elements = result.key("elements");
+    elements->push_back('[');
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) elements->push_back(',');
+      write_element(elements, report.elements[i], full_detail);
+    }
+    elements->push_back(']');
+  }
+  write_report_members(&result, report, report.elements.size() - n);
   result.boolean("truncated", n < report.elements.size());
 }
 

@@ -13,6 +13,7 @@
 #include "classifier.h"
 #include "codes.h"
 #include "email.h"
+#include "json_writer.h"
 
 namespace mailveil {
 
@@ -91,17 +92,26 @@ nlohmann::json ok_reply(const nlohmann::json& id, std::string_view action, nlohm
 /// {"id", "action", "ok": false, "error": {"code", "message"}}; action null when empty.
 nlohmann::json error_reply(const nlohmann::json& id, std::string_view action, const ProtocolError& error);
 
-/// Serialises a classify reply: {"action", "id", "ok": true, "result"}, the result as report_to_json gives it,
-/// written straight to text (no DOM) with the same bytes as dump_json of the DOM. Detail is dropped, then trailing
-/// elements, until the whole reply fits max_bytes.
+/// Serialises a classify reply: {"action", "id", "ok": true, "result"}, the result holding the elements, findings,
+/// message_id, score, summary and truncated (docs/protocol.md), written straight to text (no DOM) with the bytes
+/// dump_json gives the same document. Detail is dropped, then trailing elements, until the whole reply fits
+/// max_bytes.
 std::string serialize_classify_reply(const nlohmann::json& id, const EmailReport& report, size_t max_bytes);
 
 /// The grade scale for `hello` (`result.grades`): [{"grade": "A", "min": 90}, ...], best first (score.h).
 nlohmann::json grade_bands_json();
 
-/// JSON for one element result; `full` includes unwrapped/evidence URLs.
-nlohmann::json element_to_json(const ElementResult& r, bool full);
-/// JSON for the whole report (used by scan --json and classify).
-nlohmann::json report_to_json(const EmailReport& report, bool full_detail, size_t max_elements);
+/// Findings repeat per element (one leak each); a reply or a scan record carries the first ones, a few hundred
+/// say all there is to say, and counts the others in `findings_omitted`.
+inline constexpr size_t kMaxReportFindings = 500;
+
+/// The members of a report's JSON that follow "elements", straight to text in dump_json's key order:
+/// findings (at most 500), findings_omitted, message_id, omitted (when not 0), score, summary. The classify
+/// reply and the `scan --json` records write their own elements around them.
+void write_report_members(JsonObjectWriter* result, const EmailReport& report, size_t omitted);
+/// One element's leak, {"address", "company", "encoding", "where"}, and its reasons, `"reasons":[…]`, as the
+/// classify reply and the scan records write them.
+void write_leak(std::string* out, const LeakReport& leak);
+void write_reasons(JsonObjectWriter* o, const std::vector<Signal>& reasons);
 
 }  // namespace mailveil

@@ -128,29 +128,77 @@ class TableSink : public ScanSink {
   size_t with_trackers_ = 0;
 };
 
-json element_record(const ElementResult& e) {
-  json j = {{"ref", e.ref},
-            {"kind", to_string(e.kind)},
-            {"url", e.url},
-            {"unwrapped_url", e.unwrapped_url},
-            {"verdict", to_string(e.verdict)},
-            {"reasons", to_strings(e.reasons)},
-            {"tracker", e.tracker.empty() ? json(nullptr) : json(e.tracker.id)},
-            {"company", e.tracker.empty() ? json(nullptr) : json(e.tracker.company)},
-            {"category", e.tracker.empty() ? json(nullptr) : json(e.tracker.category)}};
-  if (e.tracked) j["tracked"] = true;
-  if (e.outlook_only) j["outlook_only"] = true;  // "Outlook desktop only" in the table
-  if (!e.rewrite_url.empty()) j["rewrite_url"] = e.rewrite_url;
-  if (!e.evidence_url.empty()) j["evidence_url"] = e.evidence_url;
-  if (!e.leaks.empty()) {
-    json leaks = json::array();
-    for (const auto& l : e.leaks) {
-      leaks.push_back(
-          {{"encoding", to_string(l.encoding)}, {"where", l.where}, {"address", l.address}, {"company", l.company}});
+/// One element of a `scan --json` record, written as text (JsonObjectWriter: keys in sorted order): the verdict
+/// and, from the extracted element, its declared size, visibility and CSS origin.
+void write_element_record(std::string* out, const ElementResult& e, const Element* source) {
+  JsonObjectWriter o(out);
+  auto string_or_null = [&](std::string_view k, const std::string& v) {
+    if (e.tracker.empty()) {
+      o.null(k);
+    } else {
+      o.string(k, v);
     }
-    j["leaks"] = std::move(leaks);
+  };
+  string_or_null("category", e.tracker.category);
+  string_or_null("company", e.tracker.company);
+  if (source && !source->css_media.empty()) o.string("css_media", source->css_media);
+  if (source && !source->css_selector.empty()) o.string("css_selector", source->css_selector);
+  if (source && (source->declared.width >= 0 || source->declared.height >= 0)) {
+    JsonObjectWriter d(o.key("declared"));
+    d.number("height", static_cast<long long>(source->declared.height));
+    d.number("width", static_cast<long long>(source->declared.width));
   }
-  return j;
+  if (!e.evidence_url.empty()) o.string("evidence_url", e.evidence_url);
+  o.string("kind", to_string(e.kind));
+  if (!e.leaks.empty()) o.array("leaks", e.leaks, write_leak);
+  if (e.outlook_only) o.boolean("outlook_only", true);  // "Outlook desktop only" in the table
+  write_reasons(&o, e.reasons);
+  o.string("ref", e.ref);
+  if (!e.rewrite_url.empty()) o.string("rewrite_url", e.rewrite_url);
+  if (e.tracked) o.boolean("tracked", true);
+  string_or_null("tracker", e.tracker.id);
+  o.string("unwrapped_url", e.unwrapped_url);
+  o.string("url", e.url);
+  o.string("verdict", to_string(e.verdict));
+  if (source) o.boolean("visible", source->visible);
+}
+
+/// One message of `scan --json`, written as text: the file, headers and masked recipients, the verdicts, and what
+/// the scan's limits left out.
+std::string scan_record(const ScannedMessage& m) {
+  std::string out;
+  out.reserve(1024 + m.report.elements.size() * 400);
+  JsonObjectWriter j(&out);
+  j.string("date", m.date);
+  j.string("file", m.file);
+  j.number("index", m.index);
+  j.array("recipients", m.recipients,
+          [](std::string* out, const std::string& a) { append_json_string(out, mask_address(a)); });
+  {
+    JsonObjectWriter result(j.key("result"));
+    std::string* elements = result.key("elements");
+    elements->push_back('[');
+    for (size_t i = 0; i < m.report.elements.size(); ++i) {
+      if (i > 0) elements->push_back(',');
+      write_element_record(elements, m.report.elements[i],
+                           i < m.email.elements.size() ? &m.email.elements[i] : nullptr);
+    }
+    elements->push_back(']');
+    write_report_members(&result, m.report, 0);  // every element is listed
+  }
+  j.string("sender", m.sender);
+  if (m.skipped.any()) {
+    JsonObjectWriter s(j.key("skipped"));
+    s.number("bytes", static_cast<size_t>(m.skipped.bytes));
+    s.number("elements", static_cast<size_t>(m.skipped.elements));
+    s.number("html_bytes", static_cast<size_t>(m.skipped.html_bytes));
+    s.number("mime_parts", static_cast<size_t>(m.skipped.mime_parts));
+    s.number("nested_parts", static_cast<size_t>(m.skipped.nested_parts));
+    s.number("recipients", static_cast<size_t>(m.skipped.recipients));
+  }
+  j.string("subject", m.subject);
+  if (m.skipped.any()) j.strings("warnings", skipped_warnings(m.skipped));
+  return out;
 }
 
 class JsonSink : public ScanSink {
@@ -158,38 +206,7 @@ class JsonSink : public ScanSink {
   explicit JsonSink(std::ostream& out) : out_(out) { out_ << "{\"messages\":["; }
 
   void on_message(const ScannedMessage& m) override {
-    json report = report_to_json(m.report, true, 0);
-    report.erase("elements");
-    report.erase("truncated");
-    json elements = json::array();
-    for (size_t i = 0; i < m.report.elements.size(); ++i) {
-      json record = element_record(m.report.elements[i]);
-      if (i < m.email.elements.size()) {
-        const Element& source = m.email.elements[i];
-        if (source.declared.width >= 0 || source.declared.height >= 0) {
-          record["declared"] = {{"width", source.declared.width}, {"height", source.declared.height}};
-        }
-        record["visible"] = source.visible;
-        if (!source.css_media.empty()) record["css_media"] = source.css_media;
-        if (!source.css_selector.empty()) record["css_selector"] = source.css_selector;
-      }
-      elements.push_back(std::move(record));
-    }
-    report["elements"] = std::move(elements);
-    json recipients = json::array();
-    for (const auto& a : m.recipients) recipients.push_back(mask_address(a));
-    json j = {{"file", m.file}, {"index", m.index},         {"subject", m.subject},       {"sender", m.sender},
-              {"date", m.date}, {"recipients", recipients}, {"result", std::move(report)}};
-    if (m.skipped.any()) {
-      j["skipped"] = {{"bytes", m.skipped.bytes},
-                      {"html_bytes", m.skipped.html_bytes},
-                      {"elements", m.skipped.elements},
-                      {"mime_parts", m.skipped.mime_parts},
-                      {"nested_parts", m.skipped.nested_parts},
-                      {"recipients", m.skipped.recipients}};
-      j["warnings"] = skipped_warnings(m.skipped);
-    }
-    out_ << (first_ ? "\n" : ",\n") << dump_json(j);
+    out_ << (first_ ? "\n" : ",\n") << scan_record(m);
     first_ = false;
   }
 

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "email.h"
+#include "leak_detector.h"
+#include "protocol.h"
 #include "scan.h"
 #include "test_support.h"
 
@@ -121,6 +123,51 @@ TEST_CASE("scan --json: Outlook-only elements, CSS rule context and unparsed HTM
   CHECK_FALSE(j["messages"][0].contains("skipped"));
   CHECK(j["messages"][1]["skipped"]["html_bytes"].get<size_t>() > 0);
   CHECK(j["messages"][1]["result"]["elements"].size() == 1);
+}
+
+TEST_CASE("scan --json: each record is the text dump_json gives for it, escapes and invalid UTF-8 included",
+          "[scan][parse]") {
+  // The records are written as text, not through a DOM: read back and dumped again, each must give the same
+  // bytes (keys in sorted order, the same escapes, invalid UTF-8 replaced), and hold what the DOM held.
+  Folder dir;
+  dir.write("a.eml",
+            "From: \"Shop \\\"Deals\\\"\" <news@shop.example>\r\nTo: Reader <reader@example.org>\r\n"
+            "Subject: =?utf-8?q?Caf=C3=A9_=22news=22_=5C_tab=09end?=\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+            "<img src=\"https://b.us1.list-manage.com/track/open.php?u=1&e=reader%40example.org\" width=1 height=1>"
+            "<a href=\"https://shop.example/caf\xc3\xa9?q=\x01\x7f\">x</a>"
+            "<img src=\"https://cdn.shop.example/bad\xff\xfe.png\" width=600 style=\"display:none\">"
+            "<style>@media print{#t{background:url(https://print.example/p.gif)}}</style><p id=t>x</p>"
+            "<!--[if mso]><img src=\"https://t.example/o.gif\" width=1 height=1><![endif]-->");
+  std::string big = mail("big", "");
+  for (int i = 0; i < 3; ++i) big += "<img src=\"https://img.shop.example/" + std::to_string(i) + ".png\">";
+  dir.write("b.eml", big);
+  const std::string out = scan_json({dir.path.string()}, 1);
+  const auto j = nlohmann::json::parse(out);
+  REQUIRE(j["messages"].size() == 2);
+  for (const auto& m : j["messages"]) {
+    INFO(m["file"]);
+    CHECK(out.find(dump_json(m)) != std::string::npos);
+    CHECK_FALSE(m["result"].contains("omitted"));  // every element is listed
+    CHECK(m["result"]["elements"].size() == m["result"]["summary"]["elements"].get<size_t>());
+  }
+  const auto& a = j["messages"][0];
+  CHECK(a["subject"] == "Caf\xc3\xa9 \"news\" \\ tab end");  // a tab in a header reads as a space
+  CHECK(a["recipients"] == nlohmann::json::array({mask_address("reader@example.org")}));
+  const auto& els = a["result"]["elements"];
+  REQUIRE(els.size() == 5);
+  CHECK(els[0]["verdict"] == "block");
+  CHECK(els[0]["declared"] == nlohmann::json({{"height", 1}, {"width", 1}}));
+  CHECK(els[0]["company"].is_string());
+  REQUIRE(els[0].contains("leaks"));
+  CHECK(els[0]["leaks"][0]["address"] == mask_address("reader@example.org"));
+  CHECK(out.find("reader@example.org") == std::string::npos);  // the URL keeps its %40, as the mail has it
+  CHECK(els[1]["kind"] == "link");
+  CHECK(els[1]["tracker"].is_null());
+  CHECK(els[2]["visible"] == false);
+  CHECK(els[2]["declared"] == nlohmann::json({{"height", -1}, {"width", 600}}));
+  CHECK(els[3]["css_media"] == "print");
+  CHECK(els[4]["outlook_only"] == true);
+  CHECK(j["messages"][1]["result"]["elements"].size() == 3);
 }
 
 TEST_CASE("scan: .html files are decoded as a browser sniffs them", "[scan][parse]") {
