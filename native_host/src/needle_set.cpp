@@ -14,9 +14,69 @@ NeedleSet::NeedleSet(bool ascii_case_insensitive) : case_insensitive_(ascii_case
 void NeedleSet::add(std::string_view needle, uint32_t tag) {
   if (built_) throw std::logic_error("NeedleSet::add after build");
   if (needle.empty()) return;
+  std::string folded(needle);
+  for (char& ch : folded) ch = static_cast<char>(fold(static_cast<unsigned char>(ch)));
+  shortest_ = needles_.empty() ? folded.size() : std::min(shortest_, folded.size());
+  needles_.push_back({std::move(folded), tag});
+}
+
+void NeedleSet::build() {
+  if (built_) return;
+  built_ = true;
+  by_gram_ = !needles_.empty() && shortest_ >= kGram;
+  if (!by_gram_) {
+    build_automaton();
+    return;
+  }
+  gram_bits_.assign(kGramBits / 64, 0);
+  grams_.reserve(needles_.size());
+  for (uint32_t k = 0; k < needles_.size(); ++k) {
+    uint32_t gram = 0;
+    for (size_t i = 0; i < kGram; ++i) gram = (gram << 8) | static_cast<unsigned char>(needles_[k].text[i]);
+    const uint32_t h = gram_hash(gram);
+    gram_bits_[h >> 6] |= uint64_t{1} << (h & 63);
+    grams_.emplace_back(gram, k);
+  }
+  std::sort(grams_.begin(), grams_.end());
+}
+
+void NeedleSet::find_by_gram(std::string_view text, std::vector<Hit>* hits) const {
+  const size_t n = text.size();
+  if (n < shortest_) return;
+  uint32_t gram = 0;
+  for (size_t i = 0; i < n; ++i) {
+    gram = (gram << 8) | fold(static_cast<unsigned char>(text[i]));
+    if (i + 1 < kGram) continue;
+    const uint32_t h = gram_hash(gram);
+    if (((gram_bits_[h >> 6] >> (h & 63)) & 1) == 0) continue;
+    const size_t start = i + 1 - kGram;
+    for (auto it = std::lower_bound(grams_.begin(), grams_.end(), std::make_pair(gram, uint32_t{0}));
+         it != grams_.end() && it->first == gram; ++it) {
+      const std::string& needle = needles_[it->second].text;
+      if (start + needle.size() > n) continue;
+      bool same = true;
+      for (size_t k = kGram; k < needle.size() && same; ++k) {
+        same = fold(static_cast<unsigned char>(text[start + k])) == static_cast<unsigned char>(needle[k]);
+      }
+      if (same) hits->push_back({start + needle.size(), it->second});
+    }
+  }
+  // The automaton's order: by end, the longest needle first; one needle's tags (equal texts) as added.
+  std::stable_sort(hits->begin(), hits->end(), [&](const Hit& a, const Hit& b) {
+    if (a.end != b.end) return a.end < b.end;
+    return needles_[a.needle].text.size() > needles_[b.needle].text.size();
+  });
+}
+
+void NeedleSet::build_automaton() {
+  for (const auto& [needle, tag] : needles_) insert(needle, tag);
+  finish_automaton();
+}
+
+void NeedleSet::insert(std::string_view needle, uint32_t tag) {
   uint32_t node = 0;
   for (char ch : needle) {
-    const unsigned char c = fold(static_cast<unsigned char>(ch));
+    const unsigned char c = static_cast<unsigned char>(ch);
     uint32_t next = kNone;
     if (node == 0) {
       next = root_[c];
@@ -47,9 +107,7 @@ void NeedleSet::add(std::string_view needle, uint32_t tag) {
   tags_.emplace_back(node, tag);
 }
 
-void NeedleSet::build() {
-  if (built_) return;
-  built_ = true;
+void NeedleSet::finish_automaton() {
   // Each node's children, contiguous and sorted by byte; the root's stay in the direct table.
   edges_.reserve(pending_.size());
   std::vector<std::pair<unsigned char, uint32_t>> children;

@@ -1,6 +1,9 @@
-/// Many literal needles found in one pass over a text (Aho–Corasick): the cost of a search is linear in the
-/// text and the matches, whatever the number of needles. The leak detector searches every encoding of every
-/// reader address with it.
+/// Many literal needles found in one pass over a text: the cost of a search is linear in the text and the
+/// matches, whatever the number of needles. The leak detector searches every encoding of every reader address
+/// with it. When every needle has at least kGram bytes (the leak detector's base64, hex and digest forms), each
+/// position of the text is tested against a bit set of the needles' first kGram bytes and only a hit is compared
+/// with the needles that start so: one load and one bit test per byte. Sets with a shorter needle use an
+/// Aho–Corasick automaton.
 #pragma once
 
 #include <array>
@@ -19,14 +22,21 @@ class NeedleSet {
 
   /// Adds a needle (not empty) with a caller's tag, reported with each match. Call before build().
   void add(std::string_view needle, uint32_t tag);
-  /// Computes the failure links; linear in the total length of the needles. Call once, after the last add().
+  /// Builds the search (the bit set, or the automaton and its failure links); linear in the total length of the
+  /// needles. Call once, after the last add().
   void build();
-  bool empty() const { return tags_.empty(); }
+  bool empty() const { return needles_.empty(); }
 
   /// Calls fn(tag, begin, end) for every occurrence of every needle in `text` ([begin, end) in bytes), in
   /// order of `end`. Needles that end at the same place are reported longest first.
   template <typename Fn>
   void for_each_match(std::string_view text, Fn&& fn) const {
+    if (by_gram_) {
+      std::vector<Hit> hits;
+      find_by_gram(text, &hits);
+      for (const Hit& h : hits) fn(needles_[h.needle].tag, h.end - needles_[h.needle].text.size(), h.end);
+      return;
+    }
     uint32_t state = 0;
     for (size_t i = 0; i < text.size(); ++i) {
       const unsigned char c = fold(static_cast<unsigned char>(text[i]));
@@ -58,6 +68,26 @@ class NeedleSet {
 
  private:
   static constexpr uint32_t kNone = 0xffffffffu;
+  /// The needles' prefix length the bit set holds, and its size in bits (a power of two).
+  static constexpr size_t kGram = 4;
+  static constexpr uint32_t kGramBits = 1u << 14;
+  struct Needle {
+    std::string text;  ///< folded when the set is case-insensitive
+    uint32_t tag;
+  };
+  struct Hit {
+    size_t end;
+    uint32_t needle;  ///< into needles_
+  };
+  static uint32_t gram_hash(uint32_t gram) { return (gram * 2654435761u) >> 18; }  // 14 bits
+  /// The search of sets whose needles all have kGram bytes or more: hits in the automaton's order (by end, the
+  /// longest first, one needle's tags in the order they were added).
+  void find_by_gram(std::string_view text, std::vector<Hit>* hits) const;
+  void build_automaton();
+  /// The automaton: one needle (already folded) into the trie, then the edges sorted and the failure links.
+  void insert(std::string_view needle, uint32_t tag);
+  void finish_automaton();
+
   struct Node {
     uint32_t first_edge = 0;  ///< into edges_ (sorted by byte), after build()
     uint32_t edge_count = 0;
@@ -85,6 +115,11 @@ class NeedleSet {
 
   bool case_insensitive_;
   bool built_ = false;
+  bool by_gram_ = false;
+  std::vector<Needle> needles_;  ///< as added
+  size_t shortest_ = 0;
+  std::vector<uint64_t> gram_bits_;                   ///< by_gram_: gram_hash of each needle's first kGram bytes
+  std::vector<std::pair<uint32_t, uint32_t>> grams_;  ///< by_gram_: (first kGram bytes, needle), sorted
   std::vector<Node> nodes_;
   std::array<uint32_t, 256> root_;                         ///< the root's children, by byte (kNone: none)
   std::vector<std::pair<unsigned char, uint32_t>> edges_;  ///< (byte, child) of the other nodes, grouped by node

@@ -40,6 +40,19 @@ std::vector<Match> naive(const std::vector<std::string>& needles, std::string_vi
   return out;
 }
 
+/// `count` strings of `min_length` to `max_length` bytes drawn from `alphabet`.
+std::vector<std::string> random_strings(std::mt19937& rng, const std::string& alphabet, size_t count, size_t min_length,
+                                        size_t max_length) {
+  std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
+  std::uniform_int_distribution<size_t> length(min_length, max_length);
+  std::vector<std::string> out(count);
+  for (auto& s : out) {
+    s.resize(length(rng));
+    for (char& c : s) c = alphabet[pick(rng)];
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("NeedleSet reports every occurrence of every needle, overlapping ones included", "[needle_set]") {
@@ -85,15 +98,8 @@ TEST_CASE("NeedleSet agrees with a naive search on random needles and texts", "[
     for (int round = 0; round < 200; ++round) {
       // A small alphabet makes overlaps, shared prefixes and suffix links common.
       const std::string alphabet = round % 2 ? "abAB" : "ab@.Zz\x80";
-      std::uniform_int_distribution<size_t> pick(0, alphabet.size() - 1);
-      std::uniform_int_distribution<size_t> length(1, 6);
-      std::vector<std::string> needles(1 + rng() % 12);
-      for (auto& n : needles) {
-        n.resize(length(rng));
-        for (char& c : n) c = alphabet[pick(rng)];
-      }
-      std::string text(rng() % 64, ' ');
-      for (char& c : text) c = alphabet[pick(rng)];
+      const std::vector<std::string> needles = random_strings(rng, alphabet, 1 + rng() % 12, 1, 6);
+      const std::string text = random_strings(rng, alphabet, 1, 0, 63)[0];
       NeedleSet set(ci);
       for (uint32_t i = 0; i < needles.size(); ++i) set.add(needles[i], i);
       set.build();
@@ -116,4 +122,38 @@ TEST_CASE("NeedleSet refuses needles after build and ignores empty ones", "[need
   set.build();
   CHECK_THROWS_AS(set.add("b", 3), std::logic_error);
   CHECK(matches_of(set, "aa").size() == 2);
+}
+
+TEST_CASE("NeedleSet: the bit-set search and the automaton report the same matches in the same order", "[needle_set]") {
+  // Needles of 4 bytes or more take the bit-set search; one shorter needle puts the set on the automaton. Both
+  // must report every match by end, the longest first, one text's tags in the order they were added.
+  std::mt19937 rng(2024);
+  for (bool ci : {false, true}) {
+    for (int round = 0; round < 400; ++round) {
+      const std::string alphabet = round % 3 == 0 ? "aA" : (round % 3 == 1 ? "abAB" : "ab@.Zz\x80\xff");
+      std::vector<std::string> needles = random_strings(rng, alphabet, 1 + rng() % 16, 4, 10);
+      if (rng() % 4 == 0) needles.push_back(needles[rng() % needles.size()]);  // one text under two tags
+      std::string text = random_strings(rng, alphabet, 1, 0, 95)[0];
+      // Plant a few needles so that most rounds have matches.
+      for (int k = 0; k < 3 && !text.empty(); ++k) {
+        const std::string& n = needles[rng() % needles.size()];
+        const size_t at = rng() % text.size();
+        text.replace(at, std::min(n.size(), text.size() - at), n.substr(0, text.size() - at));
+      }
+      auto want = naive(needles, text, ci);
+      std::stable_sort(want.begin(), want.end(), [](const Match& a, const Match& b) {
+        if (std::get<2>(a) != std::get<2>(b)) return std::get<2>(a) < std::get<2>(b);
+        return std::get<2>(a) - std::get<1>(a) > std::get<2>(b) - std::get<1>(b);
+      });
+      for (bool with_short : {false, true}) {
+        NeedleSet set(ci);
+        for (uint32_t i = 0; i < needles.size(); ++i) set.add(needles[i], i);
+        // A needle that never matches (a byte outside the alphabet) but is short: the automaton.
+        if (with_short) set.add("#", static_cast<uint32_t>(needles.size()));
+        set.build();
+        INFO("text: " << text << " case-insensitive: " << ci << " automaton: " << with_short);
+        CHECK(matches_of(set, text) == want);
+      }
+    }
+  }
 }
