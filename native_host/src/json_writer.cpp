@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol.h"
-#include "text_util.h"
+#include "charset.h"   // is_valid_utf8
+#include "protocol.h"  // dump_json
 
 namespace mailveil {
 

@@ -141,9 +141,14 @@ TEST_CASE("scan --json: each record is the text dump_json gives for it, escapes 
   std::string big = mail("big", "");
   for (int i = 0; i < 3; ++i) big += "<img src=\"https://img.shop.example/" + std::to_string(i) + ".png\">";
   dir.write("b.eml", big);
+  std::string deep;  // past the tree builder's budget: a record with "skipped" and "warnings"
+  for (int i = 0; i < 50000; ++i) deep += "<div>";
+  dir.write("c.eml", mail("deep", "<img src=\"https://early.example/a.png\">" + deep));
   const std::string out = scan_json({dir.path.string()}, 1);
   const auto j = nlohmann::json::parse(out);
-  REQUIRE(j["messages"].size() == 2);
+  REQUIRE(j["messages"].size() == 3);
+  REQUIRE(j["messages"][2].contains("skipped"));
+  CHECK(j["messages"][2]["warnings"].size() == 1);
   for (const auto& m : j["messages"]) {
     INFO(m["file"]);
     CHECK(out.find(dump_json(m)) != std::string::npos);
