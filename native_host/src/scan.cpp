@@ -163,8 +163,9 @@ void write_element_record(std::string* out, const ElementResult& e, const Elemen
   if (source) o.boolean("visible", source->visible);
 }
 
-/// One message of `scan --json`, written as text: the file, headers and masked recipients, the verdicts, and what
-/// the scan's limits left out.
+/// One message of `scan --json`, written as text: the file, the date, the masked sender and recipients, the subject
+/// with any address in it masked, the verdicts, and what the scan's limits left out. URLs stay as the mail has
+/// them (the labelled evaluation matches them); each element's evidence_url is the masked form.
 std::string scan_record(const ScannedMessage& m) {
   std::string out;
   out.reserve(1024 + m.report.elements.size() * 400);
@@ -186,7 +187,7 @@ std::string scan_record(const ScannedMessage& m) {
     elements->push_back(']');
     write_report_members(&result, m.report, 0);  // every element is listed
   }
-  j.string("sender", m.sender);
+  j.string("sender", m.sender.empty() ? std::string() : mask_address(m.sender));
   if (m.skipped.any()) {
     JsonObjectWriter s(j.key("skipped"));
     s.number("bytes", static_cast<size_t>(m.skipped.bytes));
@@ -196,7 +197,7 @@ std::string scan_record(const ScannedMessage& m) {
     s.number("nested_parts", static_cast<size_t>(m.skipped.nested_parts));
     s.number("recipients", static_cast<size_t>(m.skipped.recipients));
   }
-  j.string("subject", m.subject);
+  j.string("subject", mask_addresses_in_text(m.subject));
   if (m.skipped.any()) j.strings("warnings", skipped_warnings(m.skipped));
   return out;
 }

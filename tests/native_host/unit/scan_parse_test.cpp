@@ -138,7 +138,7 @@ TEST_CASE("scan --json: each record is the text dump_json gives for it, escapes 
             "<img src=\"https://cdn.shop.example/bad\xff\xfe.png\" width=600 style=\"display:none\">"
             "<style>@media print{#t{background:url(https://print.example/p.gif)}}</style><p id=t>x</p>"
             "<!--[if mso]><img src=\"https://t.example/o.gif\" width=1 height=1><![endif]-->");
-  std::string big = mail("big", "");
+  std::string big = mail("offer for jane.doe@example.org", "");
   for (int i = 0; i < 3; ++i) big += "<img src=\"https://img.shop.example/" + std::to_string(i) + ".png\">";
   dir.write("b.eml", big);
   std::string deep;  // past the tree builder's budget: a record with "skipped" and "warnings"
@@ -158,6 +158,8 @@ TEST_CASE("scan --json: each record is the text dump_json gives for it, escapes 
   const auto& a = j["messages"][0];
   CHECK(a["subject"] == "Caf\xc3\xa9 \"news\" \\ tab end");  // a tab in a header reads as a space
   CHECK(a["recipients"] == nlohmann::json::array({mask_address("reader@example.org")}));
+  CHECK(a["sender"] == mask_address("news@shop.example"));
+  CHECK(out.find("news@shop.example") == std::string::npos);
   const auto& els = a["result"]["elements"];
   REQUIRE(els.size() == 5);
   CHECK(els[0]["verdict"] == "block");
@@ -173,6 +175,7 @@ TEST_CASE("scan --json: each record is the text dump_json gives for it, escapes 
   CHECK(els[3]["css_media"] == "print");
   CHECK(els[4]["outlook_only"] == true);
   CHECK(j["messages"][1]["result"]["elements"].size() == 3);
+  CHECK(j["messages"][1]["subject"] == "offer for " + mask_address("jane.doe@example.org"));
 }
 
 TEST_CASE("scan: .html files are decoded as a browser sniffs them", "[scan][parse]") {
