@@ -38,6 +38,16 @@ void NeedleSet::build() {
     grams_.emplace_back(gram, k);
   }
   std::sort(grams_.begin(), grams_.end());
+  for (size_t i = 0, j = 0; i < grams_.size(); i = j) {
+    while (j < grams_.size() && grams_[j].first == grams_[i].first) ++j;
+    if (j - i > kMaxGramGroup) {  // many needles alike: the automaton keeps the search linear
+      by_gram_ = false;
+      gram_bits_ = {};
+      grams_ = {};
+      build_automaton();
+      return;
+    }
+  }
 }
 
 void NeedleSet::find_by_gram(std::string_view text, std::vector<Hit>* hits) const {

@@ -1,9 +1,10 @@
 /// Many literal needles found in one pass over a text: the cost of a search is linear in the text and the
 /// matches, whatever the number of needles. The leak detector searches every encoding of every reader address
-/// with it. When every needle has at least kGram bytes (the leak detector's base64, hex and digest forms), each
-/// position of the text is tested against a bit set of the needles' first kGram bytes and only a hit is compared
-/// with the needles that start so: one load and one bit test per byte. Sets with a shorter needle use an
-/// Aho–Corasick automaton.
+/// with it. When every needle has at least kGram bytes (the leak detector's base64, hex and digest forms) and no
+/// more than kMaxGramGroup of them start with the same kGram bytes, each position of the text is tested against a
+/// bit set of the needles' first kGram bytes and only a hit is compared with the needles that start so: one load
+/// and one bit test per byte, and at most kMaxGramGroup comparisons where a hostile text repeats a needle's
+/// start. Other sets use an Aho–Corasick automaton.
 #pragma once
 
 #include <array>
@@ -26,6 +27,8 @@ class NeedleSet {
   /// needles. Call once, after the last add().
   void build();
   bool empty() const { return needles_.empty(); }
+  /// True when build() chose the bit-set search (tests).
+  bool searches_by_gram() const { return by_gram_; }
 
   /// Calls fn(tag, begin, end) for every occurrence of every needle in `text` ([begin, end) in bytes), in
   /// order of `end`. Needles that end at the same place are reported longest first.
@@ -71,6 +74,9 @@ class NeedleSet {
   /// The needles' prefix length the bit set holds, and its size in bits (a power of two).
   static constexpr size_t kGram = 4;
   static constexpr uint32_t kGramBits = 1u << 14;
+  /// The most needles that may share their first kGram bytes in a bit-set search (the leak detector's share at
+  /// most a few, unless many addresses start alike).
+  static constexpr size_t kMaxGramGroup = 8;
   struct Needle {
     std::string text;  ///< folded when the set is case-insensitive
     uint32_t tag;

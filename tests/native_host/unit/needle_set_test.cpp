@@ -157,3 +157,34 @@ TEST_CASE("NeedleSet: the bit-set search and the automaton report the same match
     }
   }
 }
+
+TEST_CASE("NeedleSet: the bit-set search is used only while few needles share their first bytes", "[needle_set]") {
+  // A hostile text that repeats a start shared by many needles would make the bit-set search compare each of them
+  // at every position: such a set takes the automaton, and finds the same matches.
+  NeedleSet few(false);
+  NeedleSet many(false);
+  std::vector<std::string> needles;
+  for (int i = 0; i < 12; ++i) needles.push_back("QUFB" + std::string(static_cast<size_t>(i + 1), 'Q') + "x");
+  for (uint32_t i = 0; i < needles.size(); ++i) {
+    if (i < 8) few.add(needles[i], i);
+    many.add(needles[i], i);
+  }
+  few.build();
+  many.build();
+  CHECK(few.searches_by_gram());
+  CHECK_FALSE(many.searches_by_gram());
+  const std::string text = "QUFB" + std::string(20, 'Q') + "x" + needles[0] + needles[3] + needles[7] + needles[10];
+  const std::vector<std::string> first8(needles.begin(), needles.begin() + 8);
+  CHECK(matches_of(few, text).size() == 3);
+  CHECK(matches_of(few, text) == naive(first8, text, false));
+  auto got = matches_of(many, text);
+  auto want = naive(needles, text, false);
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  CHECK(got.size() == 4);
+  CHECK(got == want);
+  NeedleSet short_one(true);
+  short_one.add("a@b", 1);
+  short_one.build();
+  CHECK_FALSE(short_one.searches_by_gram());
+}
