@@ -1,5 +1,9 @@
-# Shared by tools/bench.sh and tools/bench-scan.sh (sourced, not run): the build launcher, and the host built at
-# another commit, from `git archive`, in build/base-<rev>, once.
+# Shared by tools/bench.sh and tools/bench-scan.sh (sourced, not run, after they set REPO): the defaults of SHARED,
+# BUILD_DIR and JOBS, the build launcher, and the host built at another commit, from `git archive`, in
+# build/base-<rev>, once.
+SHARED="${SHARED:-$REPO/../shared}"
+BUILD_DIR="${BUILD_DIR:-$REPO/build/bench}"
+JOBS="${JOBS:-2}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 

@@ -14,14 +14,11 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$REPO"
-SHARED="${SHARED:-$REPO/../shared}"
+# shellcheck source=tools/bench-common.sh
+. "$REPO/tools/bench-common.sh"
 CORPUS="${CORPUS:-$SHARED/corpus/dev}"
 ROUNDS="${ROUNDS:-10}"
 BASE_REV="${BASE_REV:-e5bc93b}"
-BUILD_DIR="${BUILD_DIR:-$REPO/build/bench}"
-JOBS="${JOBS:-2}"
-# shellcheck source=tools/bench-common.sh
-. "$REPO/tools/bench-common.sh"
 
 echo "== building (Release) in $BUILD_DIR" >&2
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null

@@ -21,12 +21,9 @@
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$REPO"
-SHARED="${SHARED:-$REPO/../shared}"
-BUILD_DIR="${BUILD_DIR:-$REPO/build/bench}"
-ROUNDS="${ROUNDS:-15}"
-JOBS="${JOBS:-2}"
 # shellcheck source=tools/bench-common.sh
 . "$REPO/tools/bench-common.sh"
+ROUNDS="${ROUNDS:-15}"
 
 echo "== building (Release) in $BUILD_DIR" >&2
 cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release -DMAILVEIL_BUILD_BENCH=ON "${launcher[@]}" >/dev/null

@@ -553,19 +553,17 @@ namespace {
 // compact, invalid UTF-8 replaced: the writers below call the keys in that order and write the same bytes, which
 // protocol_test checks against dump_json of the same reply built as a DOM.
 
-using ObjectWriter = JsonObjectWriter;
-
 /// One element of the reply: its ref and verdict, and for an element with something to say, its kind, reasons,
 /// tracker, leaks, rewrite, error; `full` adds the unwrapped and evidence URLs.
 void write_element(std::string* out, const ElementResult& r, bool full) {
-  ObjectWriter o(out);
+  JsonObjectWriter o(out);
   if (!r.interesting()) {
     o.string("ref", r.ref);
     o.string("verdict", to_string(r.verdict));
     return;
   }
   if (r.error_code) {
-    ObjectWriter e(o.key("error"));
+    JsonObjectWriter e(o.key("error"));
     e.string("code", to_string(*r.error_code));
     e.string("message", "URL longer than " + std::to_string(kMaxUrlLength) + " bytes: blocked as a precaution");
   }
@@ -578,7 +576,7 @@ void write_element(std::string* out, const ElementResult& r, bool full) {
   if (!r.tracker.empty()) o.boolean("third_party", r.third_party);
   if (r.tracked) o.boolean("tracked", true);
   if (!r.tracker.empty()) {
-    ObjectWriter t(o.key("tracker"));
+    JsonObjectWriter t(o.key("tracker"));
     t.string("brand", r.tracker.brand);
     t.string("category", r.tracker.category);
     t.string("company", r.tracker.company);
@@ -598,7 +596,7 @@ void write_report_members(JsonObjectWriter* result, const EmailReport& report, s
     for (size_t i = 0; i < report.findings.size() && i < kMaxReportFindings; ++i) {
       if (i > 0) findings->push_back(',');
       const Finding& f = report.findings[i];
-      ObjectWriter fo(findings);
+      JsonObjectWriter fo(findings);
       fo.string("code", to_string(f.code));
       if (!f.company.empty()) fo.string("company", f.company);
       if (!f.detail.empty()) fo.string("detail", f.detail);
@@ -614,9 +612,9 @@ void write_report_members(JsonObjectWriter* result, const EmailReport& report, s
   if (omitted > 0) result->number("omitted", omitted);
   {
     const Score& sc = report.score;
-    ObjectWriter score(result->key("score"));
+    JsonObjectWriter score(result->key("score"));
     {
-      ObjectWriter d(score.key("deductions"));
+      JsonObjectWriter d(score.key("deductions"));
       d.number("companies", static_cast<long long>(sc.companies));
       d.number("leaks", static_cast<long long>(sc.leaks));
       d.number("links", static_cast<long long>(sc.links));
@@ -624,7 +622,7 @@ void write_report_members(JsonObjectWriter* result, const EmailReport& report, s
     }
     score.string("grade", sc.grade);
     {
-      ObjectWriter reason(score.key("reason"));
+      JsonObjectWriter reason(score.key("reason"));
       reason.string("code", to_string(sc.reason.code));
       reason.strings("companies", sc.reason.companies);
       reason.number("count", sc.reason.count);
@@ -634,7 +632,7 @@ void write_report_members(JsonObjectWriter* result, const EmailReport& report, s
   }
   {
     const Summary& s = report.summary;
-    ObjectWriter summary(result->key("summary"));
+    JsonObjectWriter summary(result->key("summary"));
     summary.number("blocked", s.blocked);
     summary.strings("companies", s.companies);
     summary.number("elements", s.elements);
@@ -652,11 +650,11 @@ namespace {
 /// already serialised.
 void write_reply_to(std::string* out, std::string_view id, const EmailReport& report, bool full_detail,
                     size_t max_elements) {
-  ObjectWriter reply(out);
+  JsonObjectWriter reply(out);
   reply.string("action", "classify");
   reply.key("id")->append(id);
   reply.boolean("ok", true);
-  ObjectWriter result(reply.key("result"));
+  JsonObjectWriter result(reply.key("result"));
   if (!full_detail) result.string("detail", "reduced");
   const size_t n = std::min(max_elements, report.elements.size());
   {
