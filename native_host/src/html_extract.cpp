@@ -12,6 +12,7 @@
 #include <new>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -657,6 +658,12 @@ StyleInfo parse_style(const std::vector<css::Token>& tokens) {
   return info;
 }
 
+/// Hash of a std::string key that looks up by std::string_view too.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 /// True when a style attribute may set a property that parse_style reads (a backslash may spell any of them).
 bool may_affect_box(std::string_view style) {
   if (style.find('\\') != std::string_view::npos) return true;
@@ -793,10 +800,12 @@ class Walker {
     if (style) {
       const std::string_view text = style->value;
       const bool has_function = text.find('(') != std::string_view::npos;  // url(), image-set(): never escaped
-      if (has_function || may_affect_box(text)) {
+      if (has_function) {
         const std::vector<css::Token> tokens = css::tokenize(text);
         st = parse_style(tokens);
-        if (has_function) style_urls = css::find_urls(text, tokens, false);
+        style_urls = css::find_urls(text, tokens, false);
+      } else if (may_affect_box(text)) {
+        st = cached_style(text);
       }
     }
     // The hidden attribute is the UA style display:none, which an inline display overrides.
@@ -992,9 +1001,24 @@ class Walker {
     return out;
   }
 
+  /// parse_style of a style attribute without url(): mails repeat the same few inline styles on every cell and
+  /// span, so each distinct text is tokenized once per mail (up to kMaxCachedStyles texts of kMaxCachedStyleBytes).
+  StyleInfo cached_style(std::string_view text) {
+    if (text.size() > kMaxCachedStyleBytes) return parse_style(css::tokenize(text));
+    const auto found = style_cache_.find(text);
+    if (found != style_cache_.end()) return found->second;
+    const StyleInfo st = parse_style(css::tokenize(text));
+    if (style_cache_.size() < kMaxCachedStyles) style_cache_.emplace(std::string(text), st);
+    return st;
+  }
+
+  static constexpr size_t kMaxCachedStyles = 4096;
+  static constexpr size_t kMaxCachedStyleBytes = 1024;
+
   std::string_view html_;
   const ExtractOptions& options_;
   ExtractResult result_;
+  std::unordered_map<std::string, StyleInfo, StringHash, std::equal_to<>> style_cache_;
   std::optional<Url> base_;
   uint64_t work_left_ = kMaxTreeWork;
   size_t tags_left_ = kMaxTags;

@@ -452,12 +452,23 @@ ScannedMessage prepare_html_file(const std::string& html, const std::vector<std:
   return m;
 }
 
+/// A file that could not be read when its message was prepared: reported in the message's place.
+struct ScanReadError {
+  std::string text;
+};
+
 /// Prepares and classifies messages on worker threads and hands them to the sink in input order; errors keep their
 /// place among them. Memory stays bounded on any mailbox (each message is at most kMaxScanMessageBytes and
 /// kMaxElements): at most kMaxSlots messages are queued, at most kMaxBytesInFlight of their raw bytes beyond the
-/// first one, and workers start no new message while the finished ones waiting for delivery hold more than
-/// kMaxElementsInFlight elements. Bounds in bytes and elements rather than in messages let the workers run ahead of
+/// first one, and threads start no new message while the finished ones waiting for delivery hold more than
+/// kMaxElementsInFlight elements. Bounds in bytes and elements rather than in messages let the threads run ahead of
 /// one large message (a 2.6 MB mail takes as long as two hundred ordinary ones) instead of waiting behind it.
+///
+/// A mail file is queued by name and size, and read by the thread that prepares it; messages cut from an mbox are
+/// queued with their bytes. The threads take the queued messages in order, except that the largest queued message
+/// of kLargeMessageBytes or more goes first: started late, one such mail would keep one core busy alone at the end.
+/// The calling thread, which queues and delivers, prepares messages too whenever it would otherwise wait, so that
+/// the workers and it are one per core.
 class OrderedScanner {
  public:
   OrderedScanner(std::shared_future<ScanTarget> target, size_t workers, std::function<void(const std::string&)> done)
@@ -485,6 +496,17 @@ class OrderedScanner {
     Slot slot;
     slot.prepare = std::move(prepare);
     slot.bytes = bytes;
+    slot.size = bytes;
+    push(std::move(slot));
+  }
+
+  /// Queues the message of `file`, of about `size` bytes, which prepare() reads: a ScanReadError it throws is
+  /// reported as the file's error.
+  void file_message(const std::string& file, uint64_t size, std::function<ScannedMessage()> prepare) {
+    Slot slot;
+    slot.prepare = std::move(prepare);
+    slot.error.first = file;
+    slot.size = size;
     push(std::move(slot));
   }
 
@@ -497,6 +519,9 @@ class OrderedScanner {
 
   /// The target's sink (waits for it).
   ScanSink& sink() const { return *checked(target_).sink; }
+
+  /// Inputs delivered as errors (unreadable, missing, not regular files).
+  size_t errors() const { return errors_; }
 
   /// Waits for everything queued and delivers it.
   void finish() {
@@ -516,13 +541,21 @@ class OrderedScanner {
     std::optional<ScannedMessage> result;
     std::exception_ptr failure;
     size_t bytes = 0;     ///< raw bytes the slot holds until it is prepared and delivered
+    uint64_t size = 0;    ///< raw bytes of its message, held or still to read
     size_t elements = 0;  ///< elements of its result, held until it is delivered
+    bool taken = false;
     bool done = false;
   };
 
   static constexpr size_t kMaxSlots = 1024;
   /// Five messages at the element cap; ordinary mails have tens of elements each.
   static constexpr size_t kMaxElementsInFlight = 5 * kMaxElements;
+  /// Messages held in memory and not yet taken, beyond which the queuing thread prepares one itself: messages read
+  /// far ahead would each land on fresh pages, where one read just in time reuses the memory of the last one freed.
+  static constexpr size_t kReadAhead = 4;
+  /// Size from which a queued message is taken before the ones ahead of it.
+  static constexpr uint64_t kLargeMessageBytes = 256 * 1024;
+  static constexpr size_t kNone = static_cast<size_t>(-1);
 
   static const ScanTarget& checked(const std::shared_future<ScanTarget>& target) {
     const ScanTarget& t = target.get();
@@ -541,12 +574,20 @@ class OrderedScanner {
       return;
     }
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       if (!slot.prepare) slot.done = true;
+      if (!slot.done && slot.size >= kLargeMessageBytes) ++large_waiting_;
+      const bool held = slot.bytes > 0;
       bytes_in_flight_ += slot.bytes;
+      if (held) ++held_waiting_;
       slots_.push_back(std::move(slot));
+      work_ready_.notify_one();
+      while (held_waiting_ > kReadAhead) {
+        const size_t seq = pick();
+        if (seq == kNone) break;
+        take_and_run(lock, target_, seq);
+      }
     }
-    work_ready_.notify_one();
     deliver(kMaxSlots);
   }
 
@@ -557,48 +598,82 @@ class OrderedScanner {
     try {
       slot->result = slot->prepare();
       slot->result->report = checked(target).engine->classify(slot->result->email);
+    } catch (const ScanReadError& e) {
+      slot->result.reset();
+      slot->error.second = e.text;
     } catch (...) {
       slot->failure = std::current_exception();
     }
     slot->prepare = nullptr;  // frees the raw message now, not when the slot is delivered
   }
 
+  /// The sequence number of the slot to take now, or kNone (mutex_ held): the largest waiting message of
+  /// kLargeMessageBytes or more, else the first waiting one. While the finished messages waiting for delivery hold
+  /// kMaxElementsInFlight elements, only the front may be taken, so that delivery, which frees them, never waits.
+  size_t pick() {
+    const size_t end = first_ + slots_.size();
+    next_job_ = std::max(next_job_, first_);
+    while (next_job_ < end && (slots_[next_job_ - first_].taken || slots_[next_job_ - first_].done)) ++next_job_;
+    if (next_job_ >= end) return kNone;
+    if (elements_in_flight_ >= kMaxElementsInFlight) return next_job_ == first_ ? first_ : kNone;
+    size_t best = next_job_;
+    if (large_waiting_ > 0) {
+      for (size_t seq = next_job_; seq < end; ++seq) {
+        const Slot& s = slots_[seq - first_];
+        if (!s.taken && !s.done && s.size >= kLargeMessageBytes && s.size > slots_[best - first_].size) best = seq;
+      }
+    }
+    return best;
+  }
+
+  /// Takes slot `seq` and runs it with the mutex released.
+  void take_and_run(std::unique_lock<std::mutex>& lock, const std::shared_future<ScanTarget>& target, size_t seq) {
+    Slot& slot = slots_[seq - first_];
+    slot.taken = true;
+    if (slot.size >= kLargeMessageBytes) --large_waiting_;
+    if (slot.bytes > 0) --held_waiting_;
+    lock.unlock();
+    run(&slot, target);  // deque references stay valid: slots are only added at the back and removed once done
+    lock.lock();
+    slot.done = true;
+    if (slot.result) {
+      slot.elements = slot.result->email.elements.size();
+      elements_in_flight_ += slot.elements;
+    }
+    result_ready_.notify_all();
+  }
+
   void work(const std::shared_future<ScanTarget>& target) {
     std::unique_lock lock(mutex_);
     while (true) {
+      size_t seq = kNone;
       work_ready_.wait(lock, [&] {
-        // An unreadable input is queued already done, so deliver() may hand it out (and drop it from the
-        // front) before any worker reaches it: never index below the front.
-        next_job_ = std::max(next_job_, first_);
-        const bool queued = next_job_ < first_ + slots_.size();
-        // The front is always taken, so that delivery, which frees the budget, never waits on it.
-        const bool within_budget = elements_in_flight_ < kMaxElementsInFlight || next_job_ == first_;
-        return abandon_ || (queued && within_budget) || (stopping_ && !queued);
+        if (abandon_) return true;
+        seq = pick();
+        return seq != kNone || (stopping_ && next_job_ >= first_ + slots_.size());
       });
-      if (abandon_ || next_job_ >= first_ + slots_.size()) return;  // stopping, nothing left
-      Slot& slot = slots_[next_job_++ - first_];
-      if (slot.done) continue;
-      lock.unlock();
-      run(&slot, target);  // deque references stay valid: slots are only added at the back and removed once done
-      lock.lock();
-      slot.done = true;
-      if (slot.result) {
-        slot.elements = slot.result->email.elements.size();
-        elements_in_flight_ += slot.elements;
-      }
-      result_ready_.notify_all();
+      if (abandon_ || seq == kNone) return;  // stopping, nothing left
+      take_and_run(lock, target, seq);
     }
   }
 
   /// Delivers the finished slots at the front, and waits for the front while more than `keep` are queued or more
-  /// than kMaxBytesInFlight of raw bytes are (all of them when keep is 0).
+  /// than kMaxBytesInFlight of raw bytes are (all of them when keep is 0). Rather than sleep until the front is
+  /// done, this thread prepares a waiting message itself.
   void deliver(size_t keep) {
     std::unique_lock lock(mutex_);
     while (!slots_.empty()) {
       const bool over =
           keep == 0 || slots_.size() > keep || (slots_.size() > 1 && bytes_in_flight_ > kMaxBytesInFlight);
       if (!over && !slots_.front().done) break;
-      result_ready_.wait(lock, [&] { return slots_.front().done; });
+      if (!slots_.front().done) {
+        size_t seq = pick();
+        if (seq == kNone) {
+          result_ready_.wait(lock, [&] { return slots_.front().done || (seq = pick()) != kNone; });
+        }
+        if (seq != kNone) take_and_run(lock, target_, seq);
+        continue;
+      }
       Slot slot = std::move(slots_.front());
       slots_.pop_front();
       ++first_;
@@ -614,6 +689,7 @@ class OrderedScanner {
   void emit(Slot& slot) {
     if (slot.failure) std::rethrow_exception(slot.failure);
     if (!slot.result) {
+      ++errors_;
       sink().on_error(slot.error.first, slot.error.second);
       return;
     }
@@ -629,9 +705,12 @@ class OrderedScanner {
   std::condition_variable result_ready_;
   std::deque<Slot> slots_;
   size_t first_ = 0;               ///< sequence number of slots_.front()
-  size_t next_job_ = 0;            ///< sequence number of the next slot a worker takes
+  size_t next_job_ = 0;            ///< sequence number of the first slot that may still be waiting
   size_t bytes_in_flight_ = 0;     ///< raw bytes of the queued slots
   size_t elements_in_flight_ = 0;  ///< elements of the finished slots not yet delivered
+  size_t large_waiting_ = 0;       ///< waiting slots of kLargeMessageBytes or more
+  size_t held_waiting_ = 0;        ///< waiting slots that hold their raw bytes
+  size_t errors_ = 0;              ///< error slots delivered (the calling thread's)
   bool stopping_ = false;
   bool abandon_ = false;
   std::vector<std::thread> threads_;
@@ -656,7 +735,6 @@ size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& option
   std::vector<std::string> files;
   std::vector<std::string> missing;
   for (const auto& input : options.inputs) collect_files(input, &files, &missing);
-  size_t unreadable = 0;
   size_t scanned = 0;
   auto delivered = [&](const std::string& file) {
     ++scanned;
@@ -665,12 +743,9 @@ size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& option
     }
   };
   const size_t workers =
-      options.jobs > 0 ? options.jobs - 1 : std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), 4);
+      (options.jobs > 0 ? options.jobs : std::min<size_t>(std::max(std::thread::hardware_concurrency(), 1u), 4)) - 1;
   OrderedScanner scanner(target, workers, delivered);
-  for (const auto& m : missing) {
-    scanner.error(m, "no such file or directory");
-    ++unreadable;
-  }
+  for (const auto& m : missing) scanner.error(m, "no such file or directory");
   const std::vector<std::string>& extra = options.extra_addresses;
   for (const std::string& file : files) {
     uint64_t size = 0;
@@ -678,7 +753,6 @@ size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& option
     const int fd = open_regular_file(file, &size, &error);
     if (fd < 0) {
       scanner.error(file, error);
-      ++unreadable;
       continue;
     }
     FdCloser closer{fd};
@@ -699,34 +773,29 @@ size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& option
         });
         raw.clear();
       }
-      if (buffer.failed()) {
-        scanner.error(file, std::string("read error: ") + std::strerror(errno));
-        ++unreadable;
+      if (buffer.failed()) scanner.error(file, std::string("read error: ") + std::strerror(errno));
+      continue;
+    }
+    // A single message is read by the thread that prepares it (opened again: it may have changed meanwhile).
+    scanner.file_message(file, size, [&extra, &file] {
+      uint64_t size = 0;
+      std::string error;
+      const int fd = open_regular_file(file, &size, &error);
+      if (fd < 0) throw ScanReadError{error};
+      FdCloser closer{fd};
+      std::string raw;
+      if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
+        throw ScanReadError{std::string("read error: ") + std::strerror(errno)};
       }
-      continue;
-    }
-    std::string raw;
-    if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
-      scanner.error(file, std::string("read error: ") + std::strerror(errno));
-      ++unreadable;
-      continue;
-    }
-    const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
-    const size_t bytes = raw.size();
-    if (has_extension(file, {".html", ".htm"})) {
-      scanner.message(bytes, [html = std::move(raw), &extra, &file, skipped_bytes] {
-        return prepare_html_file(html, extra, file, skipped_bytes);
-      });
-    } else {
-      scanner.message(bytes, [raw = std::move(raw), &extra, &file, skipped_bytes] {
-        return prepare_message(raw, extra, file, 0, skipped_bytes);
-      });
-    }
+      const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
+      return has_extension(file, {".html", ".htm"}) ? prepare_html_file(raw, extra, file, skipped_bytes)
+                                                    : prepare_message(raw, extra, file, 0, skipped_bytes);
+    });
   }
   scanner.finish();
   if (options.progress) std::cerr << "scan: done, " << scanned << " messages\n";
   scanner.sink().finish();
-  return unreadable;
+  return scanner.errors();
 }
 
 int run_scan_command(const std::vector<std::string>& args) {

@@ -281,6 +281,29 @@ TEST_CASE("visibility from inline styles", "[html][visible]") {
   }
 }
 
+TEST_CASE("inline styles repeated across a mail are judged each time as written", "[html][visible]") {
+  // Responsive mails repeat a few inline styles on every cell; each distinct text is parsed once per mail, and
+  // past the 4,096 texts kept, or for a text over 1 KiB, parsed again each time: the verdicts are the same.
+  std::string html;
+  const std::string long_hidden = "display:none;" + std::string(1100, ' ');
+  for (int i = 0; i < 5000; ++i) {
+    const std::string n = std::to_string(i);
+    html += "<img src=/v" + n + " style=\"width:600px;x-" + n + ":1\">";
+    html += "<img src=/h" + n + " style=\"display:none;x-" + n + ":1\">";
+    if (i % 1000 == 0) html += "<img src=/h" + n + "L style=\"" + long_hidden + "\">";
+    html += "<img src=/v" + n + "b style=\"width:600px\"><img src=/h" + n + "b style=\"display:none\">";
+  }
+  ExtractOptions options;
+  options.max_elements = 100000;
+  const auto els = extract_html(html, options).elements;
+  REQUIRE(els.size() == 20005);
+  for (const auto& e : els) {
+    INFO(e.url);
+    CHECK(e.visible == (e.url[1] == 'v'));
+    if (e.url[1] == 'v') CHECK(e.declared.width == 600);
+  }
+}
+
 TEST_CASE("hidden ancestors hide their content, tolerating unclosed tags", "[html][visible]") {
   const auto els = extract_elements(
       "<div style=\"display:none\"><p>pre-header<span><img src=/h1></div>"

@@ -78,6 +78,46 @@ TEST_CASE("scan: the same output in the same order whatever the number of thread
   CHECK(j["psl"]["list"].get<std::string>().size() == 10);
 }
 
+TEST_CASE("scan: large mails, taken before the ones ahead of them, are delivered in input order", "[scan][parse]") {
+  // Mails of 256 KiB or more are prepared first; an mbox's messages, errors and the unreadable count keep their
+  // place and value whatever the number of threads.
+  Folder dir;
+  const std::string filler = "<p>" + std::string(300 * 1024, 'y') + "</p>";
+  for (int i = 0; i < 24; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "m%02d.eml", i);
+    const std::string pixel =
+        "<img src=\"https://b.us1.list-manage.com/track/open.php?u=" + std::to_string(i) + "\" width=1 height=1>";
+    dir.write(name, mail("n" + std::to_string(i), i % 5 == 2 ? filler + pixel : pixel));
+  }
+  std::string box;
+  for (int k = 0; k < 3; ++k)
+    box += "From x@y Mon Jan  1 00:00:00 2024\n" + mail("box" + std::to_string(k), "<p>b</p>") + "\n\n";
+  dir.write("m10b.mbox", box);
+  const std::vector<std::string> inputs = {dir.path.string(), (dir.path / "missing.eml").string()};
+  const std::string one = scan_json(inputs, 1);
+  for (size_t jobs : {2, 3, 5}) CHECK(scan_json(inputs, jobs) == one);
+  const auto j = nlohmann::json::parse(one);
+  REQUIRE(j["messages"].size() == 27);
+  std::vector<std::string> subjects;
+  for (const auto& m : j["messages"]) subjects.push_back(m["subject"]);
+  CHECK(subjects[10] == "n10");
+  CHECK(subjects[11] == "box0");
+  CHECK(subjects[13] == "box2");
+  CHECK(subjects[14] == "n11");
+  CHECK(subjects[26] == "n23");
+  CHECK(j["messages"][2]["result"]["elements"].size() == 1);
+  REQUIRE(j["errors"].size() == 1);
+  for (size_t jobs : {1, 2, 3}) {
+    std::ostringstream out;
+    auto sink = make_json_sink(out);
+    ScanOptions options;
+    options.inputs = inputs;
+    options.jobs = jobs;
+    CHECK(run_scan(test::fixture_engine(), options, *sink) == 1);
+  }
+}
+
 TEST_CASE("scan: messages at the element cap, past the workers' element budget, keep their order", "[scan][parse]") {
   // Six messages of kMaxElements images each exceed the element budget of the finished messages waiting for
   // delivery whenever the reader falls behind: workers then wait for the front, which is always taken, and
