@@ -7,7 +7,7 @@
 #   tools/bench-scan.sh                       # 10 rounds over ../shared/corpus/dev
 #   ROUNDS=20 BASE_REV=HEAD~1 tools/bench-scan.sh
 #
-# Wall time is what a user waits for; the scan uses one worker thread per core (at most four), the base one
+# Wall time is what a user waits for; the scan uses one thread per core (at most four), the base one
 # thread, so on a loaded machine the wall ratio falls towards the CPU ratio. Run it on a quiet machine and read
 # both. Environment: SHARED (default $REPO/../shared), CORPUS (default $SHARED/corpus/dev), ROUNDS (default 10),
 # BASE_REV, BUILD_DIR (default build/bench), JOBS (build parallelism, default 2).
