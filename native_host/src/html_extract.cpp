@@ -1,6 +1,7 @@
 #include "html_extract.h"
 
 #include <gumbo.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -248,13 +249,17 @@ void for_each_element(const GumboNode* root, Fn&& fn) {
 class Arena {
  public:
   Arena(size_t cap, double cpu_seconds) : cap_(cap), deadline_(thread_cpu_seconds() + cpu_seconds) {
-    blocks_.reserve(cap / kBlock + 1);  // emplace_back never throws
+    blocks_.reserve(cap / kBlock + 1);  // push_back never throws
   }
   ~Arena() {
     // Standard blocks go back to this thread's pool: fresh ones would be mapped and faulted in again per body.
-    std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
-    for (size_t i = 0; i < blocks_.size(); ++i) {
-      if (sizes_[i] == kBlock && pool.size() < kPooledBlocks) pool.push_back(std::move(blocks_[i]));
+    std::vector<Block>& pool = spare_blocks().blocks;
+    for (const Block& b : blocks_) {
+      if (b.size == kBlock && pool.size() < kPooledBlocks) {
+        pool.push_back(b);
+      } else {
+        unmap_block(b);
+      }
     }
   }
   Arena(const Arena&) = delete;
@@ -287,8 +292,34 @@ class Arena {
   }
   static size_t class_bytes(size_t c) { return c <= kSmallClasses ? c * kSmallStep : kSmallMax << (c - kSmallClasses); }
 
-  static std::vector<std::unique_ptr<char[]>>& spare_blocks() {
-    thread_local std::vector<std::unique_ptr<char[]>> pool;
+  /// Memory mapped in multiples of kBlock, aligned on kBlock and marked for transparent huge pages: a large
+  /// parse then takes one page fault per 2 MiB instead of one per 4 KiB (on this VM a fault costs some 8 µs; a
+  /// 2.6 MB mail's parse took 3,900 of them). Where the kernel has no huge page, the block is faulted in as
+  /// ordinary pages.
+  struct Block {
+    char* data = nullptr;
+    size_t size = 0;
+  };
+  static Block map_block(size_t size) {
+    void* p = ::mmap(nullptr, size + kBlock, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) return {};
+    const uintptr_t start = reinterpret_cast<uintptr_t>(p);
+    const uintptr_t aligned = (start + kBlock - 1) & ~(uintptr_t{kBlock} - 1);
+    if (aligned > start) ::munmap(p, aligned - start);
+    if (const size_t tail = start + kBlock - aligned) ::munmap(reinterpret_cast<char*>(aligned) + size, tail);
+    ::madvise(reinterpret_cast<void*>(aligned), size, MADV_HUGEPAGE);
+    return {reinterpret_cast<char*>(aligned), size};
+  }
+  static void unmap_block(const Block& b) { ::munmap(b.data, b.size); }
+  struct Pool {
+    std::vector<Block> blocks;
+    Pool() { blocks.reserve(kPooledBlocks); }  // the arena's destructor never allocates
+    ~Pool() {
+      for (const Block& b : blocks) unmap_block(b);
+    }
+  };
+  static Pool& spare_blocks() {
+    thread_local Pool pool;
     return pool;
   }
 
@@ -313,21 +344,20 @@ class Arena {
     }
     const size_t need = bytes + kHeader;
     if (need > left_) {
-      const size_t block = std::max<size_t>(need, kBlock);
+      const size_t block = (need + kBlock - 1) / kBlock * kBlock;
       if (used_ + block > cap_) std::longjmp(abort_point, 1);
-      std::vector<std::unique_ptr<char[]>>& pool = spare_blocks();
-      char* p = nullptr;
+      std::vector<Block>& pool = spare_blocks().blocks;
+      Block b;
       if (block == kBlock && !pool.empty()) {
-        p = pool.back().release();
+        b = pool.back();
         pool.pop_back();
       } else {
-        p = new (std::nothrow) char[block];
-        if (!p) std::longjmp(abort_point, 1);
+        b = map_block(block);
+        if (!b.data) std::longjmp(abort_point, 1);
       }
-      blocks_.emplace_back(p);
-      sizes_[blocks_.size() - 1] = block;
+      blocks_.push_back(b);
       used_ += block;
-      cur_ = p;
+      cur_ = b.data;
       left_ = block;
     }
     std::memcpy(cur_, &c, sizeof(c));
@@ -345,8 +375,8 @@ class Arena {
     free_[c] = ptr;
   }
 
-  static constexpr size_t kBlock = 256 * 1024;
-  static constexpr size_t kPooledBlocks = 32;  ///< 8 MiB kept per thread between parses
+  static constexpr size_t kBlock = 2 * 1024 * 1024;
+  static constexpr size_t kPooledBlocks = 4;  ///< 8 MiB kept per thread between parses
   size_t cap_;
   double deadline_;  ///< thread CPU time
   size_t calls_ = 0;
@@ -354,8 +384,7 @@ class Arena {
   char* cur_ = nullptr;
   size_t left_ = 0;
   void* free_[kClasses] = {};
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<size_t> sizes_ = std::vector<size_t>(cap_ / kBlock + 1);
+  std::vector<Block> blocks_;
 };
 
 /// Runs gumbo; nullptr when the arena's cap was reached. No object with a destructor lives between the setjmp

@@ -333,9 +333,29 @@ class FdReadBuf : public std::streambuf {
 };
 
 /// Reads at most `max` bytes from the start of a file. False on a read error.
-bool read_prefix(int fd, uint64_t max, std::string* out) {
+/// Files from this size are read into a string sized from fstat (read_prefix).
+constexpr uint64_t kExactReadBytes = 512 * 1024;
+
+bool read_prefix(int fd, uint64_t max, uint64_t size_hint, std::string* out) {
   out->clear();
-  char chunk[64 * 1024];
+  // A large file is read straight into a string of its size: grown by appends, its bytes would be copied at each
+  // doubling, every copy on fresh pages (a 2.6 MB mail took 2,600 page faults). Small files are read by chunks,
+  // into strings of doubling capacities that the allocator hands out again from one mail to the next.
+  if (size_hint >= kExactReadBytes) {
+    out->resize(static_cast<size_t>(std::min<uint64_t>(size_hint, max)));
+    size_t have = 0;
+    while (have < out->size()) {
+      const ssize_t n = ::read(fd, out->data() + have, out->size() - have);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return false;
+      if (n == 0) break;
+      have += static_cast<size_t>(n);
+    }
+    const bool whole = have == out->size();
+    out->resize(have);
+    if (!whole) return true;  // the file shrank meanwhile
+  }
+  char chunk[64 * 1024];  // a file that grew meanwhile reads on, up to max
   while (out->size() < max) {
     const size_t want = static_cast<size_t>(std::min<uint64_t>(sizeof(chunk), max - out->size()));
     const ssize_t n = ::read(fd, chunk, want);
@@ -784,7 +804,7 @@ size_t run_scan(std::shared_future<ScanTarget> target, const ScanOptions& option
       if (fd < 0) throw ScanReadError{error};
       FdCloser closer{fd};
       std::string raw;
-      if (!read_prefix(fd, kMaxScanMessageBytes, &raw)) {
+      if (!read_prefix(fd, kMaxScanMessageBytes, size, &raw)) {
         throw ScanReadError{std::string("read error: ") + std::strerror(errno)};
       }
       const uint64_t skipped_bytes = size > raw.size() ? size - raw.size() : 0;
