@@ -18,6 +18,10 @@ inline constexpr size_t kMaxExtractedElements = 10000;
 struct ExtractOptions {
   size_t max_elements = kMaxExtractedElements;
   size_t max_html_bytes = kMaxHtmlBytes;
+  /// Hand the tree builder each <style> sheet as a short placeholder and put the sheet back in its tree (a sixth
+  /// of gumbo's instructions on real mail). The tree is checked for every placeholder in its own <style> element,
+  /// else the body is parsed again as it is; off only to compare.
+  bool set_aside = true;
 };
 
 struct ExtractResult {
@@ -49,5 +53,11 @@ ExtractResult extract_html(std::string_view html, const ExtractOptions& options 
 
 /// extract_html(html).elements.
 std::vector<Element> extract_elements(std::string_view html);
+
+namespace detail {
+/// The text gumbo builds from the bytes of a <style> sheet, when this reads them exactly as it does (false for NUL
+/// and other controls, noncharacters, invalid UTF-8): what a sheet set aside (ExtractOptions::set_aside) becomes.
+bool sheet_as_read(std::string_view raw, std::string* out);
+}  // namespace detail
 
 }  // namespace mailveil

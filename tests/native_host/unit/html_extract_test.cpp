@@ -1,6 +1,8 @@
 // Tests for html_extract.h: the URL-bearing elements of an HTML mail body, on the tree a browser builds.
 #include "html_extract.h"
 
+#include <gumbo.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -643,3 +645,187 @@ TEST_CASE("probes.json: the extractor agrees with the reference HTML5 parser on 
   CHECK(compared == probes.size());
 }
 #endif
+
+namespace {
+
+/// Every field of every element, and the counts, of extract_html with sheets set aside or not.
+std::string extraction_dump(const std::string& html, bool set_aside) {
+  ExtractOptions options;
+  options.set_aside = set_aside;
+  const ExtractResult r = extract_html(html, options);
+  std::string out = std::to_string(r.skipped_elements) + "/" + std::to_string(r.skipped_bytes) + "\n";
+  for (const Element& e : r.elements) {
+    out += e.ref + "|" + std::string(to_string(e.kind)) + "|" + e.url + "|" + std::to_string(e.declared.width) + "x" +
+           std::to_string(e.declared.height) + "|" + (e.visible ? "v" : "h") + (e.outlook_only ? "o" : "") + "|" +
+           e.text + "|" + e.css_media + "|" + e.css_selector + "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("sheets set aside from the tree builder give the elements of the parse with them", "[html][css]") {
+  // The sheets are long enough to be set aside; each case puts them where a scan for "<style" may misjudge the
+  // tokenizer (comments, scripts, raw text elements, foreign content, ignored tags) or where their exact text
+  // matters (a link's text holds its <style>'s text, CR LF and lone CR included).
+  const std::string rules =
+      ".hero{background:url(https://img.example/bg.png)} @media print{#t{background:"
+      "url('https://t.example/p.gif?u=1')}} td{color:#333}";
+  const std::vector<std::string> cases = {
+      "<html><head><style>" + rules + "</style></head><body><img src=https://a.example/i.png></body></html>",
+      "<style type=\"text/css\" data-x=\"a>b\">" + rules + "</style><p>x",
+      "<a href=\"https://l.example/\">pre<style>" + rules + "\r\n\r" + rules + "</style>post</a>",
+      "<a href=\"https://l.example/\"><style>" + rules + " é ✓ 😀 \t</style></a>",
+      "<!--[if mso]><style>" + rules + "</style><![endif]--><style>" + rules + "</style>",
+      "<!--><style>" + rules + "</style><!---><style>" + rules + "</style>",
+      "<script>var s='<style>" + rules + "</style>';</script><style>" + rules + "</style>",
+      "<noframes><xml><style></xml></noframes><style>" + rules + "</style>",
+      "<textarea><style>" + rules + "</style></textarea><style>" + rules + "</style>",
+      "<title><style>" + rules + "</style></title><xmp><style>" + rules + "</xmp>",
+      "<iframe><style>" + rules + "</style></iframe><noscript><style>" + rules + "</style></noscript>",
+      "<svg><style>" + rules + "<a href='https://svg.example/'>t</a></style></svg>",
+      "<select><style>" + rules + "</style><option>o</select>",
+      "<table><style>" + rules + "</style><tr><td style=\"background:url(https://c.example/c.png)\">c</table>",
+      "<template><style>" + rules + "</style></template><style>" + rules + "</style>",
+      "<frameset><style>" + rules + "</style></frameset>",
+      "<style>" + rules + "</styles><img src=https://in.example/x.png></style><img src=https://out.example/y.png>",
+      "<style>" + rules + "</style foo=bar><style>" + rules + "</STYLE\t>",
+      "<style>" + rules + "@mailveil-sheet:0;</style>",
+      "<p title=\"<style>" + rules + "</style>\">t</p><style>" + rules + "</style>",
+      "<style>" + rules + std::string(1, '\0') + "</style><style>" + rules + "\x01\x7f</style>",
+      "<style>" + rules + "\xc3(\xef\xb7\x90</style><style>" + rules + "\xc2\x85</style>",
+      "<style>" + rules,
+      "<style>" + rules + "</sty",
+      "<p><b><a href=https://m.example/>x<p>y<style>" + rules + "</style>z</a></b>",
+      "<math><mi><style>" + rules + "</style></mi></math><body><style>" + rules + "</style>",
+  };
+  for (const std::string& html : cases) {
+    INFO(html);
+    const std::string plain = extraction_dump(html, false);
+    CHECK(extraction_dump(html, true) == plain);
+  }
+  // The sheet's URLs are found when it is set aside, with their @media and selector.
+  const std::string doc = extraction_dump("<style>" + rules + "</style>", true);
+  CHECK_THAT(doc, Catch::Contains("https://t.example/p.gif?u=1|-1x-1|v||print|#t"));
+  CHECK_THAT(doc, Catch::Contains("https://img.example/bg.png|-1x-1|v|||.hero"));
+}
+
+TEST_CASE("sheets set aside: random mixtures of markup give the elements of the parse with them", "[html][css]") {
+  const std::vector<std::string> pieces = {
+      "<style>.a{background:url(https://s.example/a.png)} .b{color:red} .c{margin:0 auto;padding:0}</style>",
+      "<style media=print>@import url(https://s.example/i.css);#x{background-image:url(//p.example/x.gif)}</style>",
+      "<!--[if mso]>",
+      "<![endif]-->",
+      "<!--",
+      "-->",
+      "<script>",
+      "</script>",
+      "<svg>",
+      "</svg>",
+      "<table>",
+      "<tr><td>",
+      "</table>",
+      "<a href=https://l.example/>",
+      "</a>",
+      "<b>",
+      "</b>",
+      "<p>",
+      "<textarea>",
+      "</textarea>",
+      "<title>",
+      "</title>",
+      "<select>",
+      "</select>",
+      "<template>",
+      "</template>",
+      "\r\n",
+      "\r",
+      "text &amp; more",
+      "<img src=https://i.example/1.png width=1 height=1>",
+      "<div style=\"display:none\">",
+      "</div>",
+      "</style>",
+      "<style>",
+      "<noframes>",
+      "</noframes>",
+      "é✓",
+      "<math>",
+      "</math>",
+      "<xmp>",
+      "</xmp>",
+  };
+  uint32_t state = 12345;
+  auto next = [&] {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % pieces.size();
+  };
+  for (int round = 0; round < 400; ++round) {
+    std::string html;
+    const int count = 3 + static_cast<int>(next() % 12);
+    for (int k = 0; k < count; ++k) html += pieces[next()];
+    INFO(html);
+    CHECK(extraction_dump(html, true) == extraction_dump(html, false));
+  }
+}
+
+TEST_CASE("a sheet set aside reads as gumbo reads a <style> element's text", "[html][css]") {
+  // Random bytes biased towards what the input stream's preprocessing and gumbo's UTF-8 reader change: CR LF and
+  // lone CR, controls, C1 and noncharacters, broken sequences. Whatever sheet_as_read accepts, gumbo must read the
+  // same; and plain CSS with CR LF line ends must be accepted.
+  const std::vector<std::string> atoms = {"a",
+                                          "{",
+                                          "}",
+                                          ";",
+                                          " ",
+                                          "\t",
+                                          "\n",
+                                          "\r",
+                                          "\r\n",
+                                          "\x0c",
+                                          "\x01",
+                                          "\x7f",
+                                          "\xc2\x85",
+                                          "\xc2\xa0",
+                                          "\xc3\xa9",
+                                          "\xe2\x9c\x93",
+                                          "\xef\xb7\x90",
+                                          "\xef\xbf\xbe",
+                                          "\xf0\x9f\x98\x80",
+                                          "\xc3",
+                                          "\xe2\x9c",
+                                          "\x80",
+                                          "\xff",
+                                          "\xed\xa0\x80",
+                                          "\xc0\xaf",
+                                          "url(x)",
+                                          "<",
+                                          "/"};
+  uint32_t state = 777;
+  auto next = [&] {
+    state = state * 1664525u + 1013904223u;
+    return state >> 8;
+  };
+  size_t accepted = 0;
+  for (int round = 0; round < 3000; ++round) {
+    std::string raw;
+    const size_t count = 1 + next() % 20;
+    for (size_t k = 0; k < count; ++k) raw += atoms[next() % atoms.size()];
+    std::string ours;
+    if (!detail::sheet_as_read(raw, &ours)) continue;
+    ++accepted;
+    const std::string html = "<style>" + raw + "</style>";
+    GumboOutput* out = gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size());
+    const GumboNode* head = static_cast<const GumboNode*>(out->root->v.element.children.data[0]);
+    const GumboNode* style = static_cast<const GumboNode*>(head->v.element.children.data[0]);
+    REQUIRE(style->v.element.tag == GUMBO_TAG_STYLE);
+    REQUIRE(style->v.element.children.length == 1);
+    const GumboNode* text = static_cast<const GumboNode*>(style->v.element.children.data[0]);
+    INFO(raw);
+    CHECK(std::string(text->v.text.text) == ours);
+    gumbo_destroy_output(&kGumboDefaultOptions, out);
+  }
+  CHECK(accepted > 100);
+  std::string css;
+  CHECK(detail::sheet_as_read("td {\r\n  color: red;\r}\n.x\t{ background: url(a.png) } /* é ✓ */", &css));
+  CHECK(css == "td {\n  color: red;\n}\n.x\t{ background: url(a.png) } /* é ✓ */");
+}
