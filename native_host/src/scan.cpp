@@ -332,10 +332,10 @@ class FdReadBuf : public std::streambuf {
   char buffer_[64 * 1024];
 };
 
-/// Reads at most `max` bytes from the start of a file. False on a read error.
 /// Files from this size are read into a string sized from fstat (read_prefix).
 constexpr uint64_t kExactReadBytes = 512 * 1024;
 
+/// Reads at most `max` bytes from the start of a file of about `size_hint` bytes. False on a read error.
 bool read_prefix(int fd, uint64_t max, uint64_t size_hint, std::string* out) {
   out->clear();
   // A large file is read straight into a string of its size: grown by appends, its bytes would be copied at each
