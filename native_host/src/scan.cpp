@@ -901,7 +901,8 @@ int run_scan_command(const std::vector<std::string>& args) {
     if (!signatures.empty()) {
       // A list named here is the user's own, as one named by $MAILVEIL_SIGNATURES: its patterns are parsed, and one
       // that parses but does not compile is left out by the Matcher (PatternCheck::kParse), not compiled twice.
-      if (auto parsed = load_signature_list(signatures, &err, PatternCheck::kParse)) active.list = compile_list(*parsed);
+      if (auto parsed = load_signature_list(signatures, &err, PatternCheck::kParse))
+        active.list = compile_list(*parsed);
     } else {
       active = load_active_list(signature_store_dir(), bundled_signatures_path(), &err);  // with the user list
     }
