@@ -99,7 +99,6 @@ Engine::Engine(std::shared_ptr<const CompiledList> list) : matcher_(std::move(li
 Engine::Engine(const std::shared_ptr<const SignatureList>& list) : matcher_(list) {}
 
 void prepare_first_message() {
-  prepare_digests();
   tracking_path_re();
   open_endpoint_re();
   prepare_link_judge();

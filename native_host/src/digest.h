@@ -1,4 +1,4 @@
-/// Hashes and encodings used to recognise an e-mail address hidden in a URL (OpenSSL EVP).
+/// Hashes and encodings used to recognise an e-mail address hidden in a URL (nettle, linked statically).
 #pragma once
 
 #include <string>
@@ -12,10 +12,6 @@ enum class HashAlgorithm { kMd5, kSha1, kSha224, kSha256, kSha384, kSha512 };
 inline constexpr HashAlgorithm kHashAlgorithms[] = {HashAlgorithm::kMd5,    HashAlgorithm::kSha1,
                                                     HashAlgorithm::kSha224, HashAlgorithm::kSha256,
                                                     HashAlgorithm::kSha384, HashAlgorithm::kSha512};
-
-/// Loads OpenSSL's digest implementations now rather than on the first hash (about 2 ms: configuration,
-/// provider, algorithm fetches). The host calls it on a helper thread at start, while the list loads.
-void prepare_digests();
 
 /// Lower-case hex digest of data.
 std::string hex_digest(HashAlgorithm algorithm, std::string_view data);

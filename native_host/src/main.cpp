@@ -47,10 +47,9 @@ int serve_browser(const std::string& caller) {
   config.update = default_update_config();
   spdlog::info("host {} started by {} (allowed: {})", MAILVEIL_VERSION, caller, config.caller_allowed);
 
-  // The first message needs the list, OpenSSL's digests (leak detection) and the heuristics' regexes: load them
-  // side by side. Once the list is loaded, the same helper thread compiles the regex sets every URL needs
-  // (Engine::prepare), beside the first requests rather than inside the first classify. One thread for both:
-  // a second one would fault in a malloc arena of its own.
+  // The first message needs the list and the heuristics' regexes: load them side by side. Once the list is loaded, the
+  // same helper thread compiles the regex sets every URL needs (Engine::prepare), beside the first requests rather than
+  // inside the first classify. One thread for both: a second one would fault in a malloc arena of its own.
   std::promise<std::shared_ptr<const Engine>> engine_ready;
   std::jthread warm_up([ready = engine_ready.get_future()]() mutable {
     prepare_first_message();

@@ -1,11 +1,13 @@
 #include "signing.h"
 
+#include <dlfcn.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include <iterator>
 #include <memory>
+#include <string>
 
 #include "digest.h"
 
@@ -31,14 +33,71 @@ constexpr PublicKey kTestOnlyKey = {
     0xa9, 0x60, 0x7d, 0x1f, 0xb2, 0x9b, 0xca, 0x9e, 0xae, 0xcc, 0xd2, 0xea, 0x76, 0x29, 0x09, 0x70,
 };
 
+// libcrypto is loaded with dlopen when a signature is first checked or made (an update, an import, `sign`), not
+// linked: the browser starts the host with every webmail tab, and mapping libcrypto cost each start some 5 ms of
+// relocations (21,000 of them, bound at load) on our VM, for an update that comes once a day. The digests the
+// leak detector needs come from nettle, linked statically (digest.cpp). The Debian package libssl3 provides
+// libcrypto.so.3; the header's OPENSSL_VERSION_MAJOR names the soname this was built against.
+#define MV_STRINGIFY2(x) #x
+#define MV_STRINGIFY(x) MV_STRINGIFY2(x)
+constexpr char kCryptoLibrary[] = "libcrypto.so." MV_STRINGIFY(OPENSSL_VERSION_MAJOR);
+
+struct CryptoApi {
+  decltype(&::EVP_PKEY_new_raw_public_key) new_raw_public_key = nullptr;
+  decltype(&::EVP_PKEY_get_raw_public_key) get_raw_public_key = nullptr;
+  decltype(&::EVP_PKEY_get_id) get_id = nullptr;
+  decltype(&::EVP_PKEY_free) pkey_free = nullptr;
+  decltype(&::EVP_MD_CTX_new) md_ctx_new = nullptr;
+  decltype(&::EVP_MD_CTX_free) md_ctx_free = nullptr;
+  decltype(&::EVP_DigestVerifyInit) verify_init = nullptr;
+  decltype(&::EVP_DigestVerify) verify = nullptr;
+  decltype(&::EVP_DigestSignInit) sign_init = nullptr;
+  decltype(&::EVP_DigestSign) sign = nullptr;
+  decltype(&::BIO_new_mem_buf) bio_new_mem_buf = nullptr;
+  decltype(&::BIO_free) bio_free = nullptr;
+  decltype(&::PEM_read_bio_PUBKEY) read_pubkey = nullptr;
+  decltype(&::PEM_read_bio_PrivateKey) read_private_key = nullptr;
+  std::string error;  ///< why it could not be loaded, or empty
+};
+
+template <typename Fn>
+bool bind(void* lib, const char* name, Fn* fn) {
+  *fn = reinterpret_cast<Fn>(dlsym(lib, name));
+  return *fn != nullptr;
+}
+
+const CryptoApi& crypto() {
+  static const CryptoApi api = [] {
+    CryptoApi a;
+    void* lib = dlopen(kCryptoLibrary, RTLD_NOW | RTLD_LOCAL);  // kept loaded for the life of the process
+    if (!lib) {
+      const char* why = dlerror();
+      a.error = std::string("cannot load ") + kCryptoLibrary + " (install the libssl3 package): " + (why ? why : "?");
+      return a;
+    }
+    const bool all = bind(lib, "EVP_PKEY_new_raw_public_key", &a.new_raw_public_key) &&
+                     bind(lib, "EVP_PKEY_get_raw_public_key", &a.get_raw_public_key) &&
+                     bind(lib, "EVP_PKEY_get_id", &a.get_id) && bind(lib, "EVP_PKEY_free", &a.pkey_free) &&
+                     bind(lib, "EVP_MD_CTX_new", &a.md_ctx_new) && bind(lib, "EVP_MD_CTX_free", &a.md_ctx_free) &&
+                     bind(lib, "EVP_DigestVerifyInit", &a.verify_init) && bind(lib, "EVP_DigestVerify", &a.verify) &&
+                     bind(lib, "EVP_DigestSignInit", &a.sign_init) && bind(lib, "EVP_DigestSign", &a.sign) &&
+                     bind(lib, "BIO_new_mem_buf", &a.bio_new_mem_buf) && bind(lib, "BIO_free", &a.bio_free) &&
+                     bind(lib, "PEM_read_bio_PUBKEY", &a.read_pubkey) &&
+                     bind(lib, "PEM_read_bio_PrivateKey", &a.read_private_key);
+    if (!all) a.error = std::string(kCryptoLibrary) + " lacks an entry point MailVeil needs";
+    return a;
+  }();
+  return api;
+}
+
 struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(EVP_PKEY* p) const { crypto().pkey_free(p); }
 };
 struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_MD_CTX* p) const { crypto().md_ctx_free(p); }
 };
 struct BioDeleter {
-  void operator()(BIO* p) const { BIO_free(p); }
+  void operator()(BIO* p) const { crypto().bio_free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
@@ -85,15 +144,15 @@ bool strict_base64_decode(std::string_view text, std::string* out) {
   return true;
 }
 
-bool verify_with_key(std::string_view data, const std::string& sig, const PublicKey& key) {
-  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+bool verify_with_key(const CryptoApi& c, std::string_view data, const std::string& sig, const PublicKey& key) {
+  PkeyPtr pkey(c.new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
   if (!pkey) return false;
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(c.md_ctx_new());
   if (!ctx) return false;
   // Ed25519 is a one-shot scheme: no digest is configured, the whole message goes to EVP_DigestVerify.
-  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
-                          reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
+  if (c.verify_init(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) return false;
+  return c.verify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                  reinterpret_cast<const unsigned char*>(data.data()), data.size()) == 1;
 }
 
 }  // namespace
@@ -133,26 +192,36 @@ bool verify_signature(std::string_view data, std::string_view signature_file, co
     *err = "no trusted signing key is configured";
     return false;
   }
+  const CryptoApi& c = crypto();
+  if (!c.error.empty()) {
+    *err = c.error;
+    return false;
+  }
   for (const auto& key : keys) {
-    if (verify_with_key(data, sig, key)) return true;
+    if (verify_with_key(c, data, sig, key)) return true;
   }
   *err = "signature does not match the list";
   return false;
 }
 
 bool parse_public_key_pem(std::string_view pem, PublicKey* key, std::string* err) {
-  BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  const CryptoApi& c = crypto();
+  if (!c.error.empty()) {
+    *err = c.error;
+    return false;
+  }
+  BioPtr bio(c.bio_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   if (!bio) {
     *err = "out of memory";
     return false;
   }
-  PkeyPtr pkey(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey || EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+  PkeyPtr pkey(c.read_pubkey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey || c.get_id(pkey.get()) != EVP_PKEY_ED25519) {
     *err = "not a PEM Ed25519 public key";
     return false;
   }
   size_t len = key->size();
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), key->data(), &len) != 1 || len != key->size()) {
+  if (c.get_raw_public_key(pkey.get(), key->data(), &len) != 1 || len != key->size()) {
     *err = "cannot extract the raw Ed25519 public key";
     return false;
   }
@@ -160,22 +229,27 @@ bool parse_public_key_pem(std::string_view pem, PublicKey* key, std::string* err
 }
 
 bool sign_data(std::string_view data, std::string_view private_key_pem, std::string* signature_file, std::string* err) {
-  BioPtr bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
+  const CryptoApi& c = crypto();
+  if (!c.error.empty()) {
+    *err = c.error;
+    return false;
+  }
+  BioPtr bio(c.bio_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
   if (!bio) {
     *err = "out of memory";
     return false;
   }
-  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
-  if (!pkey || EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+  PkeyPtr pkey(c.read_private_key(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey || c.get_id(pkey.get()) != EVP_PKEY_ED25519) {
     *err = "not a PEM Ed25519 private key";
     return false;
   }
-  MdCtxPtr ctx(EVP_MD_CTX_new());
+  MdCtxPtr ctx(c.md_ctx_new());
   std::string sig(kSignatureSize, '\0');
   size_t sig_len = sig.size();
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
+  if (!ctx || c.sign_init(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1 ||
+      c.sign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
+             reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1 ||
       sig_len != kSignatureSize) {
     *err = "signing failed";
     return false;

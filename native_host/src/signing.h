@@ -1,4 +1,5 @@
-/// Ed25519 detached signatures over signature lists (OpenSSL); the trusted public keys are compiled in.
+/// Ed25519 detached signatures over signature lists (OpenSSL's libcrypto, loaded on first use); the trusted public
+/// keys are compiled in.
 #pragma once
 
 #include <array>

@@ -68,6 +68,9 @@ class HostProcess {
 
   const std::string& home() const { return home_; }
 
+  /// The host's process id (while it runs).
+  pid_t pid() const { return pid_; }
+
   void send_raw(const std::string& bytes) {
     size_t off = 0;
     while (off < bytes.size()) {

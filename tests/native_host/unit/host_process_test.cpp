@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "digest.h"
 #include "public_suffix.h"
@@ -483,4 +484,48 @@ TEST_CASE("host: evidence action returns a self-contained page in the requested 
   require_still_serving(host, "z");
   host.close_stdin();
   CHECK(host.wait_exit() == 0);
+}
+
+TEST_CASE("host: judges a hashed address without mapping libcrypto, which only a signature check loads",
+          "[host][startup]") {
+  // The digests of the reader's address come from nettle, linked in; libcrypto (Ed25519) is loaded on the first
+  // signature check, not at every start (signing.cpp).
+  HostProcess host;
+  host.send({{"id", 1}, {"action", "hello"}, {"protocol", 1}, {"client", "test"}});
+  REQUIRE(host.receive());
+  const std::string md5 = mailveil::hex_digest(mailveil::HashAlgorithm::kMd5, "jane.doe@example.org");
+  const std::string sha256 = mailveil::hex_digest(mailveil::HashAlgorithm::kSha256, "jane.doe@example.org");
+  host.send(
+      classify_request("c1", {{{"ref", "a"}, {"kind", "img"}, {"url", "https://px.shop.example/o.gif?e=" + md5}},
+                              {{"ref", "b"}, {"kind", "img"}, {"url", "https://px.shop.example/p.gif?h=" + sha256}}}));
+  auto c = host.receive();
+  REQUIRE(c);
+  CHECK((*c)["result"]["elements"][0]["leaks"][0]["encoding"] == "md5");
+  CHECK((*c)["result"]["elements"][1]["leaks"][0]["encoding"] == "sha256");
+  std::ifstream maps("/proc/" + std::to_string(host.pid()) + "/maps");
+  REQUIRE(maps);
+  const std::string mapped((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  CHECK_THAT(mapped, Catch::Contains("libc.so"));
+  CHECK_THAT(mapped, !Catch::Contains("libcrypto"));
+  host.close_stdin();
+  CHECK(host.wait_exit() == 0);
+}
+
+TEST_CASE("digests match the standard test vectors", "[digest]") {
+  using mailveil::HashAlgorithm;
+  using mailveil::hex_digest;
+  CHECK(hex_digest(HashAlgorithm::kMd5, "abc") == "900150983cd24fb0d6963f7d28e17f72");
+  CHECK(hex_digest(HashAlgorithm::kMd5, "") == "d41d8cd98f00b204e9800998ecf8427e");
+  CHECK(hex_digest(HashAlgorithm::kSha1, "abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(hex_digest(HashAlgorithm::kSha224, "abc") == "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7");
+  CHECK(hex_digest(HashAlgorithm::kSha256, "abc") ==
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(hex_digest(HashAlgorithm::kSha256, "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(hex_digest(HashAlgorithm::kSha384, "abc") ==
+        "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+  CHECK(hex_digest(HashAlgorithm::kSha512, "abc") ==
+        "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce8"
+        "0e2a9ac94fa54ca49f");
+  // A million 'a's crosses many blocks (FIPS 180 long-message vector).
+  CHECK(hex_digest(HashAlgorithm::kSha1, std::string(1000000, 'a')) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
 }
