@@ -5,7 +5,6 @@
 #include <nettle/sha2.h>
 
 #include <array>
-#include <memory>
 
 namespace mailveil {
 namespace {

@@ -912,12 +912,6 @@ StyleInfo parse_style(const std::vector<css::Token>& tokens) {
   return info;
 }
 
-/// Hash of a std::string key that looks up by std::string_view too.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
 /// True when a style attribute may set a property that parse_style reads (a backslash may spell any of them).
 bool may_affect_box(std::string_view style) {
   if (style.find('\\') != std::string_view::npos) return true;
@@ -1271,7 +1265,7 @@ class Walker {
   std::string_view html_;
   const ExtractOptions& options_;
   ExtractResult result_;
-  std::unordered_map<std::string, StyleInfo, StringHash, std::equal_to<>> style_cache_;
+  std::unordered_map<std::string, StyleInfo, StringViewHash, std::equal_to<>> style_cache_;
   std::optional<Url> base_;
   uint64_t work_left_ = kMaxTreeWork;
   size_t tags_left_ = kMaxTags;

@@ -1,11 +1,11 @@
 #include "http_client.h"
 
 #include <curl/curl.h>
-#include <dlfcn.h>
 
 #include <chrono>
 #include <string_view>
 
+#include "dynamic_library.h"
 #include "text_util.h"
 
 namespace mailveil {
@@ -44,38 +44,28 @@ constexpr unsigned kCurlWithProtocolStrings = 0x075500;
 /// The first libcurl with CURLOPT_PROTOCOLS and CURLOPT_REDIR_PROTOCOLS (and CURLOPT_SSLVERSION's TLS 1.2).
 constexpr unsigned kCurlMinimum = 0x072200;  // 7.34.0
 
-template <typename Fn>
-bool resolve(void* lib, const char* name, Fn* out, std::string* error) {
-  *out = reinterpret_cast<Fn>(dlsym(lib, name));
-  if (!*out && error->empty()) error->assign(std::string(kCurlLibrary) + " lacks " + name);
-  return *out != nullptr;
-}
-
 CurlApi load_curl() {
   CurlApi api;
   // Never unloaded: libcurl and its TLS backend keep global state for the life of the process.
-  void* lib = dlopen(kCurlLibrary, RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    const char* why = dlerror();
-    api.error = std::string("cannot load ") + kCurlLibrary + " (install the libcurl4 package): " + (why ? why : "?");
-    return api;
-  }
+  void* lib = open_library(kCurlLibrary, "libcurl4", &api.error);
+  if (!lib) return api;
   std::string& e = api.error;
-  resolve(lib, "curl_global_init", &api.global_init, &e);
-  resolve(lib, "curl_easy_init", &api.easy_init, &e);
-  resolve(lib, "curl_easy_setopt", &api.easy_setopt, &e);
-  resolve(lib, "curl_easy_perform", &api.easy_perform, &e);
-  resolve(lib, "curl_easy_getinfo", &api.easy_getinfo, &e);
-  resolve(lib, "curl_easy_cleanup", &api.easy_cleanup, &e);
-  resolve(lib, "curl_easy_strerror", &api.easy_strerror, &e);
-  resolve(lib, "curl_slist_append", &api.slist_append, &e);
-  resolve(lib, "curl_slist_free_all", &api.slist_free_all, &e);
-  resolve(lib, "curl_url", &api.url, &e);
-  resolve(lib, "curl_url_cleanup", &api.url_cleanup, &e);
-  resolve(lib, "curl_url_set", &api.url_set, &e);
-  resolve(lib, "curl_url_get", &api.url_get, &e);
-  resolve(lib, "curl_free", &api.free, &e);
-  resolve(lib, "curl_version_info", &api.version_info, &e);
+  auto bind = [lib, &e](const char* name, auto* out) { resolve(lib, kCurlLibrary, name, out, &e); };
+  bind("curl_global_init", &api.global_init);
+  bind("curl_easy_init", &api.easy_init);
+  bind("curl_easy_setopt", &api.easy_setopt);
+  bind("curl_easy_perform", &api.easy_perform);
+  bind("curl_easy_getinfo", &api.easy_getinfo);
+  bind("curl_easy_cleanup", &api.easy_cleanup);
+  bind("curl_easy_strerror", &api.easy_strerror);
+  bind("curl_slist_append", &api.slist_append);
+  bind("curl_slist_free_all", &api.slist_free_all);
+  bind("curl_url", &api.url);
+  bind("curl_url_cleanup", &api.url_cleanup);
+  bind("curl_url_set", &api.url_set);
+  bind("curl_url_get", &api.url_get);
+  bind("curl_free", &api.free);
+  bind("curl_version_info", &api.version_info);
   if (e.empty()) {
     // The rules below depend on what this library can enforce: ask it, rather than trust the headers we were
     // compiled with.

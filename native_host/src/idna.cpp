@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "charset.h"
+#include "dynamic_library.h"
 #include "text_util.h"
 
 namespace mailveil {
@@ -23,8 +24,6 @@ namespace {
 // while almost every host in mail is plain ASCII. The Debian package libicu72 provides it (Chromium needs it
 // too). Entry points carry ICU's version suffix (uidna_openUTS46_72): the header's renaming macros give the
 // names of the version this was built against.
-#define MV_STRINGIFY2(x) #x
-#define MV_STRINGIFY(x) MV_STRINGIFY2(x)
 constexpr char kIcuLibrary[] = "libicuuc.so." U_ICU_VERSION_SHORT;
 
 struct IcuApi {
@@ -35,13 +34,8 @@ struct IcuApi {
 
 IcuApi load_icu() {
   IcuApi api;
-  void* lib = dlopen(kIcuLibrary, RTLD_NOW | RTLD_LOCAL);  // never unloaded: the UIDNA object lives on
-  if (!lib) {
-    const char* why = dlerror();
-    api.error = std::string("cannot load ") + kIcuLibrary +
-                " (install the libicu" U_ICU_VERSION_SHORT " package): " + (why ? why : "?");
-    return api;
-  }
+  void* lib = open_library(kIcuLibrary, "libicu" U_ICU_VERSION_SHORT, &api.error);  // the UIDNA object lives on
+  if (!lib) return api;
   auto open = reinterpret_cast<decltype(&::uidna_openUTS46)>(dlsym(lib, MV_STRINGIFY(uidna_openUTS46)));
   api.name_to_ascii =
       reinterpret_cast<decltype(&::uidna_nameToASCII_UTF8)>(dlsym(lib, MV_STRINGIFY(uidna_nameToASCII_UTF8)));

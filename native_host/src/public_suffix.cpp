@@ -88,11 +88,7 @@ std::string public_registrable_domain(std::string_view host_in) {
   if (host_in.empty() || host_in.front() == '[') return std::string(host_in);
   // The classifier asks several times per element, mostly for the few hosts of one mail: a small per-thread
   // cache spares the list lookups (one per label) and the copies.
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
-  };
-  thread_local std::unordered_map<std::string, std::string, Hash, std::equal_to<>> cache;
+  thread_local std::unordered_map<std::string, std::string, StringViewHash, std::equal_to<>> cache;
   if (auto it = cache.find(host_in); it != cache.end()) return it->second;
   if (cache.size() >= 4096) cache.clear();
   std::string result = compute_registrable_domain(host_in);

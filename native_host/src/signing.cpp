@@ -1,6 +1,5 @@
 #include "signing.h"
 
-#include <dlfcn.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "digest.h"
+#include "dynamic_library.h"
 
 namespace mailveil {
 namespace {
@@ -38,8 +38,6 @@ constexpr PublicKey kTestOnlyKey = {
 // relocations (21,000 of them, bound at load) on our VM, for an update that comes once a day. The digests the
 // leak detector needs come from nettle, linked statically (digest.cpp). The Debian package libssl3 provides
 // libcrypto.so.3; the header's OPENSSL_VERSION_MAJOR names the soname this was built against.
-#define MV_STRINGIFY2(x) #x
-#define MV_STRINGIFY(x) MV_STRINGIFY2(x)
 constexpr char kCryptoLibrary[] = "libcrypto.so." MV_STRINGIFY(OPENSSL_VERSION_MAJOR);
 
 struct CryptoApi {
@@ -60,31 +58,26 @@ struct CryptoApi {
   std::string error;  ///< why it could not be loaded, or empty
 };
 
-template <typename Fn>
-bool bind(void* lib, const char* name, Fn* fn) {
-  *fn = reinterpret_cast<Fn>(dlsym(lib, name));
-  return *fn != nullptr;
-}
-
 const CryptoApi& crypto() {
   static const CryptoApi api = [] {
     CryptoApi a;
-    void* lib = dlopen(kCryptoLibrary, RTLD_NOW | RTLD_LOCAL);  // kept loaded for the life of the process
-    if (!lib) {
-      const char* why = dlerror();
-      a.error = std::string("cannot load ") + kCryptoLibrary + " (install the libssl3 package): " + (why ? why : "?");
-      return a;
-    }
-    const bool all = bind(lib, "EVP_PKEY_new_raw_public_key", &a.new_raw_public_key) &&
-                     bind(lib, "EVP_PKEY_get_raw_public_key", &a.get_raw_public_key) &&
-                     bind(lib, "EVP_PKEY_get_id", &a.get_id) && bind(lib, "EVP_PKEY_free", &a.pkey_free) &&
-                     bind(lib, "EVP_MD_CTX_new", &a.md_ctx_new) && bind(lib, "EVP_MD_CTX_free", &a.md_ctx_free) &&
-                     bind(lib, "EVP_DigestVerifyInit", &a.verify_init) && bind(lib, "EVP_DigestVerify", &a.verify) &&
-                     bind(lib, "EVP_DigestSignInit", &a.sign_init) && bind(lib, "EVP_DigestSign", &a.sign) &&
-                     bind(lib, "BIO_new_mem_buf", &a.bio_new_mem_buf) && bind(lib, "BIO_free", &a.bio_free) &&
-                     bind(lib, "PEM_read_bio_PUBKEY", &a.read_pubkey) &&
-                     bind(lib, "PEM_read_bio_PrivateKey", &a.read_private_key);
-    if (!all) a.error = std::string(kCryptoLibrary) + " lacks an entry point MailVeil needs";
+    void* lib = open_library(kCryptoLibrary, "libssl3", &a.error);  // kept loaded for the life of the process
+    if (!lib) return a;
+    auto bind = [lib, &a](const char* name, auto* fn) { resolve(lib, kCryptoLibrary, name, fn, &a.error); };
+    bind("EVP_PKEY_new_raw_public_key", &a.new_raw_public_key);
+    bind("EVP_PKEY_get_raw_public_key", &a.get_raw_public_key);
+    bind("EVP_PKEY_get_id", &a.get_id);
+    bind("EVP_PKEY_free", &a.pkey_free);
+    bind("EVP_MD_CTX_new", &a.md_ctx_new);
+    bind("EVP_MD_CTX_free", &a.md_ctx_free);
+    bind("EVP_DigestVerifyInit", &a.verify_init);
+    bind("EVP_DigestVerify", &a.verify);
+    bind("EVP_DigestSignInit", &a.sign_init);
+    bind("EVP_DigestSign", &a.sign);
+    bind("BIO_new_mem_buf", &a.bio_new_mem_buf);
+    bind("BIO_free", &a.bio_free);
+    bind("PEM_read_bio_PUBKEY", &a.read_pubkey);
+    bind("PEM_read_bio_PrivateKey", &a.read_private_key);
     return a;
   }();
   return api;

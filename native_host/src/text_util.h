@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,6 +28,13 @@ bool istarts_with(std::string_view s, std::string_view prefix);
 size_t ifind(std::string_view haystack, std::string_view needle, size_t from = 0);
 /// Strips ASCII whitespace at both ends.
 std::string_view trim(std::string_view s);
+
+/// Hash of std::string keys that also takes a std::string_view: with std::equal_to<>, an unordered map keyed by
+/// std::string is searched with a view, without a copy.
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
 
 /// Splits `s` at every `sep`, keeping empty parts ("a..b" -> "a", "", "b"; "" -> one empty part); views into `s`.
 std::vector<std::string_view> split_views(std::string_view s, char sep);
