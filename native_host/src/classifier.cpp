@@ -11,6 +11,7 @@
 #include "judge_common.h"
 #include "leak_detector.h"
 #include "link_judge.h"
+#include "public_suffix.h"
 #include "unwrap.h"
 
 namespace mailveil {
@@ -99,8 +100,7 @@ Engine::Engine(std::shared_ptr<const CompiledList> list) : matcher_(std::move(li
 Engine::Engine(const std::shared_ptr<const SignatureList>& list) : matcher_(list) {}
 
 void prepare_first_message() {
-  tracking_path_re();
-  open_endpoint_re();
+  public_suffix_info();  // reads the public suffix list (hello reports its date; every judgement needs it)
   prepare_link_judge();
 }
 

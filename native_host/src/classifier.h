@@ -91,9 +91,9 @@ struct EmailReport {
   Score score;
 };
 
-/// Builds now what judging the first message would otherwise build on first use: the regexes of the image and
-/// link heuristics. The host calls it on a helper thread at start, while the list loads (main.cpp); the
-/// signature list's own regexes stay compiled on first use.
+/// Builds now what the first message would otherwise build on first use: the public suffix list and the phrase
+/// sets of the link heuristics (word_match.h; no regex). The host calls it on its start-up helper thread
+/// (main.cpp); the signature list's own regexes are compiled by Engine::prepare or on first use.
 void prepare_first_message();
 
 /// A compiled signature list plus the classification logic.

@@ -6,6 +6,7 @@
 #include "judge_common.h"
 #include "leak_detector.h"
 #include "text_util.h"
+#include "word_match.h"
 
 namespace mailveil {
 namespace {
@@ -224,32 +225,6 @@ void for_each_url_token(const Url& url, bool all_segments, Fn&& fn) {
 
 }  // namespace
 
-const RE2& tracking_path_re() {
-  static const RE2 re(
-      "(?i)(?:"
-      // endpoints at the root of a tracking host: /o/…, /e/o/…, /wf/open, /q/…
-      "^/(?:o|oo|op|e/o|wf/open|q|ss/o|mo)(?:/|$)"
-      // words as a whole path segment or a file stem anywhere
-      "|(?:^|/)(?:open|opened|opens|opentrack|openrate|emailopen|email-open|pixel|pixels|px|pxl|beacon|beacons|"
-      "imp|impression|impressions|track|tracking|tracker|trk|emimp|read|footer\\.gif)"
-      "(?:/|\\.(?:gif|png|jpe?g|php|aspx?|cgi|ashx)|$)"
-      // single-letter gif endpoints: /t.gif, /o.gif, /p.gif
-      "|/[a-z]\\.gif$"
-      ")");
-  return re;
-}
-
-const RE2& open_endpoint_re() {
-  static const RE2 re(
-      "(?i)(?:"
-      "^/(?:o|oo|op|e/o|wf/open|q|ss/o|mo)(?:/|$)"
-      "|(?:^|/)(?:open|opened|opens|opentrack|openrate|emailopen|email-open|email_open|pixel|pixels|beacon|beacons|"
-      "imp|impression|impressions|emimp)"
-      "(?:/|\\.(?:gif|png|jpe?g|php|aspx?|cgi|ashx|jsp)|$)"
-      ")");
-  return re;
-}
-
 bool is_dynamic_endpoint(const Url& url) {
   std::string_view path = url.path;
   std::string_view last = path.substr(path.rfind('/') + 1);
@@ -295,11 +270,7 @@ TokenFacts token_facts(const Url& url) {
   });
   std::string_view path = url.path;
   const bool dynamic = is_dynamic_endpoint(url);
-  re2::StringPiece word;
-  size_t word_end = std::string_view::npos;
-  if (open_endpoint_re().Match(path, 0, path.size(), RE2::UNANCHORED, &word, 1)) {
-    word_end = static_cast<size_t>(word.data() - path.data()) + word.size();
-  }
+  const size_t word_end = open_endpoint_end(path);
   f.asset_path = is_asset_host(url.host);
   const size_t last_start = path.rfind('/') == std::string_view::npos ? 0 : path.rfind('/') + 1;
   for_each_segment(path, [&](const Segment& s) {
@@ -364,8 +335,8 @@ bool judge_fetched_element(const Url& url, const Element& e, const MailImages& m
   const bool concealed = !e.visible || (e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
   // A hidden copy of an image shown elsewhere in the mail is a responsive duplicate (mobile, dark mode…).
   const bool hidden = concealed && (tiny || !mail.shown_visibly_nearby(url));
-  const bool word = RE2::PartialMatch(url.path, tracking_path_re());
-  const bool strong = word && RE2::PartialMatch(url.path, open_endpoint_re());
+  const bool word = has_tracking_path_word(url.path);
+  const bool strong = word && open_endpoint_end(url.path) != std::string_view::npos;
   const TokenFacts t = token_facts(url);
   const bool repeated = mail.has_repeated_token(url);
   const bool query = url.has_query && !url.query.empty();

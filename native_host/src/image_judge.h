@@ -4,8 +4,6 @@
 /// element is judged from its own URL and size plus those facts.
 #pragma once
 
-#include <re2/re2.h>
-
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,12 +15,6 @@
 #include "url.h"
 
 namespace mailveil {
-
-/// Open-tracking path shapes, strong and weak together (`tracking-path`): also used to spot redirectors.
-const RE2& tracking_path_re();
-/// The strong subset: a path segment or file stem that names an open-counting endpoint (`/open/`, `/o/…` at the
-/// root, `pixel`, `beacon`, `imp`…). Weak words (`track`, `read`, `px`, `/t.gif`) are not in it.
-const RE2& open_endpoint_re();
 
 /// True when the last path segment is not a static file: no extension, or a server-side script's.
 bool is_dynamic_endpoint(const Url& url);

@@ -1,7 +1,5 @@
 #include "link_judge.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <array>
 #include <optional>
@@ -10,6 +8,7 @@
 #include "judge_common.h"
 #include "text_util.h"
 #include "unwrap.h"
+#include "word_match.h"
 
 namespace mailveil {
 namespace {
@@ -169,34 +168,8 @@ std::vector<Segment> path_segments(const Url& url) {
 // ---------------------------------------------------------------------------------------------------------------
 // Mailing pages: unsubscribe, preferences, web view, address book.
 
-/// Words of unsubscribe, preference, web-view and address-book pages in a URL's path or query, in the languages
-/// of our mail (matched case-insensitively on the raw text; "é" also as %C3%A9).
-const RE2& mailing_page_url_re() {
-  static const RE2 re(
-      "(?i)unsub|opt[-_]?out|preference|profile_center|subscription_center|manage[-_]subscription|web[-_]?version|"
-      "web[-_]?view|webmail|view[-_]?online|view[-_]?in[-_]?browser|view[-_]?e-?mail|e-?mail[-_]?view|"
-      "browser_preview|vcard|forwardtomyfriend|"
-      "forward-to-a-friend|email-stop|abmelden|austragen|abbestellen|d(?:e|\xc3\xa9|%c3%a9)sinscri|"
-      "d(?:e|\xc3\xa9|%c3%a9)sabonn|descadastr|afmeld|uitschrijv|disiscri");
-  return re;
-}
-
-/// The same pages by the link's text: "View in browser", "Update your preferences", "Se désabonner"…
-const RE2& mailing_page_text_re() {
-  static const RE2 re(
-      "(?i)unsub|opt[- ]?out|preference|pr\xc3\xa9"
-      "f\xc3\xa9rence|prefer\xc3\xaancia|web[- ]?version|"
-      "online version|view (?:it |this |the )?(?:e-?mail |message )?(?:in|online|as a web ?page|as web ?page)|"
-      "view (?:this |the )?e-?mail|in (?:your |ihrem )?browser|im browser|dans votre navigateur|address book|"
-      "stop receiving|no longer (?:wish|want|receive)|remove me|manage (?:your )?subscription|update your profile|"
-      "e-?mail settings|notification settings|abmelden|abbestellen|austragen|d(?:e|\xc3\xa9)sinscri|"
-      "d(?:e|\xc3\xa9)sabonn|darse de baja|dar de baja|cancelar (?:inscri|suscrip)|descadastr|afmelden|"
-      "uitschrijven|disiscriv");
-  return re;
-}
-
 bool text_names_mailing_page(std::string_view text) {
-  return !text.empty() && RE2::PartialMatch(text, mailing_page_text_re());
+  return !text.empty() && mailing_page_in_text(text);
 }
 
 }  // namespace
@@ -225,7 +198,7 @@ bool is_mailing_page(const Url& url, std::string_view text) {
     }
     return true;
   });
-  return RE2::PartialMatch(words, mailing_page_url_re()) || text_names_mailing_page(text);
+  return mailing_page_in_url_words(words) || text_names_mailing_page(text);
 }
 
 bool is_link_token(std::string_view v) {
@@ -598,8 +571,8 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
 }
 
 void prepare_link_judge() {
-  mailing_page_url_re();
-  mailing_page_text_re();
+  mailing_page_in_url_words({});
+  mailing_page_in_text({});
 }
 
 }  // namespace mailveil

@@ -27,7 +27,7 @@ struct LinkFacts {
 /// Signature lookup for links: the engine's signed list, then the user list.
 using LinkMatch = std::function<SignatureMatch(const Url&)>;
 
-/// Compiles the regexes of link judgement (mailing pages by URL and by text) now rather than on the first link.
+/// Builds the phrase sets of link judgement (mailing pages by URL and by text) now rather than on the first link.
 void prepare_link_judge();
 
 /// Fills r->verdict, tracked, reasons, tracker, third_party and rewrite_url for a link. `sig` is the match of
