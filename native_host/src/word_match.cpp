@@ -74,9 +74,8 @@ bool parts_follow(std::string_view text, size_t at, const std::vector<std::vecto
 
 bool PhraseSet::found_in(std::string_view text) const {
   bool found = false;
-  leads_.for_each_match(text, [&](uint32_t tag, size_t, size_t end) {
-    found = found || parts_follow(text, end, rests_[tag], 0);
-  });
+  leads_.for_each_match(
+      text, [&](uint32_t tag, size_t, size_t end) { found = found || parts_follow(text, end, rests_[tag], 0); });
   return found;
 }
 
@@ -93,17 +92,16 @@ struct PathShapes {
 constexpr std::string_view kRootEndpoints[] = {"o", "oo", "op", "e/o", "wf/open", "q", "ss/o", "mo"};
 
 constexpr std::string_view kTrackingWords[] = {
-    "open",  "opened",      "opens",  "opentrack", "openrate",    "emailopen", "email-open", "pixel",
-    "pixels", "px",         "pxl",    "beacon",    "beacons",     "imp",       "impression", "impressions",
-    "track", "tracking",    "tracker", "trk",      "emimp",       "read",      "footer.gif"};
-constexpr std::string_view kTrackingExtensions[] = {"gif", "png", "jpeg", "jpg", "php",
-                                                                 "aspx", "asp", "cgi", "ashx"};
+    "open",   "opened",   "opens",   "opentrack", "openrate", "emailopen", "email-open", "pixel",
+    "pixels", "px",       "pxl",     "beacon",    "beacons",  "imp",       "impression", "impressions",
+    "track",  "tracking", "tracker", "trk",       "emimp",    "read",      "footer.gif"};
+constexpr std::string_view kTrackingExtensions[] = {"gif", "png", "jpeg", "jpg", "php", "aspx", "asp", "cgi", "ashx"};
 
 constexpr std::string_view kOpenWords[] = {
-    "open",    "opened", "opens",  "opentrack", "openrate", "emailopen", "email-open",  "email_open", "pixel",
-    "pixels", "beacon", "beacons", "imp",       "impression", "impressions", "emimp"};
-constexpr std::string_view kOpenExtensions[] = {"gif", "png", "jpeg", "jpg", "php",
-                                                              "aspx", "asp", "cgi", "ashx", "jsp"};
+    "open",  "opened", "opens",  "opentrack", "openrate", "emailopen",  "email-open",  "email_open",
+    "pixel", "pixels", "beacon", "beacons",   "imp",      "impression", "impressions", "emimp"};
+constexpr std::string_view kOpenExtensions[] = {"gif",  "png", "jpeg", "jpg",  "php",
+                                                "aspx", "asp", "cgi",  "ashx", "jsp"};
 
 bool word_at(std::string_view path, size_t at, std::string_view word) {
   return at <= path.size() && path.size() - at >= word.size() && iequals(path.substr(at, word.size()), word);
@@ -163,26 +161,70 @@ size_t leftmost_shape(std::string_view path, const PathShapes& shapes) {
 /// Words of unsubscribe, preference, web-view and address-book pages in a URL's path or query, in the languages
 /// of our mail, in either case ("é" also as %C3%A9).
 const PhraseSet& mailing_page_url_words() {
-  static const PhraseSet words{
-      "unsub", "opt{-|_|}out", "preference", "profile_center", "subscription_center", "manage{-|_}subscription",
-      "web{-|_|}version", "web{-|_|}view", "webmail", "view{-|_|}online", "view{-|_|}in{-|_|}browser",
-      "view{-|_|}e{-|}mail", "e{-|}mail{-|_|}view", "browser_preview", "vcard", "forwardtomyfriend",
-      "forward-to-a-friend", "email-stop", "abmelden", "austragen", "abbestellen", "d{e|\xc3\xa9|\xc3\x89|%c3%a9}sinscri",
-      "d{e|\xc3\xa9|\xc3\x89|%c3%a9}sabonn", "descadastr", "afmeld", "uitschrijv", "disiscri"};
+  static const PhraseSet words{"unsub",
+                               "opt{-|_|}out",
+                               "preference",
+                               "profile_center",
+                               "subscription_center",
+                               "manage{-|_}subscription",
+                               "web{-|_|}version",
+                               "web{-|_|}view",
+                               "webmail",
+                               "view{-|_|}online",
+                               "view{-|_|}in{-|_|}browser",
+                               "view{-|_|}e{-|}mail",
+                               "e{-|}mail{-|_|}view",
+                               "browser_preview",
+                               "vcard",
+                               "forwardtomyfriend",
+                               "forward-to-a-friend",
+                               "email-stop",
+                               "abmelden",
+                               "austragen",
+                               "abbestellen",
+                               "d{e|\xc3\xa9|\xc3\x89|%c3%a9}sinscri",
+                               "d{e|\xc3\xa9|\xc3\x89|%c3%a9}sabonn",
+                               "descadastr",
+                               "afmeld",
+                               "uitschrijv",
+                               "disiscri"};
   return words;
 }
 
 /// The same pages by the link's text: "View in browser", "Update your preferences", "Se désabonner"…
 const PhraseSet& mailing_page_text_words() {
   static const PhraseSet words{
-      "unsub", "opt{-| |}out", "preference", "pr{\xc3\xa9|\xc3\x89}f{\xc3\xa9|\xc3\x89}rence",
-      "prefer{\xc3\xaa|\xc3\x8a}ncia", "web{-| |}version", "online version",
+      "unsub",
+      "opt{-| |}out",
+      "preference",
+      "pr{\xc3\xa9|\xc3\x89}f{\xc3\xa9|\xc3\x89}rence",
+      "prefer{\xc3\xaa|\xc3\x8a}ncia",
+      "web{-| |}version",
+      "online version",
       "view {it |this |the |}{e-mail |email |message |}{in|online|as a web page|as a webpage|as web page|as webpage}",
-      "view {this |the |}e{-|}mail", "in {your |ihrem |}browser", "im browser", "dans votre navigateur",
-      "address book", "stop receiving", "no longer {wish|want|receive}", "remove me",
-      "manage {your |}subscription", "update your profile", "e{-|}mail settings", "notification settings",
-      "abmelden", "abbestellen", "austragen", "d{e|\xc3\xa9|\xc3\x89}sinscri", "d{e|\xc3\xa9|\xc3\x89}sabonn",
-      "darse de baja", "dar de baja", "cancelar {inscri|suscrip}", "descadastr", "afmelden", "uitschrijven",
+      "view {this |the |}e{-|}mail",
+      "in {your |ihrem |}browser",
+      "im browser",
+      "dans votre navigateur",
+      "address book",
+      "stop receiving",
+      "no longer {wish|want|receive}",
+      "remove me",
+      "manage {your |}subscription",
+      "update your profile",
+      "e{-|}mail settings",
+      "notification settings",
+      "abmelden",
+      "abbestellen",
+      "austragen",
+      "d{e|\xc3\xa9|\xc3\x89}sinscri",
+      "d{e|\xc3\xa9|\xc3\x89}sabonn",
+      "darse de baja",
+      "dar de baja",
+      "cancelar {inscri|suscrip}",
+      "descadastr",
+      "afmelden",
+      "uitschrijven",
       "disiscriv"};
   return words;
 }
