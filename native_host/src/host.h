@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,8 +33,14 @@ class Host {
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
-  /// Serves frames until EOF or a truncated frame. Returns the process exit status (0).
-  int serve(FrameReader& reader);
+  /// Serves frames until EOF or a truncated frame. Returns the process exit status (0). `idle`, when given, says
+  /// whether no request is waiting: the first time it does before any classify, the host warms its request path up
+  /// (warm_up) before reading on, so that the first mail opened later is judged as fast as the next ones.
+  int serve(FrameReader& reader, const std::function<bool()>& idle = {});
+  /// Runs one made-up classify request (kWarmUpRequest in host.cpp) through the request path (parse, classify,
+  /// reply) and drops the reply: the code, the lazily built parts of the engine and the heap pages that every
+  /// classify needs are then ready. Answers nothing, logs at debug level. False if the request was refused (a bug).
+  bool warm_up();
   /// Handles one payload and writes its reply (or replies, for update).
   void handle(std::string_view payload);
 
@@ -68,6 +75,7 @@ class Host {
   ActiveList active_;
   std::thread update_thread_;
   std::atomic<bool> updating_{false};
+  bool classified_ = false;  ///< a classify was served: nothing left for warm_up to do
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> errors_{0};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

@@ -1,9 +1,11 @@
 // mailveil-host: the native-messaging host (started by the browser) and the offline CLI.
 // Thin on purpose: everything lives in mailveil_core.
 
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <future>
@@ -94,7 +96,13 @@ int serve_browser(const std::string& caller) {
   FrameWriter writer(std::cout, kMaxOutboundFrame);
   Host host(std::move(config), std::move(active), writer);
   engine_ready.set_value(host.engine());
-  return host.serve(reader);
+  // Idle: nothing buffered and nothing on the pipe. The browser starts the host when the user opens the webmail
+  // and sends the first classify when a mail is opened, usually much later; a classify already waiting is served
+  // first and the warm-up then has nothing left to do.
+  return host.serve(reader, [] {
+    pollfd in{STDIN_FILENO, POLLIN, 0};
+    return std::cin.rdbuf()->in_avail() == 0 && ::poll(&in, 1, 0) == 0;
+  });
 }
 
 }  // namespace
