@@ -45,7 +45,10 @@ std::string classify(int id) {
                     {"kind", "img"},
                     {"url", "https://t.mail.shop.example/open.gif?e=jane.doe%40example.org"},
                     {"declared", {{"width", 1}, {"height", 1}}}},
-                   {{"ref", "c"}, {"kind", "link"}, {"url", "https://shop.example/unsubscribe"}, {"text", "Unsubscribe"}}}}}}})
+                   {{"ref", "c"},
+                    {"kind", "link"},
+                    {"url", "https://shop.example/unsubscribe"},
+                    {"text", "Unsubscribe"}}}}}}})
       .dump();
 }
 
