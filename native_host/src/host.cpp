@@ -94,7 +94,11 @@ int Host::serve(FrameReader& reader, const std::function<bool()>& idle) {
   bool warmed = !idle;
   for (;;) {
     if (!warmed && (classified_ || idle())) {
-      if (!classified_) warm_up();
+      try {
+        if (!classified_) warm_up();
+      } catch (const std::exception& e) {  // a bug must not take the port down: serve without it
+        spdlog::error("warm-up failed: {}", e.what());
+      }
       warmed = true;
     }
     uint64_t declared = 0;
