@@ -91,15 +91,15 @@ void Host::install(ActiveList list) {
 
 int Host::serve(FrameReader& reader, const std::function<bool()>& idle) {
   std::string payload;
-  bool warmed = !idle;
+  bool warm_up_pending = static_cast<bool>(idle);
   for (;;) {
-    if (!warmed && (classified_ || idle())) {
+    if (warm_up_pending && !classified_ && idle()) {
       try {
-        if (!classified_) warm_up();
+        warm_up();
       } catch (const std::exception& e) {  // a bug must not take the port down: serve without it
         spdlog::error("warm-up failed: {}", e.what());
       }
-      warmed = true;
+      warm_up_pending = false;
     }
     uint64_t declared = 0;
     switch (reader.read(&payload, &declared)) {

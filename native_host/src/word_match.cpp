@@ -1,5 +1,6 @@
 #include "word_match.h"
 
+#include <algorithm>
 #include <span>
 #include <stdexcept>
 
@@ -38,44 +39,19 @@ PhraseSet::PhraseSet(std::initializer_list<std::string_view> patterns) {
   for (std::string_view p : patterns) {
     const size_t brace = std::min(p.find('{'), p.size());
     if (brace == 0) throw std::logic_error("PhraseSet: a pattern starts with a literal");
-    Parts rest;
-    for (size_t i = brace; i < p.size();) {
-      if (p[i] == '{') {
-        const size_t close = std::min(p.find('}', i), p.size());
-        rest.push_back(expand_braces(p.substr(i, close + 1 - i)));
-        i = close + 1;
-      } else {
-        const size_t next = std::min(p.find('{', i), p.size());
-        rest.push_back({std::string(p.substr(i, next - i))});
-        i = next;
-      }
-    }
     leads_.add(p.substr(0, brace), static_cast<uint32_t>(rests_.size()));
-    rests_.push_back(std::move(rest));
+    rests_.push_back(expand_braces(p.substr(brace)));
   }
   leads_.build();
 }
 
-namespace {
-
-/// True when some choice of each part, in turn, follows at `at` (ASCII letters in either case).
-bool parts_follow(std::string_view text, size_t at, const std::vector<std::vector<std::string>>& parts, size_t part) {
-  if (part == parts.size()) return true;
-  for (const std::string& choice : parts[part]) {
-    if (text.size() - at >= choice.size() && iequals(text.substr(at, choice.size()), choice) &&
-        parts_follow(text, at + choice.size(), parts, part + 1)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 bool PhraseSet::found_in(std::string_view text) const {
   bool found = false;
-  leads_.for_each_match(
-      text, [&](uint32_t tag, size_t, size_t end) { found = found || parts_follow(text, end, rests_[tag], 0); });
+  leads_.for_each_match(text, [&](uint32_t tag, size_t, size_t end) {
+    const std::string_view after = text.substr(end);
+    found = found || std::any_of(rests_[tag].begin(), rests_[tag].end(),
+                                 [&](const std::string& rest) { return istarts_with(after, rest); });
+  });
   return found;
 }
 
@@ -104,7 +80,7 @@ constexpr std::string_view kOpenExtensions[] = {"gif",  "png", "jpeg", "jpg",  "
                                                 "aspx", "asp", "cgi",  "ashx", "jsp"};
 
 bool word_at(std::string_view path, size_t at, std::string_view word) {
-  return at <= path.size() && path.size() - at >= word.size() && iequals(path.substr(at, word.size()), word);
+  return at <= path.size() && istarts_with(path.substr(at), word);
 }
 
 /// Where a word at `at` ends its shape: after a `/`, after a dot and an extension, or at the end of the path.
@@ -124,9 +100,7 @@ size_t shape_at(std::string_view path, size_t start, const PathShapes& shapes) {
   if (start == 0 && !path.empty() && path[0] == '/') {
     for (std::string_view root : kRootEndpoints) {
       if (!word_at(path, 1, root)) continue;
-      const size_t end = 1 + root.size();
-      if (end < path.size() && path[end] == '/') return end + 1;
-      if (end == path.size()) return end;
+      if (const size_t end = after_word(path, 1 + root.size(), {}); end != std::string_view::npos) return end;
     }
   }
   // A word at the start of the path, or after a slash.

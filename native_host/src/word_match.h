@@ -21,17 +21,16 @@ std::vector<std::string> expand_braces(std::string_view pattern);
 /// alternation of literals finds. Each pattern stands for its brace expansion and starts with a literal; write both
 /// cases of a non-ASCII letter ("{é|É}"). Only the leading literals go into the search (a small automaton, built
 /// in microseconds: expanding "view {it |this |the |}{e-mail |…}{in|online|…}" instead made thousands of nodes,
-/// and their fresh pages cost a fresh host 0.6 ms); each place one occurs is checked against the rest.
+/// and their fresh pages cost a fresh host 0.6 ms); each place one occurs is compared with the expansions of the
+/// rest of its pattern.
 class PhraseSet {
  public:
   explicit PhraseSet(std::initializer_list<std::string_view> patterns);
   bool found_in(std::string_view text) const;
 
  private:
-  /// One pattern after its leading literal: each part is a list of choices (a literal is a list of one).
-  using Parts = std::vector<std::vector<std::string>>;
-  NeedleSet leads_{true};  ///< tag: index into rests_
-  std::vector<Parts> rests_;
+  NeedleSet leads_{true};                        ///< tag: index into rests_
+  std::vector<std::vector<std::string>> rests_;  ///< each pattern after its leading literal, brace-expanded
 };
 
 /// Words of unsubscribe, preference, web-view and address-book pages, in the languages of our mail, in a URL's
