@@ -5,14 +5,18 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <deque>
 #include <memory>
 #include <new>
 #include <optional>
+#include <random>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -405,6 +409,13 @@ struct Parsed {
   std::unique_ptr<std::string> cut;
   /// The sheets the placeholders stood for, as gumbo would have read them; the tree's text nodes point to them.
   std::vector<std::string> set_aside;
+  /// The texts and attribute values the placeholders stood for, as gumbo would have read them; attributes point
+  /// into it.
+  std::unique_ptr<std::string> aside_chars;
+  /// Where each value placeholder's opening quote is in the input parsed (cut, or repaired from it).
+  std::vector<size_t> value_at;
+  /// The text of each text node that held text placeholders, with the texts put back; the nodes point to them.
+  std::deque<std::string> restored;
 };
 
 GumboOutput* run_gumbo(Parsed* out, bool fragment, const char* data, size_t size) {
@@ -476,15 +487,24 @@ bool parse_repaired(std::string_view input, bool fragment, Parsed* out) {
     std::sort(fixes.begin(), fixes.end(), [](const EndTagFix& a, const EndTagFix& b) { return a.offset < b.offset; });
     std::string repaired;
     repaired.reserve(input.size() + 64);
+    std::vector<size_t> value_at;
+    value_at.reserve(out->value_at.size());
+    // Value placeholders move with the text around them; one in an end tag rewritten (never, unless set_aside took
+    // an end tag for a start tag) is lost, and then not found.
+    auto place = out->value_at.begin();
+    auto moved = [&](size_t at) { return *place < at ? SIZE_MAX : *place - at + repaired.size(); };
     size_t at = 0;
     for (const EndTagFix& f : fixes) {
       if (f.offset < at) continue;
+      for (; place != out->value_at.end() && *place < f.offset; ++place) value_at.push_back(moved(at));
       repaired.append(input.substr(at, f.offset - at));
       for (size_t k = 0; k < f.repeat; ++k) repaired += "</" + f.name + ">";
       at = f.offset + f.length;
     }
+    for (; place != out->value_at.end(); ++place) value_at.push_back(moved(at));
     repaired.append(input.substr(at));
     Parsed again;
+    again.value_at = std::move(value_at);
     again.repaired = std::make_unique<std::string>(std::move(repaired));
     if (!run_gumbo(&again, fragment, again.repaired->data(), again.repaired->size())) break;  // keep the first tree
     again.cut = std::move(out->cut);
@@ -494,28 +514,112 @@ bool parse_repaired(std::string_view input, bool fragment, Parsed* out) {
   return true;
 }
 
-// ---- style sheets set aside ---------------------------------------------------------------------------------
+// ---- sheets, texts and attribute values set aside ----------------------------------------------------------
 //
-// gumbo reads each character of a <style> sheet as a token of its own, through the tree builder: sheets are an
-// eighth of the HTML bytes of the dev mails, and reading them took 0.24 of gumbo's 1.59 billion instructions there
-// (a twentieth of the scan's CPU time). Sheets of 64 bytes or more are handed to it as short placeholders
-// ("@mailveil-sheet:N;"), and after the parse each placeholder's text node is pointed at the sheet as gumbo would
-// have read it. Only sheets whose reading this reproduces exactly are set aside (as_read), and the tree is
-// checked: every placeholder must be found whole as the only text of an HTML <style> element. If one is not (the
-// scan below took a comment's, a script's or a text's bytes for a sheet, or the element was ignored), the body is
-// parsed again as it is.
+// gumbo reads each character of the input through its tokenizer, one call per character, and each character of a
+// sheet or a text as a token of its own, through the tree builder. On the dev mails, quoted attribute values are
+// half the HTML bytes, texts and sheets an eighth each. The long ones are handed to gumbo as short placeholders,
+// and after the parse their nodes and attributes are given back what gumbo would have read (as_read): on the HTML
+// of the dev mails this takes gumbo from 1.79 to 1.22 billion instructions. Only what as_read reproduces exactly
+// is set aside, and the tree is checked; if a placeholder is not found where it must be, the body is parsed again
+// as it is (4% of the dev bodies, all spam with broken markup).
 //
-// Long attribute values (half the bytes) were tried the same way: 0.16 billion fewer instructions, no less time.
+// - A sheet of kMinSetAside bytes or more becomes "@mailveil-sheet:N;", and must be found whole as the only text
+//   of an HTML <style> element. Read there as raw text, as the sheet it replaced would have been (the same prefix
+//   puts the tokenizer in the same state, and the same end tag follows), it leaves the tree as it was.
+// - A text is the run of characters from a '>' to the next '<' (or the end), with no '&' and no '>'. Its leading
+//   whitespace stays; the rest, from the first other character, becomes text_mark() + "N;" when it is
+//   kMinTextAside bytes or more, and must be found whole, once, in a text node. Why the tree is then the one of
+//   the input as it was:
+//   * the tokenizer. By induction the state before a run is the same in both inputs. A placeholder found in a text
+//     node was read as character tokens, so that state is one of the text states (data, RCDATA, RAWTEXT,
+//     PLAINTEXT, script data and its escaped states). In each, a character other than '<', '>', '&' and NUL is
+//     passed on as it is and leaves the state as it was, except that in the script escaped states '-' moves
+//     between the dash states and any other character back; the next character is '<', which leads to the same
+//     state from all three of them.
+//   * the tree builder. A run and its placeholder are the same whitespace followed by a character that is not
+//     whitespace. The insertion modes treat whitespace and other characters apart, switching mode (or inserting
+//     <head> and <body>) at the first other character, and then treat all characters alike; the pending table
+//     text is foster-parented when any character of it is not whitespace. The modes that drop other characters
+//     (frameset) drop the placeholder too, and it is then not found.
+//   The mark holds a nonce drawn once per process: a character reference in a text could spell a fixed one.
+// - A quoted attribute value of a start tag, of kMinValueAside bytes or more and with no '&', becomes
+//   kValuePlaceholder, and must be found as the whole value of an attribute whose source (original_value) is the
+//   placeholder with its quotes, at the place set_aside put it. Then the tokenizer read that quote in the state
+//   before an attribute value, as it reads the input's (same prefix), and the value up to the same closing quote.
+//   The tree builder reads attribute values only to compare them: "hidden" inputs in tables and MathML's
+//   annotation-xml encodings (never 8 bytes or more), and the attributes of formatting elements (the "Noah's Ark"
+//   clause), which are not set aside. The tokenizer drops a repeated attribute, and the tree builder the
+//   attributes of a later <html>, <head> or <body> it merges: those are not set aside either, so as not to be
+//   parsed twice for nothing.
 
 constexpr std::string_view kAsideMark = "@mailveil-sheet:";
 constexpr size_t kMinSetAside = 64;
+constexpr size_t kMinTextAside = 32;
+constexpr size_t kMinValueAside = 8;
+/// What an attribute value set aside becomes: it is known by where it is, not by what it reads.
+constexpr std::string_view kValuePlaceholder = "~";
 
-/// The text gumbo builds from `raw`, the bytes of a sheet, into *out; false when `raw` holds anything whose
+/// "@mv" + 8 hex digits of a nonce drawn once per process.
+const std::string& nonce_mark() {
+  static const std::string mark = [] {
+    uint32_t nonce = 0;
+    try {
+      nonce = std::random_device()();
+    } catch (...) {
+      nonce = static_cast<uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    }
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "@mv%08x", nonce);
+    return std::string(buf);
+  }();
+  return mark;
+}
+
+/// The mark of a text set aside.
+const std::string& text_mark() {
+  static const std::string mark = nonce_mark() + ":";
+  return mark;
+}
+
+/// What set_aside took out of a body: the sheets and the texts, as gumbo would have read them.
+struct Aside {
+  struct Span {
+    size_t at, size;
+  };
+  std::vector<std::string> sheets;
+  std::unique_ptr<std::string> chars = std::make_unique<std::string>();  ///< texts and values, each then a NUL
+  std::vector<Span> texts;                                               ///< in chars
+  std::vector<size_t> values;                                            ///< where each value begins in chars
+  std::vector<size_t> value_at;  ///< where each value's opening quote is in the copy
+  bool empty() const { return sheets.empty() && texts.empty() && values.empty(); }
+};
+
+/// Whether the attribute values of the start tag whose name is at `name_at` are kept as they are: those of the
+/// formatting elements (a, b, big, code, em, font, i, nobr, s, small, strike, strong, tt, u), which the tree builder
+/// clones and compares by their attribute values (the "Noah's Ark" clause), and of <html>, <head> and <body>,
+/// whose later tags it drops or merges.
+bool keeps_values(std::string_view html, size_t name_at) {
+  char lower[6];
+  size_t size = 0;
+  for (size_t i = name_at; i < html.size() && !is_html_space(html[i]) && html[i] != '/' && html[i] != '>'; ++i) {
+    if (size == sizeof lower) return false;  // none of them is longer
+    lower[size++] = html[i] >= 'A' && html[i] <= 'Z' ? static_cast<char>(html[i] - 'A' + 'a') : html[i];
+  }
+  return name_in(std::string_view(lower, size), {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small",
+                                                 "strike", "strong", "tt", "u", "html", "head", "body"});
+}
+
+/// Appends to *out the text gumbo builds from `raw`, the bytes of a sheet, a text or a value; false (and *out as it
+/// was) when `raw` holds anything whose
 /// reading this does not reproduce exactly: NUL and other controls, noncharacters, invalid UTF-8. CR LF and a
 /// lone CR read as LF, as the input stream's preprocessing has it.
-bool as_read(std::string_view raw, std::string* out) {
-  out->clear();
-  out->reserve(raw.size());
+bool read_into(std::string_view raw, std::string* out) {
+  const size_t start = out->size();
+  auto fail = [&] {
+    out->resize(start);
+    return false;
+  };
   const size_t n = raw.size();
   for (size_t i = 0; i < n;) {
     const unsigned char c = static_cast<unsigned char>(raw[i]);
@@ -549,18 +653,18 @@ bool as_read(std::string_view raw, std::string* out) {
       len = 4;
       cp = c & 0x07;
     } else {
-      return false;
+      return fail();
     }
-    if (i + len > n) return false;
+    if (i + len > n) return fail();
     for (size_t k = 1; k < len; ++k) {
       const unsigned char cc = static_cast<unsigned char>(raw[i + k]);
-      if ((cc & 0xc0) != 0x80) return false;
+      if ((cc & 0xc0) != 0x80) return fail();
       cp = (cp << 6) | (cc & 0x3f);
     }
     const uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0 || (cp >= 0xfdd0 && cp <= 0xfdef) ||
         (cp & 0xfffe) == 0xfffe) {
-      return false;
+      return fail();
     }
     out->append(raw.substr(i, len));
     i += len;
@@ -568,26 +672,47 @@ bool as_read(std::string_view raw, std::string* out) {
   return true;
 }
 
-/// Where the start tag that begins at `lt` ends: just past its '>', or npos. Quoted values may hold '>'.
-size_t start_tag_end(std::string_view html, size_t lt) {
+bool as_read(std::string_view raw, std::string* out) {
+  out->clear();
+  out->reserve(raw.size());
+  return read_into(raw, out);
+}
+
+/// Where the tag that begins at `lt` ends: just past its '>', or npos. The attributes are read as the tokenizer
+/// reads them (a name may begin with '=', quotes count only where a value begins), and `value` is called with the
+/// bounds of each quoted value's name and content.
+template <typename Fn>
+size_t start_tag_end(std::string_view html, size_t lt, Fn&& value) {
   const size_t n = html.size();
   size_t i = lt + 1;
+  while (i < n && !is_html_space(html[i]) && html[i] != '/' && html[i] != '>') ++i;  // the tag name
   while (i < n) {
-    const char c = html[i];
-    if (c == '>') return i + 1;
-    if (c == '=') {
+    if (html[i] == '>') return i + 1;
+    if (is_html_space(html[i]) || html[i] == '/') {
       ++i;
-      while (i < n && is_html_space(html[i])) ++i;
-      if (i < n && (html[i] == '"' || html[i] == '\'')) {
-        const size_t close = html.find(html[i], i + 1);
-        if (close == std::string_view::npos) return std::string_view::npos;
-        i = close + 1;
-      }
       continue;
     }
+    const size_t name_from = i++;
+    while (i < n && !is_html_space(html[i]) && html[i] != '/' && html[i] != '>' && html[i] != '=') ++i;
+    const size_t name_to = i;
+    while (i < n && is_html_space(html[i])) ++i;
+    if (i >= n || html[i] != '=') continue;
     ++i;
+    while (i < n && is_html_space(html[i])) ++i;
+    if (i < n && (html[i] == '"' || html[i] == '\'')) {
+      const size_t close = html.find(html[i], i + 1);
+      if (close == std::string_view::npos) return std::string_view::npos;
+      value(name_from, name_to, i + 1, close);
+      i = close + 1;
+      continue;
+    }
+    while (i < n && !is_html_space(html[i]) && html[i] != '>') ++i;  // an unquoted value, if any
   }
   return std::string_view::npos;
+}
+
+size_t start_tag_end(std::string_view html, size_t lt) {
+  return start_tag_end(html, lt, [](size_t, size_t, size_t, size_t) {});
 }
 
 /// The end of raw text that starts at `from`: the first "</" + `name` followed by whitespace, '/' or '>'.
@@ -607,15 +732,82 @@ bool tag_at(std::string_view html, size_t at, std::string_view name) {
   return is_html_space(next) || next == '\r' || next == '/' || next == '>';
 }
 
-/// A copy of `html` whose sheets of kMinSetAside bytes or more (those as_read reads) are placeholders, with the
-/// sheets; false when nothing was set aside. Comments and scripts are stepped over.
-bool set_aside(std::string_view html, std::string* copy, std::vector<std::string>* sheets) {
-  if (html.find(kAsideMark) != std::string_view::npos) return false;
+/// The end of the markup at `lt` ('<'), just past its '>', as the tokenizer reads it: a tag (quoted attribute
+/// values may hold '>'), or a bogus comment or DOCTYPE (to the first '>'); npos when it does not end. `lt` itself
+/// when the '<' is text.
+size_t markup_end(std::string_view html, size_t lt) {
+  const size_t n = html.size();
+  if (lt + 1 >= n) return lt;
+  const char c = html[lt + 1];
+  if (is_alpha(c) || (c == '/' && lt + 2 < n && is_alpha(html[lt + 2]))) return start_tag_end(html, lt);
+  if (c == '!' || c == '?' || c == '/') {
+    const size_t gt = html.find('>', lt + 2);
+    return gt == std::string_view::npos ? gt : gt + 1;
+  }
+  return lt;
+}
+
+/// A copy of `html` whose sheets (of kMinSetAside bytes or more), texts (of kMinTextAside or more, after their
+/// leading whitespace) and quoted attribute values of start tags (kMinTextAside or more, but not on formatting
+/// elements) are placeholders, when as_read reads them; false when nothing was set aside. Comments and scripts are
+/// stepped over.
+bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
+  if (html.find(kAsideMark) != std::string_view::npos || html.find(nonce_mark()) != std::string_view::npos) {
+    return false;
+  }
   const size_t n = html.size();
   size_t copied = 0;
+  auto copy_to = [&](size_t from) {
+    if (copy->empty()) copy->reserve(n);
+    copy->append(html.substr(copied, from - copied));
+  };
+  // Reads `raw` into aside->chars; where it begins there, or npos.
+  std::string& chars = *aside->chars;
+  auto read_aside = [&](std::string_view raw) {
+    const size_t at = chars.size();
+    if (raw.find('&') != std::string_view::npos || !read_into(raw, &chars)) return std::string_view::npos;
+    chars.push_back('\0');
+    return at;
+  };
+  // The text from `from` (just past a '>' when after_gt) to `to` (a '<' or the end).
+  auto text = [&](size_t from, size_t to, bool after_gt) {
+    const size_t gt = html.substr(from, to - from).rfind('>');
+    if (gt != std::string_view::npos) {
+      from += gt + 1;
+    } else if (!after_gt) {
+      return;
+    }
+    while (from < to && is_html_space(html[from])) ++from;
+    if (to - from < kMinTextAside) return;
+    const size_t at = read_aside(html.substr(from, to - from));
+    if (at == std::string_view::npos) return;
+    copy_to(from);
+    copy->append(text_mark());
+    copy->append(std::to_string(aside->texts.size()));
+    copy->push_back(';');
+    aside->texts.push_back({at, chars.size() - 1 - at});
+    copied = to;
+  };
+  std::vector<std::string_view> names;  // of one tag's attributes
+  auto value = [&](size_t name_from, size_t name_to, size_t from, size_t to) {
+    // The tokenizer drops an attribute whose name came before in the tag.
+    const std::string_view name = html.substr(name_from, name_to - name_from);
+    if (std::any_of(names.begin(), names.end(), [&](std::string_view seen) { return iequals(seen, name); })) return;
+    names.push_back(name);
+    if (to - from < kMinValueAside) return;
+    const size_t at = read_aside(html.substr(from, to - from));
+    if (at == std::string_view::npos) return;
+    copy_to(from);
+    aside->value_at.push_back(copy->size() - 1);
+    copy->append(kValuePlaceholder);
+    aside->values.push_back(at);
+    copied = to;
+  };
   std::string sheet;
+  bool after_gt = false;
   for (size_t i = 0; i < n;) {
     const size_t at = html.find('<', i);
+    text(i, at == std::string_view::npos ? n : at, after_gt);
     if (at == std::string_view::npos) break;
     if (html.substr(at, 4) == "<!--") {
       // A comment's markup (Outlook's conditional comments hold sheets too) is text: step over it, to "-->" or
@@ -624,31 +816,53 @@ bool set_aside(std::string_view html, std::string* copy, std::vector<std::string
                          : html.substr(at + 4, 2) == "->" ? at + 6
                                                           : html.find("-->", at + 4);
       if (end == std::string_view::npos) break;
-      i = end;
+      i = html.substr(at + 4, 2) == "->" || html.substr(at + 4, 1) == ">" ? end : end + 3;
+      after_gt = true;
       continue;
     }
-    const bool style = tag_at(html, at + 1, "style");
-    if (!style && !tag_at(html, at + 1, "script")) {
-      i = at + 1;
-      continue;
-    }
-    const size_t open_end = start_tag_end(html, at);
+    names.clear();
+    const size_t open_end = at + 1 < n && is_alpha(html[at + 1]) && !keeps_values(html, at + 1)
+                                ? start_tag_end(html, at, value)
+                                : markup_end(html, at);
     if (open_end == std::string_view::npos) break;
-    const size_t close = raw_text_end(html, open_end, style ? "</style" : "</script");
+    if (open_end == at) {  // a '<' of text
+      i = at + 1;
+      after_gt = false;
+      continue;
+    }
+    // The text of an element read as raw text or RCDATA is stepped over (sheets are set aside), and all after
+    // <plaintext> is text. In foreign content such tags are markup; a scan misled by them costs a parse again.
+    const char first = static_cast<char>(html[at + 1] | 0x20);
+    if (first == 'p' && tag_at(html, at + 1, "plaintext")) break;
+    std::string_view raw;
+    for (std::string_view name : {"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}) {
+      if (first == name[0] && tag_at(html, at + 1, name)) {
+        raw = name;
+        break;
+      }
+    }
+    if (raw.empty()) {
+      i = open_end;
+      after_gt = true;
+      continue;
+    }
+    const bool style = raw == "style";
+    const size_t close = raw_text_end(html, open_end, "</" + std::string(raw));
     if (close == std::string_view::npos) break;
     if (style && close - open_end >= kMinSetAside && as_read(html.substr(open_end, close - open_end), &sheet)) {
-      if (copy->empty()) copy->reserve(n);
-      copy->append(html.substr(copied, open_end - copied));
+      copy_to(open_end);
       copy->append(kAsideMark);
-      copy->append(std::to_string(sheets->size()));
+      copy->append(std::to_string(aside->sheets.size()));
       copy->push_back(';');
-      sheets->push_back(std::move(sheet));
+      aside->sheets.push_back(std::move(sheet));
       sheet = std::string();
       copied = close;
     }
-    i = close + 2;
+    i = markup_end(html, close);
+    if (i == std::string_view::npos) break;
+    after_gt = true;
   }
-  if (sheets->empty()) return false;
+  if (aside->empty()) return false;
   copy->append(html.substr(copied));
   return true;
 }
@@ -665,31 +879,97 @@ long aside_index(std::string_view text, size_t count) {
   return static_cast<long>(index);
 }
 
-/// Points each placeholder of `out`'s tree at the sheet it stands for (moved into out->set_aside); false unless
-/// every placeholder is found whole, once, as the only text of an HTML <style> element. A placeholder found so was
-/// read as that element's raw text, as the sheet it replaced would have been (the same prefix puts the tokenizer
-/// in the same state, and the same end tag follows), so the tree is the one of the input as it was.
-bool restore_set_aside(Parsed* out, std::vector<std::string>* sheets) {
-  std::vector<bool> seen(sheets->size(), false);
-  out->set_aside = std::move(*sheets);
-  const std::vector<std::string>& set = out->set_aside;
-  bool ok = true;
-  for_each_element(out->output->root, [&](const GumboNode* node) {
-    const GumboElement& el = node->v.element;
-    if (el.tag != GUMBO_TAG_STYLE || el.tag_namespace != GUMBO_NAMESPACE_HTML || el.children.length != 1) return true;
-    GumboNode* child = static_cast<GumboNode*>(el.children.data[0]);
-    if (child->type != GUMBO_NODE_TEXT) return true;
-    const long k = aside_index(child->v.text.text, set.size());
-    if (k < 0) return true;
-    if (seen[static_cast<size_t>(k)]) {
-      ok = false;
+/// `text` with each text placeholder replaced by the text it stands for, each marked in *seen; false if one is
+/// not a placeholder of the texts of `aside`, or was seen before.
+bool restore_texts(std::string_view text, const Aside& aside, std::vector<bool>* seen, std::string* out) {
+  const std::vector<Aside::Span>& texts = aside.texts;
+  const std::string& mark = text_mark();
+  size_t from = 0;
+  for (size_t at; (at = text.find(mark, from)) != std::string_view::npos;) {
+    const size_t digits = at + mark.size();
+    size_t index = 0;
+    const auto [end, ec] = std::from_chars(text.data() + digits, text.data() + text.size(), index);
+    const size_t stop = static_cast<size_t>(end - text.data());
+    if (ec != std::errc() || stop >= text.size() || text[stop] != ';' || index >= texts.size() || (*seen)[index] ||
+        std::to_string(index) != text.substr(digits, stop - digits)) {
       return false;
     }
-    seen[static_cast<size_t>(k)] = true;
-    child->v.text.text = set[static_cast<size_t>(k)].c_str();
-    return true;
-  });
-  return ok && std::all_of(seen.begin(), seen.end(), [](bool b) { return b; });
+    (*seen)[index] = true;
+    out->append(text.substr(from, at - from));
+    out->append(*aside.chars, texts[index].at, texts[index].size);
+    from = stop + 1;
+  }
+  out->append(text.substr(from));
+  return true;
+}
+
+/// Points each attribute of `el` that holds, whole, a value placeholder of `input` (as found at Parsed::value_at)
+/// at the value it stands for, marking it in *seen. Clones of an element share its attributes' places.
+void restore_values(const GumboElement& el, std::string_view input, const std::vector<size_t>& value_at,
+                    const Aside& aside, std::vector<bool>* seen) {
+  for (unsigned i = 0; i < el.attributes.length; ++i) {
+    auto* a = static_cast<GumboAttribute*>(el.attributes.data[i]);
+    const GumboStringPiece& raw = a->original_value;
+    if (raw.length != kValuePlaceholder.size() + 2 || raw.data < input.data() ||
+        raw.data >= input.data() + input.size()) {
+      continue;
+    }
+    const size_t at = static_cast<size_t>(raw.data - input.data());
+    const auto k = std::lower_bound(value_at.begin(), value_at.end(), at);
+    if (k == value_at.end() || *k != at || std::string_view(a->value) != kValuePlaceholder) continue;
+    const size_t index = static_cast<size_t>(k - value_at.begin());
+    (*seen)[index] = true;
+    a->value = aside.chars->data() + aside.values[index];
+  }
+}
+
+/// Puts what set_aside took out back into `out`'s tree (which then owns it); false unless every sheet placeholder
+/// is found whole, once, as the only text of an HTML <style> element, every text placeholder whole, once, in a text
+/// node, and every value placeholder whole as the value of an attribute, at its place (see above for why the tree
+/// is then the one of the input as it was).
+bool restore_set_aside(Parsed* out, Aside* aside) {
+  std::vector<bool> seen_sheets(aside->sheets.size(), false);
+  std::vector<bool> seen_texts(aside->texts.size(), false);
+  std::vector<bool> seen_values(aside->values.size(), false);
+  const std::string_view input = out->repaired ? *out->repaired : *out->cut;
+  const std::vector<std::string>& sheets = aside->sheets;
+  const std::string& mark = text_mark();
+  std::vector<GumboNode*> todo{out->output->document};
+  while (!todo.empty()) {
+    GumboNode* node = todo.back();
+    todo.pop_back();
+    if (node->type == GUMBO_NODE_TEXT) {
+      std::string_view text = node->v.text.text;
+      if (aside->texts.empty() || text.find(mark) == std::string_view::npos) continue;
+      std::string restored;
+      if (!restore_texts(text, *aside, &seen_texts, &restored)) return false;
+      node->v.text.text = out->restored.emplace_back(std::move(restored)).c_str();
+      continue;
+    }
+    const GumboVector* children = nullptr;
+    if (node->type == GUMBO_NODE_DOCUMENT) children = &node->v.document.children;
+    if (node->type == GUMBO_NODE_ELEMENT || node->type == GUMBO_NODE_TEMPLATE) {
+      const GumboElement& el = node->v.element;
+      children = &el.children;
+      if (!aside->values.empty()) restore_values(el, input, out->value_at, *aside, &seen_values);
+      if (el.tag == GUMBO_TAG_STYLE && el.tag_namespace == GUMBO_NAMESPACE_HTML && el.children.length == 1) {
+        GumboNode* child = static_cast<GumboNode*>(el.children.data[0]);
+        const long k = child->type == GUMBO_NODE_TEXT ? aside_index(child->v.text.text, sheets.size()) : -1;
+        if (k >= 0) {
+          if (seen_sheets[static_cast<size_t>(k)]) return false;
+          seen_sheets[static_cast<size_t>(k)] = true;
+          child->v.text.text = sheets[static_cast<size_t>(k)].c_str();
+          continue;
+        }
+      }
+    }
+    if (!children) continue;
+    for (unsigned i = children->length; i-- > 0;) todo.push_back(static_cast<GumboNode*>(children->data[i]));
+  }
+  auto all = [](const std::vector<bool>& v) { return std::all_of(v.begin(), v.end(), [](bool b) { return b; }); };
+  out->set_aside = std::move(aside->sheets);  // the nodes point into what they own, which moves with them
+  out->aside_chars = std::move(aside->chars);
+  return all(seen_sheets) && all(seen_texts) && all(seen_values);
 }
 
 /// Parses the budgeted prefix of `html` (as a fragment in <body> when `fragment`), halving it while the arena
@@ -702,11 +982,12 @@ Parsed parse_budgeted(std::string_view html, bool fragment, size_t max_bytes, ui
   size_t len = budgeted_prefix(html, max_bytes, work_left, tags_left);
   if (aside && len > 0) {
     auto copy = std::make_unique<std::string>();
-    std::vector<std::string> sheets;
-    if (set_aside(html.substr(0, len), copy.get(), &sheets)) {
+    Aside aside;
+    if (set_aside(html.substr(0, len), copy.get(), &aside)) {
       const std::string_view input = *copy;
       out.cut = std::move(copy);
-      if (parse_repaired(input, fragment, &out) && restore_set_aside(&out, &sheets)) {
+      out.value_at = std::move(aside.value_at);
+      if (parse_repaired(input, fragment, &out) && restore_set_aside(&out, &aside)) {
         out.parsed_bytes = len;
         return out;
       }
@@ -1037,8 +1318,9 @@ class Walker {
   }
 
   void open_element(const GumboElement& el, Frame* frame) {
-    const std::string name = element_name(el);
-    Context& ctx = frame->ctx;  // becomes the children's context
+    const std::string element = element_name(el);
+    const std::string_view name = element;  // compared with many literals below: no strlen, no call
+    Context& ctx = frame->ctx;              // becomes the children's context
     const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
 
     // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized.
@@ -1279,6 +1561,47 @@ class Walker {
 namespace detail {
 bool sheet_as_read(std::string_view raw, std::string* out) {
   return as_read(raw, out);
+}
+
+std::string parse_tree_dump(std::string_view html, bool set_aside, bool* placeholders_kept) {
+  uint64_t work_left = kMaxTreeWork;
+  size_t tags_left = kMaxTags;
+  const Parsed parsed = parse_budgeted(html, false, html.size(), &work_left, &tags_left, set_aside);
+  if (placeholders_kept) *placeholders_kept = parsed.cut != nullptr;
+  if (!parsed.output) return "(not parsed)\n";
+  std::string out;
+  std::vector<std::pair<const GumboNode*, size_t>> todo{{parsed.output->document, 0}};
+  while (!todo.empty()) {
+    const auto [node, depth] = todo.back();
+    todo.pop_back();
+    out.append(depth * 2, ' ');
+    const GumboVector* children = nullptr;
+    switch (node->type) {
+      case GUMBO_NODE_DOCUMENT:
+        out += "#document";
+        children = &node->v.document.children;
+        break;
+      case GUMBO_NODE_ELEMENT:
+      case GUMBO_NODE_TEMPLATE: {
+        const GumboElement& el = node->v.element;
+        out += "<" + std::to_string(el.tag_namespace) + ":" + element_name(el);
+        for (unsigned i = 0; i < el.attributes.length; ++i) {
+          const auto* a = static_cast<const GumboAttribute*>(el.attributes.data[i]);
+          out += " " + std::to_string(a->attr_namespace) + ":" + a->name + "=\"" + a->value + "\"";
+        }
+        out += node->type == GUMBO_NODE_TEMPLATE ? "> (template)" : ">";
+        children = &el.children;
+        break;
+      }
+      default: out += "#" + std::to_string(node->type) + " \"" + node->v.text.text + "\""; break;
+    }
+    out += "\n";
+    if (!children) continue;
+    for (unsigned i = children->length; i-- > 0;) {
+      todo.emplace_back(static_cast<const GumboNode*>(children->data[i]), depth + 1);
+    }
+  }
+  return out;
 }
 }  // namespace detail
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -18,9 +19,9 @@ inline constexpr size_t kMaxExtractedElements = 10000;
 struct ExtractOptions {
   size_t max_elements = kMaxExtractedElements;
   size_t max_html_bytes = kMaxHtmlBytes;
-  /// Hand the tree builder each <style> sheet as a short placeholder and put the sheet back in its tree (a sixth
-  /// of gumbo's instructions on real mail). The tree is checked for every placeholder in its own <style> element,
-  /// else the body is parsed again as it is; off only to compare.
+  /// Hand gumbo each long <style> sheet, text and quoted attribute value as a short placeholder, and put them back
+  /// in its tree (a third of gumbo's instructions on real mail). The tree is checked for every placeholder where
+  /// it must be, else the body is parsed again as it is; off only to compare.
   bool set_aside = true;
 };
 
@@ -58,6 +59,10 @@ namespace detail {
 /// The text gumbo builds from the bytes of a <style> sheet, when this reads them exactly as it does (false for NUL
 /// and other controls, noncharacters, invalid UTF-8): what a sheet set aside (ExtractOptions::set_aside) becomes.
 bool sheet_as_read(std::string_view raw, std::string* out);
+/// The whole tree the extraction walks for `html` (nodes, attributes, texts), one node per line, parsed with
+/// sheets and texts set aside or not; *placeholders_kept tells whether the tree is the one parsed with them (not
+/// parsed again as it is).
+std::string parse_tree_dump(std::string_view html, bool set_aside, bool* placeholders_kept = nullptr);
 }  // namespace detail
 
 }  // namespace mailveil

@@ -648,6 +648,16 @@ TEST_CASE("probes.json: the extractor agrees with the reference HTML5 parser on 
 
 namespace {
 
+/// A fixed sequence of indices into `count` markup pieces.
+struct RandomPieces {
+  size_t count;
+  uint32_t state;
+  size_t operator()() {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % count;
+  }
+};
+
 /// Every field of every element, and the counts, of extract_html with sheets set aside or not.
 std::string extraction_dump(const std::string& html, bool set_aside) {
   ExtractOptions options;
@@ -754,11 +764,7 @@ TEST_CASE("sheets set aside: random mixtures of markup give the elements of the 
       "<xmp>",
       "</xmp>",
   };
-  uint32_t state = 12345;
-  auto next = [&] {
-    state = state * 1103515245u + 12345u;
-    return (state >> 8) % pieces.size();
-  };
+  RandomPieces next{pieces.size(), 12345};
   for (int round = 0; round < 400; ++round) {
     std::string html;
     const int count = 3 + static_cast<int>(next() % 12);
@@ -766,6 +772,213 @@ TEST_CASE("sheets set aside: random mixtures of markup give the elements of the 
     INFO(html);
     CHECK(extraction_dump(html, true) == extraction_dump(html, false));
   }
+}
+
+TEST_CASE("texts and attribute values set aside give the tree of the parse with them", "[html]") {
+  // Each case holds texts and values long enough to be set aside, where the insertion mode or the tokenizer state
+  // treats characters apart, or where a scan of the markup may misjudge it. The whole tree (every node, attribute
+  // and text) must be the one gumbo builds from the input as it is; `kept` says whether the placeholders survive
+  // (else the body is parsed again as it is, which this also checks).
+  const std::string text = "Read the whole story on our site, it is worth it.";       // 48 bytes
+  const std::string value = "font-family:Arial,sans-serif;color:#333333;padding:0";   // 52 bytes
+  const std::string url = "https://img.example/newsletter/2026/11/banner-large.png";  // 55 bytes
+  struct Case {
+    std::string html;
+    bool kept;
+  };
+  const std::vector<Case> cases = {
+      // insertion modes before <body>: leading whitespace stays where it is, the text opens <body>
+      {"<html><head><title>" + text + "</title>\n  " + text + "<p style=\"" + value + "\">x</p>", true},
+      {"<!DOCTYPE html><html>  \n" + text + "<img src=\"" + url + "\">", true},
+      {"<head><noscript>" + text + "</noscript><meta content=\"" + value + "\"></head> " + text, true},
+      // tables: text is foster-parented, whitespace is not; column groups; cells; captions
+      {"<table> " + text + "<tr><td style=\"" + value + "\">" + text + "</td></tr></table>", true},
+      {"<table>\n  <colgroup><col width=\"" + value + "\"> " + text + "</table>", true},
+      {"<table><caption>" + text + "</caption><tbody>\t" + text + "<tr><th>" + text + "</table>", true},
+      {"<td style=\"" + value + "\">" + text + "</td><tr><td>" + text, false},
+      {"<table><tr><td>x</td>" + text + "<input type=\"hidden\" name=\"" + value + "\"><td>y</table>", true},
+      // <pre>, <listing> and <textarea> drop a first line feed
+      {"<pre>\n" + text + "</pre><listing>\r\n" + text + "</listing><textarea>\n\n" + text + "</textarea>", true},
+      // raw text and RCDATA elements (stepped over), scripts with their escapes, plaintext
+      {"<xmp>" + text + "</xmp><iframe>" + text + "</iframe><noembed>" + text + "</noembed><p>" + text, true},
+      {"<noframes><b>" + text + "</noframes><title>a > b " + text + "</title><p>" + text, true},
+      {"<TextArea rows=\"" + value + "\"><p title=\"" + value + "\">" + text + "</textarea >" + text, true},
+      {"<svg><title><a title=\"</title>\">" + text + "</a></title></svg><p>" + text, true},
+      {"<script><!-- a -- b --" + text + "</script>" + text, true},
+      {"<script><!--<script>" + text + "--" + text + "</script>-->" + text + "</script>", true},
+      {"<p>" + text + "<plaintext>" + text + "<b>" + text + "</b> " + text, true},
+      // comments: their text is stepped over; one the scan misjudges falls back
+      {"<!--[if mso]><table><tr><td>" + text + "</td></tr></table><![endif]--><p>" + text, true},
+      {"<!-- a > " + text + " --><p title=\"" + value + "\">" + text, true},
+      {"<!-- a --!> " + text + " --><p>" + text, true},
+      {"<? pi > " + text + "<p>" + text, true},
+      {"</ 3> " + text + "<p>" + text, true},
+      // foreign content
+      {"<svg><text x=\"" + value + "\">" + text + "</text><style>" + text + "</style></svg>" + text, true},
+      {"<math><mi>" + text + "</mi><annotation-xml encoding=\"" + value + "\"><p>" + text, true},
+      {"<svg><![CDATA[ a > " + text + " ]]></svg><p>" + text, true},  // only the text after '>' counts
+      {"<svg><desc><font color=\"" + value + "\">" + text + "</font></desc></svg>", true},
+      // templates
+      {"<template><td title=\"" + value + "\">" + text + "</td></template><p>" + text, true},
+      // frameset modes drop the text and the tags: placeholders are lost, and the body is parsed again
+      {"<frameset cols=\"" + value + "\"> " + text + "<frame src=\"" + url + "\"></frameset> " + text, false},
+      {"<html><body><p>" + text + "</p></body></html> " + text + "<!-- x --> " + text, true},
+      // formatting elements: cloned by the adoption agency and compared by the Noah's Ark clause
+      {"<p><b class=\"" + value + "\"><i>" + text + "</p>" + text + "</i></b>" + text, true},
+      {"<font face=\"" + value + "\"><font face=\"" + value + "\"><font face=\"" + value + "\"><font face=\"" + value +
+           "\"><font face=\"" + value + "\">" + text + "<p>" + text,
+       true},
+      {"<a href=\"" + url + "\"><div style=\"" + value + "\"><a href=\"" + url + "\">" + text + "</a></div>", true},
+      {"<p><font face=\"" + value + "\"><font face=\"" + value + "\"><font face=\"" + value + "\"><font face=\"" +
+           value + "\">" + text + "</p>" + text,
+       true},  // three of the four identical <font>s are reconstructed
+      {"<p><font face=\"1" + value + "\"><font face=\"2" + value + "\"><font face=\"3" + value + "\"><font face=\"4" +
+           value + "\">" + text + "</p>" + text,
+       true},  // four different ones are
+      // tags the tree builder merges or drops; attributes the tokenizer drops
+      {"<body style=\"" + value + "\"><p>" + text + "<body style=\"" + value + "\" class=\"" + value + "\">", true},
+      {"<html lang=\"" + value + "\"><p>" + text + "<html data-x=\"" + value + "\"><head title=\"" + value + "\">",
+       true},
+      {"<img src=\"" + url + "\" style=\"" + value + "\" SRC=\"" + url + "\" style='" + value + "'>" + text, true},
+      {"</p title=\"" + value + "\">" + text + "<br/ class=\"" + value + "\">", true},
+      // attribute syntax: single quotes, '>' in values, names beginning with '=', unquoted values, spaces
+      {"<img alt='" + text + " > ok' src = \"" + url + "\" title=" + value + ">" + text, true},
+      {"<p =\"" + value + "\" data-a=\"" + value + "\">" + text + "\"> " + text, true},
+      {"<p a=\"x\"b=\"" + value + "\"/c=\"" + value + "\">" + text, true},
+      {"<p title=\"" + value + "\r\n" + value + "\rz\">" + text + "\r\n" + text + "\r", true},
+      // characters gumbo does not pass on as they are, and character references: such texts and values stay as
+      // they are (here all of them, so nothing is set aside)
+      {"<p title=\"" + value + std::string(1, '\0') + "\">" + text + std::string(1, '\0') + text + "</p>" + text, true},
+      {"<p title=\"" + value + "\x01\">" + text + "\xc3(" + "<p>" + text + "\xef\xb7\x90", false},
+      {"<p title=\"" + value + "&amp;\">" + text + "&nbsp;" + text + "&notit; " + text, false},
+      // unknown end tags are repaired and parsed again: the values move with the text around them
+      {"<x><y title=\"" + value + "\">" + text + "</x><p class=\"" + value + "\">" + text, true},
+      {"<sp><a href=\"" + url + "\">" + text + "</spa><div style=\"" + value + "\">" + text + "</div>", true},
+      // what a mail may write to pass for a placeholder
+      {"<p>@mailveil-sheet:0; " + text + "</p><p title=\"~\">" + text + "<p title='~'>", false},
+      {"<p>&#64;mv00000000:0; " + text + "</p><p title=\"&#126;\">" + text, true},
+      {"<p title=\"~\" class=\"" + value + "\">" + text + "<p title='~'><img alt=\"~\" src=\"" + url + "\">", true},
+      // unclosed at the end
+      {"<p>" + text + "<img src=\"" + url, true},
+      {"<p title=\"" + value + "\">" + text + "<", true},
+  };
+  size_t kept = 0;
+  for (const Case& c : cases) {
+    INFO(c.html);
+    bool used = false;
+    const std::string with = detail::parse_tree_dump(c.html, true, &used);
+    CHECK(with == detail::parse_tree_dump(c.html, false));
+    CHECK(used == c.kept);
+    kept += used;
+  }
+  CHECK(kept >= cases.size() - 8);
+  // The texts and values come back in full, CR LF read as LF.
+  const std::string tree = detail::parse_tree_dump(cases.front().html, true);
+  CHECK_THAT(tree, Catch::Contains("\"" + text + "\""));
+  CHECK_THAT(tree, Catch::Contains("0:style=\"" + value + "\""));
+  const auto with_crlf = std::find_if(cases.begin(), cases.end(),
+                                      [&](const Case& c) { return c.html.find(value + "\r\n") != std::string::npos; });
+  REQUIRE(with_crlf != cases.end());
+  const std::string crlf = detail::parse_tree_dump(with_crlf->html, true);
+  CHECK_THAT(crlf, Catch::Contains("title=\"" + value + "\n" + value + "\nz\""));
+}
+
+TEST_CASE("texts and values set aside: random mixtures of markup give the tree of the parse with them", "[html]") {
+  const std::string text = "A long enough run of plain words for a placeholder";
+  const std::string value = "border:0;display:block;width:600px;max-width:100%";
+  const std::vector<std::string> pieces = {
+      "<p>",
+      "</p>",
+      "<b>",
+      "</b>",
+      "<i>",
+      "</i>",
+      "<a href=\"https://l.example/a/very/long/path/to/click\">",
+      "</a>",
+      "<table>",
+      "</table>",
+      "<tr>",
+      "<td style=\"" + value + "\">",
+      "</td>",
+      "<tbody>",
+      "<colgroup>",
+      "<col span=\"" + value + "\">",
+      "<caption>",
+      "<select>",
+      "</select>",
+      "<option title=\"" + value + "\">",
+      "<svg>",
+      "</svg>",
+      "<math>",
+      "</math>",
+      "<mi>",
+      "<foreignObject>",
+      "<template>",
+      "</template>",
+      "<frameset>",
+      "</frameset>",
+      "<frame>",
+      "<head>",
+      "</head>",
+      "<body class=\"" + value + "\">",
+      "</body>",
+      "<html lang=\"" + value + "\">",
+      "</html>",
+      "<pre>",
+      "<textarea>",
+      "</textarea>",
+      "<title>",
+      "</title>",
+      "<script>",
+      "</script>",
+      "<!--",
+      "-->",
+      "<!-- > -->",
+      "<![CDATA[",
+      "]]>",
+      "<xmp>",
+      "</xmp>",
+      "<noscript>",
+      "</noscript>",
+      "<plaintext>",
+      "<x>",
+      "</x>",
+      "<y>",
+      "</yy>",
+      "<font face=\"" + value + "\">",
+      "</font>",
+      "<img src=\"https://i.example/" + value + ".png\">",
+      "<input type=\"hidden\" value=\"" + value + "\">",
+      "<div title='" + value + "'>",
+      "</div>",
+      text,
+      " " + text,
+      "\n  " + text,
+      "\r\n",
+      " ",
+      "\n",
+      "&amp;",
+      "&nbsp;",
+      "\"",
+      "'",
+      ">",
+      "<",
+      "=",
+      "é✓",
+  };
+  RandomPieces next{pieces.size(), 2468};
+  size_t kept = 0;
+  const int rounds = 600;
+  for (int round = 0; round < rounds; ++round) {
+    std::string html;
+    const int count = 3 + static_cast<int>(next() % 14);
+    for (int k = 0; k < count; ++k) html += pieces[next()];
+    INFO(html);
+    bool used = false;
+    CHECK(detail::parse_tree_dump(html, true, &used) == detail::parse_tree_dump(html, false));
+    kept += used;
+  }
+  CHECK(kept > rounds / 4);  // the placeholders survive in many mixtures
 }
 
 TEST_CASE("a sheet set aside reads as gumbo reads a <style> element's text", "[html][css]") {
