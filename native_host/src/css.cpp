@@ -589,6 +589,13 @@ class UrlFinder {
 }  // namespace
 
 std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet) {
+  // A URL comes from a url() (token or function), an @import or an image-set(), whose names are written in the
+  // text unless an escape spells them: a sheet with none of them and no backslash is not tokenized (a quarter of
+  // the sheets' bytes in the dev mails).
+  if (css.find('\\') == std::string_view::npos && ifind(css, "url") == std::string_view::npos &&
+      ifind(css, "import") == std::string_view::npos && ifind(css, "image-set") == std::string_view::npos) {
+    return {};
+  }
   UrlFinder finder(css, stylesheet);
   Tokenizer tokenizer(css);
   for (Token t; tokenizer.next_token(&t); t = Token()) finder.feed(t);

@@ -109,6 +109,19 @@ TEST_CASE("an HTML-only mail with entity-encoded URLs yields the exact decoded U
   CHECK(els[1].declared.height == 1);
 }
 
+TEST_CASE("a sheet's URLs are found whatever the case of url(), @import and image-set(), escapes included",
+          "[html][css]") {
+  // A sheet without these names (and without a backslash) is not tokenized: these are the ways to write them.
+  const auto els = extract_elements(
+      "<style>.a{background:\\75rl(https://css.example/escaped.png)}</style>"
+      "<style>@IMPORT 'https://css.example/upper.css';</style>"
+      "<style>.b{background-image:-WEBKIT-IMAGE-SET(\"https://css.example/set.png\" 1x)}</style>"
+      "<style>.c{background:Url(https://css.example/mixed.png)}</style>"
+      "<style>.d{color:#333;font:12px Arial;margin:0 auto}</style>");
+  CHECK(urls(els) == Urls{"https://css.example/escaped.png", "https://css.example/upper.css",
+                          "https://css.example/set.png", "https://css.example/mixed.png"});
+}
+
 TEST_CASE("comments and script content are skipped, style content is scanned", "[html][css]") {
   const auto els = extract_elements(
       "<!-- <img src=\"https://comment.example/x.gif\"> -->"
