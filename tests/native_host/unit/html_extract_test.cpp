@@ -829,7 +829,12 @@ TEST_CASE("texts and attribute values set aside give the tree of the parse with 
       // foreign content
       {"<svg><text x=\"" + value + "\">" + text + "</text><style>" + text + "</style></svg>" + text, true},
       {"<math><mi>" + text + "</mi><annotation-xml encoding=\"" + value + "\"><p>" + text, true},
-      {"<svg><![CDATA[ a > " + text + " ]]></svg><p>" + text, true},  // only the text after '>' counts
+      {"<math><annotation-xml encoding=\"text/html\"><p title=\"" + value + "\">" + text + "</p></annotation-xml>" +
+           "<annotation-xml encoding='application/xhtml+xml'><div>" + text,
+       true},  // an HTML integration point, told by its encoding
+      {"<isindex prompt=\"" + text + "\" action=\"" + url + "\"><p>" + text, false},  // the prompt becomes text
+      {"<isindex action=\"" + url + "\" title=\"" + value + "\"><p>" + text, true},   // moved to <form> and <input>
+      {"<svg><![CDATA[ a > " + text + " ]]></svg><p>" + text, true},                  // only the text after '>' counts
       {"<svg><desc><font color=\"" + value + "\">" + text + "</font></desc></svg>", true},
       // templates
       {"<template><td title=\"" + value + "\">" + text + "</td></template><p>" + text, true},
