@@ -749,9 +749,9 @@ size_t markup_end(std::string_view html, size_t lt) {
 }
 
 /// A copy of `html` whose sheets (of kMinSetAside bytes or more), texts (of kMinTextAside or more, after their
-/// leading whitespace) and quoted attribute values of start tags (kMinTextAside or more, but not on formatting
-/// elements) are placeholders, when as_read reads them; false when nothing was set aside. Comments and scripts are
-/// stepped over.
+/// leading whitespace) and quoted attribute values of start tags (of kMinValueAside or more, unless keeps_values)
+/// are placeholders, when as_read reads them; false when nothing was set aside. Comments, and the text of raw text
+/// and RCDATA elements, are stepped over.
 bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
   if (html.find(kAsideMark) != std::string_view::npos || html.find(nonce_mark()) != std::string_view::npos) {
     return false;
@@ -940,7 +940,7 @@ bool restore_set_aside(Parsed* out, Aside* aside) {
     GumboNode* node = todo.back();
     todo.pop_back();
     if (node->type == GUMBO_NODE_TEXT) {
-      std::string_view text = node->v.text.text;
+      const std::string_view text = node->v.text.text;
       if (aside->texts.empty() || text.find(mark) == std::string_view::npos) continue;
       std::string restored;
       if (!restore_texts(text, *aside, &seen_texts, &restored)) return false;
