@@ -792,7 +792,7 @@ TEST_CASE("texts and attribute values set aside give the tree of the parse with 
   // treats characters apart, or where a scan of the markup may misjudge it. The whole tree (every node, attribute
   // and text) must be the one gumbo builds from the input as it is; `kept` says whether the placeholders survive
   // (else the body is parsed again as it is, which this also checks).
-  const std::string text = "Read the whole story on our site, it is worth it.";       // 48 bytes
+  const std::string text = "Read the whole story on our site, it is worth it.";       // 49 bytes
   const std::string value = "font-family:Arial,sans-serif;color:#333333;padding:0";   // 52 bytes
   const std::string url = "https://img.example/newsletter/2026/11/banner-large.png";  // 55 bytes
   struct Case {
@@ -820,7 +820,7 @@ TEST_CASE("texts and attribute values set aside give the tree of the parse with 
       {"<script><!-- a -- b --" + text + "</script>" + text, true},
       {"<script><!--<script>" + text + "--" + text + "</script>-->" + text + "</script>", true},
       {"<p>" + text + "<plaintext>" + text + "<b>" + text + "</b> " + text, true},
-      // comments: their text is stepped over; one the scan misjudges falls back
+      // comments: their text is stepped over, also where the scan ends one later than the tokenizer (--!>)
       {"<!--[if mso]><table><tr><td>" + text + "</td></tr></table><![endif]--><p>" + text, true},
       {"<!-- a > " + text + " --><p title=\"" + value + "\">" + text, true},
       {"<!-- a --!> " + text + " --><p>" + text, true},
@@ -865,7 +865,7 @@ TEST_CASE("texts and attribute values set aside give the tree of the parse with 
       {"<p a=\"x\"b=\"" + value + "\"/c=\"" + value + "\">" + text, true},
       {"<p title=\"" + value + "\r\n" + value + "\rz\">" + text + "\r\n" + text + "\r", true},
       // characters gumbo does not pass on as they are, and character references: such texts and values stay as
-      // they are (here all of them, so nothing is set aside)
+      // they are (in the last two cases all of them, so nothing is set aside)
       {"<p title=\"" + value + std::string(1, '\0') + "\">" + text + std::string(1, '\0') + text + "</p>" + text, true},
       {"<p title=\"" + value + "\x01\">" + text + "\xc3(" + "<p>" + text + "\xef\xb7\x90", false},
       {"<p title=\"" + value + "&amp;\">" + text + "&nbsp;" + text + "&notit; " + text, false},
