@@ -596,22 +596,6 @@ struct Aside {
   bool empty() const { return sheets.empty() && texts.empty() && values.empty(); }
 };
 
-/// Whether the attribute values of the start tag whose name is at `name_at` are kept as they are: those of the
-/// formatting elements (a, b, big, code, em, font, i, nobr, s, small, strike, strong, tt, u), which the tree builder
-/// clones and compares by their attribute values (the "Noah's Ark" clause), of MathML's <annotation-xml>, whose
-/// encoding it reads, and of <html>, <head> and <body>, whose later tags it drops or merges.
-bool keeps_values(std::string_view html, size_t name_at) {
-  char lower[14];
-  size_t size = 0;
-  for (size_t i = name_at; i < html.size() && !is_html_space(html[i]) && html[i] != '/' && html[i] != '>'; ++i) {
-    if (size == sizeof lower) return false;  // none of them is longer
-    lower[size++] = html[i] >= 'A' && html[i] <= 'Z' ? static_cast<char>(html[i] - 'A' + 'a') : html[i];
-  }
-  return name_in(std::string_view(lower, size),
-                 {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
-                  "annotation-xml", "html", "head", "body"});
-}
-
 /// Appends to *out the text gumbo builds from `raw`, the bytes of a sheet, a text or a value; false (and *out as it
 /// was) when `raw` holds anything whose reading this does not reproduce exactly: NUL and other controls,
 /// noncharacters, invalid UTF-8. CR LF and a lone CR read as LF, as the input stream's preprocessing has it.
@@ -733,6 +717,27 @@ bool tag_at(std::string_view html, size_t at, std::string_view name) {
   return is_html_space(next) || next == '\r' || next == '/' || next == '>';
 }
 
+/// The name of `names` (lower case) that tag_at finds at `at`, or "".
+std::string_view tag_among(std::string_view html, size_t at, std::initializer_list<std::string_view> names) {
+  if (at >= html.size()) return {};
+  const char first = static_cast<char>(html[at] | 0x20);  // ASCII lower case for letters: most names end here
+  for (std::string_view name : names) {
+    if (name[0] == first && tag_at(html, at, name)) return name;
+  }
+  return {};
+}
+
+/// Whether the attribute values of the start tag whose name is at `name_at` are kept as they are: those of the
+/// formatting elements (a, b, big, code, em, font, i, nobr, s, small, strike, strong, tt, u), which the tree builder
+/// clones and compares by their attribute values (the "Noah's Ark" clause), of MathML's <annotation-xml>, whose
+/// encoding it reads, and of <html>, <head> and <body>, whose later tags it drops or merges.
+bool keeps_values(std::string_view html, size_t name_at) {
+  return !tag_among(html, name_at,
+                    {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
+                     "annotation-xml", "html", "head", "body"})
+              .empty();
+}
+
 /// The end of the markup at `lt` ('<'), just past its '>', as the tokenizer reads it: a tag (quoted attribute
 /// values may hold '>'), or a bogus comment or DOCTYPE (to the first '>'); npos when it does not end. `lt` itself
 /// when the '<' is text.
@@ -762,6 +767,11 @@ bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
     if (copy->empty()) copy->reserve(n);
     copy->append(html.substr(copied, from - copied));
   };
+  auto put_placeholder = [&](std::string_view mark, size_t index) {  // "markN;"
+    copy->append(mark);
+    copy->append(std::to_string(index));
+    copy->push_back(';');
+  };
   // Reads `raw` into aside->chars; where it begins there, or npos.
   std::string& chars = *aside->chars;
   auto read_aside = [&](std::string_view raw) {
@@ -783,9 +793,7 @@ bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
     const size_t at = read_aside(html.substr(from, to - from));
     if (at == std::string_view::npos) return;
     copy_to(from);
-    copy->append(text_mark());
-    copy->append(std::to_string(aside->texts.size()));
-    copy->push_back(';');
+    put_placeholder(text_mark(), aside->texts.size());
     aside->texts.push_back({at, chars.size() - 1 - at});
     copied = to;
   };
@@ -833,15 +841,9 @@ bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
     }
     // The text of an element read as raw text or RCDATA is stepped over (sheets are set aside), and all after
     // <plaintext> is text. In foreign content such tags are markup; a scan misled by them costs a parse again.
-    const char first = static_cast<char>(html[at + 1] | 0x20);
-    if (first == 'p' && tag_at(html, at + 1, "plaintext")) break;
-    std::string_view raw;
-    for (std::string_view name : {"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}) {
-      if (first == name[0] && tag_at(html, at + 1, name)) {
-        raw = name;
-        break;
-      }
-    }
+    if (tag_at(html, at + 1, "plaintext")) break;
+    const std::string_view raw =
+        tag_among(html, at + 1, {"style", "script", "textarea", "title", "xmp", "iframe", "noembed", "noframes"});
     if (raw.empty()) {
       i = open_end;
       after_gt = true;
@@ -852,9 +854,7 @@ bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
     if (close == std::string_view::npos) break;
     if (style && close - open_end >= kMinSetAside && as_read(html.substr(open_end, close - open_end), &sheet)) {
       copy_to(open_end);
-      copy->append(kAsideMark);
-      copy->append(std::to_string(aside->sheets.size()));
-      copy->push_back(';');
+      put_placeholder(kAsideMark, aside->sheets.size());
       aside->sheets.push_back(std::move(sheet));
       sheet = std::string();
       copied = close;
@@ -868,13 +868,22 @@ bool set_aside(std::string_view html, std::string* copy, Aside* aside) {
   return true;
 }
 
-/// The index of a placeholder that `text` is whole, or -1.
+/// Reads the "N;" that ends a placeholder at `at` of `text` into *index (below `count`, written as set_aside writes
+/// it: no sign, no leading zero); where it ends, or npos.
+size_t placeholder_index(std::string_view text, size_t at, size_t count, size_t* index) {
+  const auto [end, ec] = std::from_chars(text.data() + at, text.data() + text.size(), *index);
+  const size_t stop = static_cast<size_t>(end - text.data());
+  if (ec != std::errc() || stop >= text.size() || text[stop] != ';' || *index >= count ||
+      std::to_string(*index) != text.substr(at, stop - at)) {
+    return std::string_view::npos;
+  }
+  return stop + 1;
+}
+
+/// The index of a sheet placeholder that `text` is whole, or -1.
 long aside_index(std::string_view text, size_t count) {
-  if (!text.starts_with(kAsideMark) || !text.ends_with(';')) return -1;
-  text = text.substr(kAsideMark.size(), text.size() - kAsideMark.size() - 1);
   size_t index = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-  if (ec != std::errc() || end != text.data() + text.size() || index >= count || std::to_string(index) != text) {
+  if (!text.starts_with(kAsideMark) || placeholder_index(text, kAsideMark.size(), count, &index) != text.size()) {
     return -1;
   }
   return static_cast<long>(index);
@@ -887,18 +896,13 @@ bool restore_texts(std::string_view text, const Aside& aside, std::vector<bool>*
   const std::string& mark = text_mark();
   size_t from = 0;
   for (size_t at; (at = text.find(mark, from)) != std::string_view::npos;) {
-    const size_t digits = at + mark.size();
     size_t index = 0;
-    const auto [end, ec] = std::from_chars(text.data() + digits, text.data() + text.size(), index);
-    const size_t stop = static_cast<size_t>(end - text.data());
-    if (ec != std::errc() || stop >= text.size() || text[stop] != ';' || index >= texts.size() || (*seen)[index] ||
-        std::to_string(index) != text.substr(digits, stop - digits)) {
-      return false;
-    }
+    const size_t end = placeholder_index(text, at + mark.size(), texts.size(), &index);
+    if (end == std::string_view::npos || (*seen)[index]) return false;
     (*seen)[index] = true;
     out->append(text.substr(from, at - from));
     out->append(*aside.chars, texts[index].at, texts[index].size);
-    from = stop + 1;
+    from = end;
   }
   out->append(text.substr(from));
   return true;
