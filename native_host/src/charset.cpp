@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "text_util.h"
@@ -288,22 +289,28 @@ std::string windows1252_to_utf8(std::string_view s) {
   return out;
 }
 
-std::string to_utf8(std::string_view bytes, std::string_view charset) {
+namespace {
+
+/// to_utf8 of `bytes`, or nothing when they are to be kept as they are (already UTF-8 under their label).
+std::optional<std::string> converted_to_utf8(std::string_view bytes, std::string_view charset) {
   const Resolved r = resolve(charset);
   switch (r.family) {
-    case Family::kUtf8: return is_valid_utf8(bytes) ? std::string(bytes) : repair_utf8(bytes);
+    case Family::kUtf8:
+      if (is_valid_utf8(bytes)) return std::nullopt;
+      return repair_utf8(bytes);
     case Family::kAscii:
       // us-ascii is the RFC default and very often a wrong label: keep valid UTF-8, else read as windows-1252.
-      if (is_ascii(bytes) || is_valid_utf8(bytes)) return std::string(bytes);
+      if (is_ascii(bytes) || is_valid_utf8(bytes)) return std::nullopt;
       return windows1252_to_utf8(bytes);
     case Family::kWindows1252: return windows1252_to_utf8(bytes);
     case Family::kIconv: {
       if (is_ascii(bytes) && ascii_compatible(r.iconv_name)) {
-        return std::string(bytes);  // ASCII-compatible charset and pure ASCII input: nothing to convert.
+        return std::nullopt;  // ASCII-compatible charset and pure ASCII input: nothing to convert.
       }
       std::string out;
       if (iconv_to_utf8(bytes, r.iconv_name, &out)) {
-        return is_valid_utf8(out) ? out : repair_utf8(out);
+        if (is_valid_utf8(out)) return out;
+        return repair_utf8(out);
       }
       return windows1252_to_utf8(bytes);
     }
@@ -311,9 +318,21 @@ std::string to_utf8(std::string_view bytes, std::string_view charset) {
   }
   // No label or one we cannot decode.
   if (charset.empty() || trim(charset).empty()) {
-    if (is_valid_utf8(bytes)) return std::string(bytes);
+    if (is_valid_utf8(bytes)) return std::nullopt;
   }
   return windows1252_to_utf8(bytes);
+}
+
+}  // namespace
+
+std::string to_utf8(std::string_view bytes, std::string_view charset) {
+  std::optional<std::string> out = converted_to_utf8(bytes, charset);
+  return out ? std::move(*out) : std::string(bytes);
+}
+
+std::string to_utf8(std::string&& bytes, std::string_view charset) {
+  std::optional<std::string> out = converted_to_utf8(bytes, charset);
+  return out ? std::move(*out) : std::move(bytes);
 }
 
 }  // namespace mailveil

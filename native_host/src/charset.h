@@ -25,5 +25,11 @@ uint32_t windows1252_code_point(unsigned char b);
 /// us-ascii or an empty label keeps valid UTF-8 and reads anything else as windows-1252; a label iconv does not
 /// know is read as windows-1252. Never throws; the result is always valid UTF-8.
 std::string to_utf8(std::string_view bytes, std::string_view charset);
+/// The same for bytes the caller gives up: bytes that need no conversion are returned without a copy (a decoded
+/// body of several megabytes is otherwise copied once more, onto fresh pages).
+std::string to_utf8(std::string&& bytes, std::string_view charset);
+inline std::string to_utf8(const char* bytes, std::string_view charset) {
+  return to_utf8(std::string_view(bytes), charset);
+}
 
 }  // namespace mailveil

@@ -76,4 +76,8 @@ std::vector<UrlRef> find_urls(std::string_view css, bool stylesheet);
 /// The same from tokenize(css).
 std::vector<UrlRef> find_urls(std::string_view css, const std::vector<Token>& tokens, bool stylesheet);
 
+/// False when find_urls(css, stylesheet) is sure to find nothing: none of the names that make a URL (url,
+/// image-set, and in a sheet import) is written in the text, and no backslash could spell one.
+bool may_hold_url(std::string_view css, bool stylesheet);
+
 }  // namespace mailveil::css

@@ -1328,14 +1328,15 @@ class Walker {
     Context& ctx = frame->ctx;              // becomes the children's context
     const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
 
-    // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized.
+    // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized. A
+    // style without url() that may set them is tokenized once per mail (cached_style).
     StyleInfo st;
     std::vector<css::UrlRef> style_urls;
     const GumboAttribute* style = attribute(el, "style");
     if (style) {
       const std::string_view text = style->value;
-      const bool has_function = text.find('(') != std::string_view::npos;  // url(), image-set(): never escaped
-      if (has_function) {
+      // url() and image-set() are functions (a '(' is never escaped); rgb() and calc() hold no URL.
+      if (text.find('(') != std::string_view::npos && css::may_hold_url(text, false)) {
         const std::vector<css::Token> tokens = css::tokenize(text);
         st = parse_style(tokens);
         style_urls = css::find_urls(text, tokens, false);

@@ -415,8 +415,9 @@ class MimeWalker {
  private:
   void add_leaf(std::string_view body, const std::string& cte, const std::string& charset, bool html) {
     ++leaves_;
-    const std::string bytes = decode_transfer(body, cte);
-    std::string text = html && trim(charset).empty() ? html_to_utf8(bytes) : to_utf8(bytes, charset);
+    std::string bytes = decode_transfer(body, cte);
+    std::string text =
+        html && trim(charset).empty() ? html_to_utf8(std::move(bytes)) : to_utf8(std::move(bytes), charset);
     (html ? out_->html_parts : out_->text_parts).push_back(std::move(text));
   }
 
@@ -559,6 +560,14 @@ std::string html_to_utf8(std::string_view bytes) {
   if (bytes.starts_with("\xFF\xFE")) return to_utf8(bytes.substr(2), "utf-16le");
   if (bytes.starts_with("\xFE\xFF")) return to_utf8(bytes.substr(2), "utf-16be");
   return to_utf8(bytes, sniff_meta_charset(bytes));
+}
+
+std::string html_to_utf8(std::string&& bytes) {
+  if (bytes.starts_with("\xEF\xBB\xBF") || bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
+    return html_to_utf8(std::string_view(bytes));
+  }
+  const std::string charset = sniff_meta_charset(bytes);
+  return to_utf8(std::move(bytes), charset);
 }
 
 ParsedMail parse_mail(std::string_view raw) {

@@ -41,6 +41,11 @@ ParsedMail parse_mail(std::string_view raw);
 /// charset) to UTF-8, as a browser sniffs it: byte order mark, then <meta charset> / http-equiv (a UTF-16
 /// declaration there means UTF-8), else UTF-8 when valid and windows-1252 otherwise.
 std::string html_to_utf8(std::string_view bytes);
+/// The same for bytes the caller gives up, without a copy when they need no conversion.
+std::string html_to_utf8(std::string&& bytes);
+inline std::string html_to_utf8(const char* bytes) {
+  return html_to_utf8(std::string_view(bytes));
+}
 
 /// Decodes RFC 2047 encoded words (B and Q, any charset; adjacent words are joined, including a character split
 /// across them) in an unfolded header value and returns UTF-8. Unencoded 8-bit text is kept when it is valid

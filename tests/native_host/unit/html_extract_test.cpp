@@ -4,12 +4,16 @@
 #include <gumbo.h>
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "charset.h"
+#include "css.h"
 #include "mime.h"
 
 using namespace mailveil;
@@ -319,6 +323,27 @@ TEST_CASE("inline styles repeated across a mail are judged each time as written"
   }
 }
 
+TEST_CASE("inline styles with functions: the box is read whether or not the style can hold a URL", "[html][visible]") {
+  // A style with rgb() or calc() but no url() goes the cached way, one with url() or image-set() is tokenized with
+  // its URLs; both give the same box. The second of each pair repeats the first (the cache).
+  const auto els = extract_elements(
+      "<img src=/h1 style=\"color:rgb(0,0,0);display:none\"><img src=/h2 style=\"color:rgb(0,0,0);display:none\">"
+      "<img src=/v1 style=\"width:calc(100% - 2px);height:3px\"><img src=/v2 style=\"width:calc(100% - "
+      "2px);height:3px\">"
+      "<div style=\"background:rgb(1,2,3) url(https://t.example/h3.gif);display:none\">x</div>"
+      "<div style=\"background:rgb(1,2,3) URL(https://t.example/v3.gif)\">x</div>"
+      "<div style=\"background:-webkit-image-set('https://t.example/v4.png' 1x);opacity:0.5\">x</div>"
+      "<div style=\"background:\\75rl(https://t.example/h4.gif);opacity:0\">x</div>"
+      "<img src=/h5 style=\"color:rgb(0,0,0);DISPLAY:NONE\"><img src=/h6 style=\"color:rgb(0,0,0);d\\isplay:none\">");
+  REQUIRE(urls(els) == Urls{"/h1", "/h2", "/v1", "/v2", "https://t.example/h3.gif", "https://t.example/v3.gif",
+                            "https://t.example/v4.png", "https://t.example/h4.gif", "/h5", "/h6"});
+  for (const auto& e : els) {
+    INFO(e.url);
+    CHECK(e.visible == (e.url.find("/v") != std::string::npos));
+  }
+  CHECK(els[3].declared.height == 3);
+}
+
 TEST_CASE("hidden ancestors hide their content, tolerating unclosed tags", "[html][visible]") {
   const auto els = extract_elements(
       "<div style=\"display:none\"><p>pre-header<span><img src=/h1></div>"
@@ -539,6 +564,80 @@ TEST_CASE("CSS: escapes, image-set() and bad url() tokens as a browser reads the
   CHECK(urls(els) == Urls{"https://t.example/c3", "https://t.example/c4", "https://t.example/c5)x",
                           "https://t.example/c8.png", "https://t.example/c8b.png", "https://t.example/c8c.png",
                           "/*x*/https://t.example/c10", "https://t.example/c9.css"});
+}
+
+TEST_CASE("CSS numbers read as strtod reads them, at any magnitude", "[css]") {
+  // The tokenizer reads numbers with from_chars and leaves what is out of a double's range to strtod: the values
+  // are the same to the bit, zeros' signs included.
+  const std::vector<std::string> fixed = {"0",
+                                          "-0",
+                                          "+0",
+                                          "1",
+                                          "+.5",
+                                          "-.5",
+                                          "007",
+                                          "1e3",
+                                          "1E-3",
+                                          "2.5e+2",
+                                          "1e308",
+                                          "1e309",
+                                          "-1e400",
+                                          "1e-320",
+                                          "1e-400",
+                                          "-1e-400",
+                                          "4.9e-324",
+                                          "0.1",
+                                          "123456789012345678901234567890",
+                                          "3.14159265358979323846"};
+  std::vector<std::string> numbers = fixed;
+  uint32_t seed = 97;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) % n;
+  };
+  for (int i = 0; i < 2000; ++i) {
+    std::string n = next(3) == 0 ? "-" : next(4) == 0 ? "+" : "";
+    for (uint32_t d = next(25); d-- > 0;) n += static_cast<char>('0' + next(10));
+    if (next(2) == 0) {
+      n += '.';
+      for (uint32_t d = 1 + next(20); d-- > 0;) n += static_cast<char>('0' + next(10));
+    }
+    if (n.empty() || n.back() < '0' || n.back() > '9') n += static_cast<char>('0' + next(10));
+    if (next(2) == 0) n += "e" + std::string(next(2) == 0 ? "-" : "") + std::to_string(next(420));
+    numbers.push_back(n);
+  }
+  for (const std::string& n : numbers) {
+    for (const std::string_view unit : {"", "%", "px"}) {
+      INFO(n + std::string(unit));
+      const std::vector<css::Token> tokens = css::tokenize(n + std::string(unit));
+      REQUIRE(tokens.size() == 1);
+      double want = std::strtod(n.c_str(), nullptr);
+      if (!std::isfinite(want)) want = 0;
+      CHECK(std::memcmp(&tokens[0].number, &want, sizeof want) == 0);
+      CHECK(tokens[0].unit == (unit == "px" ? "px" : ""));
+    }
+  }
+}
+
+TEST_CASE("CSS: a text is tokenized for URLs only when it may name one", "[css]") {
+  // may_hold_url() is false only where find_urls() finds nothing.
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"color:rgb(0,0,0);width:calc(100% - 2px)", false},
+      {"background:url(https://t.example/a.gif)", true},
+      {"background:URL(https://t.example/a.gif)", true},
+      {"background:\\75rl(https://t.example/a.gif)", true},
+      {"background:-webkit-image-set('https://t.example/a.png' 1x)", true},
+      {"@import 'https://t.example/a.css';", true},
+  };
+  for (const auto& [text, may] : cases) {
+    INFO(text);
+    CHECK(css::may_hold_url(text, true) == may);
+    CHECK(css::find_urls(text, true).empty() == !may);
+  }
+  // In a style attribute @import names nothing; in a sheet it does.
+  CHECK_FALSE(css::may_hold_url("@import 'https://t.example/a.css'", false));
+  CHECK(css::find_urls("@import 'https://t.example/a.css'", css::tokenize("@import 'https://t.example/a.css'"), false)
+            .empty());
 }
 
 TEST_CASE("style sheets: @media and selectors are kept for judging CSS beacons", "[html][css]") {

@@ -374,6 +374,54 @@ TEST_CASE("charset helpers", "[charset]") {
   CHECK(is_valid_utf8(to_utf8("a\x00\xD8", "UTF-16LE")));
 }
 
+TEST_CASE("bytes given up to to_utf8 and html_to_utf8 convert alike, and are kept without a copy", "[charset]") {
+  // Each case through the string_view version and through the one that takes the bytes: the same text. Where
+  // nothing is converted, the string that comes back is the one given (its buffer, not a copy of it).
+  struct Case {
+    std::string bytes;
+    std::string charset;
+    bool kept;
+  };
+  const std::string big(100000, 'x');  // on the heap, so that a copy would have a buffer of its own
+  const std::vector<Case> cases = {
+      {big + "caf\xC3\xA9", "utf-8", true},
+      {big + "caf\xE9", "utf-8", false},
+      {big, "us-ascii", true},
+      {big + "\xC3\xA9", "us-ascii", true},
+      {big + "\xE9", "us-ascii", false},
+      {big, "windows-1252", false},
+      {big, "koi8-r", true},
+      {big + "\xF0", "koi8-r", false},
+      {big + "\xC3\xA9", "", true},
+      {big + "\xE9", "", false},
+      {big + "\xC3\xA9", "x-no-such-charset", false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.charset << " " << c.bytes.substr(big.size()));
+    std::string given = c.bytes;
+    const char* buffer = given.data();
+    const std::string out = to_utf8(std::move(given), c.charset);
+    CHECK(out == to_utf8(std::string_view(c.bytes), c.charset));
+    CHECK((out.data() == buffer) == c.kept);
+  }
+  const std::vector<std::pair<std::string, bool>> html = {
+      {big + "caf\xC3\xA9", true},
+      {big + "caf\xE9", false},
+      {"<meta charset=koi8-r>" + big, true},
+      {"<meta charset=koi8-r>\xF0" + big, false},
+      {"\xEF\xBB\xBF" + big, false},  // the byte order mark goes
+      {std::string("\xFF\xFE<\0p\0>\0", 8), false},
+  };
+  for (const auto& [bytes, kept] : html) {
+    INFO(bytes.substr(0, 24));
+    std::string given = bytes;
+    const char* buffer = given.data();
+    const std::string out = html_to_utf8(std::move(given));
+    CHECK(out == html_to_utf8(std::string_view(bytes)));
+    CHECK((out.data() == buffer) == kept);
+  }
+}
+
 TEST_CASE("deep nesting is cut off and many parts are capped", "[mime][limits]") {
   auto nested = [](int levels) {
     std::string head = "Content-Type: multipart/mixed; boundary=L0\r\n";
