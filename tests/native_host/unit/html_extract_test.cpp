@@ -690,11 +690,14 @@ TEST_CASE("Outlook conditional comments: extracted, tagged, with VML images and 
       "</td></tr></table><![endif]-->"
       "<!--[if !mso]><img src=\"https://t.example/never.gif\"><![endif]-->"
       "<div style=\"display:none\"><!--[if mso]><a href=\"https://t.example/mso-link\">x</a><![endif]--></div>"
-      "<!-- ordinary comment <img src=\"https://t.example/comment.gif\"> -->");
+      "<!-- ordinary comment <img src=\"https://t.example/comment.gif\"> -->"
+      "<!--[if mso]><table><tr><td><![endif]--><!--[if mso]></td></tr></table><![endif]-->"
+      "<!--[if mso]><style>td{background:URL(https://t.example/mso-sheet.gif)}</style><![endif]-->");
   CHECK(urls(els) == Urls{"https://t.example/mso.gif", "https://t.example/notmso.gif", "https://t.example/bg.jpg",
                           "https://t.example/vml.png", "https://t.example/hidden-in-outlook",
-                          "https://t.example/mso-link"});
-  REQUIRE(els.size() == 6);
+                          "https://t.example/mso-link", "https://t.example/mso-sheet.gif"});
+  REQUIRE(els.size() == 7);
+  CHECK(els[6].outlook_only);
   CHECK(els[0].outlook_only);
   CHECK(els[0].declared.width == 1);
   CHECK_FALSE(els[1].outlook_only);  // downlevel-revealed: every client shows it
