@@ -1332,7 +1332,7 @@ class Walker {
     const bool html = el.tag_namespace == GUMBO_NAMESPACE_HTML;
 
     // Most style attributes say nothing about visibility or size and hold no url(): those are not tokenized. A
-    // style without url() that may set them is tokenized once per mail (cached_style).
+    // style without url() is read once per mail (cached_style).
     StyleInfo st;
     std::vector<css::UrlRef> style_urls;
     const GumboAttribute* style = attribute(el, "style");
@@ -1343,7 +1343,7 @@ class Walker {
         const std::vector<css::Token> tokens = css::tokenize(text);
         st = parse_style(tokens);
         style_urls = css::find_urls(text, tokens, false);
-      } else if (may_affect_box(text)) {
+      } else {
         st = cached_style(text);
       }
     }
@@ -1539,13 +1539,15 @@ class Walker {
     return out;
   }
 
-  /// parse_style of a style attribute without url(): mails repeat the same few inline styles on every cell and
-  /// span, so each distinct text is tokenized once per mail (up to kMaxCachedStyles texts of kMaxCachedStyleBytes).
+  /// parse_style of a style attribute without url() (nothing to tokenize where may_affect_box says so): mails
+  /// repeat the same few inline styles on every cell and span, so each distinct text is read once per mail (up to
+  /// kMaxCachedStyles texts of kMaxCachedStyleBytes).
   StyleInfo cached_style(std::string_view text) {
-    if (text.size() > kMaxCachedStyleBytes) return parse_style(css::tokenize(text));
+    auto read = [text] { return may_affect_box(text) ? parse_style(css::tokenize(text)) : StyleInfo(); };
+    if (text.size() > kMaxCachedStyleBytes) return read();
     const auto found = style_cache_.find(text);
     if (found != style_cache_.end()) return found->second;
-    const StyleInfo st = parse_style(css::tokenize(text));
+    const StyleInfo st = read();
     if (style_cache_.size() < kMaxCachedStyles) style_cache_.emplace(std::string(text), st);
     return st;
   }
