@@ -1308,8 +1308,8 @@ class Walker {
   }
 
   /// Outlook-only content: parsed as a fragment, its elements tagged. Content with no attribute value (no '=') and
-  /// no sheet URL has nothing to fetch or follow and is not parsed: most are the ghost tables of responsive mails,
-  /// "<table><tr><td>" (six in ten of the dev mails' conditional comments).
+  /// no sheet URL has nothing to fetch or follow and is not parsed: the ghost tables of responsive mails,
+  /// "<table><tr><td>" (535 of the 1,077 fragments of the dev mails).
   void comment(const char* text, const Context& ctx) {
     std::string_view condition, content;
     if (!conditional_comment(text, &condition, &content) || !outlook_renders(condition) || content.empty()) return;
