@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "abp_import.h"
@@ -215,6 +216,37 @@ TEST_CASE("the shipped list survives compiling entry for entry", "[compiled]") {
   Matcher m(compiled);
   CHECK(m.layout().plain == 0);    // its patterns are true regexes
   CHECK(m.layout().ungated <= 4);  // almost every unscoped regex has a literal to wait for
+}
+
+TEST_CASE("an unscoped regex is gated by one atom of each minimal set its prefilter needs", "[compiled]") {
+  // Atoms all required (an AND), alternatives (an OR), and both: the gate holds the longest atom of each minimal
+  // set of atoms that lets the regex match, so that a URL it matches always holds one of them.
+  std::string err;
+  auto list = parse_signature_list(R"({"format_version": 1, "list_version": 1, "trackers": [
+      {"id": "and", "name": "and", "company": "t", "category": "spam-tracker",
+       "patterns": ["alpha[0-9]+bravo[0-9]+charlie"]},
+      {"id": "or", "name": "or", "company": "t", "category": "spam-tracker",
+       "patterns": ["(?:golf|hotel|india)x[0-9]"]},
+      {"id": "both", "name": "both", "company": "t", "category": "spam-tracker",
+       "patterns": ["track(?:er|ing)[0-9]+pixel[0-9]+open"]},
+      {"id": "many", "name": "many", "company": "t", "category": "spam-tracker",
+       "patterns": ["kilo1.lima2.mike3.nova4.oscar5.papa6.quebec7.romeo8.sierra9.tango0.unif1.vict2"]}]})",
+                                   &err);
+  REQUIRE(list);
+  auto compiled = compile_list(*list);
+  REQUIRE(compiled->regexes.size() == 4);
+  auto gate = [&](size_t k) {
+    const compiled::RegexRecord& r = compiled->regexes[k];
+    std::set<std::string> out;
+    for (uint32_t i = 0; i < r.gate_count; ++i) {
+      out.emplace(compiled->str(compiled->atom_strings[compiled->gate_atoms[r.gate_first + i]]));
+    }
+    return out;
+  };
+  CHECK(gate(0) == std::set<std::string>{"charlie"});
+  CHECK(gate(1) == std::set<std::string>{"golfx", "hotelx", "indiax"});
+  CHECK(gate(2) == std::set<std::string>{"tracker", "tracking"});
+  CHECK(gate(3).size() == 1);  // twelve atoms, all required: one minimal set
 }
 
 TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[compiled]") {
