@@ -5,6 +5,7 @@
 #include <cstring>
 #include <map>
 #include <unordered_set>
+#include <utility>
 
 #include "charset.h"
 #include "text_util.h"
@@ -553,19 +554,29 @@ std::vector<std::pair<std::string, std::string>> ParsedMail::headers() const {
   return out;
 }
 
+namespace {
+
+/// The byte order mark `bytes` begin with, and the charset it names; null when none.
+const std::pair<std::string_view, std::string_view>* byte_order_mark(std::string_view bytes) {
+  static constexpr std::pair<std::string_view, std::string_view> kMarks[] = {
+      {"\xEF\xBB\xBF", "utf-8"}, {"\xFF\xFE", "utf-16le"}, {"\xFE\xFF", "utf-16be"}};
+  for (const auto& mark : kMarks) {
+    if (bytes.starts_with(mark.first)) return &mark;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::string html_to_utf8(std::string_view bytes) {
   // A byte order mark decides (the HTML Standard's encoding sniffing), then a <meta> declaration; else valid
   // UTF-8 is kept and anything else read as windows-1252.
-  if (bytes.starts_with("\xEF\xBB\xBF")) return to_utf8(bytes.substr(3), "utf-8");
-  if (bytes.starts_with("\xFF\xFE")) return to_utf8(bytes.substr(2), "utf-16le");
-  if (bytes.starts_with("\xFE\xFF")) return to_utf8(bytes.substr(2), "utf-16be");
+  if (const auto* bom = byte_order_mark(bytes)) return to_utf8(bytes.substr(bom->first.size()), bom->second);
   return to_utf8(bytes, sniff_meta_charset(bytes));
 }
 
 std::string html_to_utf8(std::string&& bytes) {
-  if (bytes.starts_with("\xEF\xBB\xBF") || bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF")) {
-    return html_to_utf8(std::string_view(bytes));
-  }
+  if (byte_order_mark(bytes)) return html_to_utf8(std::string_view(bytes));  // the mark goes: converted anyway
   const std::string charset = sniff_meta_charset(bytes);
   return to_utf8(std::move(bytes), charset);
 }
