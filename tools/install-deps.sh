@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config python3 ca-certificates zip clang-format
-          nlohmann-json3-dev libre2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libssl-dev nettle-dev catch2 libbenchmark-dev
+          nlohmann-json3-dev rapidjson-dev libre2-dev libcurl4-openssl-dev libspdlog-dev libfmt-dev libssl-dev nettle-dev catch2 libbenchmark-dev
           libidn2-dev libpsl-dev publicsuffix libgumbo-dev libicu-dev libkainjow-mustache-dev zlib1g-dev
           clang libfuzzer-14-dev libclang-rt-14-dev llvm-14)
 if [[ "${1:-}" == "--browsers" ]]; then

@@ -153,6 +153,9 @@ EmailReport Engine::classify(const Email& email) const {
   report.message_id = email.message_id;
   const std::shared_ptr<const LeakDetector> kept = detector_for(email.user_addresses);
   const LeakDetector& detector = *kept;
+  // Pure searches of URL parts keep their results for this message (its links often repeat a token).
+  const LeakDetector::MessageScope leak_memo(&detector);
+  const DestinationScope destination_memo;
   Context ctx{matcher_, detector, std::string()};
   if (std::string d = address_domain(email.sender); !d.empty()) ctx.sender_domain = registrable_domain(d);
 

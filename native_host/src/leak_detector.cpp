@@ -387,16 +387,23 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
                               std::vector<Leak>* out, Decoding* decoding) const {
   if (raw.empty()) return;
   const size_t before = out->size();
-  const bool had_at = raw.find('@') != std::string_view::npos;
-  if (raw.find('%') == std::string_view::npos) {
-    scan_decoded(raw, had_at, out, 0, decoding);
+  PieceMemo* memo = MessageScope::current();
+  if (memo && memo->detector != this) memo = nullptr;
+  if (const std::vector<Leak>* kept = memo ? memo->pieces.find(raw) : nullptr) {
+    out->insert(out->end(), kept->begin(), kept->end());
   } else {
-    std::string once = percent_decode(raw);
-    scan_decoded(once, had_at, out, 0, decoding);
-    if (once.find('%') != std::string::npos) {
-      std::string twice = percent_decode(once);
-      if (twice != once) scan_decoded(twice, had_at, out, 0, decoding);
+    const bool had_at = raw.find('@') != std::string_view::npos;
+    if (raw.find('%') == std::string_view::npos) {
+      scan_decoded(raw, had_at, out, 0, decoding);
+    } else {
+      std::string once = percent_decode(raw);
+      scan_decoded(once, had_at, out, 0, decoding);
+      if (once.find('%') != std::string::npos) {
+        std::string twice = percent_decode(once);
+        if (twice != once) scan_decoded(twice, had_at, out, 0, decoding);
+      }
     }
+    if (memo) memo->pieces.put(raw, std::vector<Leak>(out->begin() + static_cast<std::ptrdiff_t>(before), out->end()));
   }
   if (out->size() == before) return;
   // The key itself may be the address (`?jane@example.org=1`): the location must not repeat it in clear.

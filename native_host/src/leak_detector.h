@@ -9,6 +9,7 @@
 
 #include "codes.h"
 #include "needle_set.h"
+#include "text_memo.h"
 #include "url.h"
 
 namespace mailveil {
@@ -67,6 +68,16 @@ class LeakDetector {
   /// Normalised (trimmed, lower-cased) addresses, in order; invalid ones dropped.
   const std::vector<std::string>& addresses() const { return addresses_; }
   bool empty() const { return addresses_.empty(); }
+
+  /// While a MessageScope of this detector lives on a thread, the searches of this detector on that thread
+  /// (find, has_leak, mask) keep what they found in each distinct URL part, and search it once: one message's
+  /// links often repeat the recipient's token. SearchCost then counts the first search of each part only.
+  struct PieceMemo {
+    explicit PieceMemo(const LeakDetector* d) : detector(d) {}
+    const LeakDetector* detector;
+    TextMemo<std::vector<Leak>> pieces;  ///< the leaks found in a part, before they are named
+  };
+  using MessageScope = MemoScope<LeakDetector, PieceMemo>;
 
  private:
   /// One searched form of one address; a NeedleSet tag is an index into variants_.

@@ -316,6 +316,20 @@ std::optional<Url> url_in_text(std::string_view text, int depth, std::string* ho
   return std::nullopt;
 }
 
+/// url_in_text of a whole query value or path segment, through the thread's DestinationMemo when one is in
+/// scope. *steps is empty on entry (url_in_text adds to it only on success).
+std::optional<Url> url_spelled_in(std::string_view text, std::string* steps) {
+  DestinationMemo* memo = DestinationScope::current();
+  if (!memo || !steps->empty()) return url_in_text(text, kMaxPayloadDepth, steps);
+  if (const auto* kept = memo->spelled.find(text)) {
+    *steps = kept->second;
+    return kept->first;
+  }
+  std::optional<Url> u = url_in_text(text, kMaxPayloadDepth, steps);
+  memo->spelled.put(text, {u, *steps});
+  return u;
+}
+
 /// Redirectors whose destination is their own URL without a path prefix: LinkedIn's "/comm/<path>" is the
 /// tracked twin of "<path>" on the same host.
 std::optional<Url> prefix_redirect(const Url& url) {
@@ -412,7 +426,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
   }
   auto try_value = [&](std::string_view name, std::string_view v) -> std::optional<Url> {
     std::string steps;
-    if (auto u = url_in_text(v, kMaxPayloadDepth, &steps)) {
+    if (auto u = url_spelled_in(v, &steps)) {
       *how = "param:" + std::string(name) + steps;
       return u;
     }
@@ -447,7 +461,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
     std::string_view seg = std::string_view(url.path).substr(start + 1, slash - start - 1);
     if (seg.size() > 10) {
       std::string steps;
-      if (auto u = url_in_text(seg, kMaxPayloadDepth, &steps)) {
+      if (auto u = url_spelled_in(seg, &steps)) {
         *how = "path" + steps;
         return u;
       }
@@ -457,7 +471,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
           std::all_of(seg.begin(), seg.begin() + static_cast<long>(sep), [](char c) {
             return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
           })) {
-        if (auto u = url_in_text(seg.substr(sep + 1), kMaxPayloadDepth, &steps)) {
+        if (auto u = url_spelled_in(seg.substr(sep + 1), &steps)) {
           *how = "path-param:" + std::string(seg.substr(0, sep)) + steps;
           return u;
         }

@@ -5,8 +5,10 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "text_memo.h"
 #include "url.h"
 
 namespace mailveil {
@@ -42,6 +44,14 @@ const char* link_protection_service(const Url& url);
 /// and how: "param:<name>", "param:<name>:base64", "path", "path:base64:json", "path-param:<name>", "path-prefix",
 /// "query-tail", …
 std::optional<Url> redirect_destination(const Url& url, const std::vector<std::string>& params, std::string* how);
+
+/// While a DestinationScope lives on a thread, redirect_destination on that thread keeps the destination (and
+/// its decoding steps) that each distinct query value or path segment spells out, or that it spells none: the
+/// links of one message often repeat a long base64 token that would be decoded again for each.
+struct DestinationMemo {
+  TextMemo<std::pair<std::optional<Url>, std::string>> spelled;
+};
+using DestinationScope = MemoScope<DestinationMemo, DestinationMemo>;
 
 /// Removes known tracking parameters (utm_*, mc_eid, _hsenc, fbclid, gclid, ...) from the query.
 /// Returns the names removed, in order.

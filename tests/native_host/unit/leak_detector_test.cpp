@@ -396,3 +396,81 @@ TEST_CASE("evidence masks the address found inside blobs, layers and compressed 
   CHECK(masked.starts_with("https://t.news.example/f/a/"));
   check_no_leak_left(d, masked);
 }
+
+TEST_CASE("a message scope keeps each part's leaks: the same findings, a part searched once", "[leak][memo]") {
+  const LeakDetector d({"Jane.Doe@Example.org"});
+  const LeakDetector other({"someone@else.example"});
+  // Real-mail shape: a newsletter's links all carry the same base64 token (utm fields with the address), under
+  // different keys, beside per-link ids; one link carries it twice, one in the path too.
+  const std::string token = "dXRtX3NvdXJjZT1hY3MmdXRtX2VtYWlsPWphbmUuZG9lJTQwZXhhbXBsZS5vcmcmdXRtX2NhbXBhaWduPXg";
+  const std::vector<std::string> urls = {
+      "https://t1.mail.example/r/?id=h3bb06546,7f01711,8354f12&e=" + token,
+      "https://t1.mail.example/r/?id=h3bb06546,7f01711,8354f13&e=" + token,
+      "https://t1.mail.example/r/?id=h3bb06546,7f01711,8354f14&p=" + token + "&e=" + token,
+      "https://t1.mail.example/r/" + token + "?u=" + std::string(kMd5),
+      "https://t1.mail.example/r/?id=1&" + std::string(kSha256) + "=1",
+      "https://t1.mail.example/o.gif?u=jane.doe%40example.org&v=jane.doe%2540example.org",
+      "https://t1.mail.example/o.gif?nothing=here",
+  };
+  std::vector<std::vector<Leak>> alone;
+  std::vector<std::string> masked_alone;
+  LeakDetector::SearchCost cost_alone;
+  for (const auto& s : urls) {
+    alone.push_back(d.find(*parse_url(s), &cost_alone));
+    masked_alone.push_back(d.mask(*parse_url(s)));
+  }
+  LeakDetector::SearchCost cost_scoped;
+  {
+    const LeakDetector::MessageScope scope(&d);
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t i = 0; i < urls.size(); ++i) {
+        INFO(urls[i]);
+        const auto found = d.find(*parse_url(urls[i]), &cost_scoped);
+        REQUIRE(found.size() == alone[i].size());
+        for (size_t k = 0; k < found.size(); ++k) {
+          CHECK(found[k].encoding == alone[i][k].encoding);
+          CHECK(found[k].where == alone[i][k].where);
+          CHECK(found[k].address_index == alone[i][k].address_index);
+        }
+        CHECK(d.mask(*parse_url(urls[i])) == masked_alone[i]);
+        // Another detector on the same thread does not read this detector's memo.
+        CHECK(other.find(*parse_url(urls[i])).empty());
+      }
+    }
+    CHECK(LeakDetector::MessageScope::current() == &scope.memo());
+  }
+  CHECK(LeakDetector::MessageScope::current() == nullptr);
+  CHECK(has(alone[2], "base64-embedded", "query:p"));
+  CHECK(has(alone[2], "base64-embedded", "query:e"));
+  // Twice over every URL in scope, against once without: the token is decoded only the first time.
+  CHECK(cost_alone.decoded_bytes > 0);
+  CHECK(cost_scoped.decoded_bytes < cost_alone.decoded_bytes);
+}
+
+TEST_CASE("a text memo is bounded in entries and bytes; scopes nest", "[leak][memo]") {
+  TextMemo<int> memo;
+  for (size_t i = 0; i < TextMemo<int>::kMaxEntries + 10; ++i) memo.put("k" + std::to_string(i), static_cast<int>(i));
+  CHECK(memo.size() == TextMemo<int>::kMaxEntries);
+  CHECK(*memo.find("k7") == 7);
+  CHECK(memo.find("k" + std::to_string(TextMemo<int>::kMaxEntries)) == nullptr);
+  TextMemo<int> big;
+  const std::string half(TextMemo<int>::kMaxKeyBytes / 2, 'a');
+  big.put(half, 1);
+  big.put(half + "b", 2);  // past the byte bound: not kept
+  big.put("c", 3);
+  CHECK(big.size() == 2);
+  CHECK(big.find(half + "b") == nullptr);
+  CHECK(*big.find("c") == 3);
+
+  const LeakDetector a({"a@x.example"});
+  const LeakDetector b({"b@x.example"});
+  {
+    const LeakDetector::MessageScope outer(&a);
+    {
+      const LeakDetector::MessageScope inner(&b);
+      CHECK(LeakDetector::MessageScope::current()->detector == &b);
+      CHECK_FALSE(a.find(*parse_url("https://t.example/?e=a%40x.example")).empty());
+    }
+    CHECK(LeakDetector::MessageScope::current()->detector == &a);
+  }
+}

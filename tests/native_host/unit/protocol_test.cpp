@@ -549,3 +549,165 @@ TEST_CASE("the classify reply written directly has the bytes of the DOM's", "[pr
   const EmailReport empty = test::fixture_engine().classify(Email{});
   CHECK(serialize_classify_reply("r", empty, 64u << 20) == dom_reply("r", empty, true, 0));
 }
+
+TEST_CASE("the request parser accepts and refuses the texts nlohmann's parser does, with the same values",
+          "[protocol]") {
+  // JSON's corners, as a field nobody reads, as an element's field, and as the echoed id.
+  const std::vector<std::string> values = {
+      "0",
+      "-0",
+      "-0.0",
+      "0.1",
+      "1e5",
+      "1E+2",
+      "-1e-5",
+      "2.5e-3",
+      "123456789",
+      "-2147483649",
+      "4294967296",
+      "9223372036854775807",
+      "9223372036854775808",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "18446744073709551615",
+      "18446744073709551616",
+      "123456789012345678901234567890",
+      "1.7976931348623157e308",
+      "4.9e-324",
+      "1e-400",
+      "1e400",
+      "-1e400",
+      "0.30000000000000004",
+      "01",
+      ".5",
+      "1.",
+      "-",
+      "+1",
+      "1e",
+      "0x10",
+      "NaN",
+      "Infinity",
+      "-Infinity",
+      "true",
+      "false",
+      "null",
+      "tru",
+      "nul",
+      "\"\"",
+      "\"a\\/b\\\\c\\\"d\"",
+      "\"\\b\\f\\n\\r\\t\"",
+      "\"\\u0000x\"",
+      "\"\\u00e9\\u20ac\"",
+      "\"\\ud83d\\ude00\"",
+      "\"\\uD83D\\uDE00\"",
+      "\"\\ud83d\"",
+      "\"\\ude00\"",
+      "\"\\ud83d\\u0041\"",
+      "\"\\ud83dx\"",
+      "\"\\x41\"",
+      "\"\\u12\"",
+      "\"\\u00G0\"",
+      "\"tab\there\"",
+      "\"nl\nhere\"",
+      std::string("\"nul\0here\"", 10),
+      "'single'",
+      "[]",
+      "[1,]",
+      "[,1]",
+      "{}",
+      "{\"a\":1,}",
+      "{\"a\" 1}",
+      "{1:2}",
+      "{\"a\":1 \"b\":2}",
+      "[1 2]",
+      "\"caf\u00e9\"",
+      "[[[[[[[[[[]]]]]]]]]]",
+      "/*c*/1",
+      "1 // c",
+      " \t\r\n 1 \t\r\n ",
+      "\f1",
+  };
+  for (const std::string& v : values) {
+    check_same_as_dom(classify_text(R"({"elements": [{"kind": "img", "url": "a"}], "extra": )" + v + "}"));
+    check_same_as_dom(classify_text(R"({"elements": [{"kind": "img", "url": "a", "text": )" + v + "}]}"));
+    check_same_as_dom(
+        classify_text(R"({"elements": [{"kind": "img", "url": "a", "declared": {"width": )" + v + "}}]}"));
+    const std::string with_id = R"({"id": )" + v + R"(, "action": "classify", "message": {"elements": []}})";
+    INFO(with_id);
+    const json dom = json::parse(with_id, nullptr, false);
+    ProtocolError e;
+    json id;
+    const auto request = parse_request(with_id, &e, &id);
+    CHECK(bool(request) ==
+          (!dom.is_discarded() && (dom["id"].is_number() || dom["id"].is_string() || dom["id"].is_null())));
+    if (request) {
+      CHECK(id == dom["id"]);
+      CHECK(id.type() == dom["id"].type());
+      CHECK(id.dump() == dom["id"].dump());
+    }
+  }
+  // Whole texts: empty, blank, trailing text, a NUL byte outside a string, a byte order mark, two documents.
+  for (const std::string& text : std::vector<std::string>{
+           "", " ", "\n", "{", "}", R"({"action": "classify"} x)", R"({"action": "classify"}})",
+           std::string("{\0\"action\": \"classify\"}", 22), "\xef\xbb\xbf{\"action\": \"classify\"}",
+           R"({"action": "classify"}{"action": "classify"})", R"({"action": "classify"}   )"}) {
+    check_same_as_dom(text);
+  }
+  // One deliberate difference: nlohmann stops reading at a NUL byte and takes what came before; a NUL cannot be
+  // in JSON text, and the host refuses the frame.
+  for (const std::string& text :
+       {std::string(R"({"action": "classify"})") + '\0', std::string(R"({"action": "classify"})") + '\0' + "garbage"}) {
+    ProtocolError e;
+    json id;
+    CHECK_FALSE(json::parse(text, nullptr, false).is_discarded());
+    CHECK_FALSE(parse_request(text, &e, &id));
+    CHECK(e.code == ErrorCode::kInvalidJson);
+  }
+  // Nesting far past any stack: refused or read (nlohmann reads it), never a crash.
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  check_same_as_dom(classify_text(R"({"elements": [], "deep": )" + deep + "}"));
+  check_same_as_dom(classify_text(R"({"elements": [], "deep": )" + deep.substr(0, 150000) + "}"));
+
+  // Random edits of a real request's text: whatever they make, both parsers agree.
+  const std::string base = classify_text(
+      R"({"webmail": "gmail", "sender": "a@b.example", "user_addresses": ["me@x.example"], "elements": [)"
+      R"({"kind": "link", "ref": "e0", "url": "https://t1.mail.example/r/?id=h3bb06546,7f01711&e=dXRtX3Nv", )"
+      R"("text": "Read \u00e9 \ud83d\ude00", "visible": true}, {"kind": "img", "ref": "e1", "url": "https://x.example/p.gif", )"
+      R"("declared": {"width": 1, "height": 1.0}, "rendered": {"width": -0, "height": 2e0}}]})");
+  const std::string alphabet = "{}[]:,\"\\ 0123456789.-+eEtrufalsn/uD8a\x01\x7f\xc3\xa9";
+  uint32_t seed = 12345;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1664525u + 1013904223u;
+    return (seed >> 8) % n;
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(next(3));
+    for (int k = 0; k < edits; ++k) {
+      const size_t at = next(static_cast<uint32_t>(text.size()));
+      const char c = alphabet[next(static_cast<uint32_t>(alphabet.size()))];
+      switch (next(3)) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + static_cast<std::ptrdiff_t>(at), c); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    if (!is_valid_utf8(text)) continue;  // refused before either parser (kInvalidUtf8)
+    INFO(text);
+    const json dom = json::parse(text, nullptr, false);
+    const bool request_shaped = dom.is_object() && dom.contains("action") && dom["action"].is_string() &&
+                                (!dom.contains("id") || dom["id"].is_primitive());
+    ProtocolError e;
+    json id;
+    const auto request = parse_request(text, &e, &id);
+    if (dom.is_discarded()) {
+      CHECK_FALSE(request);
+      CHECK(e.code == ErrorCode::kInvalidJson);
+    } else if (request_shaped && !(dom.contains("id") && dom["id"].is_boolean())) {
+      check_same_as_dom(text);
+    } else {
+      CHECK((!request || !request_shaped));
+      if (!request) CHECK(e.code != ErrorCode::kInvalidJson);
+    }
+  }
+}

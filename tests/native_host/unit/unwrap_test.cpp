@@ -222,3 +222,36 @@ TEST_CASE("split_views keeps empty parts, as TSV columns and IPv4 labels need", 
   CHECK(split_views("", '\t') == V{""});
   CHECK(split_views("x\t\ty", '\t') == V{"x", "", "y"});
 }
+
+TEST_CASE("a destination scope keeps what each value spells out: the same destinations and steps", "[unwrap][memo]") {
+  const std::vector<std::string> urls = {
+      "https://click.example/c?id=42&url=https%3A%2F%2Fshop.example%2Fp%3Fx%3D1",
+      "https://click.example/c?id=43&url=https%3A%2F%2Fshop.example%2Fp%3Fx%3D1",
+      "https://t.example/r?target=aHR0cHM6Ly9zaG9wLmV4YW1wbGUvYg==",
+      "https://t.example/r?q=aHR0cHM6Ly9zaG9wLmV4YW1wbGUvYg==",  // the same value under another key
+      "https://t.example/e/c/eyJocmVmIjoiaHR0cHM6Ly9zaG9wLmV4YW1wbGUvYyJ9/1",
+      "https://t.example/x/destination:https%3A%2F%2Fshop.example%2Fd",
+      "https://t.example/r?e=dXRtX3NvdXJjZT1hY3MmdXRtX21lZGl1bT1lbWFpbA",  // decodes to no URL
+      "https://t.example/r?e=dXRtX3NvdXJjZT1hY3MmdXRtX21lZGl1bT1lbWFpbA&u=https%3A%2F%2Fshop.example%2Fe",
+  };
+  std::vector<std::pair<std::optional<std::string>, std::string>> alone;
+  for (const auto& s : urls) {
+    std::string how;
+    const auto d = redirect_destination(*parse_url(s), {}, &how);
+    alone.emplace_back(d ? std::optional<std::string>(d->str()) : std::nullopt, how);
+  }
+  CHECK(alone[0].first == "https://shop.example/p?x=1");
+  CHECK(alone[3].second == "param:q:base64");
+  CHECK_FALSE(alone[6].first);
+  const DestinationScope scope;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (size_t i = 0; i < urls.size(); ++i) {
+      INFO(urls[i]);
+      std::string how;
+      const auto d = redirect_destination(*parse_url(urls[i]), {}, &how);
+      CHECK((d ? std::optional<std::string>(d->str()) : std::nullopt) == alone[i].first);
+      CHECK(how == alone[i].second);
+    }
+  }
+  CHECK(scope.memo().spelled.size() > 0);
+}
