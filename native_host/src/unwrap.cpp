@@ -488,11 +488,7 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
 }
 
 bool is_tracking_param(std::string_view raw_key) {
-  std::string key = ascii_lower(raw_key);
   static constexpr std::array<std::string_view, 6> kPrefixes = {"utm_", "mtm_", "pk_", "elq", "_bta_", "oly_"};
-  for (auto p : kPrefixes) {
-    if (key.starts_with(p)) return true;
-  }
   // LinkedIn's midToken/midSig/trkEmail/lipi/otpToken (per recipient, otpToken signs them in), EveryAction's
   // emci/emdi/ceid (campaign, message, contact) and nvep/hmac (the contact, signed), ActionKit's akid, Klaviyo's
   // _ke/_kx (the profile).
@@ -512,12 +508,29 @@ bool is_tracking_param(std::string_view raw_key) {
                                                               "emci",       "emdi",          "ceid",
                                                               "nvep",       "hmac",          "akid",
                                                               "_kx"};
-  return std::find(kExact.begin(), kExact.end(), key) != kExact.end();
+  // Lower-cased on the stack: the whole key, or as much of it as a prefix or an exact name can be.
+  constexpr size_t kLongest = 18;
+  static_assert(std::all_of(kExact.begin(), kExact.end(), [](std::string_view e) { return e.size() <= kLongest; }));
+  char buffer[kLongest];
+  const size_t n = std::min(raw_key.size(), kLongest);
+  for (size_t i = 0; i < n; ++i) buffer[i] = ascii_lower_char(raw_key[i]);
+  const std::string_view key(buffer, n);
+  for (auto p : kPrefixes) {
+    if (key.starts_with(p)) return true;
+  }
+  return raw_key.size() <= kLongest && std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 
 std::vector<std::string> strip_tracking_params(Url* url) {
   std::vector<std::string> removed;
   if (!url->has_query) return removed;
+  // Most queries hold no tracking parameter: find that out before copying any pair.
+  bool any = false;
+  for_each_query_pair(url->query, [&](std::string_view key, std::string_view) {
+    any = key.find('%') == std::string_view::npos ? is_tracking_param(key) : is_tracking_param(percent_decode(key));
+    return !any;
+  });
+  if (!any) return removed;
   auto pairs = split_query(url->query);
   std::vector<std::pair<std::string, std::string>> kept;
   for (auto& kv : pairs) {

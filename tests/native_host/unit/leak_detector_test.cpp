@@ -474,3 +474,73 @@ TEST_CASE("a text memo is bounded in entries and bytes; scopes nest", "[leak][me
     CHECK(LeakDetector::MessageScope::current()->detector == &a);
   }
 }
+
+namespace {
+
+/// looks_like_personal_token's rule written out character class by character class: the oracle of the table
+/// the detector counts with.
+bool token_oracle(std::string_view v) {
+  if (v.size() < 10) return false;
+  size_t digits = 0, letters = 0, hex = 0, dashes = 0;
+  for (char c : v) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+      ++letters;
+    } else if (c == '-' || c == '_') {
+      ++dashes;
+    } else if (c != '=' && c != '+' && c != '/' && c != '.' && c != '~') {
+      return false;
+    }
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) ++hex;
+  }
+  if (letters == 0) return digits >= 10;
+  if (v.size() == 36 && dashes == 4 && hex == 32) return true;
+  if (hex == v.size() && v.size() >= 16) return true;
+  if (v.size() >= 16 && digits >= 2 && letters >= 2) {
+    if (dashes * 8 >= v.size()) return false;
+    // The slug test, as the detector has it: two separators and two lower-case words of three letters or more.
+    size_t separators = 0, words = 0, start = 0;
+    for (size_t i = 0; i <= v.size(); ++i) {
+      if (i < v.size() && v[i] != '-' && v[i] != '_') continue;
+      if (i < v.size()) ++separators;
+      const std::string_view part = v.substr(start, i - start);
+      if (part.size() >= 3 && std::all_of(part.begin(), part.end(), [](char c) { return c >= 'a' && c <= 'z'; })) {
+        ++words;
+      }
+      start = i + 1;
+    }
+    return !(separators >= 2 && words >= 2);
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("looks_like_personal_token agrees with its rule on generated values, long ones included", "[leak]") {
+  const std::string alphabet = "0123456789abcdefxyzABCDEFXYZ-_=+/.~ %@\x80";
+  uint32_t seed = 99;
+  auto next = [&seed](uint32_t n) {
+    seed = seed * 1664525u + 1013904223u;
+    return (seed >> 8) % n;
+  };
+  size_t tokens = 0;
+  for (int round = 0; round < 20000; ++round) {
+    // Mostly one class of characters, as real values are: hex ids, digit runs, base64, slugs.
+    const std::string_view classes[] = {"0123456789", "0123456789abcdef", "abcdefghijklmnopqrstuvwxyz-", "ABCxyz0189-_",
+                                        alphabet};
+    const std::string_view from = classes[next(5)];
+    std::string v(8 + next(40), ' ');
+    for (char& c : v) c = from[next(static_cast<uint32_t>(from.size()))];
+    if (next(4) == 0) v[next(static_cast<uint32_t>(v.size()))] = alphabet[next(static_cast<uint32_t>(alphabet.size()))];
+    INFO(v);
+    CHECK(looks_like_personal_token(v) == token_oracle(v));
+    tokens += token_oracle(v);
+  }
+  CHECK(tokens > 1000);  // the generator makes both kinds
+  // Past one 16-bit lane of counts: 70,000 hex digits, and the same with a space at the very end.
+  const std::string long_hex(70000, 'a');
+  CHECK(looks_like_personal_token(long_hex));
+  CHECK_FALSE(looks_like_personal_token(long_hex + " "));
+  CHECK(looks_like_personal_token(std::string(70000, '7')));
+}

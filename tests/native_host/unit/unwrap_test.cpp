@@ -255,3 +255,21 @@ TEST_CASE("a destination scope keeps what each value spells out: the same destin
   }
   CHECK(scope.memo().spelled.size() > 0);
 }
+
+TEST_CASE("tracking parameters: long keys, any case, percent-encoded names", "[unwrap]") {
+  CHECK(is_tracking_param("UTM_Campaign_With_A_Very_Long_Name"));
+  CHECK(is_tracking_param("ml_subscriber_hash"));
+  CHECK(is_tracking_param("ML_Subscriber_Hash"));
+  CHECK_FALSE(is_tracking_param("ml_subscriber_hashx"));
+  CHECK_FALSE(is_tracking_param("x_ml_subscriber_hash"));
+  CHECK_FALSE(is_tracking_param("ut"));
+  CHECK(is_tracking_param("elqTrackId"));
+  auto u = parse_url("https://shop.example/p?id=1&%75tm_source=news&a=b&FbClId=xyz");
+  REQUIRE(u);
+  CHECK(strip_tracking_params(&*u) == std::vector<std::string>{"utm_source", "FbClId"});
+  CHECK(u->query == "id=1&a=b");
+  auto clean = parse_url("https://shop.example/p?id=1&a=b;c=d");
+  REQUIRE(clean);
+  CHECK(strip_tracking_params(&*clean).empty());
+  CHECK(clean->query == "id=1&a=b;c=d");
+}
