@@ -170,7 +170,7 @@ EmailReport Engine::classify(const Email& email) const {
     if (e.url.size() > kMaxUrlLength) continue;
     auto parsed = parse_url(e.url);
     if (!parsed || (parsed->scheme != "http" && parsed->scheme != "https")) continue;
-    urls[i] = unwrap_webmail(*parsed, &vias[i], &layers[i]);
+    urls[i] = unwrap_webmail(std::move(*parsed), &vias[i], &layers[i]);
     url_ptrs[i] = &*urls[i];
   }
   const MailImages mail(email.elements, url_ptrs);

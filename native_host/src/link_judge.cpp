@@ -470,7 +470,7 @@ std::optional<Url> final_destination(const Url& url, const std::vector<std::stri
   std::optional<Url> d = redirect_destination(url, params, &how);
   for (int depth = 0; d && depth < kMaxNestedRedirects; ++depth) {
     std::vector<Wrapper> via;
-    Url inner = unwrap_webmail(*d, &via);
+    Url inner = unwrap_webmail(std::move(*d), &via);
     if (link_protection_service(inner)) return inner;
     SignatureMatch m = match(inner);
     if (!m || is_mailing_page(inner, {})) return inner;
@@ -555,9 +555,8 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   if (f.leaked) add_reason(&r->reasons, Signal::kAddressLeak);
   if (r->tracked && !destination) add_reason(&r->reasons, Signal::kDestinationUnknown);
 
-  Url clean = destination ? *destination : url;
   std::vector<Wrapper> inner_via;
-  clean = unwrap_webmail(clean, &inner_via);
+  Url clean = unwrap_webmail(destination ? std::move(*destination) : Url(url), &inner_via);
   const bool stripped = !strip_tracking_params(&clean).empty();
   if (stripped) add_reason(&r->reasons, Signal::kTrackingParams);
   // A tracked link whose destination is unknown stays as it is (allow + tracked): the extension asks before

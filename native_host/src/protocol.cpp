@@ -158,6 +158,8 @@ json* element_field(ElementFields* f, std::string_view key, bool* is_size) {
 /// lets the parser check the whole text first: a field error is never reported for text that is not JSON.
 class RequestReader {
  public:
+  /// Room made for the items of message.elements before the first one is read (a mail has tens of them).
+  static constexpr size_t kElementsReserved = 128;
   RequestReader(json* doc, Request* request) : dom_(*doc, /*allow_exceptions=*/false), request_(request) {}
 
   bool null() { return lifting() ? lift(json(nullptr)) : (pending_ = Pending::kNone, dom_.null()); }
@@ -211,6 +213,7 @@ class RequestReader {
     if (p == Pending::kElements) {
       lift_depth_ = depth_;  // the array stays empty in the DOM; its items go to request_->elements
       request_->elements.clear();
+      request_->elements.reserve(kElementsReserved);
       request_->elements_sent = 0;
     }
     return dom_.start_array(n);

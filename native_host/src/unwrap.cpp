@@ -406,7 +406,11 @@ const char* link_protection_service(const Url& url) {
 }
 
 Url unwrap_webmail(const Url& url, std::vector<Wrapper>* via, std::vector<Url>* layers) {
-  Url current = url;
+  return unwrap_webmail(Url(url), via, layers);
+}
+
+Url unwrap_webmail(Url&& url, std::vector<Wrapper>* via, std::vector<Url>* layers) {
+  Url current = std::move(url);
   for (int depth = 0; depth < kMaxUnwrapDepth; ++depth) {
     Wrapper label{};
     auto inner = unwrap_once(current, &label);

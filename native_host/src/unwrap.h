@@ -27,6 +27,8 @@ enum class Wrapper {
 /// Removes every webmail proxy/wrapper layer (up to a small depth). Appends the wrapper of each layer removed to
 /// *via and, when `layers` is given, the wrapper URL it was read from, outermost first.
 Url unwrap_webmail(const Url& url, std::vector<Wrapper>* via, std::vector<Url>* layers = nullptr);
+/// As above, taking the URL over (no copy when there is nothing to unwrap).
+Url unwrap_webmail(Url&& url, std::vector<Wrapper>* via, std::vector<Url>* layers = nullptr);
 
 /// The click-time URL scanner a link goes through (Proofpoint URL Defense, Mimecast, Barracuda, Symantec, Cisco,
 /// Trend Micro), or nullptr. Such links belong to the reader's organisation's phishing defence: they are never
