@@ -254,6 +254,11 @@ Automaton build_automaton(const std::vector<std::string>& atoms) {
     a.output_ids.insert(a.output_ids.end(), ids.begin(), ids.end());
   }
   a.outputs.push_back(static_cast<uint32_t>(a.output_ids.size()));
+  // A transition into a state that ends atoms carries kAcHasOutput: the matcher reads the outputs of those states
+  // only (a URL's walk meets a few), not of every state it passes through.
+  for (uint32_t& t : a.next) {
+    if (a.outputs[t] != a.outputs[t + 1]) t |= compiled::kAcHasOutput;
+  }
   return a;
 }
 
@@ -644,7 +649,12 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
                 l.ac_next.size() == size_t{h.ac_states} * h.ac_classes && l.ac_outputs.size() == h.ac_states + 1 &&
                 l.atom_regexes.size() == l.atom_strings.size() + 1 &&
                 std::all_of(l.ac_classes.begin(), l.ac_classes.end(), [&](uint8_t c) { return c < h.ac_classes; }) &&
-                std::all_of(l.ac_next.begin(), l.ac_next.end(), [&](uint32_t s) { return s < h.ac_states; });
+                std::all_of(l.ac_next.begin(), l.ac_next.end(), [&](uint32_t t) {
+                  const uint32_t s = t & compiled::kAcStateMask;
+                  // The flag says whether the target ends atoms: the matcher skips the outputs of the others.
+                  return s < h.ac_states &&
+                         ((t & compiled::kAcHasOutput) != 0) == (l.ac_outputs[s] != l.ac_outputs[s + 1]);
+                });
   if (h.entry_count != l.entries.size() || !rules_ok || strings.empty() || l.string_lists.empty() || !tables_ok ||
       !automaton_ok) {
     *why = "inconsistent compiled list";

@@ -40,6 +40,11 @@ std::shared_ptr<const ByteStore> make_byte_store(std::string bytes);
 
 namespace compiled {
 
+/// An automaton transition (CompiledList::ac_next): the target state in the low bits, kAcHasOutput when that
+/// state ends one or more gate atoms.
+inline constexpr uint32_t kAcHasOutput = 0x80000000u;
+inline constexpr uint32_t kAcStateMask = 0x7fffffffu;
+
 // ---- The records, as laid out in the bytes (little-endian, naturally aligned). ----
 
 /// An open-addressing hash table slot; pos indexes the posting pool, or with kDirect holds a single rule number

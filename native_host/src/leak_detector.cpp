@@ -116,6 +116,13 @@ void replace_all(std::string* hay, std::string_view needle, std::string_view rep
   *hay = std::move(out);
 }
 
+/// `s` percent-decoded: itself when it holds no escape, else its decoding in *buffer.
+std::string_view decoded(std::string_view s, std::string* buffer) {
+  if (s.find('%') == std::string_view::npos) return s;
+  *buffer = percent_decode(s);
+  return *buffer;
+}
+
 // Query keys whose values describe the campaign or the protocol, not the person: kept readable in evidence.
 bool is_descriptive_key(std::string_view key) {
   static const std::set<std::string_view> kKeys = {
@@ -579,6 +586,7 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
   masked.has_fragment = url.has_fragment;
   std::string& path = masked.path;
   path.reserve(url.path.size());
+  std::string scratch;  // a percent-decoded part, when it has escapes
   // Address forms first, over the whole path (a base64 digest may hold a '/'), then tokens per segment.
   const std::string literal = leaky ? mask_text(url.path) : url.path;
   size_t start = 0;
@@ -596,7 +604,7 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
         stem = body.substr(0, dot);
         ext = body.substr(dot);
       }
-      if (looks_like_personal_token(percent_decode(stem))) {
+      if (looks_like_personal_token(decoded(stem, &scratch))) {
         path += "[token]";
         path += ext;
       } else {
@@ -610,12 +618,18 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
   std::string& query = masked.query;
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (!query.empty()) query.push_back('&');
-    query += leaky ? mask_text(key) : std::string(key);
-    std::string text = leaky ? mask_text(value) : std::string(value);
-    if (text == value && !is_descriptive_key(percent_decode(key)) && looks_like_personal_token(percent_decode(value))) {
-      text = "[token]";
+    if (leaky) {
+      query += mask_text(key);
+    } else {
+      query += key;
     }
-    if (!text.empty()) {
+    const std::string masked_value = leaky ? mask_text(value) : std::string();
+    const std::string_view text = leaky ? std::string_view(masked_value) : value;
+    const bool token = text == value && !is_descriptive_key(decoded(key, &scratch)) &&
+                       looks_like_personal_token(decoded(value, &scratch));
+    if (token) {
+      query += "=[token]";
+    } else if (!text.empty()) {
       query.push_back('=');
       query += text;
     }

@@ -366,7 +366,9 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
     const uint32_t k = l.ac_class_count;
     uint32_t state = 0;
     for (char c : normalized) {
-      state = l.ac_next[size_t{state} * k + l.ac_classes[static_cast<unsigned char>(c)]];
+      const uint32_t t = l.ac_next[size_t{state} * k + l.ac_classes[static_cast<unsigned char>(c)]];
+      state = t & compiled::kAcStateMask;
+      if ((t & compiled::kAcHasOutput) == 0) continue;
       const uint32_t first = l.ac_outputs[state];
       const uint32_t last = l.ac_outputs[state + 1];
       for (uint32_t o = first; o < last && o < l.ac_output_ids.size(); ++o) {

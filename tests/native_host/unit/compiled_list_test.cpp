@@ -264,6 +264,21 @@ TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[comp
     CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
   }
   CHECK_FALSE(CompiledList::load(whole, 8, 16, &why));  // out of the store
+
+  // An automaton transition whose "ends atoms" flag disagrees with its target's outputs: the matcher would skip
+  // a gate atom, so the list is refused (and the host compiles it again from its JSON).
+  REQUIRE(compiled->ac_state_count > 0);
+  size_t flagged = 0;
+  for (uint32_t t : compiled->ac_next) flagged += (t & compiled::kAcHasOutput) != 0;
+  CHECK(flagged > 0);
+  CHECK(flagged < compiled->ac_next.size());
+  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(compiled->ac_next.data()) - compiled->bytes().data());
+  for (size_t entry : {size_t{0}, compiled->ac_next.size() / 2, compiled->ac_next.size() - 1}) {
+    std::string broken = bytes;
+    broken[at + entry * 4 + 3] = static_cast<char>(broken[at + entry * 4 + 3] ^ 0x80);  // little-endian: the top bit
+    INFO("transition " << entry);
+    CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
+  }
 }
 
 TEST_CASE("imported EasyPrivacy: the token index agrees with trying every filter in order", "[compiled][easyprivacy]") {
