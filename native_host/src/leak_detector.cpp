@@ -149,10 +149,6 @@ bool is_word_slug(std::string_view v) {
   return separators >= 2 && words >= 2;
 }
 
-}  // namespace
-
-namespace {
-
 /// What looks_like_personal_token counts of each byte, as one addition: digits, letters, hex digits and dashes
 /// in four 16-bit lanes; kTokenBad for a byte no identifier holds (spaces, punctuation: prose or a URL).
 constexpr uint64_t kTokDigit = 1, kTokLetter = uint64_t{1} << 16, kTokHex = uint64_t{1} << 32,
