@@ -272,7 +272,8 @@ TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[comp
   for (uint32_t t : compiled->ac_next) flagged += (t & compiled::kAcHasOutput) != 0;
   CHECK(flagged > 0);
   CHECK(flagged < compiled->ac_next.size());
-  const size_t at = static_cast<size_t>(reinterpret_cast<const char*>(compiled->ac_next.data()) - compiled->bytes().data());
+  const size_t at =
+      static_cast<size_t>(reinterpret_cast<const char*>(compiled->ac_next.data()) - compiled->bytes().data());
   for (size_t entry : {size_t{0}, compiled->ac_next.size() / 2, compiled->ac_next.size() - 1}) {
     std::string broken = bytes;
     broken[at + entry * 4 + 3] = static_cast<char>(broken[at + entry * 4 + 3] ^ 0x80);  // little-endian: the top bit
