@@ -6,8 +6,10 @@
 #include <rapidjson/reader.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <utility>
 
 #include "charset.h"
@@ -315,20 +317,32 @@ class RequestReader {
 
 /// Feeds RapidJSON's reader events to a handler written for nlohmann's SAX interface (RequestReader). The request
 /// path parses with RapidJSON: nlohmann's lexer appends each character of a string on its own, and was a sixth of
-/// a request's instructions. The events and values are those nlohmann's parser gives: non-negative integers
-/// unsigned, negative ones signed, others doubles (rounded correctly), and a string whose escapes spell a lone
-/// surrogate is refused as nlohmann refuses it.
+/// a request's instructions. The events and values are those nlohmann's parser gives. RapidJSON checks a number's
+/// grammar and hands over its text; it is converted as nlohmann converts it: an integer without sign that fits 64
+/// bits is unsigned, a negative one that fits is signed, anything else a double (strtod), refused when not
+/// finite. A string whose escapes spell a lone surrogate is refused as nlohmann refuses it.
 template <typename Sax>
 class RapidJsonEvents : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, RapidJsonEvents<Sax>> {
  public:
   explicit RapidJsonEvents(Sax* sax) : sax_(sax) {}
   bool Null() { return sax_->null(); }
   bool Bool(bool b) { return sax_->boolean(b); }
-  bool Int(int i) { return sax_->number_integer(i); }
-  bool Uint(unsigned u) { return sax_->number_unsigned(u); }
-  bool Int64(int64_t i) { return sax_->number_integer(i); }
-  bool Uint64(uint64_t u) { return sax_->number_unsigned(u); }
-  bool Double(double d) { return std::isfinite(d) && sax_->number_float(d, text_); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    text_.assign(s, n);
+    const char* const end = text_.data() + text_.size();
+    if (text_.find_first_of(".eE") == std::string::npos) {
+      if (text_.front() == '-') {
+        json::number_integer_t v = 0;
+        if (std::from_chars(text_.data(), end, v).ec == std::errc()) return sax_->number_integer(v);
+      } else {
+        json::number_unsigned_t v = 0;
+        if (std::from_chars(text_.data(), end, v).ec == std::errc()) return sax_->number_unsigned(v);
+      }
+    }
+    // Out of 64 bits, a fraction or an exponent: nlohmann's strtod (the "C" locale; nothing here changes it).
+    const double d = std::strtod(text_.c_str(), nullptr);
+    return std::isfinite(d) && sax_->number_float(d, text_);
+  }
   bool String(const char* s, rapidjson::SizeType n, bool) { return take(s, n) && sax_->string(text_); }
   bool Key(const char* s, rapidjson::SizeType n, bool) { return take(s, n) && sax_->key(text_); }
   bool StartObject() { return sax_->start_object(static_cast<std::size_t>(-1)); }
@@ -361,7 +375,7 @@ bool rapidjson_sax_parse(std::string_view payload, Sax* sax) {
   rapidjson::StringStream in(text.c_str());
   RapidJsonEvents<Sax> events(sax);
   rapidjson::Reader reader;
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag;
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
   const bool ok = !reader.Parse<kFlags>(in, events).IsError();
   if (text.capacity() > kKeptCapacity) std::string().swap(text);
   return ok;
