@@ -119,6 +119,11 @@ void Engine::prepare() const {
   if (user_exceptions_) user_exceptions_->compile_common();
 }
 
+bool Engine::prepare_rest(const std::function<bool()>& go_on) const {
+  return matcher_.compile_all(go_on) && (!user_ || user_->compile_all(go_on)) &&
+         (!user_exceptions_ || user_exceptions_->compile_all(go_on));
+}
+
 SignatureMatch Engine::match(const Url& url, std::string_view normalized, bool for_link) const {
   SignatureMatch m = matcher_.match(url, normalized, for_link);
   if (m || !user_) return m;

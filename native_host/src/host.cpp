@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "evidence.h"
+#include "heap.h"
 #include "leak_detector.h"
 #include "public_suffix.h"
 #include "url.h"
@@ -91,16 +92,8 @@ void Host::install(ActiveList list) {
 
 int Host::serve(FrameReader& reader, const std::function<bool()>& idle) {
   std::string payload;
-  bool warm_up_pending = static_cast<bool>(idle);
   for (;;) {
-    if (warm_up_pending && !classified_ && idle()) {
-      try {
-        warm_up();
-      } catch (const std::exception& e) {  // a bug must not take the port down: serve without it
-        spdlog::error("warm-up failed: {}", e.what());
-      }
-      warm_up_pending = false;
-    }
+    if (idle) idle_work(idle);
     uint64_t declared = 0;
     switch (reader.read(&payload, &declared)) {
       case ReadStatus::kOk: handle(payload); break;
@@ -116,6 +109,33 @@ int Host::serve(FrameReader& reader, const std::function<bool()>& idle) {
         break;
     }
   }
+}
+
+void Host::idle_work(const std::function<bool()>& idle) {
+  if (warm_up_pending_ && !classified_) {
+    if (!idle()) return;
+    try {
+      warm_up();
+    } catch (const std::exception& e) {  // a bug must not take the port down: serve without it
+      spdlog::error("warm-up failed: {}", e.what());
+    }
+    warm_up_pending_ = false;
+  }
+  const std::shared_ptr<const Engine> current = engine();
+  if (compiled_engine_.lock() == current) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    if (!current->prepare_rest(idle)) return;  // a request is waiting: resumed after it
+  } catch (const std::exception& e) {          // as above: the patterns stay compiled on first use
+    spdlog::error("compiling the patterns while idle failed: {}", e.what());
+  }
+  compiled_engine_ = current;
+  // Then the pages a real mail's request writes, beyond what the patterns took: mapped now, not on its time.
+  const size_t pages = prefault_heap();
+  const Matcher::Compiled done = current->matcher().compiled();
+  spdlog::debug("patterns compiled while idle: {} sets and {} regexes in all, the last {:.2f} ms; {} heap pages mapped",
+                done.sets, done.regexes,
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(), pages);
 }
 
 void Host::handle(std::string_view payload) {

@@ -34,13 +34,19 @@ class Host {
   Host& operator=(const Host&) = delete;
 
   /// Serves frames until EOF or a truncated frame. Returns the process exit status (0). `idle`, when given, says
-  /// whether no request is waiting: the first time it does before any classify, the host warms its request path up
-  /// (warm_up) before reading on, so that the first mail opened later is judged as fast as the next ones.
+  /// whether no request is waiting. Before each read, while it says so, the host does the work that would
+  /// otherwise fall on the first mails (idle_work), so that a mail opened later is judged as fast as the next ones.
   int serve(FrameReader& reader, const std::function<bool()>& idle = {});
   /// Runs one made-up classify request (kWarmUpRequest in host.cpp) through the request path (parse, classify,
   /// reply) and drops the reply: the code, the lazily built parts of the engine and the heap pages that every
   /// classify needs are then ready. Answers nothing, logs at debug level. False if the request was refused (a bug).
   bool warm_up();
+  /// One turn of serve()'s work between requests, each step only while `idle()` says no request is waiting:
+  /// - before the first classify, warm_up();
+  /// - then the patterns of the active lists that are still compiled lazily (Engine::prepare_rest), one at a
+  ///   time: a request that arrives meanwhile waits for one pattern at most. After an update, the new list's;
+  /// - once they are all compiled, the heap a mail's request writes (prefault_heap).
+  void idle_work(const std::function<bool()>& idle);
   /// Handles one payload and writes its reply (or replies, for update).
   void handle(std::string_view payload);
 
@@ -76,6 +82,8 @@ class Host {
   std::thread update_thread_;
   std::atomic<bool> updating_{false};
   bool classified_ = false;  ///< a classify was served: nothing left for warm_up to do
+  bool warm_up_pending_ = true;
+  std::weak_ptr<const Engine> compiled_engine_;  ///< the engine whose patterns idle_work compiled them all
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> errors_{0};
   const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

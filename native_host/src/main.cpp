@@ -17,6 +17,7 @@
 #include "callers.h"
 #include "evaluation.h"
 #include "framing.h"
+#include "heap.h"
 #include "host.h"
 #include "logging.h"
 #include "paths.h"
@@ -83,6 +84,9 @@ int serve_browser(const std::string& caller) {
   run_beside_this_thread(warm_up);
   std::string err;
   ActiveList active = load_active_list(config.update.store_dir, config.update.bundled_path, &err);
+  // After the load: compiling a list from its JSON (a first start, an imported list) grows large blocks, which
+  // malloc's own adaptive thresholds serve better.
+  serve_heap_policy();
   if (!err.empty()) spdlog::warn("signature list: {}", err);
   if (active.list) {
     spdlog::info("signature list {} ({} trackers, {} skipped) from {}", active.list->list_version, active.list->size(),

@@ -93,15 +93,20 @@ void Matcher::compile_common() const {
   if (!ungated_unanchored_.empty()) lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
 }
 
-void Matcher::compile_all() const {
+bool Matcher::compile_all(const std::function<bool()>& go_on) const {
   const CompiledList& l = *list_;
   // The ungated sets first: every URL that reaches the patterns needs them.
   lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
   lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
-  for (uint32_t n = 0; n < l.regexes.size(); ++n) {
-    if (l.regexes[n].flags & kRegexGated) gated_regex(n);
+  const size_t total = l.regexes.size() + l.buckets.size();
+  for (size_t i = go_on ? compile_all_done_.load() : 0; i < total; ++i) {
+    const bool gated = i < l.regexes.size() && (l.regexes[i].flags & kRegexGated) != 0;
+    if (go_on && (gated || i >= l.regexes.size()) && !go_on()) return false;
+    if (gated) gated_regex(static_cast<uint32_t>(i));
+    if (i >= l.regexes.size()) bucket_set(static_cast<uint32_t>(i - l.regexes.size()));
+    if (go_on) compile_all_done_.store(i + 1);
   }
-  for (uint32_t b = 0; b < l.buckets.size(); ++b) bucket_set(b);
+  return true;
 }
 
 Matcher::~Matcher() = default;

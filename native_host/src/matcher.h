@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -59,7 +60,9 @@ class Matcher {
 
   /// Compiles now whatever is still compiled lazily (what kEager does at construction); thread-safe, and what
   /// a concurrent match needs is compiled once either way.
-  void compile_all() const;
+  /// `go_on`, when given, is asked before each gated regex and host bucket; when it says no, the work stops
+  /// there and the next call resumes it. True when everything is compiled.
+  bool compile_all(const std::function<bool()>& go_on = {}) const;
   /// Compiles now only what every URL that reaches the patterns needs: the two sets of ungated regexes. Host
   /// buckets and gated regexes stay compiled on first use. Thread-safe, as compile_all.
   void compile_common() const;
@@ -132,6 +135,8 @@ class Matcher {
   mutable std::vector<std::string> set_errors_;
   mutable std::atomic<size_t> compiled_sets_{0};
   mutable std::atomic<size_t> compiled_regexes_{0};
+  /// Gated regexes, then host buckets, that compile_all has gone through (the regexes count first).
+  mutable std::atomic<size_t> compile_all_done_{0};
 };
 
 }  // namespace mailveil

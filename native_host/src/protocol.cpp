@@ -156,8 +156,9 @@ json* element_field(ElementFields* f, std::string_view key, bool* is_size) {
 
 /// The SAX handler of parse_request: builds the DOM of the request as json::parse does (nlohmann's own DOM
 /// builder, fed the same events), except for the items of `message.elements`, which it reads straight into
-/// ElementFields. Duplicate keys keep the last value, as in the DOM. Returning false only on a syntax error, it
-/// lets the parser check the whole text first: a field error is never reported for text that is not JSON.
+/// ElementFields. Duplicate keys keep the last value, as in the DOM. It is fed by RapidJsonEvents, which refuses
+/// what nlohmann's parser refuses; it refuses no event itself, so the whole text is checked first and a field
+/// error is never reported for text that is not JSON.
 class RequestReader {
  public:
   /// Room made for the items of message.elements before the first one is read (a mail has tens of them).
@@ -176,7 +177,6 @@ class RequestReader {
     return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.number_float(v, text));
   }
   bool string(json::string_t& v) { return lifting() ? lift(json(v)) : (pending_ = Pending::kNone, dom_.string(v)); }
-  bool binary(json::binary_t& v) { return lifting() ? lift(json(json::value_t::binary)) : dom_.binary(v); }
 
   bool key(json::string_t& k) {
     if (lifting()) {
@@ -227,13 +227,6 @@ class RequestReader {
     --depth_;
     return dom_.end_array();
   }
-
-  template <class Exception>
-  bool parse_error(std::size_t position, const std::string& last_token, const Exception& ex) {
-    return dom_.parse_error(position, last_token, ex);
-  }
-
-  bool errored() const { return dom_.is_errored(); }
 
  private:
   enum class Pending { kNone, kMessage, kElements };
@@ -392,7 +385,7 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
   Request req;
   json doc;
   RequestReader reader(&doc, &req);
-  if (!rapidjson_sax_parse(payload, &reader) || reader.errored()) {
+  if (!rapidjson_sax_parse(payload, &reader)) {
     *error = {ErrorCode::kInvalidJson, "message is not valid JSON"};
     return std::nullopt;
   }

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "classifier.h"
+#include "heap.h"
 #include "protocol.h"
 #include "scan.h"
 #include "signature_store.h"
@@ -316,6 +317,7 @@ int child_first_classify(const std::string& home, const std::string& signatures,
   std::string err;
   mailveil::ActiveList active =
       mailveil::load_active_list(home + "/signatures", signatures, mailveil::compiled_in_keys(), &err);
+  mailveil::serve_heap_policy();  // as main.cpp
   mailveil::Engine engine(active.list, active.user_list, active.user_exceptions);
   const double load_ms = ms_since(t0);
   mailveil::prepare_first_message();  // the host runs it on a helper thread while the list loads

@@ -26,16 +26,6 @@ std::set<std::string> keys_of(const PatternScope& s) {
   return {s.keys.begin(), s.keys.end()};
 }
 
-std::shared_ptr<const SignatureList> shipped_list() {
-  static auto list = [] {
-    std::string err;
-    auto l = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
-    if (!l) throw std::runtime_error(err);
-    return l;
-  }();
-  return list;
-}
-
 /// The list with its domains and hosts removed, so that every match comes from a pattern.
 std::shared_ptr<const SignatureList> patterns_only(const SignatureList& list) {
   auto copy = std::make_shared<SignatureList>(list);
@@ -217,7 +207,7 @@ TEST_CASE("any host followed by a literal first segment scopes the pattern to th
 }
 
 TEST_CASE("most shipped patterns are scoped", "[pattern_scope]") {
-  Matcher m(shipped_list());
+  Matcher m(test::shipped_list());
   auto layout = m.layout();
   INFO("anywhere " << layout.anywhere << ", by host " << layout.by_host << ", by segment " << layout.by_segment);
   CHECK(layout.by_host + layout.by_segment >= 3 * layout.anywhere);
@@ -225,7 +215,7 @@ TEST_CASE("most shipped patterns are scoped", "[pattern_scope]") {
 
 TEST_CASE("the indexed matcher agrees with trying every pattern, on the labelled URLs", "[pattern_scope]") {
   size_t matched = 0;
-  check_agreement(*shipped_list(), probe_urls(), &matched);
+  check_agreement(*test::shipped_list(), probe_urls(), &matched);
   CHECK(matched > 100);  // the probe reaches many patterns, not only misses
 }
 
@@ -240,7 +230,7 @@ TEST_CASE("the indexed matcher agrees with trying every pattern, on 20,603 real 
   std::vector<std::string> urls;
   for (const auto& r : requests) urls.push_back(r.at("url").get<std::string>());
   size_t matched = 0;
-  check_agreement(*shipped_list(), urls, &matched);
+  check_agreement(*test::shipped_list(), urls, &matched);
 }
 
 TEST_CASE("a pattern that fails in a lazily compiled bucket costs only itself", "[pattern_scope]") {
@@ -263,7 +253,7 @@ TEST_CASE("a pattern that fails in a lazily compiled bucket costs only itself", 
 }
 
 TEST_CASE("compile_common compiles the ungated sets only; matching after it is unchanged", "[pattern_scope]") {
-  Matcher warmed(shipped_list());
+  Matcher warmed(test::shipped_list());
   const Matcher::Layout layout = warmed.layout();
   REQUIRE(layout.ungated > 0);
   REQUIRE(layout.gated > 0);
@@ -277,7 +267,7 @@ TEST_CASE("compile_common compiles the ungated sets only; matching after it is u
   warmed.compile_common();
   CHECK(warmed.compiled().sets == common.sets);  // once
 
-  Matcher cold(shipped_list());
+  Matcher cold(test::shipped_list());
   size_t matched = 0;
   for (const std::string& text : probe_urls()) {
     auto u = parse_url(text);
@@ -296,4 +286,51 @@ TEST_CASE("compile_common compiles the ungated sets only; matching after it is u
   CHECK(matched > 100);
   warmed.compile_all();
   CHECK(warmed.compiled().sets > common.sets);  // the host buckets were still to compile
+}
+
+TEST_CASE("compile_all with go_on stops when told and resumes where it stopped", "[pattern_scope]") {
+  Matcher eager(test::shipped_list(), MatcherCompile::kEager);
+  const Matcher::Compiled all = eager.compiled();
+  REQUIRE(all.regexes > 0);
+  REQUIRE(all.sets > 2);
+
+  Matcher idle(test::shipped_list());
+  int asked = 0;
+  CHECK_FALSE(idle.compile_all([&] { return ++asked <= 5; }));  // five patterns, then a request is waiting
+  CHECK(asked == 6);
+  const Matcher::Compiled part = idle.compiled();
+  CHECK(part.sets + part.regexes < all.sets + all.regexes);
+  CHECK(part.sets + part.regexes >= 5);
+
+  // The next turn starts after the five: it asks once per pattern left, and then everything is compiled.
+  int asked_again = 0;
+  CHECK(idle.compile_all([&] {
+    ++asked_again;
+    return true;
+  }));
+  CHECK(idle.compiled().sets == all.sets);
+  CHECK(idle.compiled().regexes == all.regexes);
+  CHECK(static_cast<size_t>(asked_again + 5) == idle.layout().gated + idle.list().buckets.size());
+  // Done: nothing is asked any more, nothing compiled twice.
+  asked_again = 0;
+  CHECK(idle.compile_all([&] {
+    ++asked_again;
+    return true;
+  }));
+  CHECK(asked_again == 0);
+  CHECK(idle.compiled().sets == all.sets);
+  CHECK(idle.compiled().regexes == all.regexes);
+
+  // The same verdicts as the eager matcher.
+  for (const std::string& text : probe_urls()) {
+    auto u = parse_url(text);
+    if (!u) continue;
+    for (bool for_link : {false, true}) {
+      const SignatureMatch a = idle.match(*u, u->without_fragment(), for_link);
+      const SignatureMatch b = eager.match(*u, u->without_fragment(), for_link);
+      INFO(text);
+      REQUIRE(bool(a) == bool(b));
+      if (a) CHECK(a.tracker->id == b.tracker->id);
+    }
+  }
 }

@@ -36,6 +36,17 @@ inline std::shared_ptr<const SignatureList> fixture_list() {
   return list;
 }
 
+/// The shipped list signatures/trackers.json, loaded once.
+inline std::shared_ptr<const SignatureList> shipped_list() {
+  static std::shared_ptr<const SignatureList> list = [] {
+    std::string err;
+    auto l = load_signature_list(std::string(MAILVEIL_SOURCE_DIR) + "/signatures/trackers.json", &err);
+    if (!l) throw std::runtime_error(err);
+    return l;
+  }();
+  return list;
+}
+
 inline const Engine& fixture_engine() {
   static Engine engine(fixture_list());
   return engine;
