@@ -17,8 +17,10 @@
 //                      kPauseMs after the hello reply, as when a mail is opened after the browser started the host.
 //   in-process         the same, inside a fresh process that loads the active list as the host does
 //                      (load_active_list, Engine) and times Engine::classify (first and second call).
-//   open port          one long-lived host per build (bundled list), every picked mail classified 200 times over
-//                      the pipe, the hosts taking turns request by request.
+//   open port          one long-lived host per build (bundled list) and the floor, kPauseMs after hello, every
+//                      picked mail classified 200 times over the pipe, taking turns request by request, all on
+//                      one core with this process: the round trip, and each program's CPU per request (its
+//                      threads' schedstat).
 //   first start ever   a fresh MAILVEIL_HOME: no compiled cache yet, so the list is compiled and its cache
 //                      written on that start.
 // Mails come from the dev corpus at run time (never copied): all are scanned, and three are picked by element
@@ -26,6 +28,7 @@
 // in and the report says so.
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -247,6 +250,18 @@ std::string read_reply(Child& c) {
     if (r <= 0) throw std::runtime_error("the child closed its output");
     c.buffer.append(chunk, static_cast<size_t>(r));
   }
+}
+
+/// CPU time of all threads of `pid` so far, ns (the kernel's scheduler account: /proc/PID/task/*/schedstat).
+double process_cpu_ns(pid_t pid) {
+  double ns = 0;
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    double on_cpu = 0;
+    if (in >> on_cpu) ns += on_cpu;
+  }
+  return ns;
 }
 
 long peak_rss_kib(pid_t pid) {
@@ -502,32 +517,50 @@ int main(int argc, char** argv) {
     }
   }
 
-  // Steady state over the open port: one long-lived host per build (bundled list), each mail 200 times, the
-  // hosts taking turns request by request so that both see the same load.
-  std::vector<size_t> port_hosts;  // indexes into programs
-  for (size_t p = 1; p < programs.size(); ++p) {
-    if (programs[p].label.ends_with(", bundled list")) port_hosts.push_back(p);
+  // Steady state over the open port: one long-lived host per build (bundled list), and the floor, each mail 200
+  // times, taking turns request by request so that all see the same load. All of them and this process run on
+  // one core: a round trip then costs the same two context switches for every program, where left to the
+  // scheduler it depended on whether the child shared this process's core (0.72 against 1.2 ms for the same
+  // host and mail, from one start to the next). The host's own CPU per request is read from the kernel's account
+  // of its threads (/proc/PID/task/*/schedstat), which no placement changes.
+  std::vector<size_t> port_hosts;  // indexes into programs: the floor first
+  for (size_t p = 0; p < programs.size(); ++p) {
+    if (programs[p].is_floor || programs[p].label.ends_with(", bundled list")) port_hosts.push_back(p);
   }
-  std::map<std::string, std::map<std::string, std::vector<double>>> steady;  // program label -> mail label -> ms
+  std::map<std::string, std::map<std::string, std::vector<double>>> steady;      // program label -> mail label -> ms
+  std::map<std::string, std::map<std::string, std::vector<double>>> steady_cpu;  // the same, CPU µs
   {
+    cpu_set_t saved;
+    const bool pinned = sched_getaffinity(0, sizeof saved, &saved) == 0 && [] {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      const int here = sched_getcpu();
+      CPU_SET(here < 0 ? 0 : here, &one);
+      return sched_setaffinity(0, sizeof one, &one) == 0;
+    }();
     std::vector<Child> children;
     for (size_t p : port_hosts) {
       children.push_back(spawn(programs[p]));
       write_all(children.back().to, frame(kHello));
       read_reply(children.back());
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(kPauseMs));  // the hosts' idle work, as in use
     for (int i = 0; i < 200; ++i) {
       for (const auto& m : mails) {
         for (size_t k = 0; k < children.size(); ++k) {
           const size_t h = (k + static_cast<size_t>(i)) % children.size();  // rotating order
+          const double cpu0 = process_cpu_ns(children[h].pid);
           const auto t = Clock::now();
           write_all(children[h].to, frame(m.request));
           read_reply(children[h]);
           steady[programs[port_hosts[h]].label][m.label].push_back(ms_since(t));
+          steady_cpu[programs[port_hosts[h]].label][m.label].push_back((process_cpu_ns(children[h].pid) - cpu0) /
+                                                                       1000.0);
         }
       }
     }
     for (auto& c : children) finish(c);
+    if (pinned) sched_setaffinity(0, sizeof saved, &saved);
   }
 
   // ---- Report ----
@@ -565,19 +598,20 @@ int main(int argc, char** argv) {
     std::cout << "  " << pad(l, 44) << "first " << pad(spread(v, 3), 22) << "then "
               << pad(spread(inproc_second[l], 3), 22) << "(list load " << spread(inproc_load[l], 2) << ")\n";
   }
-  std::cout << "\none request over the open port (long-lived host, bundled list; the hosts take turns), round "
-               "trip ms, p50 / p90";
-  if (port_hosts.size() > 1) std::cout << "; ratio of p50s to the first host's";
-  std::cout << ":\n";
+  std::cout << "\none request over the open port (long-lived hosts, bundled list, and the floor, taking turns on one "
+               "core), 200 requests each:\nround trip ms p50 / p90; the program's CPU per request, µs p50 / p90; "
+               "ratio of CPU p50s to the first host's\n";
   for (const auto& m : mails) {
     std::cout << "  " << m.label << " (" << m.elements << " elements)\n";
-    const double first_p50 = percentile(steady[programs[port_hosts[0]].label][m.label], 0.5);
+    const double first_cpu = percentile(steady_cpu[programs[port_hosts[1 % port_hosts.size()]].label][m.label], 0.5);
     for (size_t p : port_hosts) {
       const auto& v = steady[programs[p].label][m.label];
-      std::cout << "    " << pad(programs[p].label, 42) << fmt(percentile(v, 0.5), 3) << " / "
-                << pad(fmt(percentile(v, 0.9), 3), 10);
-      if (port_hosts.size() > 1 && p != port_hosts[0] && first_p50 > 0) {
-        std::cout << fmt(percentile(v, 0.5) / first_p50, 2) << "x";
+      const auto& c = steady_cpu[programs[p].label][m.label];
+      std::cout << "    " << pad(programs[p].label, 42)
+                << pad(fmt(percentile(v, 0.5), 3) + " / " + fmt(percentile(v, 0.9), 3), 18)
+                << pad(fmt(percentile(c, 0.5), 0) + " / " + fmt(percentile(c, 0.9), 0) + " µs", 18);
+      if (!programs[p].is_floor && p != port_hosts[1 % port_hosts.size()] && first_cpu > 0) {
+        std::cout << fmt(percentile(c, 0.5) / first_cpu, 2) << "x";
       }
       std::cout << "\n";
     }
