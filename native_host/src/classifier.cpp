@@ -161,6 +161,7 @@ EmailReport Engine::classify(const Email& email) const {
   // Pure searches of URL parts keep their results for this message (its links often repeat a token).
   const LeakDetector::MessageScope leak_memo(&detector);
   const DestinationScope destination_memo;
+  const PersonalTokenScope token_memo;
   Context ctx{matcher_, detector, std::string()};
   if (std::string d = address_domain(email.sender); !d.empty()) ctx.sender_domain = registrable_domain(d);
 

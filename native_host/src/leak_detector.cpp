@@ -171,10 +171,8 @@ constexpr std::array<uint64_t, 256> kTokenCounts = [] {
   return t;
 }();
 
-}  // namespace
-
-bool looks_like_personal_token(std::string_view v) {
-  if (v.size() < 10) return false;
+/// looks_like_personal_token without its memo, for values of 10 bytes or more.
+bool count_personal_token(std::string_view v) {
   size_t digits = 0, letters = 0, hex = 0, dashes = 0;
   constexpr size_t kLane = 0xFFFF;  // a lane counts this many bytes without overflowing into the next
   for (size_t at = 0; at < v.size(); at += kLane) {
@@ -201,6 +199,18 @@ bool looks_like_personal_token(std::string_view v) {
     return dashes * 8 < v.size() && !is_word_slug(v);
   }
   return false;
+}
+
+}  // namespace
+
+bool looks_like_personal_token(std::string_view v) {
+  if (v.size() < 10) return false;
+  PersonalTokenMemo* memo = v.size() >= kPersonalTokenMemoFrom ? PersonalTokenScope::current() : nullptr;
+  if (memo == nullptr) return count_personal_token(v);
+  if (const bool* kept = memo->find(v)) return *kept;
+  const bool token = count_personal_token(v);
+  memo->put(v, token);
+  return token;
 }
 
 std::string mask_address(std::string_view address) {

@@ -142,6 +142,13 @@ class LeakDetector {
 /// 16+ characters mixing letters and digits. Words, dates and short ids are not tokens.
 bool looks_like_personal_token(std::string_view value);
 
+/// While a PersonalTokenScope lives on a thread, looks_like_personal_token on that thread keeps its answer for
+/// each value of kPersonalTokenMemoFrom bytes or more: a newsletter writes one long token into many of its links,
+/// and counting its characters costs more than finding it again. Shorter values are counted each time.
+inline constexpr size_t kPersonalTokenMemoFrom = 64;
+struct PersonalTokenMemo : TextMemo<bool> {};
+using PersonalTokenScope = MemoScope<PersonalTokenMemo, PersonalTokenMemo>;
+
 /// "john.doe@example.org" -> "j…@example.org", for logs and reports.
 std::string mask_address(std::string_view address);
 

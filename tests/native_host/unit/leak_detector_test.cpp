@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "digest.h"
 #include "text_util.h"
@@ -515,15 +516,23 @@ bool token_oracle(std::string_view v) {
   return false;
 }
 
+/// Every kind of byte a URL value holds, and some it should not.
+constexpr std::string_view kTokenAlphabet = "0123456789abcdefxyzABCDEFXYZ-_=+/.~ %@\x80";
+
+/// A small deterministic generator: next(n) is in [0, n).
+struct Lcg {
+  uint32_t seed;
+  uint32_t operator()(uint32_t n) {
+    seed = seed * 1664525u + 1013904223u;
+    return (seed >> 8) % n;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("looks_like_personal_token agrees with its rule on generated values, long ones included", "[leak]") {
-  const std::string alphabet = "0123456789abcdefxyzABCDEFXYZ-_=+/.~ %@\x80";
-  uint32_t seed = 99;
-  auto next = [&seed](uint32_t n) {
-    seed = seed * 1664525u + 1013904223u;
-    return (seed >> 8) % n;
-  };
+  const std::string alphabet(kTokenAlphabet);
+  Lcg next{99};
   size_t tokens = 0;
   for (int round = 0; round < 20000; ++round) {
     // Mostly one class of characters, as real values are: hex ids, digit runs, base64, slugs.
@@ -543,4 +552,36 @@ TEST_CASE("looks_like_personal_token agrees with its rule on generated values, l
   CHECK(looks_like_personal_token(long_hex));
   CHECK_FALSE(looks_like_personal_token(long_hex + " "));
   CHECK(looks_like_personal_token(std::string(70000, '7')));
+}
+
+TEST_CASE("looks_like_personal_token in a token scope: the same answers, long values counted once", "[leak][memo]") {
+  const std::string alphabet(kTokenAlphabet);
+  Lcg next{7};
+  std::vector<std::string> values;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string_view classes[] = {"0123456789abcdef", "ABCxyz0189-_", "abcdefghijklmnopqrstuvwxyz-", alphabet};
+    const std::string_view from = classes[next(4)];
+    std::string v(8 + next(200), ' ');
+    for (char& c : v) c = from[next(static_cast<uint32_t>(from.size()))];
+    values.push_back(std::move(v));
+  }
+  std::set<std::string> long_ones;
+  for (const auto& v : values) {
+    if (v.size() >= kPersonalTokenMemoFrom) long_ones.insert(v);
+  }
+  REQUIRE(long_ones.size() > 500);
+  PersonalTokenScope scope;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& v : values) {
+      INFO(v);
+      REQUIRE(looks_like_personal_token(v) == token_oracle(v));
+    }
+  }
+  CHECK(scope.memo().size() == long_ones.size());  // only values of 64 bytes or more are kept
+  {
+    PersonalTokenScope inner;  // a nested scope starts empty and gives the outer one back at its end
+    CHECK(looks_like_personal_token(*long_ones.begin()) == token_oracle(*long_ones.begin()));
+    CHECK(inner.memo().size() == 1);
+  }
+  CHECK(PersonalTokenScope::current() == &scope.memo());
 }
