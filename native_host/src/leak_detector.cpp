@@ -488,6 +488,15 @@ bool LeakDetector::has_leak(std::string_view part) const {
   return !found.empty();
 }
 
+std::string LeakDetector::mask_part(std::string_view raw) const {
+  PieceMemo* memo = raw.size() >= kMaskMemoFrom ? MessageScope::current() : nullptr;
+  if (memo == nullptr || memo->detector != this) return mask_text(raw);
+  if (const std::string* kept = memo->masked.find(raw)) return *kept;
+  std::string masked = mask_text(raw);
+  memo->masked.put(raw, masked);
+  return masked;
+}
+
 std::string LeakDetector::mask_text(std::string_view raw) const {
   struct Hit {
     size_t begin;
@@ -594,7 +603,7 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
   path.reserve(url.path.size());
   std::string scratch;  // a percent-decoded part, when it has escapes
   // Address forms first, over the whole path (a base64 digest may hold a '/'), then tokens per segment.
-  const std::string literal = leaky ? mask_text(url.path) : url.path;
+  const std::string literal = leaky ? mask_part(url.path) : url.path;
   size_t start = 0;
   while (start < literal.size()) {
     size_t slash = literal.find('/', start + 1);
@@ -625,11 +634,11 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (!query.empty()) query.push_back('&');
     if (leaky) {
-      query += mask_text(key);
+      query += mask_part(key);
     } else {
       query += key;
     }
-    const std::string masked_value = leaky ? mask_text(value) : std::string();
+    const std::string masked_value = leaky ? mask_part(value) : std::string();
     const std::string_view text = leaky ? std::string_view(masked_value) : value;
     const bool token = text == value && !is_descriptive_key(decoded(key, &scratch)) &&
                        looks_like_personal_token(decoded(value, &scratch));

@@ -76,7 +76,10 @@ class LeakDetector {
     explicit PieceMemo(const LeakDetector* d) : detector(d) {}
     const LeakDetector* detector;
     TextMemo<std::vector<Leak>> pieces;  ///< the leaks found in a part, before they are named
+    TextMemo<std::string> masked;        ///< mask_part of a part of kMaskMemoFrom bytes or more
   };
+  /// Parts shorter than this are masked again each time: their search costs less than finding them in the memo.
+  static constexpr size_t kMaskMemoFrom = 32;
   using MessageScope = MemoScope<LeakDetector, PieceMemo>;
 
  private:
@@ -104,6 +107,8 @@ class LeakDetector {
   void scan_inside(std::string_view decoded, std::vector<Leak>* out, int depth, Decoding* decoding) const;
   /// Every literal address form in `raw` replaced; longest first where forms overlap.
   std::string mask_text(std::string_view raw) const;
+  /// mask_text of one URL part (path, query key or value), kept in the MessageScope's memo when one is open.
+  std::string mask_part(std::string_view raw) const;
   /// Replaces the parts of `masked` in which has_leak() still finds something.
   void hide_remaining_leaks(Url* masked) const;
   void add_variant(NeedleSet* set, const std::string& text, LeakEncoding encoding, size_t address,

@@ -79,8 +79,23 @@ constexpr std::string_view kOpenWords[] = {
 constexpr std::string_view kOpenExtensions[] = {"gif",  "png", "jpeg", "jpg",  "php",
                                                 "aspx", "asp", "cgi",  "ashx", "jsp"};
 
+constexpr bool lower_case_words(std::span<const std::string_view> words) {
+  for (std::string_view w : words) {
+    if (w.empty()) return false;
+    for (char c : w) {
+      if (c >= 'A' && c <= 'Z') return false;
+    }
+  }
+  return true;
+}
+static_assert(lower_case_words(kRootEndpoints) && lower_case_words(kTrackingWords) &&
+              lower_case_words(kTrackingExtensions) && lower_case_words(kOpenWords) &&
+              lower_case_words(kOpenExtensions));
+
+/// The words and endpoints above are in lower case and not empty: a first byte that differs rules one out before
+/// the rest is compared (most slashes of a path start none of them).
 bool word_at(std::string_view path, size_t at, std::string_view word) {
-  return at <= path.size() && istarts_with(path.substr(at), word);
+  return at < path.size() && ascii_lower_char(path[at]) == word.front() && istarts_with(path.substr(at), word);
 }
 
 /// Where a word at `at` ends its shape: after a `/`, after a dot and an extension, or at the end of the path.

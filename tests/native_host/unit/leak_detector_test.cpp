@@ -415,10 +415,12 @@ TEST_CASE("a message scope keeps each part's leaks: the same findings, a part se
   };
   std::vector<std::vector<Leak>> alone;
   std::vector<std::string> masked_alone;
+  std::vector<std::string> other_masked_alone;
   LeakDetector::SearchCost cost_alone;
   for (const auto& s : urls) {
     alone.push_back(d.find(*parse_url(s), &cost_alone));
     masked_alone.push_back(d.mask(*parse_url(s)));
+    other_masked_alone.push_back(other.mask(*parse_url(s), alone.back()));  // leaky: its parts are masked
   }
   LeakDetector::SearchCost cost_scoped;
   {
@@ -436,8 +438,10 @@ TEST_CASE("a message scope keeps each part's leaks: the same findings, a part se
         CHECK(d.mask(*parse_url(urls[i])) == masked_alone[i]);
         // Another detector on the same thread does not read this detector's memo.
         CHECK(other.find(*parse_url(urls[i])).empty());
+        CHECK(other.mask(*parse_url(urls[i]), alone[i]) == other_masked_alone[i]);
       }
     }
+    CHECK(scope.memo().masked.size() > 0);  // the long parts of the leaky URLs, masked once each
     CHECK(LeakDetector::MessageScope::current() == &scope.memo());
   }
   CHECK(LeakDetector::MessageScope::current() == nullptr);
