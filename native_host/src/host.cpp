@@ -112,14 +112,14 @@ int Host::serve(FrameReader& reader, const std::function<bool()>& idle) {
 }
 
 void Host::idle_work(const std::function<bool()>& idle) {
-  if (warm_up_pending_ && !classified_) {
+  if (!warm_) {
     if (!idle()) return;
     try {
       warm_up();
     } catch (const std::exception& e) {  // a bug must not take the port down: serve without it
       spdlog::error("warm-up failed: {}", e.what());
     }
-    warm_up_pending_ = false;
+    warm_ = true;
   }
   const std::shared_ptr<const Engine> current = engine();
   if (compiled_engine_.lock() == current) return;
@@ -248,7 +248,7 @@ void Host::on_classify(const Request& req) {
     return;
   }
   auto engine = this->engine();
-  classified_ = true;
+  warm_ = true;
   EmailReport report = engine->classify(*email);
   spdlog::info("classify {}: {} elements, {} blocked, {} rewritten, {} leaks, grade {}", email->webmail,
                report.summary.elements, report.summary.blocked, report.summary.rewritten, report.summary.leaks,

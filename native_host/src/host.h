@@ -81,8 +81,7 @@ class Host {
   ActiveList active_;
   std::thread update_thread_;
   std::atomic<bool> updating_{false};
-  bool classified_ = false;  ///< a classify was served: nothing left for warm_up to do
-  bool warm_up_pending_ = true;
+  bool warm_ = false;  ///< a classify was served, or warm_up ran: nothing left for warm_up to do
   std::weak_ptr<const Engine> compiled_engine_;  ///< the engine whose patterns idle_work compiled them all
   std::atomic<uint64_t> requests_{0};
   std::atomic<uint64_t> errors_{0};

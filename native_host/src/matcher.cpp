@@ -98,12 +98,16 @@ bool Matcher::compile_all(const std::function<bool()>& go_on) const {
   // The ungated sets first: every URL that reaches the patterns needs them.
   lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
   lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
-  const size_t total = l.regexes.size() + l.buckets.size();
-  for (size_t i = go_on ? compile_all_done_.load() : 0; i < total; ++i) {
-    const bool gated = i < l.regexes.size() && (l.regexes[i].flags & kRegexGated) != 0;
-    if (go_on && (gated || i >= l.regexes.size()) && !go_on()) return false;
-    if (gated) gated_regex(static_cast<uint32_t>(i));
-    if (i >= l.regexes.size()) bucket_set(static_cast<uint32_t>(i - l.regexes.size()));
+  const size_t regexes = l.regexes.size();
+  for (size_t i = go_on ? compile_all_done_.load() : 0; i < regexes + l.buckets.size(); ++i) {
+    const bool bucket = i >= regexes;
+    if (!bucket && (l.regexes[i].flags & kRegexGated) == 0) continue;  // ungated: in the sets above
+    if (go_on && !go_on()) return false;
+    if (bucket) {
+      bucket_set(static_cast<uint32_t>(i - regexes));
+    } else {
+      gated_regex(static_cast<uint32_t>(i));
+    }
     if (go_on) compile_all_done_.store(i + 1);
   }
   return true;

@@ -603,14 +603,15 @@ int main(int argc, char** argv) {
                "ratio of CPU p50s to the first host's\n";
   for (const auto& m : mails) {
     std::cout << "  " << m.label << " (" << m.elements << " elements)\n";
-    const double first_cpu = percentile(steady_cpu[programs[port_hosts[1 % port_hosts.size()]].label][m.label], 0.5);
+    const size_t first_host = port_hosts[1 % port_hosts.size()];  // port_hosts[0] is the floor
+    const double first_cpu = percentile(steady_cpu[programs[first_host].label][m.label], 0.5);
     for (size_t p : port_hosts) {
       const auto& v = steady[programs[p].label][m.label];
       const auto& c = steady_cpu[programs[p].label][m.label];
       std::cout << "    " << pad(programs[p].label, 42)
                 << pad(fmt(percentile(v, 0.5), 3) + " / " + fmt(percentile(v, 0.9), 3), 18)
                 << pad(fmt(percentile(c, 0.5), 0) + " / " + fmt(percentile(c, 0.9), 0) + " µs", 18);
-      if (!programs[p].is_floor && p != port_hosts[1 % port_hosts.size()] && first_cpu > 0) {
+      if (!programs[p].is_floor && p != first_host && first_cpu > 0) {
         std::cout << fmt(percentile(c, 0.5) / first_cpu, 2) << "x";
       }
       std::cout << "\n";

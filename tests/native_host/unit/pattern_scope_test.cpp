@@ -109,6 +109,27 @@ std::vector<std::string> probe_urls() {
   return out;
 }
 
+/// Checks that two matchers of the same list give the same tracker for every probe URL, as a fetched resource and
+/// as a link; returns how many of those lookups matched.
+size_t same_verdicts(const Matcher& x, const Matcher& y) {
+  size_t matched = 0;
+  for (const std::string& text : probe_urls()) {
+    auto u = parse_url(text);
+    if (!u) continue;
+    for (bool for_link : {false, true}) {
+      const SignatureMatch a = x.match(*u, u->without_fragment(), for_link);
+      const SignatureMatch b = y.match(*u, u->without_fragment(), for_link);
+      INFO(text);
+      REQUIRE(bool(a) == bool(b));
+      if (a) {
+        CHECK(a.tracker->id == b.tracker->id);
+        ++matched;
+      }
+    }
+  }
+  return matched;
+}
+
 void check_agreement(const SignatureList& list, const std::vector<std::string>& urls, size_t* matched) {
   auto stripped = patterns_only(list);
   Matcher matcher(stripped);
@@ -268,22 +289,7 @@ TEST_CASE("compile_common compiles the ungated sets only; matching after it is u
   CHECK(warmed.compiled().sets == common.sets);  // once
 
   Matcher cold(test::shipped_list());
-  size_t matched = 0;
-  for (const std::string& text : probe_urls()) {
-    auto u = parse_url(text);
-    if (!u) continue;
-    for (bool for_link : {false, true}) {
-      const SignatureMatch a = warmed.match(*u, u->without_fragment(), for_link);
-      const SignatureMatch b = cold.match(*u, u->without_fragment(), for_link);
-      INFO(text);
-      REQUIRE(bool(a) == bool(b));
-      if (a) {
-        CHECK(a.tracker->id == b.tracker->id);
-        ++matched;
-      }
-    }
-  }
-  CHECK(matched > 100);
+  CHECK(same_verdicts(warmed, cold) > 100);
   warmed.compile_all();
   CHECK(warmed.compiled().sets > common.sets);  // the host buckets were still to compile
 }
@@ -322,15 +328,5 @@ TEST_CASE("compile_all with go_on stops when told and resumes where it stopped",
   CHECK(idle.compiled().regexes == all.regexes);
 
   // The same verdicts as the eager matcher.
-  for (const std::string& text : probe_urls()) {
-    auto u = parse_url(text);
-    if (!u) continue;
-    for (bool for_link : {false, true}) {
-      const SignatureMatch a = idle.match(*u, u->without_fragment(), for_link);
-      const SignatureMatch b = eager.match(*u, u->without_fragment(), for_link);
-      INFO(text);
-      REQUIRE(bool(a) == bool(b));
-      if (a) CHECK(a.tracker->id == b.tracker->id);
-    }
-  }
+  CHECK(same_verdicts(idle, eager) > 100);
 }
