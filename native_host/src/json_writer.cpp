@@ -1,21 +1,51 @@
 #include "json_writer.h"
 
+#include <cstdint>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "charset.h"   // is_valid_utf8
 #include "protocol.h"  // dump_json
+#include "text_util.h"
 
 namespace mailveil {
 
-void append_json_string(std::string* out, std::string_view s) {
-  bool plain = true;
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
-      plain = false;
-      break;
+namespace {
+
+/// True when every byte of s is printable ASCII other than '"' and '\\': the string is its own JSON text. Eight
+/// bytes at a step (a reply is mostly URLs).
+bool is_plain_ascii(std::string_view s) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if ((word & kEachHighBit) != 0 || word_has_byte_below(word, 0x20) || word_has_byte(word, '"') ||
+        word_has_byte(word, '\\')) {
+      return false;
     }
   }
-  if (plain && is_valid_utf8(s)) {
+  for (; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void append_json_string(std::string* out, std::string_view s) {
+  bool plain = is_plain_ascii(s);
+  if (!plain) {
+    plain = true;
+    for (char c : s) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\') {
+        plain = false;
+        break;
+      }
+    }
+    plain = plain && is_valid_utf8(s);
+  }
+  if (plain) {
     out->push_back('"');
     out->append(s);
     out->push_back('"');

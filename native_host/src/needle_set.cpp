@@ -9,6 +9,9 @@ NeedleSet::NeedleSet(bool ascii_case_insensitive) : case_insensitive_(ascii_case
   nodes_.emplace_back();
   first_pending_.push_back(kNone);
   root_.fill(kNone);
+  for (int c = 0; c < 256; ++c) {
+    fold_[c] = static_cast<unsigned char>(case_insensitive_ && c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  }
 }
 
 void NeedleSet::add(std::string_view needle, uint32_t tag) {
@@ -54,9 +57,9 @@ void NeedleSet::find_by_gram(std::string_view text, std::vector<Hit>* hits) cons
   const size_t n = text.size();
   if (n < shortest_) return;
   uint32_t gram = 0;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i + 1 < kGram; ++i) gram = (gram << 8) | fold(static_cast<unsigned char>(text[i]));
+  for (size_t i = kGram - 1; i < n; ++i) {
     gram = (gram << 8) | fold(static_cast<unsigned char>(text[i]));
-    if (i + 1 < kGram) continue;
     const uint32_t h = gram_hash(gram);
     if (((gram_bits_[h >> 6] >> (h & 63)) & 1) == 0) continue;
     const size_t start = i + 1 - kGram;

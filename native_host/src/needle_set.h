@@ -105,9 +105,7 @@ class NeedleSet {
     bool has_output = false;
   };
 
-  unsigned char fold(unsigned char c) const {
-    return (case_insensitive_ && c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c;
-  }
+  unsigned char fold(unsigned char c) const { return fold_[c]; }
   /// The child of `node` for byte c, or kNone.
   uint32_t child(uint32_t node, unsigned char c) const {
     if (node == 0) return root_[c];
@@ -120,6 +118,7 @@ class NeedleSet {
   }
 
   bool case_insensitive_;
+  std::array<unsigned char, 256> fold_;  ///< each byte as compared: ASCII letters lowered when case-insensitive
   bool built_ = false;
   bool by_gram_ = false;
   std::vector<Needle> needles_;  ///< as added

@@ -88,12 +88,14 @@ bool read_string(const json& obj, const char* key, const std::string& path, std:
   return read_string(member(obj, key), path, key, out, err, required, max_length);
 }
 
-/// A width or height: integer or float pixels; negative or absent means unknown.
-bool read_dimension(const json& obj, const char* key, const std::string& path, int* out, ProtocolError* err) {
+/// A width or height: integer or float pixels; negative or absent means unknown. `path` + `size_key` names the
+/// object holding it (`message.elements[3].` + `declared`), spelled out for an error only.
+bool read_dimension(const json& obj, const char* key, std::string_view path, const char* size_key, int* out,
+                    ProtocolError* err) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return true;
   if (!it->is_number()) {
-    *err = wrong_type(path + key, "number", *it);
+    *err = wrong_type(std::string(path) + size_key + "." + key, "number", *it);
     return false;
   }
   double d = it->get<double>();
@@ -111,8 +113,8 @@ bool read_size(const json& value, std::string_view path, const char* key, Size* 
     *err = wrong_type(std::string(path) + key, "object {width, height}", value);
     return false;
   }
-  const std::string p = std::string(path) + key + ".";
-  return read_dimension(value, "width", p, &out->width, err) && read_dimension(value, "height", p, &out->height, err);
+  return read_dimension(value, "width", path, key, &out->width, err) &&
+         read_dimension(value, "height", path, key, &out->height, err);
 }
 
 /// The fields of one element object held in a DOM, as the request parser lifts them from the text.
@@ -428,13 +430,14 @@ std::optional<Request> parse_request(std::string_view payload, ProtocolError* er
 
 namespace {
 
-std::optional<Element> read_element(const ElementFields& v, const std::string& path, ProtocolError* error) {
+/// Reads one element; `p` is its path followed by a dot (`message.elements[3].`), which only an error spells out.
+std::optional<Element> read_element(const ElementFields& v, std::string_view p, ProtocolError* error) {
   if (v.type != json::value_t::object) {
-    *error = {ErrorCode::kWrongType, path + ": expected object, got " + type_name(v.type)};
+    *error = {ErrorCode::kWrongType,
+              std::string(p.substr(0, p.size() - 1)) + ": expected object, got " + type_name(v.type)};
     return std::nullopt;
   }
   Element e;
-  const std::string p = path + ".";
   std::string kind;
   if (!read_string(&v.ref, p, "ref", &e.ref, error, false, kMaxEchoedLength) ||
       !read_string(&v.kind, p, "kind", &kind, error, true) || !read_string(&v.url, p, "url", &e.url, error, true) ||
@@ -443,7 +446,7 @@ std::optional<Element> read_element(const ElementFields& v, const std::string& p
   }
   auto k = element_kind_from_string(kind);
   if (!k) {
-    *error = {ErrorCode::kInvalidValue, p + "kind: unknown kind " + quote_value(kind)};
+    *error = {ErrorCode::kInvalidValue, std::string(p) + "kind: unknown kind " + quote_value(kind)};
     return std::nullopt;
   }
   e.kind = *k;
@@ -453,7 +456,7 @@ std::optional<Element> read_element(const ElementFields& v, const std::string& p
   }
   if (!v.visible.is_null()) {
     if (!v.visible.is_boolean()) {
-      *error = wrong_type(p + "visible", "boolean", v.visible);
+      *error = wrong_type(std::string(p) + "visible", "boolean", v.visible);
       return std::nullopt;
     }
     e.visible = v.visible.get<bool>();
@@ -464,7 +467,7 @@ std::optional<Element> read_element(const ElementFields& v, const std::string& p
 }  // namespace
 
 std::optional<Element> parse_element(const json& v, const std::string& path, ProtocolError* error) {
-  return read_element(element_fields(v), path, error);
+  return read_element(element_fields(v), path + ".", error);
 }
 
 std::optional<Email> parse_classify_request(const Request& request, ProtocolError* error) {
@@ -500,8 +503,15 @@ std::optional<Email> parse_classify_request(const Request& request, ProtocolErro
     return std::nullopt;
   }
   email.elements.reserve(request.elements.size());
+  // Each element's path, for an error only: written into this buffer, not built as a string per element.
+  constexpr std::string_view kElementsPath = "message.elements[";
+  char path[kElementsPath.size() + 24];
+  kElementsPath.copy(path, kElementsPath.size());
   for (size_t i = 0; i < request.elements.size(); ++i) {
-    auto e = read_element(request.elements[i], "message.elements[" + std::to_string(i) + "]", error);
+    char* end = std::to_chars(path + kElementsPath.size(), path + sizeof(path) - 2, i).ptr;
+    *end++ = ']';
+    *end++ = '.';
+    auto e = read_element(request.elements[i], std::string_view(path, static_cast<size_t>(end - path)), error);
     if (!e) return std::nullopt;
     if (e->ref.empty()) e->ref = "e" + std::to_string(i);
     email.elements.push_back(std::move(*e));

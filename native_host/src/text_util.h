@@ -20,6 +20,20 @@ inline char ascii_lower_char(char c) {
 inline bool is_ascii_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
 }
+/// Scans that test eight bytes at a step: the bytes of a word, read with memcpy, against every byte at once.
+inline constexpr uint64_t kEachByte = 0x0101010101010101u;  ///< a byte's value times this: that byte eight times
+inline constexpr uint64_t kEachHighBit = 0x8080808080808080u;
+/// True when some byte of the word is below n (n <= 0x80). Exact: a borrow starts only at such a byte.
+inline bool word_has_byte_below(uint64_t word, uint8_t n) {
+  return ((word - n * kEachByte) & ~word & kEachHighBit) != 0;
+}
+/// True when some byte of the word is b.
+inline bool word_has_byte(uint64_t word, uint8_t b) {
+  return word_has_byte_below(word ^ (b * kEachByte), 1);
+}
+/// True when some byte of s is below n (n <= 0x80).
+bool has_byte_below(std::string_view s, uint8_t n);
+
 /// Case-insensitive (ASCII) equality.
 bool iequals(std::string_view a, std::string_view b);
 /// Case-insensitive (ASCII) prefix test.

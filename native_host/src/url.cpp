@@ -534,9 +534,9 @@ std::string_view preprocess(std::string_view text, std::string* storage) {
   while (b < e && static_cast<unsigned char>(text[b]) <= 0x20) ++b;
   while (e > b && static_cast<unsigned char>(text[e - 1]) <= 0x20) --e;
   std::string_view trimmed = text.substr(b, e - b);
-  const bool has_tab_or_newline = std::any_of(trimmed.begin(), trimmed.end(), [](char c) {
-    return static_cast<unsigned char>(c) <= '\r' && (c == '\t' || c == '\n' || c == '\r');
-  });
+  const bool has_tab_or_newline =
+      has_byte_below(trimmed, '\r' + 1) &&
+      std::any_of(trimmed.begin(), trimmed.end(), [](char c) { return c == '\t' || c == '\n' || c == '\r'; });
   if (!has_tab_or_newline) return trimmed;
   storage->reserve(trimmed.size());
   for (char c : trimmed) {

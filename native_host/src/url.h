@@ -2,6 +2,7 @@
 /// rewriting work on. No I/O; UTS #46 host mapping loads ICU on first need (idna.h).
 #pragma once
 
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,10 +66,20 @@ std::vector<std::pair<std::string_view, std::string_view>> split_query_views(std
 /// building a vector. fn returns true to go on, false to stop.
 template <typename Fn>
 void for_each_query_pair(std::string_view query, Fn&& fn) {
-  size_t start = 0;
-  while (start <= query.size()) {
-    size_t end = start;  // a plain loop: find_first_of calls memchr once per character
-    while (end < query.size() && query[end] != '&' && query[end] != ';') ++end;
+  // The separators are found with memchr, which reads many bytes at a step: a query is walked once per judge of
+  // a URL, and a byte-by-byte loop was a tenth of a request's instructions. The next '&' and the next ';' are
+  // each looked for again only once the walk has passed them.
+  const size_t n = query.size();
+  auto next = [&](char separator, size_t from) {
+    const void* p = from < n ? std::memchr(query.data() + from, separator, n - from) : nullptr;
+    return p ? static_cast<size_t>(static_cast<const char*>(p) - query.data()) : n;
+  };
+  size_t amp = next('&', 0);
+  size_t semi = next(';', 0);
+  for (size_t start = 0; start <= n;) {
+    if (amp < start) amp = next('&', start);
+    if (semi < start) semi = next(';', start);
+    const size_t end = amp < semi ? amp : semi;
     std::string_view part = query.substr(start, end - start);
     if (!part.empty()) {
       size_t eq = part.find('=');

@@ -730,3 +730,21 @@ TEST_CASE("the request parser accepts and refuses the texts nlohmann's parser do
     }
   }
 }
+
+TEST_CASE("append_json_string writes what dump_json writes, whatever byte falls at any offset", "[protocol]") {
+  // The plain check reads eight bytes at a step: each byte that needs care, at each offset of strings that
+  // cross word boundaries.
+  const std::vector<std::string> odd = {"\x01", "\x1f", "\"", "\\", "\x7f", "\xc3\xa9", "\xff", "\xe2\x82", " ", "~"};
+  for (const std::string& b : odd) {
+    for (size_t length = 0; length <= 19; ++length) {
+      for (size_t at = 0; at <= length; ++at) {
+        std::string s(length, 'a');
+        s.insert(at, b);
+        std::string out = "x";
+        append_json_string(&out, s);
+        INFO(dump_json(json(s)) << " at " << at);
+        CHECK(out == "x" + dump_json(json(s)));
+      }
+    }
+  }
+}

@@ -4,6 +4,7 @@
 
 #include "idna.h"
 #include "public_suffix.h"
+#include "text_util.h"
 
 using namespace mailveil;
 
@@ -62,6 +63,73 @@ TEST_CASE("split_query keeps raw pairs in order", "[url]") {
   CHECK(q[3].second == "x%3Dy");
   CHECK(q[4].first == "e");
   CHECK(join_query({{"a", "1"}, {"b", "2"}}) == "a=1&b=2");
+}
+
+TEST_CASE("for_each_query_pair splits as a byte-by-byte walk does, wherever the separators fall", "[url]") {
+  // The reference: every '&' or ';' ends a part; empty parts are skipped; the first '=' splits a pair.
+  auto reference = [](std::string_view q) {
+    std::vector<std::pair<std::string, std::string>> out;
+    std::string part;
+    auto flush = [&] {
+      if (part.empty()) return;
+      const size_t eq = part.find('=');
+      out.emplace_back(part.substr(0, eq), eq == std::string::npos ? "" : part.substr(eq + 1));
+      part.clear();
+    };
+    for (char c : q) {
+      if (c == '&' || c == ';') {
+        flush();
+      } else {
+        part.push_back(c);
+      }
+    }
+    flush();
+    return out;
+  };
+  auto walked = [](std::string_view q) {
+    std::vector<std::pair<std::string, std::string>> out;
+    for_each_query_pair(q, [&](std::string_view k, std::string_view v) {
+      out.emplace_back(k, v);
+      return true;
+    });
+    return out;
+  };
+  // Every query of up to 7 bytes over these letters: separators first, last, doubled, mixed.
+  const std::string alphabet = "a=&;";
+  for (size_t length = 0; length <= 7; ++length) {
+    std::string q(length, 'a');
+    size_t combinations = 1;
+    for (size_t i = 0; i < length; ++i) combinations *= alphabet.size();
+    for (size_t n = 0; n < combinations; ++n) {
+      for (size_t i = 0, m = n; i < length; ++i, m /= alphabet.size()) q[i] = alphabet[m % alphabet.size()];
+      INFO(q);
+      CHECK(walked(q) == reference(q));
+    }
+  }
+  // Long parts (the separators found many bytes apart) and a ';' far after many '&'.
+  const std::string long_query = "utm_source=" + std::string(300, 'x') + "&e=" + std::string(70, 'Y') + ";k=v&&z";
+  CHECK(walked(long_query) == reference(long_query));
+  // fn's false stops the walk.
+  size_t calls = 0;
+  for_each_query_pair("a=1;b=2&c=3", [&](std::string_view, std::string_view) { return ++calls < 2; });
+  CHECK(calls == 2);
+}
+
+TEST_CASE("has_byte_below finds a low byte at any offset, next to bytes above 0x80", "[url]") {
+  for (size_t length = 1; length <= 20; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      std::string s(length, '\xC3');  // high bytes: no false hit from them
+      s[at] = '\r';
+      INFO(length << " " << at);
+      CHECK(has_byte_below(s, '\r' + 1));
+      CHECK_FALSE(has_byte_below(s, '\r'));
+      s[at] = ' ';
+      CHECK_FALSE(has_byte_below(s, '\r' + 1));
+      CHECK(has_byte_below(s, 0x21));
+    }
+  }
+  CHECK_FALSE(has_byte_below("", 0x80));
+  CHECK(has_byte_below(std::string(9, '\0'), 1));
 }
 
 TEST_CASE("registrable_domain follows the Public Suffix List", "[url][psl]") {
