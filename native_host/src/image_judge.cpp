@@ -51,28 +51,58 @@ bool is_asset_key(std::string_view k) {
   if (k.rfind("utm_", 0) == 0 || k.rfind("x-amz-", 0) == 0 || k.rfind("x-goog-", 0) == 0 || k.rfind("_nc_", 0) == 0) {
     return true;
   }
-  // Signed storage and CDN URLs (CloudFront, Azure SAS, Google Cloud Storage, Akamai).
-  if (in_list(k, {"policy", "googleaccessid", "st", "skoid", "sktid", "skt", "ske", "sks", "skv", "hdnts", "__token__",
-                  "hmac"})) {
-    return true;
-  }
-  return in_list(
-      k, {"v",           "ver",        "version",   "rev",     "cache",      "cb",          "w",          "h",
-          "width",       "height",     "size",      "fit",     "crop",       "fm",          "format",     "auto",
-          "q",           "quality",    "dpr",       "ixid",    "ixlib",      "s",           "sig",        "signature",
-          "hash",        "itok",       "token",     "alt",     "expires",    "key-pair-id", "key",        "apikey",
-          "api_key",     "client",     "se",        "sp",      "sv",         "sr",          "oh",         "oe",
-          "ccb",         "data",       "text",      "chl",     "code",       "barcode",     "qr",         "campaign",
-          "campaign_id", "campaignid", "cmp",       "list",    "list_id",    "listid",      "newsletter", "issue",
-          "edition",     "mailing",    "mailingid", "account", "account_id", "accountid",   "acct",       "aid",
-          "tid",         "crop_w",     "crop_h",    "center"});
+  // Signed storage and CDN URLs (CloudFront, Azure SAS, Google Cloud Storage, Akamai), then the file, its
+  // rendering and the campaign.
+  static const WordSet kAssetKeys = {"policy",      "googleaccessid",
+                                     "st",          "skoid",
+                                     "sktid",       "skt",
+                                     "ske",         "sks",
+                                     "skv",         "hdnts",
+                                     "__token__",   "hmac",
+                                     "v",           "ver",
+                                     "version",     "rev",
+                                     "cache",       "cb",
+                                     "w",           "h",
+                                     "width",       "height",
+                                     "size",        "fit",
+                                     "crop",        "fm",
+                                     "format",      "auto",
+                                     "q",           "quality",
+                                     "dpr",         "ixid",
+                                     "ixlib",       "s",
+                                     "sig",         "signature",
+                                     "hash",        "itok",
+                                     "token",       "alt",
+                                     "expires",     "key-pair-id",
+                                     "key",         "apikey",
+                                     "api_key",     "client",
+                                     "se",          "sp",
+                                     "sv",          "sr",
+                                     "oh",          "oe",
+                                     "ccb",         "data",
+                                     "text",        "chl",
+                                     "code",        "barcode",
+                                     "qr",          "campaign",
+                                     "campaign_id", "campaignid",
+                                     "cmp",         "list",
+                                     "list_id",     "listid",
+                                     "newsletter",  "issue",
+                                     "edition",     "mailing",
+                                     "mailingid",   "account",
+                                     "account_id",  "accountid",
+                                     "acct",        "aid",
+                                     "tid",         "crop_w",
+                                     "crop_h",      "center"};
+  return kAssetKeys.contains(k);
 }
 
 /// Keys that name a file in a content system (`fileservlet?id=4192617785130`): a number or a hex digest there
 /// is the file's id. Only a random mixed-case token under them can name a reader.
 bool is_content_id_key(std::string_view k) {
-  return in_list(k, {"id", "fileid", "file_id", "file", "image", "img", "imageid", "image_id", "asset", "assetid",
-                     "photo", "media", "mediaid", "doc", "docid", "pic"});
+  static const WordSet kContentIdKeys = {"id",      "fileid",   "file_id", "file",    "image", "img",
+                                         "imageid", "image_id", "asset",   "assetid", "photo", "media",
+                                         "mediaid", "doc",      "docid",   "pic"};
+  return kContentIdKeys.contains(k);
 }
 
 bool has_upper_and_lower(std::string_view v) {
@@ -175,23 +205,13 @@ bool is_asset_host(std::string_view host) {
                          "res", "pics", "photos", "gallery", "userimg-assets", "imgssl"});
 }
 
-std::string url_key(const Url& url) {
-  std::string key = url.host;
-  key += url.path;
-  if (url.has_query) {
-    key.push_back('?');
-    key += url.query;
-  }
-  return key;
-}
-
 /// A URL signed with an expiry (LinkedIn media `?e=<time>&v=beta&t=<signature>`, `?exp=…&sig=…`): the short
 /// keys next to the expiry hold the signature of the file, not a reader's id.
 bool is_signed_url(const Url& url) {
   bool expiry = false;
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
-    std::string k = ascii_lower(key);
-    expiry = (k == "e" || k == "exp" || k == "expires" || k == "expiry" || k == "x-expires") &&
+    expiry = (iequals(key, "e") || iequals(key, "exp") || iequals(key, "expires") || iequals(key, "expiry") ||
+              iequals(key, "x-expires")) &&
              looks_like_timestamp(percent_decode(value));
     return !expiry;
   });
@@ -288,33 +308,51 @@ TokenFacts token_facts(const Url& url) {
   return f;
 }
 
+size_t MailImages::FileHash::operator()(const File& f) const {
+  const std::hash<std::string_view> h;
+  return h(f.first) * 31 + h(f.second);
+}
+
+bool MailImages::Place::operator==(const Place& o) const {
+  // As the strings host + path (+ '?' + query, for a query) compare: a host holds no '/', an http(s) path starts
+  // with one, and a query's place holds a '?', which no path does (it is encoded there).
+  if (url == nullptr || o.url == nullptr) return url == o.url;
+  if (in_query != o.in_query || url->host != o.url->host || url->path != o.url->path) return false;
+  return !in_query || (url->has_query == o.url->has_query && url->query == o.url->query);
+}
+
+namespace {
+
+/// The folder of a file: its path up to and with the last '/'.
+std::string_view folder_of(std::string_view path) {
+  return path.substr(0, path.rfind('/') + 1);
+}
+
+}  // namespace
+
 MailImages::MailImages(const std::vector<Element>& elements, const std::vector<const Url*>& urls) {
   for (size_t i = 0; i < elements.size() && i < urls.size(); ++i) {
     const Url* url = urls[i];
     if (!url) continue;
     const Element& e = elements[i];
     const bool shown = e.visible && !(e.rendered.known() && (e.rendered.width == 0 || e.rendered.height == 0));
-    const std::string file = url->host + url->path;
     if (is_fetched_on_open(e.kind) && shown && !is_tiny(e.declared) && !is_thin(e.declared) && !is_tiny(e.rendered) &&
         !is_thin(e.rendered) && !is_dynamic_endpoint(*url)) {
-      visible_dirs_.insert(file.substr(0, file.rfind('/') + 1));
-      visible_files_.insert(file);
+      visible_dirs_.insert({url->host, folder_of(url->path)});
+      visible_files_.insert({url->host, url->path});
     }
-    // A query id recurs when it is in another URL; a path id when it is in another file (the same image at
-    // two sizes, `photo-1?w=600` and `photo-1?w=300`, is one file).
-    const std::string key = url_key(*url);
+    // A query id recurs when it is in another URL; a path id when it is in another file.
     for_each_url_token(*url, true, [&](const std::string& token, bool in_query) {
-      const std::string& where = in_query ? key : file;
-      auto [it, inserted] = tokens_.try_emplace(token, where);
-      if (!inserted && !it->second.empty() && it->second != where) it->second.clear();
+      const Place here{url, in_query};
+      auto [it, inserted] = tokens_.try_emplace(token, here);
+      if (!inserted && it->second.url != nullptr && !(it->second == here)) it->second = Place{};
     });
   }
 }
 
 bool MailImages::shown_visibly_nearby(const Url& url) const {
-  std::string file = url.host + url.path;
-  if (visible_files_.count(file)) return true;
-  return visible_dirs_.count(file.substr(0, file.rfind('/') + 1)) > 0;
+  if (visible_files_.count({url.host, url.path})) return true;
+  return visible_dirs_.count({url.host, folder_of(url.path)}) > 0;
 }
 
 bool MailImages::has_repeated_token(const Url& url) const {
@@ -322,7 +360,7 @@ bool MailImages::has_repeated_token(const Url& url) const {
   bool repeated = false;
   for_each_url_token(url, false, [&](const std::string& token, bool) {
     auto it = tokens_.find(token);
-    repeated |= it != tokens_.end() && it->second.empty();
+    repeated |= it != tokens_.end() && it->second.url == nullptr;
   });
   return repeated;
 }

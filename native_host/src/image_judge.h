@@ -8,6 +8,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "codes.h"
@@ -42,7 +43,8 @@ struct TokenFacts {
 class MailImages {
  public:
   MailImages() = default;
-  /// `urls[i]` is the unwrapped URL of `elements[i]`, or nullptr when it has none (cid:, data:, too long…).
+  /// `urls[i]` is the unwrapped URL of `elements[i]`, or nullptr when it has none (cid:, data:, too long…). The
+  /// URLs are referred to, not copied: they must outlive this object.
   MailImages(const std::vector<Element>& elements, const std::vector<const Url*>& urls);
 
   /// True when the same image file, or another one in the same folder of the same host, is shown visibly at
@@ -53,10 +55,22 @@ class MailImages {
   bool has_repeated_token(const Url& url) const;
 
  private:
-  std::unordered_set<std::string> visible_files_;  ///< host + path of visible, normally sized images
-  std::unordered_set<std::string> visible_dirs_;   ///< host + folder of the same
-  /// token -> the first URL key it was seen in; "" once seen in two distinct URLs.
-  std::unordered_map<std::string, std::string> tokens_;
+  /// A host and a path (or a folder: the path up to its last '/'), views of a URL of the mail.
+  using File = std::pair<std::string_view, std::string_view>;
+  struct FileHash {
+    size_t operator()(const File& f) const;
+  };
+  /// Where a token was first seen: a URL's query (the whole URL names the place) or its path (host and path do,
+  /// as the same image at two sizes, `photo-1?w=600` and `photo-1?w=300`, is one file). nullptr once the token
+  /// has been seen in two distinct places.
+  struct Place {
+    const Url* url = nullptr;
+    bool in_query = false;
+    bool operator==(const Place& o) const;
+  };
+  std::unordered_set<File, FileHash> visible_files_;  ///< host + path of visible, normally sized images
+  std::unordered_set<File, FileHash> visible_dirs_;   ///< host + folder of the same
+  std::unordered_map<std::string, Place> tokens_;
 };
 
 /// The facts of TokenFacts for one URL.

@@ -7,7 +7,9 @@
 namespace mailveil {
 
 void add_reason(std::vector<Signal>* reasons, Signal reason) {
-  if (std::find(reasons->begin(), reasons->end(), reason) == reasons->end()) reasons->push_back(reason);
+  if (std::find(reasons->begin(), reasons->end(), reason) != reasons->end()) return;
+  if (reasons->capacity() == 0) reasons->reserve(4);  // room for an element's usual reasons: one allocation
+  reasons->push_back(reason);
 }
 
 TrackerInfo info_of(const Tracker& tracker, const Url& url) {

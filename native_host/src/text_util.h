@@ -3,9 +3,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace mailveil {
@@ -33,6 +35,18 @@ inline bool word_has_byte(uint64_t word, uint8_t b) {
 }
 /// True when some byte of s is below n (n <= 0x80).
 bool has_byte_below(std::string_view s, uint8_t n);
+
+/// A fixed set of words looked up by hash, for lists of more than a handful of names tested for every part of
+/// every URL (a linear search of a hundred names was a hundred comparisons each time). The words are views of
+/// string literals: they live as long as the program.
+class WordSet {
+ public:
+  WordSet(std::initializer_list<std::string_view> words) : words_(words) {}
+  bool contains(std::string_view word) const { return words_.count(word) > 0; }
+
+ private:
+  std::unordered_set<std::string_view> words_;
+};
 
 /// Case-insensitive (ASCII) equality.
 bool iequals(std::string_view a, std::string_view b);

@@ -265,3 +265,41 @@ TEST_CASE("the engine's leak detectors follow each mail's addresses, whatever th
     }
   }
 }
+
+TEST_CASE("MailImages: visible files and folders, and ids that recur in another place of the mail", "[image_judge]") {
+  const std::vector<Element> elements = {
+      element(ElementKind::kImg, "https://cdn.shop.example/news/2024/hero.jpg", 600, 300),
+      element(ElementKind::kImg, "https://cdn.shop.example/news/2024/hero.jpg?w=300", 1, 1, false),
+      element(ElementKind::kImg, "https://img.esp.example/o/Ab3dE6gH9jKlMn0pQr", 1, 1),
+      link("https://click.esp.example/c?u=Ab3dE6gH9jKlMn0pQr&l=1"),
+      element(ElementKind::kImg, "https://static.shop.example/a/Zx8Yw7Vu6Ts5Rq4Po3Nm.png?w=600"),
+      element(ElementKind::kImg, "https://static.shop.example/a/Zx8Yw7Vu6Ts5Rq4Po3Nm.png?w=300"),
+      element(ElementKind::kImg, "https://pix.esp.example/open?t=Kq9Lm8Np7Ob6Pa5Qz4Ry&s=1"),
+      element(ElementKind::kImg, "https://pix.esp.example/open?t=Kq9Lm8Np7Ob6Pa5Qz4Ry&s=1"),
+      element(ElementKind::kImg, "https://pix.esp.example/open?t=Hw2Jx3Ky4Lz5Ma6Nb7Oc&s=1"),
+      element(ElementKind::kImg, "https://pix.esp.example/open?t=Hw2Jx3Ky4Lz5Ma6Nb7Oc&s=2"),
+  };
+  std::vector<Url> urls;
+  for (const Element& e : elements) urls.push_back(*parse_url(e.url));
+  std::vector<const Url*> pointers;
+  for (const Url& u : urls) pointers.push_back(&u);
+  const MailImages mail(elements, pointers);
+
+  // The hidden copy at another size is the shown file; another file of its folder is near it; another folder or
+  // host is not.
+  CHECK(mail.shown_visibly_nearby(urls[1]));
+  CHECK(mail.shown_visibly_nearby(*parse_url("https://cdn.shop.example/news/2024/logo.png")));
+  CHECK_FALSE(mail.shown_visibly_nearby(*parse_url("https://cdn.shop.example/news/2023/hero.jpg")));
+  CHECK_FALSE(mail.shown_visibly_nearby(*parse_url("https://cdn2.shop.example/news/2024/hero.jpg")));
+  CHECK_FALSE(mail.shown_visibly_nearby(urls[2]));  // 1x1: not shown at a normal size
+
+  // An id in an image's endpoint and in a link's query: two places, so it recurs.
+  CHECK(mail.has_repeated_token(urls[2]));
+  // One file at two sizes: the same place for a path id.
+  CHECK_FALSE(mail.has_repeated_token(urls[4]));
+  // The same URL twice: the same place for a query id.
+  CHECK_FALSE(mail.has_repeated_token(urls[6]));
+  // A query id in two URLs that differ: it recurs.
+  CHECK(mail.has_repeated_token(urls[8]));
+  CHECK(mail.has_repeated_token(urls[9]));
+}
