@@ -511,8 +511,10 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
     if (!destination && !opaque_inner) {
       // A direct link that only carries the tracker's parameter (Marketo's mkt_tok, Eloqua's elq, ActionKit's
       // akid…): its destination is itself without the tracking parameters.
-      Url bare = url;
-      if (!strip_tracking_params(&bare).empty() && !match(bare)) destination = std::move(bare);
+      if (has_tracking_params(url)) {
+        Url bare = url;
+        if (!strip_tracking_params(&bare).empty() && !match(bare)) destination = std::move(bare);
+      }
     }
   } else if (generic_click_tracker(url, f.text, f.sender_domain)) {
     add_reason(&r->reasons, Signal::kRedirectTracker);
@@ -555,17 +557,24 @@ void judge_link(const LinkFacts& f, const SignatureMatch& sig_in, const LinkMatc
   if (f.leaked) add_reason(&r->reasons, Signal::kAddressLeak);
   if (r->tracked && !destination) add_reason(&r->reasons, Signal::kDestinationUnknown);
 
+  // The clean URL: the destination, or else the link, unwrapped and without its tracking parameters. The link
+  // is copied only when one of those changes it.
   std::vector<Wrapper> inner_via;
-  Url clean = unwrap_webmail(destination ? std::move(*destination) : Url(url), &inner_via);
-  const bool stripped = !strip_tracking_params(&clean).empty();
+  std::optional<Url> clean;
+  if (destination) {
+    clean = unwrap_webmail(std::move(*destination), &inner_via);
+  } else if (is_webmail_wrapper(url) || has_tracking_params(url)) {
+    clean = unwrap_webmail(url, &inner_via);
+  }
+  const bool stripped = clean && !strip_tracking_params(&*clean).empty();
   if (stripped) add_reason(&r->reasons, Signal::kTrackingParams);
   // A tracked link whose destination is unknown stays as it is (allow + tracked): the extension asks before
   // the click. Rewriting it to the tracker minus utm_* would pass for a cleaned link.
   if (destination || (stripped && !r->tracked)) {
     r->verdict = Verdict::kRewrite;
     r->rewrite_url = std::find(f.via.begin(), f.via.end(), Wrapper::kOutlookSafelinks) != f.via.end()
-                         ? rewrap_safelinks(*parse_url(r->url), clean)
-                         : clean.str();
+                         ? rewrap_safelinks(*parse_url(r->url), *clean)
+                         : clean->str();
   }
 }
 

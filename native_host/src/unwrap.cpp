@@ -525,16 +525,25 @@ bool is_tracking_param(std::string_view raw_key) {
   return raw_key.size() <= kLongest && std::find(kExact.begin(), kExact.end(), key) != kExact.end();
 }
 
-std::vector<std::string> strip_tracking_params(Url* url) {
-  std::vector<std::string> removed;
-  if (!url->has_query) return removed;
-  // Most queries hold no tracking parameter: find that out before copying any pair.
+bool is_webmail_wrapper(const Url& url) {
+  Wrapper label{};
+  return unwrap_once(url, &label).has_value();
+}
+
+bool has_tracking_params(const Url& url) {
+  if (!url.has_query) return false;
   bool any = false;
-  for_each_query_pair(url->query, [&](std::string_view key, std::string_view) {
+  for_each_query_pair(url.query, [&](std::string_view key, std::string_view) {
     any = key.find('%') == std::string_view::npos ? is_tracking_param(key) : is_tracking_param(percent_decode(key));
     return !any;
   });
-  if (!any) return removed;
+  return any;
+}
+
+std::vector<std::string> strip_tracking_params(Url* url) {
+  std::vector<std::string> removed;
+  // Most queries hold no tracking parameter: find that out before copying any pair.
+  if (!has_tracking_params(*url)) return removed;
   auto pairs = split_query(url->query);
   std::vector<std::pair<std::string, std::string>> kept;
   for (auto& kv : pairs) {

@@ -55,6 +55,12 @@ struct DestinationMemo {
 };
 using DestinationScope = MemoScope<DestinationMemo, DestinationMemo>;
 
+/// True when `url` is a webmail wrapper: unwrap_webmail would change it.
+bool is_webmail_wrapper(const Url& url);
+
+/// True when strip_tracking_params would remove something from `url` (without copying it).
+bool has_tracking_params(const Url& url);
+
 /// Removes known tracking parameters (utm_*, mc_eid, _hsenc, fbclid, gclid, ...) from the query.
 /// Returns the names removed, in order.
 std::vector<std::string> strip_tracking_params(Url* url);

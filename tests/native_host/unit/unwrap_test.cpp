@@ -78,6 +78,11 @@ TEST_CASE("nested wrappers are all removed; non-wrappers are untouched", "[unwra
   // A googleusercontent URL that is not the proxy (e.g. a photo) stays as it is.
   CHECK(unwrap("https://lh3.googleusercontent.com/a/photo.jpg", &via) ==
         "https://lh3.googleusercontent.com/a/photo.jpg");
+  // is_webmail_wrapper tells, without copying, whether unwrapping changes a URL.
+  CHECK(is_webmail_wrapper(*parse_url("https://nam02.safelinks.protection.outlook.com/?url=" + inner + "&data=x")));
+  CHECK(is_webmail_wrapper(*parse_url("https://www.google.com/url?q=https%3A%2F%2Fshop.example%2Fdeal")));
+  CHECK_FALSE(is_webmail_wrapper(*parse_url("https://cdn.example.com/logo.png")));
+  CHECK_FALSE(is_webmail_wrapper(*parse_url("https://lh3.googleusercontent.com/a/photo.jpg")));
 }
 
 TEST_CASE("redirect_destination reads params, base64 and path segments", "[unwrap]") {
@@ -120,6 +125,11 @@ TEST_CASE("strip_tracking_params removes utm and friends and keeps the rest", "[
   CHECK(only.str() == "https://shop.example/p");
   auto none = *parse_url("https://shop.example/p?q=1");
   CHECK(strip_tracking_params(&none).empty());
+  // has_tracking_params tells, without copying, whether stripping removes anything; an encoded key counts.
+  CHECK(has_tracking_params(*parse_url("https://shop.example/p?id=7&utm_source=nl")));
+  CHECK(has_tracking_params(*parse_url("https://shop.example/p?id=7&%75tm_source=nl")));
+  CHECK_FALSE(has_tracking_params(*parse_url("https://shop.example/p?q=1&utmost=2")));
+  CHECK_FALSE(has_tracking_params(*parse_url("https://shop.example/p")));
   CHECK(is_tracking_param("UTM_Campaign"));
   CHECK_FALSE(is_tracking_param("utmost"));
 }
