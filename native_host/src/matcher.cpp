@@ -76,6 +76,15 @@ Matcher::Matcher(const std::shared_ptr<const SignatureList>& list, MatcherCompil
 
 Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compile) : list_(std::move(list)) {
   const CompiledList& l = *list_;
+  const uint64_t k = l.ac_class_count;
+  if (l.ac_state_count > 0 && uint64_t{l.ac_state_count} * k <= compiled::kAcStateMask &&
+      l.ac_next.size() == size_t{l.ac_state_count} * k) {
+    ac_steps_.resize(l.ac_next.size());
+    for (size_t i = 0; i < l.ac_next.size(); ++i) {
+      const uint32_t t = l.ac_next[i];
+      ac_steps_[i] = static_cast<uint32_t>((t & compiled::kAcStateMask) * k) | (t & compiled::kAcHasOutput);
+    }
+  }
   bucket_sets_ = std::make_unique<LazySet[]>(l.buckets.size());
   gated_ = std::make_unique<LazyRegex[]>(l.regexes.size());
   for (uint32_t n : l.ungated) {
@@ -374,12 +383,7 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
     // Reused from URL to URL on this thread: no allocation per URL.
     static thread_local std::vector<uint32_t> candidates;
     candidates.clear();
-    const uint32_t k = l.ac_class_count;
-    uint32_t state = 0;
-    for (char c : normalized) {
-      const uint32_t t = l.ac_next[size_t{state} * k + l.ac_classes[static_cast<unsigned char>(c)]];
-      state = t & compiled::kAcStateMask;
-      if ((t & compiled::kAcHasOutput) == 0) continue;
+    auto atoms_at = [&](uint32_t state) {
       const uint32_t first = l.ac_outputs[state];
       const uint32_t last = l.ac_outputs[state + 1];
       for (uint32_t o = first; o < last && o < l.ac_output_ids.size(); ++o) {
@@ -388,6 +392,24 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
         for (uint32_t j = l.atom_regexes[atom]; j < l.atom_regexes[atom + 1] && j < l.atom_regex_ids.size(); ++j) {
           candidates.push_back(l.atom_regex_ids[j]);
         }
+      }
+    };
+    const uint32_t k = l.ac_class_count;
+    const uint8_t* const classes = l.ac_classes.data();
+    if (!ac_steps_.empty()) {
+      const uint32_t* const steps = ac_steps_.data();
+      uint32_t at = 0;  // the state times k
+      for (char c : normalized) {
+        const uint32_t t = steps[at + classes[static_cast<unsigned char>(c)]];
+        at = t & compiled::kAcStateMask;
+        if (t & compiled::kAcHasOutput) atoms_at(at / k);
+      }
+    } else {
+      uint32_t state = 0;
+      for (char c : normalized) {
+        const uint32_t t = l.ac_next[size_t{state} * k + classes[static_cast<unsigned char>(c)]];
+        state = t & compiled::kAcStateMask;
+        if (t & compiled::kAcHasOutput) atoms_at(state);
       }
     }
     std::sort(candidates.begin(), candidates.end());

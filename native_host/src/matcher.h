@@ -121,6 +121,10 @@ class Matcher {
   std::string regex_label(uint32_t number) const;
 
   std::shared_ptr<const CompiledList> list_;
+  /// The gate automaton's transitions with each target premultiplied by the class count (target * classes, and
+  /// kAcHasOutput): a step of the walk is one add and one load, no multiply on its chain of dependent loads.
+  /// Empty when the list has no automaton or its size does not fit.
+  std::vector<uint32_t> ac_steps_;
   std::unique_ptr<LazySet[]> bucket_sets_;
   std::unique_ptr<LazyRegex[]> gated_;
   std::vector<uint32_t> ungated_anchored_;
