@@ -355,8 +355,9 @@ class RapidJsonEvents : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, R
 };
 
 /// Parses `payload` into `sax`; false when it is not one JSON value. The parse is iterative: no depth of nesting
-/// can overflow the stack. RapidJSON reads a NUL-terminated copy, padded so that its 16-byte reads stay inside it;
-/// a NUL byte cannot be in JSON text (it would end the copy early), so a payload holding one is refused first.
+/// can overflow the stack. RapidJSON reads a NUL-terminated copy, padded so that its 16-byte reads stay inside it,
+/// and unescapes each string inside that copy; a NUL byte cannot be in JSON text (it would end the copy early), so
+/// a payload holding one is refused first.
 template <typename Sax>
 bool rapidjson_sax_parse(std::string_view payload, Sax* sax) {
   if (payload.find('\0') != std::string_view::npos) return false;
@@ -367,10 +368,12 @@ bool rapidjson_sax_parse(std::string_view payload, Sax* sax) {
   text.reserve(payload.size() + kPadding);
   text.assign(payload);
   text.append(kPadding, '\0');
-  rapidjson::StringStream in(text.c_str());
+  // In situ: strings are not copied onto the reader's stack.
+  rapidjson::InsituStringStream in(text.data());
   RapidJsonEvents<Sax> events(sax);
   rapidjson::Reader reader;
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag;
+  constexpr unsigned kFlags =
+      rapidjson::kParseIterativeFlag | rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseInsituFlag;
   const bool ok = !reader.Parse<kFlags>(in, events).IsError();
   if (text.capacity() > kKeptCapacity) std::string().swap(text);
   return ok;
