@@ -76,15 +76,6 @@ Matcher::Matcher(const std::shared_ptr<const SignatureList>& list, MatcherCompil
 
 Matcher::Matcher(std::shared_ptr<const CompiledList> list, MatcherCompile compile) : list_(std::move(list)) {
   const CompiledList& l = *list_;
-  const uint64_t k = l.ac_class_count;
-  if (l.ac_state_count > 0 && uint64_t{l.ac_state_count} * k <= compiled::kAcStateMask &&
-      l.ac_next.size() == size_t{l.ac_state_count} * k) {
-    ac_steps_.resize(l.ac_next.size());
-    for (size_t i = 0; i < l.ac_next.size(); ++i) {
-      const uint32_t t = l.ac_next[i];
-      ac_steps_[i] = static_cast<uint32_t>((t & compiled::kAcStateMask) * k) | (t & compiled::kAcHasOutput);
-    }
-  }
   bucket_sets_ = std::make_unique<LazySet[]>(l.buckets.size());
   gated_ = std::make_unique<LazyRegex[]>(l.regexes.size());
   for (uint32_t n : l.ungated) {
@@ -102,8 +93,26 @@ void Matcher::compile_common() const {
   if (!ungated_unanchored_.empty()) lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
 }
 
+void Matcher::build_ac_steps() const {
+  std::call_once(ac_steps_once_, [&] {
+    const CompiledList& l = *list_;
+    const uint64_t k = l.ac_class_count;
+    if (l.ac_state_count == 0 || uint64_t{l.ac_state_count} * k > compiled::kAcStateMask ||
+        l.ac_next.size() != size_t{l.ac_state_count} * k) {
+      return;
+    }
+    ac_steps_storage_ = std::make_unique<uint32_t[]>(l.ac_next.size());
+    for (size_t i = 0; i < l.ac_next.size(); ++i) {
+      const uint32_t t = l.ac_next[i];
+      ac_steps_storage_[i] = static_cast<uint32_t>((t & compiled::kAcStateMask) * k) | (t & compiled::kAcHasOutput);
+    }
+    ac_steps_.store(ac_steps_storage_.get(), std::memory_order_release);
+  });
+}
+
 bool Matcher::compile_all(const std::function<bool()>& go_on) const {
   const CompiledList& l = *list_;
+  build_ac_steps();
   // The ungated sets first: every URL that reaches the patterns needs them.
   lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
   lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
@@ -396,8 +405,7 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
     };
     const uint32_t k = l.ac_class_count;
     const uint8_t* const classes = l.ac_classes.data();
-    if (!ac_steps_.empty()) {
-      const uint32_t* const steps = ac_steps_.data();
+    if (const uint32_t* const steps = ac_steps_.load(std::memory_order_acquire)) {
       uint32_t at = 0;  // the state times k
       for (char c : normalized) {
         const uint32_t t = steps[at + classes[static_cast<unsigned char>(c)]];

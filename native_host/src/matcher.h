@@ -123,8 +123,12 @@ class Matcher {
   std::shared_ptr<const CompiledList> list_;
   /// The gate automaton's transitions with each target premultiplied by the class count (target * classes, and
   /// kAcHasOutput): a step of the walk is one add and one load, no multiply on its chain of dependent loads.
-  /// Empty when the list has no automaton or its size does not fit.
-  std::vector<uint32_t> ac_steps_;
+  /// Made by compile_all (while the host is idle, or at once for kEager), not at load: writing the table's fresh
+  /// pages cost a start 0.9 ms. Until then (and for an automaton whose size does not fit) the walk multiplies.
+  void build_ac_steps() const;
+  mutable std::once_flag ac_steps_once_;
+  mutable std::unique_ptr<uint32_t[]> ac_steps_storage_;
+  mutable std::atomic<const uint32_t*> ac_steps_{nullptr};
   std::unique_ptr<LazySet[]> bucket_sets_;
   std::unique_ptr<LazyRegex[]> gated_;
   std::vector<uint32_t> ungated_anchored_;

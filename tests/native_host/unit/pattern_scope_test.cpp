@@ -330,3 +330,13 @@ TEST_CASE("compile_all with go_on stops when told and resumes where it stopped",
   // The same verdicts as the eager matcher.
   CHECK(same_verdicts(idle, eager) > 100);
 }
+
+TEST_CASE("the gate automaton's premultiplied walk (after compile_all) finds what the first walk finds",
+          "[pattern_scope]") {
+  // Before compile_all, the walk multiplies each state by the class count; after it, it reads transitions
+  // premultiplied. A lazily compiled matcher and an eager one take the two walks over the same probes.
+  Matcher first_walk(test::shipped_list());
+  Matcher premultiplied(test::shipped_list(), MatcherCompile::kEager);
+  REQUIRE(first_walk.layout().gated > 0);
+  CHECK(same_verdicts(first_walk, premultiplied) > 100);
+}
