@@ -223,11 +223,12 @@ bool is_signed_url(const Url& url) {
 template <typename Fn>
 void for_each_url_token(const Url& url, bool all_segments, Fn&& fn) {
   const bool signed_url = is_signed_url(url);
+  std::string key_buffer, buffer;  // decodings, only for parts that hold an escape
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (value.size() < 10) return true;
-    std::string k = ascii_lower(percent_decode(key));
+    const std::string k = ascii_lower(percent_decoded(key, &key_buffer));
     if (is_asset_key(k) || (signed_url && k.size() <= 2)) return true;
-    std::string v = percent_decode(value);
+    const std::string_view v = percent_decoded(value, &buffer);
     if (is_content_id_key(k) && !has_upper_and_lower(v)) return true;
     if (is_id_token(v)) fn(v, true);
     return true;
@@ -238,7 +239,7 @@ void for_each_url_token(const Url& url, bool all_segments, Fn&& fn) {
   for_each_segment(path, [&](const Segment& s) {
     const bool last = s.offset == last_start;
     if (!all_segments && !(last && dynamic)) return;
-    std::string v = percent_decode(last ? stem_of(s.raw) : s.raw);
+    const std::string_view v = percent_decoded(last ? stem_of(s.raw) : s.raw, &buffer);
     if (is_id_token(v)) fn(v, false);
   });
 }
@@ -275,11 +276,12 @@ bool looks_like_timestamp(std::string_view v) {
 TokenFacts token_facts(const Url& url) {
   TokenFacts f;
   const bool signed_url = is_signed_url(url);
+  std::string key_buffer, buffer;  // decodings, only for parts that hold an escape
   for_each_query_pair(url.query, [&](std::string_view key, std::string_view value) {
     if (value.size() < 8) return true;
-    std::string k = ascii_lower(percent_decode(key));
+    const std::string k = ascii_lower(percent_decoded(key, &key_buffer));
     if (is_asset_key(k) || (signed_url && k.size() <= 2)) return true;
-    std::string v = percent_decode(value);
+    const std::string_view v = percent_decoded(value, &buffer);
     if (looks_like_timestamp(v) || (is_content_id_key(k) && !has_upper_and_lower(v))) return true;
     const bool recipient = is_recipient_key(k);
     if (is_id_token(v) || (recipient && looks_like_short_id(v))) {
@@ -296,7 +298,7 @@ TokenFacts token_facts(const Url& url) {
   for_each_segment(path, [&](const Segment& s) {
     const bool last = s.offset == last_start;
     if (!last && is_asset_folder(s.raw)) f.asset_path = true;
-    std::string v = percent_decode(last ? stem_of(s.raw) : s.raw);
+    const std::string_view v = percent_decoded(last ? stem_of(s.raw) : s.raw, &buffer);
     if (!is_id_token(v)) return;
     if (last) {
       (dynamic ? f.endpoint_token : f.stem_token) = true;
@@ -342,10 +344,14 @@ MailImages::MailImages(const std::vector<Element>& elements, const std::vector<c
       visible_files_.insert({url->host, url->path});
     }
     // A query id recurs when it is in another URL; a path id when it is in another file.
-    for_each_url_token(*url, true, [&](const std::string& token, bool in_query) {
+    for_each_url_token(*url, true, [&](std::string_view token, bool in_query) {
       const Place here{url, in_query};
-      auto [it, inserted] = tokens_.try_emplace(token, here);
-      if (!inserted && it->second.url != nullptr && !(it->second == here)) it->second = Place{};
+      const auto it = tokens_.find(token);
+      if (it == tokens_.end()) {
+        tokens_.emplace(token, here);
+      } else if (it->second.url != nullptr && !(it->second == here)) {
+        it->second = Place{};
+      }
     });
   }
 }
@@ -358,7 +364,7 @@ bool MailImages::shown_visibly_nearby(const Url& url) const {
 bool MailImages::has_repeated_token(const Url& url) const {
   if (tokens_.empty()) return false;
   bool repeated = false;
-  for_each_url_token(url, false, [&](const std::string& token, bool) {
+  for_each_url_token(url, false, [&](std::string_view token, bool) {
     auto it = tokens_.find(token);
     repeated |= it != tokens_.end() && it->second.url == nullptr;
   });

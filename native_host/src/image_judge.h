@@ -4,6 +4,7 @@
 /// element is judged from its own URL and size plus those facts.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -70,7 +71,11 @@ class MailImages {
   };
   std::unordered_set<File, FileHash> visible_files_;  ///< host + path of visible, normally sized images
   std::unordered_set<File, FileHash> visible_dirs_;   ///< host + folder of the same
-  std::unordered_map<std::string, Place> tokens_;
+  struct TokenHash {
+    using is_transparent = void;  // looked up by string_view
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Place, TokenHash, std::equal_to<>> tokens_;
 };
 
 /// The facts of TokenFacts for one URL.

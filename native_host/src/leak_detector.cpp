@@ -129,13 +129,6 @@ void replace_all(std::string* hay, std::string_view needle, std::string_view rep
   *hay = std::move(out);
 }
 
-/// `s` percent-decoded: itself when it holds no escape, else its decoding in *buffer.
-std::string_view decoded(std::string_view s, std::string* buffer) {
-  if (s.find('%') == std::string_view::npos) return s;
-  *buffer = percent_decode(s);
-  return *buffer;
-}
-
 // Query keys whose values describe the campaign or the protocol, not the person: kept readable in evidence.
 bool is_descriptive_key(std::string_view key) {
   static const std::set<std::string_view> kKeys = {
@@ -632,7 +625,7 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
         stem = body.substr(0, dot);
         ext = body.substr(dot);
       }
-      if (looks_like_personal_token(decoded(stem, &scratch))) {
+      if (looks_like_personal_token(percent_decoded(stem, &scratch))) {
         path += "[token]";
         path += ext;
       } else {
@@ -653,8 +646,8 @@ std::string LeakDetector::mask(const Url& url, const std::vector<Leak>& found) c
     }
     const std::string masked_value = leaky ? mask_part(value) : std::string();
     const std::string_view text = leaky ? std::string_view(masked_value) : value;
-    const bool token = text == value && !is_descriptive_key(decoded(key, &scratch)) &&
-                       looks_like_personal_token(decoded(value, &scratch));
+    const bool token = text == value && !is_descriptive_key(percent_decoded(key, &scratch)) &&
+                       looks_like_personal_token(percent_decoded(value, &scratch));
     if (token) {
       query += "=[token]";
     } else if (!text.empty()) {

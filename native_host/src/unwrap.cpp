@@ -234,16 +234,18 @@ void add_how(std::string* how, std::string_view step) {
 /// per non-percent layer (":base64", ":json", …). Only ever returns a URL spelled out inside `text`.
 std::optional<Url> url_in_text(std::string_view text, int depth, std::string* how) {
   if (depth <= 0 || text.size() < 8 || text.size() > kMaxPayload) return std::nullopt;
-  std::string v(text);
+  std::string_view v = text;
+  std::string decoded_text;  // v once percent-decoded (text is not copied until then)
   for (int round = 0; round < 3; ++round) {
     if (starts_with_http(v)) return absolute_http(v);
     // A query string is split before its values are decoded: decoding first would merge the destination's own
     // query ("l=https%3A%2F%2Fa.example%2F%3Fx%3D1%26y%3D2") into the outer one.
     if (looks_like_query(v)) return url_in_query_text(v, depth, how);
-    if (v.find('%') == std::string::npos) break;
+    if (v.find('%') == std::string_view::npos) break;
     std::string next = percent_decode(v);
     if (next == v) break;
-    v = std::move(next);
+    decoded_text = std::move(next);
+    v = decoded_text;
   }
   std::string_view t = trim(v);
   if (t.empty()) return std::nullopt;

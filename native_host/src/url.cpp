@@ -702,6 +702,12 @@ std::string percent_decode(std::string_view s, bool plus_as_space) {
   return out;
 }
 
+std::string_view percent_decoded(std::string_view s, std::string* buffer) {
+  if (s.find('%') == std::string_view::npos) return s;
+  *buffer = percent_decode(s);
+  return *buffer;
+}
+
 std::string percent_encode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -53,6 +53,10 @@ std::optional<Url> split_url_as_written(std::string_view text);
 /// Decodes %XX escapes (invalid escapes kept); with plus_as_space, '+' becomes ' ' (form encoding).
 std::string percent_decode(std::string_view s, bool plus_as_space = false);
 
+/// `s` percent-decoded (as percent_decode without plus_as_space): `s` itself when it holds no escape, else its
+/// decoding written into *buffer. No copy for the parts of a URL that need no decoding (most of them).
+std::string_view percent_decoded(std::string_view s, std::string* buffer);
+
 /// Percent-encodes everything except unreserved characters (RFC 3986).
 std::string percent_encode(std::string_view s);
 

@@ -115,6 +115,19 @@ TEST_CASE("for_each_query_pair splits as a byte-by-byte walk does, wherever the 
   CHECK(calls == 2);
 }
 
+TEST_CASE("percent_decoded gives the text itself without an escape, else its decoding in the buffer", "[url]") {
+  std::string buffer = "untouched";
+  const std::string plain = "a+b=c&d";
+  const std::string_view same = percent_decoded(plain, &buffer);
+  CHECK(same == plain);
+  CHECK(same.data() == plain.data());  // a view of the text: no copy
+  CHECK(buffer == "untouched");
+  const std::string_view decoded = percent_decoded("jane%40example.org%2", &buffer);
+  CHECK(decoded == "jane@example.org%2");  // a cut escape stays as written, as in percent_decode
+  CHECK(decoded.data() == buffer.data());
+  CHECK(decoded == percent_decode("jane%40example.org%2"));
+}
+
 TEST_CASE("has_byte_below finds a low byte at any offset, next to bytes above 0x80", "[url]") {
   for (size_t length = 1; length <= 20; ++length) {
     for (size_t at = 0; at < length; ++at) {
