@@ -108,11 +108,11 @@ void Matcher::build_ac_steps() const {
     }
     ac_steps_.store(ac_steps_storage_.get(), std::memory_order_release);
   });
+  ac_steps_done_.store(true);
 }
 
 bool Matcher::compile_all(const std::function<bool()>& go_on) const {
   const CompiledList& l = *list_;
-  build_ac_steps();
   // The ungated sets first: every URL that reaches the patterns needs them.
   lazy_set(*ungated_anchored_set_, ungated_anchored_, true);
   lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
@@ -127,6 +127,11 @@ bool Matcher::compile_all(const std::function<bool()>& go_on) const {
       gated_regex(static_cast<uint32_t>(i));
     }
     if (go_on) compile_all_done_.store(i + 1);
+  }
+  // Then, once, the walk's premultiplied table: writing it takes about as long as compiling a pattern.
+  if (!ac_steps_done_.load()) {
+    if (go_on && !go_on()) return false;
+    build_ac_steps();
   }
   return true;
 }
