@@ -38,6 +38,8 @@ size_t BlockCache::cached_bytes() const {
   return bytes;
 }
 
-void BlockCache::free_block(void* p) { std::free(p); }
+void BlockCache::free_block(void* p) {
+  std::free(p);
+}
 
 }  // namespace mailveil

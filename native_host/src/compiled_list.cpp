@@ -34,6 +34,17 @@ using namespace compiled;
 
 constexpr char kPartMagic[8] = {'M', 'V', 'L', 'I', 'S', 'T', 0, 0};
 
+/// Loading checks every transition of the gate automaton (tens of thousands), so it divides by the class count k
+/// with a multiply: for 0 < k <= 256 (checked first) and offsets below 2^31, floor(offset × ceil(2^39 / k) / 2^39) =
+/// floor(offset / k) (Granlund and Montgomery, 1994). The caller checks row × k == offset, so a wrong row could only
+/// refuse a list.
+uint64_t row_reciprocal(uint32_t k) {
+  return ((uint64_t{1} << 39) + k - 1) / k;
+}
+uint32_t row_of(uint32_t offset, uint64_t reciprocal) {
+  return static_cast<uint32_t>((static_cast<unsigned __int128>(offset) * reciprocal) >> 39);
+}
+
 // Atoms shorter than this are not used as gates (RE2 then treats that part of the regex as unfiltered).
 constexpr int kMinAtomLength = 3;
 // Up to this many atoms per regex, its exact gate (one atom per minimal satisfying set) is worked out by
@@ -254,11 +265,11 @@ Automaton build_automaton(const std::vector<std::string>& atoms) {
     a.output_ids.insert(a.output_ids.end(), ids.begin(), ids.end());
   }
   a.outputs.push_back(static_cast<uint32_t>(a.output_ids.size()));
-  // A transition into a state that ends atoms carries kAcHasOutput: the matcher reads the outputs of those states
-  // only (a URL's walk meets a few), not of every state it passes through.
-  for (uint32_t& t : a.next) {
-    if (a.outputs[t] != a.outputs[t + 1]) t |= compiled::kAcHasOutput;
-  }
+  // Each target becomes the offset of its row (state × k). A transition into a state that ends atoms carries
+  // kAcHasOutput: the matcher reads the outputs of those states only (a URL's walk meets a few), not of every
+  // state it passes through.
+  if (uint64_t{a.states} * k > compiled::kAcStateMask) throw std::length_error("gate automaton too large");
+  for (uint32_t& t : a.next) t = (a.outputs[t] != a.outputs[t + 1] ? compiled::kAcHasOutput : 0) | t * k;
   return a;
 }
 
@@ -642,6 +653,7 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
   const bool one_rule_each = (h.flags & kPartOneRulePerEntry) != 0;
   const bool rules_ok = one_rule_each ? l.entry_rules.empty() && l.rules.size() == l.entries.size()
                                       : l.entry_rules.size() == l.entries.size() + 1;
+  const uint64_t reciprocal = h.ac_classes > 0 ? row_reciprocal(h.ac_classes) : 0;
   const bool automaton_ok =
       h.ac_states == 0
           ? l.ac_classes.empty() && l.ac_next.empty() && l.atom_strings.empty()
@@ -649,10 +661,12 @@ std::shared_ptr<const CompiledList> CompiledList::load(std::shared_ptr<const Byt
                 l.ac_next.size() == size_t{h.ac_states} * h.ac_classes && l.ac_outputs.size() == h.ac_states + 1 &&
                 l.atom_regexes.size() == l.atom_strings.size() + 1 &&
                 std::all_of(l.ac_classes.begin(), l.ac_classes.end(), [&](uint8_t c) { return c < h.ac_classes; }) &&
-                std::all_of(l.ac_next.begin(), l.ac_next.end(), [&](uint32_t t) {
-                  const uint32_t s = t & compiled::kAcStateMask;
-                  // The flag says whether the target ends atoms: the matcher skips the outputs of the others.
-                  return s < h.ac_states &&
+                std::all_of(l.ac_next.begin(), l.ac_next.end(), [&, k = h.ac_classes](uint32_t t) {
+                  // A target is a row's offset (state × k) of a state that exists; the flag says whether that
+                  // state ends atoms (the matcher skips the outputs of the others).
+                  const uint32_t offset = t & compiled::kAcStateMask;
+                  const uint32_t s = row_of(offset, reciprocal);
+                  return s * k == offset && s < h.ac_states &&
                          ((t & compiled::kAcHasOutput) != 0) == (l.ac_outputs[s] != l.ac_outputs[s + 1]);
                 });
   if (h.entry_count != l.entries.size() || !rules_ok || strings.empty() || l.string_lists.empty() || !tables_ok ||

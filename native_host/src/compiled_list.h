@@ -40,8 +40,9 @@ std::shared_ptr<const ByteStore> make_byte_store(std::string bytes);
 
 namespace compiled {
 
-/// An automaton transition (CompiledList::ac_next): the target state in the low bits, kAcHasOutput when that
-/// state ends one or more gate atoms.
+/// An automaton transition (CompiledList::ac_next): in the low bits the target state premultiplied by the class
+/// count (state × ac_class_count, the offset of its row: a step of the walk is one add and one load, no multiply
+/// on its chain of dependent loads), and kAcHasOutput when that state ends one or more gate atoms.
 inline constexpr uint32_t kAcHasOutput = 0x80000000u;
 inline constexpr uint32_t kAcStateMask = 0x7fffffffu;
 

@@ -93,24 +93,6 @@ void Matcher::compile_common() const {
   if (!ungated_unanchored_.empty()) lazy_set(*ungated_unanchored_set_, ungated_unanchored_, false);
 }
 
-void Matcher::build_ac_steps() const {
-  std::call_once(ac_steps_once_, [&] {
-    const CompiledList& l = *list_;
-    const uint64_t k = l.ac_class_count;
-    if (l.ac_state_count == 0 || uint64_t{l.ac_state_count} * k > compiled::kAcStateMask ||
-        l.ac_next.size() != size_t{l.ac_state_count} * k) {
-      return;
-    }
-    ac_steps_storage_ = std::make_unique<uint32_t[]>(l.ac_next.size());
-    for (size_t i = 0; i < l.ac_next.size(); ++i) {
-      const uint32_t t = l.ac_next[i];
-      ac_steps_storage_[i] = static_cast<uint32_t>((t & compiled::kAcStateMask) * k) | (t & compiled::kAcHasOutput);
-    }
-    ac_steps_.store(ac_steps_storage_.get(), std::memory_order_release);
-  });
-  ac_steps_done_.store(true);
-}
-
 bool Matcher::compile_all(const std::function<bool()>& go_on) const {
   const CompiledList& l = *list_;
   // The ungated sets first: every URL that reaches the patterns needs them.
@@ -127,11 +109,6 @@ bool Matcher::compile_all(const std::function<bool()>& go_on) const {
       gated_regex(static_cast<uint32_t>(i));
     }
     if (go_on) compile_all_done_.store(i + 1);
-  }
-  // Then, once, the walk's premultiplied table: writing it takes about as long as compiling a pattern.
-  if (!ac_steps_done_.load()) {
-    if (go_on && !go_on()) return false;
-    build_ac_steps();
   }
   return true;
 }
@@ -410,20 +387,12 @@ void Matcher::match_regexes(const Url& url, std::string_view normalized, uint32_
     };
     const uint32_t k = l.ac_class_count;
     const uint8_t* const classes = l.ac_classes.data();
-    if (const uint32_t* const steps = ac_steps_.load(std::memory_order_acquire)) {
-      uint32_t at = 0;  // the state times k
-      for (char c : normalized) {
-        const uint32_t t = steps[at + classes[static_cast<unsigned char>(c)]];
-        at = t & compiled::kAcStateMask;
-        if (t & compiled::kAcHasOutput) atoms_at(at / k);
-      }
-    } else {
-      uint32_t state = 0;
-      for (char c : normalized) {
-        const uint32_t t = l.ac_next[size_t{state} * k + classes[static_cast<unsigned char>(c)]];
-        state = t & compiled::kAcStateMask;
-        if (t & compiled::kAcHasOutput) atoms_at(state);
-      }
+    const uint32_t* const next = l.ac_next.data();
+    uint32_t at = 0;  // the state's row: state × k (compiled::kAcHasOutput)
+    for (char c : normalized) {
+      const uint32_t t = next[at + classes[static_cast<unsigned char>(c)]];
+      at = t & compiled::kAcStateMask;
+      if (t & compiled::kAcHasOutput) atoms_at(at / k);
     }
     std::sort(candidates.begin(), candidates.end());
     candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());

@@ -60,9 +60,8 @@ class Matcher {
 
   /// Compiles now whatever is still compiled lazily (what kEager does at construction); thread-safe, and what
   /// a concurrent match needs is compiled once either way.
-  /// `go_on`, when given, is asked before each gated regex and host bucket, and once before the automaton's
-  /// premultiplied table; when it says no, the work stops there and the next call resumes it. True when
-  /// everything is compiled.
+  /// `go_on`, when given, is asked before each gated regex and host bucket; when it says no, the work stops there
+  /// and the next call resumes it. True when everything is compiled.
   bool compile_all(const std::function<bool()>& go_on = {}) const;
   /// Compiles now only what every URL that reaches the patterns needs: the two sets of ungated regexes. Host
   /// buckets and gated regexes stay compiled on first use. Thread-safe, as compile_all.
@@ -122,16 +121,6 @@ class Matcher {
   std::string regex_label(uint32_t number) const;
 
   std::shared_ptr<const CompiledList> list_;
-  /// The gate automaton's transitions with each target premultiplied by the class count (target * classes, and
-  /// kAcHasOutput): a step of the walk is one add and one load, no multiply on its chain of dependent loads.
-  /// Made by compile_all once every pattern is compiled (while the host is idle, after asking go_on, or at once
-  /// for kEager), not at load: writing the table's fresh pages cost a start 0.9 ms. Until then (and for an
-  /// automaton whose size does not fit) the walk multiplies.
-  void build_ac_steps() const;
-  mutable std::once_flag ac_steps_once_;
-  mutable std::unique_ptr<uint32_t[]> ac_steps_storage_;
-  mutable std::atomic<const uint32_t*> ac_steps_{nullptr};
-  mutable std::atomic<bool> ac_steps_done_{false};  ///< build_ac_steps ran (whether or not a table was made)
   std::unique_ptr<LazySet[]> bucket_sets_;
   std::unique_ptr<LazyRegex[]> gated_;
   std::vector<uint32_t> ungated_anchored_;

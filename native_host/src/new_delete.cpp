@@ -18,7 +18,9 @@ thread_local bool t_opened = false;
 
 /// At a thread's exit (pthread runs key destructors after the thread's C++ thread_local destructors), its cached
 /// blocks go back to malloc. The main thread's stay until the process ends.
-void close_cache(void* cache) { static_cast<BlockCache*>(cache)->close(); }
+void close_cache(void* cache) {
+  static_cast<BlockCache*>(cache)->close();
+}
 
 /// The first allocation that finds nothing cached on this thread: from now on, its frees are kept.
 void open_cache() {
@@ -43,9 +45,21 @@ void* allocate(size_t n) {
 
 }  // namespace
 
-void* operator new(size_t n) { return allocate(n); }
-void* operator new[](size_t n) { return allocate(n); }
-void operator delete(void* p) noexcept { t_cache.push_unsized(p); }
-void operator delete[](void* p) noexcept { t_cache.push_unsized(p); }
-void operator delete(void* p, size_t n) noexcept { t_cache.push(p, n); }
-void operator delete[](void* p, size_t n) noexcept { t_cache.push(p, n); }
+void* operator new(size_t n) {
+  return allocate(n);
+}
+void* operator new[](size_t n) {
+  return allocate(n);
+}
+void operator delete(void* p) noexcept {
+  t_cache.push_unsized(p);
+}
+void operator delete[](void* p) noexcept {
+  t_cache.push_unsized(p);
+}
+void operator delete(void* p, size_t n) noexcept {
+  t_cache.push(p, n);
+}
+void operator delete[](void* p, size_t n) noexcept {
+  t_cache.push(p, n);
+}

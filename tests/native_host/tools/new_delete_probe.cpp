@@ -27,7 +27,9 @@ void check(bool ok, const char* what, long long value) {
   ++failures;
 }
 
-long long in_use() { return static_cast<long long>(mallinfo2().uordblks); }
+long long in_use() {
+  return static_cast<long long>(mallinfo2().uordblks);
+}
 
 /// Allocates `rounds` blocks of each size from 0 to 300 bytes, fills each, checks each, and frees them: sized
 /// (std::string, vectors), unsized (unique_ptr<char[]> and a plain delete) and through new[] alike.

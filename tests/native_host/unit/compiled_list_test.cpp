@@ -280,6 +280,47 @@ TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[comp
     INFO("transition " << entry);
     CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
   }
+  // A target that is not the start of a row (state × class count), or past the last row: refused.
+  for (uint32_t offset : {uint32_t{1}, compiled->ac_state_count * compiled->ac_class_count}) {
+    std::string broken = bytes;
+    uint32_t t = 0;
+    std::memcpy(&t, broken.data() + at, 4);
+    t = (t & compiled::kAcHasOutput) | ((t & compiled::kAcStateMask) + offset);
+    std::memcpy(broken.data() + at, &t, 4);
+    INFO("target moved by " << offset);
+    CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
+  }
+}
+
+TEST_CASE("the gate automaton's table: targets are row offsets, and walking an atom ends in a state that outputs it",
+          "[compiled]") {
+  for (const auto& list : {test::fixture_list(), test::shipped_list()}) {
+    auto compiled = compile_list(*list);
+    REQUIRE(compiled->ac_state_count > 0);
+    const uint32_t k = compiled->ac_class_count;
+    for (uint32_t t : compiled->ac_next) {
+      const uint32_t offset = t & compiled::kAcStateMask;
+      REQUIRE(offset % k == 0);
+      REQUIRE(offset / k < compiled->ac_state_count);
+    }
+    for (uint32_t atom = 0; atom < compiled->atom_strings.size(); ++atom) {
+      const std::string_view text = compiled->str(compiled->atom_strings[atom]);
+      uint32_t at = 0;  // the row of the state reached, as the matcher walks (upper case reads as lower case)
+      bool flagged = false;
+      for (char c : text) {
+        const char upper = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+        const uint32_t t = compiled->ac_next[at + compiled->ac_classes[static_cast<unsigned char>(upper)]];
+        at = t & compiled::kAcStateMask;
+        flagged = (t & compiled::kAcHasOutput) != 0;
+      }
+      INFO("atom " << text);
+      CHECK(flagged);
+      const uint32_t state = at / k;
+      const auto ids = compiled->ac_output_ids.subspan(compiled->ac_outputs[state],
+                                                       compiled->ac_outputs[state + 1] - compiled->ac_outputs[state]);
+      CHECK(std::find(ids.begin(), ids.end(), atom) != ids.end());
+    }
+  }
 }
 
 TEST_CASE("imported EasyPrivacy: the token index agrees with trying every filter in order", "[compiled][easyprivacy]") {

@@ -316,8 +316,7 @@ TEST_CASE("compile_all with go_on stops when told and resumes where it stopped",
   }));
   CHECK(idle.compiled().sets == all.sets);
   CHECK(idle.compiled().regexes == all.regexes);
-  // (And once for the automaton's premultiplied table, after the patterns.)
-  CHECK(static_cast<size_t>(asked_again + 5) == idle.layout().gated + idle.list().buckets.size() + 1);
+  CHECK(static_cast<size_t>(asked_again + 5) == idle.layout().gated + idle.list().buckets.size());
   // Done: nothing is asked any more, nothing compiled twice.
   asked_again = 0;
   CHECK(idle.compile_all([&] {
@@ -330,14 +329,4 @@ TEST_CASE("compile_all with go_on stops when told and resumes where it stopped",
 
   // The same verdicts as the eager matcher.
   CHECK(same_verdicts(idle, eager) > 100);
-}
-
-TEST_CASE("the gate automaton's premultiplied walk (after compile_all) finds what the first walk finds",
-          "[pattern_scope]") {
-  // Before compile_all, the walk multiplies each state by the class count; after it, it reads transitions
-  // premultiplied. A lazily compiled matcher and an eager one take the two walks over the same probes.
-  Matcher first_walk(test::shipped_list());
-  Matcher premultiplied(test::shipped_list(), MatcherCompile::kEager);
-  REQUIRE(first_walk.layout().gated > 0);
-  CHECK(same_verdicts(first_walk, premultiplied) > 100);
 }
