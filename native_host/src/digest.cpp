@@ -110,31 +110,27 @@ bool base64_decode(std::string_view text, std::string* out) {
     ++padding;
   }
   if (padding > 2 || (padding > 0 && padded_size % 4 != 0)) return false;
-  if (text.size() % 4 == 1) return false;
-  out->clear();
-  out->reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out->push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
+  const size_t n = text.size();
+  if (n % 4 == 1) return false;
+  // Four characters make three bytes; a last group of two or three makes one or two (its spare bits dropped).
+  out->resize(n / 4 * 3 + (n % 4 == 0 ? 0 : n % 4 - 1));
+  auto* o = reinterpret_cast<unsigned char*>(out->data());
+  auto value = [&](size_t i) -> uint32_t { return kBase64Values[static_cast<unsigned char>(text[i])]; };
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint32_t a = value(i), b = value(i + 1), c = value(i + 2), d = value(i + 3);
+    if (((a | b | c | d) & 0xc0) != 0) return false;  // a value is below 64; kNotBase64 is not
+    const uint32_t w = a << 18 | b << 12 | c << 6 | d;
+    *o++ = static_cast<unsigned char>(w >> 16);
+    *o++ = static_cast<unsigned char>(w >> 8);
+    *o++ = static_cast<unsigned char>(w);
+  }
+  if (i < n) {
+    const uint32_t a = value(i), b = value(i + 1), c = i + 2 < n ? value(i + 2) : 0;
+    if (((a | b | c) & 0xc0) != 0) return false;
+    const uint32_t w = a << 18 | b << 12 | c << 6;
+    *o++ = static_cast<unsigned char>(w >> 16);
+    if (i + 2 < n) *o = static_cast<unsigned char>(w >> 8);
   }
   return true;
 }

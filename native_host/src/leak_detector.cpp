@@ -48,25 +48,15 @@ std::optional<LeakEncoding> base64_form(HashAlgorithm h) {
   return std::nullopt;
 }
 
-/// The classes of a byte the runs are made of, one table lookup per byte.
-enum : uint8_t { kHexClass = 1, kBase64Class = 2 };
-constexpr std::array<uint8_t, 256> kRunClasses = [] {
-  std::array<uint8_t, 256> t{};
-  for (int c = 0; c < 256; ++c) {
-    const bool digit = c >= '0' && c <= '9';
-    const bool upper = c >= 'A' && c <= 'Z';
-    const bool lower = c >= 'a' && c <= 'z';
-    if (digit || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) t[c] |= kHexClass;
-    if (digit || upper || lower || c == '+' || c == '/' || c == '-' || c == '_') t[c] |= kBase64Class;
-  }
+/// Hex digits, one table lookup per byte of a run (base64 runs use kBase64Values, digest.h).
+constexpr std::array<bool, 256> kHexDigits = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
   return t;
 }();
 
 bool is_hex(char c) {
-  return (kRunClasses[static_cast<unsigned char>(c)] & kHexClass) != 0;
-}
-bool is_base64_char(char c) {
-  return (kRunClasses[static_cast<unsigned char>(c)] & kBase64Class) != 0;
+  return kHexDigits[static_cast<unsigned char>(c)];
 }
 
 /// How much a compressed token may inflate to.

@@ -149,10 +149,7 @@ bool mostly_printable(std::string_view b) {
 }
 
 bool is_base64_text(std::string_view v) {
-  return v.size() >= 12 && std::all_of(v.begin(), v.end(), [](char c) {
-           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/' ||
-                  c == '-' || c == '_' || c == '=';
-         });
+  return v.size() >= 12 && std::all_of(v.begin(), v.end(), [](char c) { return c == '=' || is_base64_char(c); });
 }
 
 /// Standard or URL-safe base64 with or without padding; a stray trailing character (an odd length that no
@@ -425,11 +422,26 @@ Url unwrap_webmail(Url&& url, std::vector<Wrapper>* via, std::vector<Url>* layer
 }
 
 std::optional<Url> redirect_destination(const Url& url, const std::vector<std::string>& params, std::string* how) {
-  // Decode and lower-case each key once; values are only decoded for keys that may carry a destination.
-  std::vector<std::pair<std::string, std::string_view>> pairs;
-  for (const auto& [k, v] : split_query_views(url.query)) {
-    if (v.size() >= 8) pairs.emplace_back(ascii_lower(percent_decode(k)), v);
-  }
+  // Decode and lower-case each key once, and look up its rank among kDestinationParams; values are only decoded
+  // for keys that may carry a destination.
+  struct Pair {
+    std::string key;
+    std::string_view value;
+    size_t rank;  ///< its index in kDestinationParams, or kDestinationParams.size()
+  };
+  static const std::unordered_map<std::string_view, size_t> kRanks = [] {
+    std::unordered_map<std::string_view, size_t> ranks;
+    for (size_t i = 0; i < kDestinationParams.size(); ++i) ranks.emplace(kDestinationParams[i], i);
+    return ranks;
+  }();
+  std::vector<Pair> pairs;
+  for_each_query_pair(url.query, [&](std::string_view k, std::string_view v) {
+    if (v.size() < 8) return true;
+    std::string key = ascii_lower(percent_decode(k));
+    const auto rank = kRanks.find(key);
+    pairs.push_back({std::move(key), v, rank == kRanks.end() ? kDestinationParams.size() : rank->second});
+    return true;
+  });
   auto try_value = [&](std::string_view name, std::string_view v) -> std::optional<Url> {
     std::string steps;
     if (auto u = url_spelled_in(v, &steps)) {
@@ -438,19 +450,22 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
     }
     return std::nullopt;
   };
-  auto try_param = [&](std::string_view name) -> std::optional<Url> {
-    for (const auto& [k, v] : pairs) {
-      if (k != name) continue;
-      if (auto u = try_value(name, v)) return u;
-    }
-    return std::nullopt;
-  };
   if (!pairs.empty()) {
+    // The list's own parameters first (keys are lower case: iequals is equality with the lowered name).
     for (const auto& p : params) {
-      if (auto u = try_param(ascii_lower(p))) return u;
+      for (const Pair& pair : pairs) {
+        if (!iequals(pair.key, p)) continue;
+        if (auto u = try_value(pair.key, pair.value)) return u;
+      }
     }
-    for (auto p : kDestinationParams) {
-      if (auto u = try_param(p)) return u;
+    // Then the usual names, in kDestinationParams' order (and the query's order among equal keys).
+    std::vector<const Pair*> named;
+    for (const Pair& pair : pairs) {
+      if (pair.rank < kDestinationParams.size()) named.push_back(&pair);
+    }
+    std::stable_sort(named.begin(), named.end(), [](const Pair* a, const Pair* b) { return a->rank < b->rank; });
+    for (const Pair* pair : named) {
+      if (auto u = try_value(pair->key, pair->value)) return u;
     }
   }
   if (auto u = prefix_redirect(url)) {
@@ -486,9 +501,9 @@ std::optional<Url> redirect_destination(const Url& url, const std::vector<std::s
     start = slash;
   }
   // Last, any other query value that spells out a URL in one of the encodings above.
-  for (const auto& [k, v] : pairs) {
-    if (std::find(kDestinationParams.begin(), kDestinationParams.end(), k) != kDestinationParams.end()) continue;
-    if (auto u = try_value(k, v)) return u;
+  for (const Pair& pair : pairs) {
+    if (pair.rank < kDestinationParams.size()) continue;
+    if (auto u = try_value(pair.key, pair.value)) return u;
   }
   return std::nullopt;
 }
