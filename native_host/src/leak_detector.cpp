@@ -203,9 +203,10 @@ bool looks_like_personal_token(std::string_view v) {
   if (v.size() < 10) return false;
   PersonalTokenMemo* memo = v.size() >= kPersonalTokenMemoFrom ? PersonalTokenScope::current() : nullptr;
   if (memo == nullptr) return count_personal_token(v);
-  if (const bool* kept = memo->find(v)) return *kept;
+  const auto seen = memo->lookup(v);
+  if (seen.kept) return *seen.kept;
   const bool token = count_personal_token(v);
-  memo->put(v, token);
+  memo->put(v, seen.hash, token);
   return token;
 }
 
@@ -425,7 +426,8 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
   const size_t before = out->size();
   PieceMemo* memo = MessageScope::current();
   if (memo && memo->detector != this) memo = nullptr;
-  if (const std::vector<Leak>* kept = memo ? memo->pieces.find(raw) : nullptr) {
+  const auto seen = memo ? memo->pieces.lookup(raw) : TextMemo<std::vector<Leak>>::Lookup{nullptr, 0};
+  if (const std::vector<Leak>* kept = seen.kept) {
     out->insert(out->end(), kept->begin(), kept->end());
   } else {
     const bool had_at = raw.find('@') != std::string_view::npos;
@@ -439,7 +441,9 @@ void LeakDetector::scan_piece(std::string_view raw, std::string_view where, std:
         if (twice != once) scan_decoded(twice, had_at, out, 0, decoding);
       }
     }
-    if (memo) memo->pieces.put(raw, std::vector<Leak>(out->begin() + static_cast<std::ptrdiff_t>(before), out->end()));
+    if (memo)
+      memo->pieces.put(raw, seen.hash,
+                       std::vector<Leak>(out->begin() + static_cast<std::ptrdiff_t>(before), out->end()));
   }
   if (out->size() == before) return;
   // The key itself may be the address (`?jane@example.org=1`): the location must not repeat it in clear.
@@ -487,9 +491,10 @@ bool LeakDetector::has_leak(std::string_view part) const {
 std::string LeakDetector::mask_part(std::string_view raw) const {
   PieceMemo* memo = raw.size() >= kMaskMemoFrom ? MessageScope::current() : nullptr;
   if (memo == nullptr || memo->detector != this) return mask_text(raw);
-  if (const std::string* kept = memo->masked.find(raw)) return *kept;
+  const auto seen = memo->masked.lookup(raw);
+  if (seen.kept) return *seen.kept;
   std::string masked = mask_text(raw);
-  memo->masked.put(raw, masked);
+  memo->masked.put(raw, seen.hash, masked);
   return masked;
 }
 

@@ -20,22 +20,48 @@ class TextMemo {
   static constexpr size_t kMaxEntries = 4096;
   static constexpr size_t kMaxKeyBytes = 1u << 20;
 
-  const Value* find(std::string_view key) const {
-    const auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second;
+  /// What a lookup found: the kept result (null when none), and the key's hash for the put() that follows a
+  /// miss, so that a text is hashed once.
+  struct Lookup {
+    const Value* kept;
+    size_t hash;
+  };
+  Lookup lookup(std::string_view key) const {
+    const size_t hash = std::hash<std::string_view>{}(key);
+    const auto it = map_.find(Probe{key, hash});
+    return {it == map_.end() ? nullptr : &it->second, hash};
   }
-  void put(std::string_view key, Value value) {
+  const Value* find(std::string_view key) const { return lookup(key).kept; }
+  /// Keeps `value` for `key`, whose hash a lookup() gave.
+  void put(std::string_view key, size_t hash, Value value) {
     if (map_.size() >= kMaxEntries || key_bytes_ + key.size() > kMaxKeyBytes) return;
-    if (map_.try_emplace(std::string(key), std::move(value)).second) key_bytes_ += key.size();
+    if (map_.emplace(Key{std::string(key), hash}, std::move(value)).second) key_bytes_ += key.size();
   }
+  void put(std::string_view key, Value value) { put(key, std::hash<std::string_view>{}(key), std::move(value)); }
   size_t size() const { return map_.size(); }
 
  private:
+  /// A kept text with its hash; a Probe is a text looked up, hashed once.
+  struct Key {
+    std::string text;
+    size_t hash;
+  };
+  struct Probe {
+    std::string_view text;
+    size_t hash;
+  };
   struct Hash {
     using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    size_t operator()(const Key& k) const { return k.hash; }
+    size_t operator()(const Probe& p) const { return p.hash; }
   };
-  std::unordered_map<std::string, Value, Hash, std::equal_to<>> map_;
+  struct Equal {
+    using is_transparent = void;
+    bool operator()(const Key& a, const Key& b) const { return a.text == b.text; }
+    bool operator()(const Probe& a, const Key& b) const { return a.text == b.text; }
+    bool operator()(const Key& a, const Probe& b) const { return a.text == b.text; }
+  };
+  std::unordered_map<Key, Value, Hash, Equal> map_;
   size_t key_bytes_ = 0;
 };
 

@@ -320,12 +320,13 @@ std::optional<Url> url_in_text(std::string_view text, int depth, std::string* ho
 std::optional<Url> url_spelled_in(std::string_view text, std::string* steps) {
   DestinationMemo* memo = DestinationScope::current();
   if (!memo || !steps->empty()) return url_in_text(text, kMaxPayloadDepth, steps);
-  if (const auto* kept = memo->spelled.find(text)) {
-    *steps = kept->second;
-    return kept->first;
+  const auto seen = memo->spelled.lookup(text);
+  if (seen.kept) {
+    *steps = seen.kept->second;
+    return seen.kept->first;
   }
   std::optional<Url> u = url_in_text(text, kMaxPayloadDepth, steps);
-  memo->spelled.put(text, {u, *steps});
+  memo->spelled.put(text, seen.hash, {u, *steps});
   return u;
 }
 

@@ -32,14 +32,16 @@ enum EncodeSet : uint8_t {
   kUserinfo = 32,
 };
 
-constexpr std::array<uint8_t, 128> make_encode_table() {
-  std::array<uint8_t, 128> t{};
+/// Which sets each byte is in; every set holds the bytes from 0x80 up (a UTF-8 sequence is encoded byte by byte).
+constexpr std::array<uint8_t, 256> make_encode_table() {
+  std::array<uint8_t, 256> t{};
   auto add = [&](uint8_t sets, std::string_view chars) {
     for (char c : chars) t[static_cast<unsigned char>(c)] |= sets;
   };
   const uint8_t all = kC0Control | kFragment | kQuery | kSpecialQuery | kPath | kUserinfo;
   for (int c = 0; c < 0x20; ++c) t[c] |= all;
   t[0x7F] |= all;
+  for (int c = 0x80; c < 0x100; ++c) t[c] |= all;
   add(kFragment | kQuery | kSpecialQuery | kPath | kUserinfo, " \"<>");
   add(kFragment | kPath | kUserinfo, "`");
   add(kQuery | kSpecialQuery | kPath | kUserinfo, "#");
@@ -48,11 +50,10 @@ constexpr std::array<uint8_t, 128> make_encode_table() {
   add(kUserinfo, "/:;=@[\\]|");
   return t;
 }
-constexpr std::array<uint8_t, 128> kEncodeTable = make_encode_table();
+constexpr std::array<uint8_t, 256> kEncodeTable = make_encode_table();
 
 bool needs_encoding(char c, EncodeSet set) {
-  const unsigned char b = static_cast<unsigned char>(c);
-  return b >= 0x80 || (kEncodeTable[b] & set);
+  return (kEncodeTable[static_cast<unsigned char>(c)] & set) != 0;
 }
 
 /// Appends `in` percent-encoded by `set`; runs that need nothing are copied at once (most of a URL).
@@ -61,7 +62,7 @@ void append_all_encoded(std::string* out, std::string_view in, EncodeSet set);
 void append_encoded(std::string* out, char c, EncodeSet set) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   const unsigned char b = static_cast<unsigned char>(c);
-  if (b < 0x80 && !(kEncodeTable[b] & set)) {
+  if (!needs_encoding(c, set)) {
     out->push_back(c);
     return;
   }
@@ -97,32 +98,24 @@ int default_port(std::string_view scheme) {
 
 // ---- hosts ---------------------------------------------------------------------------------------------------
 
+/// The URL Standard's forbidden host code points, and the forbidden domain code points (those, C0 controls, '%'
+/// and DEL), as bits of one table: a host is tested a byte at a time.
+enum : uint8_t { kForbiddenHost = 1, kForbiddenDomain = 2 };
+constexpr std::array<uint8_t, 256> kHostCodePoints = [] {
+  std::array<uint8_t, 256> t{};
+  for (unsigned char c : std::string_view("\0\t\n\r #/:<>?@[\\]^|", 17)) t[c] |= kForbiddenHost | kForbiddenDomain;
+  for (int c = 0; c < 0x20; ++c) t[c] |= kForbiddenDomain;
+  t['%'] |= kForbiddenDomain;
+  t[0x7F] |= kForbiddenDomain;
+  return t;
+}();
+
 bool is_forbidden_host_code_point(char c) {
-  switch (c) {
-    case '\0':
-    case '\t':
-    case '\n':
-    case '\r':
-    case ' ':
-    case '#':
-    case '/':
-    case ':':
-    case '<':
-    case '>':
-    case '?':
-    case '@':
-    case '[':
-    case '\\':
-    case ']':
-    case '^':
-    case '|': return true;
-    default: return false;
-  }
+  return (kHostCodePoints[static_cast<unsigned char>(c)] & kForbiddenHost) != 0;
 }
 
 bool is_forbidden_domain_code_point(char c) {
-  const unsigned char b = static_cast<unsigned char>(c);
-  return is_forbidden_host_code_point(c) || b < 0x20 || c == '%' || b == 0x7F;
+  return (kHostCodePoints[static_cast<unsigned char>(c)] & kForbiddenDomain) != 0;
 }
 
 /// The URL Standard's IPv4 number parser: decimal, 0x-hex or 0-octal; nullopt on failure. Values above 2^32 are

@@ -59,8 +59,7 @@ void check_same(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("base64_decode agrees with a six-bits-at-a-time decoder on every short text and on long ones",
-          "[digest]") {
+TEST_CASE("base64_decode agrees with a six-bits-at-a-time decoder on every short text and on long ones", "[digest]") {
   // Every text of up to 6 characters over letters of each class, both alphabets' extras, padding and a stranger.
   const std::string alphabet = "Az09+-/_=.";
   std::string text;
