@@ -140,11 +140,17 @@ constexpr size_t kMaxPayload = 16 * 1024;
 /// Decoding layers tried on one value (percent, base64, hex, JSON, JWT, zlib, query string: in any order).
 constexpr int kMaxPayloadDepth = 5;
 
-/// Mostly printable text (a decoded payload worth reading further), not random bytes.
+/// Mostly printable text (a decoded payload worth reading further), not random bytes: printable ASCII, tabs and
+/// line breaks, and any byte from 0x80 up (UTF-8).
+constexpr std::array<uint8_t, 256> kPrintable = [] {
+  std::array<uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = (c >= 0x20 && c != 0x7F) || c == '\t' || c == '\n' || c == '\r';
+  return t;
+}();
 bool mostly_printable(std::string_view b) {
   if (b.empty()) return false;
   size_t printable = 0;
-  for (unsigned char c : b) printable += (c >= 0x20 && c < 0x7F) || c == '\t' || c == '\n' || c == '\r' || c >= 0x80;
+  for (unsigned char c : b) printable += kPrintable[c];
   return printable * 10 >= b.size() * 9;
 }
 
@@ -356,18 +362,21 @@ std::optional<Url> trailing_destination(const Url& url, std::string* how) {
   };
   // A few candidates at most: a crafted query of "&http:&http:…" must not cost a parse per character.
   int attempts = 0;
-  const std::string& q = url.query;
-  for (size_t i = 0; i < q.size() && attempts < 4; ++i) {
-    if ((i == 0 || q[i - 1] == '&') && (istarts_with(std::string_view(q).substr(i), "http:") ||
-                                        istarts_with(std::string_view(q).substr(i), "https:") ||
-                                        istarts_with(std::string_view(q).substr(i), "http%3a") ||
-                                        istarts_with(std::string_view(q).substr(i), "https%3a"))) {
+  const std::string_view q = url.query;
+  // Each pair's start: the query's, and each one after a '&'.
+  for (size_t i = 0; i < q.size() && attempts < 4;) {
+    const std::string_view rest = q.substr(i);
+    if (istarts_with(rest, "http:") || istarts_with(rest, "https:") || istarts_with(rest, "http%3a") ||
+        istarts_with(rest, "https%3a")) {
       ++attempts;
-      if (auto u = tail_url(std::string_view(q).substr(i))) {
+      if (auto u = tail_url(rest)) {
         *how = "query-tail";
         return u;
       }
     }
+    const size_t amp = q.find('&', i);
+    if (amp == std::string_view::npos) break;
+    i = amp + 1;
   }
   const std::string& p = url.path;
   for (size_t i = 1; i < p.size() && attempts < 8; ++i) {

@@ -177,6 +177,51 @@ TEST_CASE("redirect_destination names each decoding layer, outermost first", "[u
   }
 }
 
+TEST_CASE("redirect_destination reads a trailing URL only where a pair starts, and tries four at most", "[unwrap]") {
+  std::string how;
+  // At the query's start, and after a later '&'.
+  auto d = redirect_destination(*parse_url("https://t.example/c?https://a.example/x"), {}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "a.example");
+  CHECK(how == "query-tail");
+  d = redirect_destination(*parse_url("https://t.example/c?id=1&x=2&HTTPS%3A%2F%2Fb.example%2Fy"), {}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "b.example");
+  // Inside a value, not at a pair's start: not a trailing destination.
+  CHECK_FALSE(redirect_destination(*parse_url("https://t.example/c?id=xhttp:q"), {}, &how));
+  // Four candidates that are no URL, then a good one: the walk stops before it.
+  d = redirect_destination(*parse_url("https://t.example/c?http:&http:&http:&http:&https://c.example/"), {}, &how);
+  CHECK_FALSE(d);
+  d = redirect_destination(*parse_url("https://t.example/c?http:&http:&http:&https://c.example/"), {}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "c.example");
+}
+
+TEST_CASE("redirect_destination tries the list's parameters, then the usual names in their order", "[unwrap]") {
+  const std::string a = percent_encode("https://a.example/1");
+  const std::string b = percent_encode("https://b.example/2");
+  const std::string c = percent_encode("https://c.example/3");
+  std::string how;
+  // "url" ranks before "link" whatever their order in the query; another key comes last.
+  auto d = redirect_destination(*parse_url("https://t.example/c?other=" + c + "&link=" + b + "&URL=" + a), {}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "a.example");
+  CHECK(how == "param:url");
+  // The list's own parameter (any case) before every usual name.
+  d = redirect_destination(*parse_url("https://t.example/c?url=" + a + "&Dst=" + b), {"DST"}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "b.example");
+  CHECK(how == "param:dst");
+  // Two pairs of one name: the first that spells a URL.
+  d = redirect_destination(*parse_url("https://t.example/c?u=notaurl12&u=" + c), {}, &how);
+  REQUIRE(d);
+  CHECK(d->host == "c.example");
+  // No usual name: any value that spells a URL.
+  d = redirect_destination(*parse_url("https://t.example/c?zz=" + b), {}, &how);
+  REQUIRE(d);
+  CHECK(how == "param:zz");
+}
+
 TEST_CASE("inflate_zlib reads a zlib stream up to its bound and refuses other bytes", "[unwrap]") {
   const std::string text = "url=https%3A%2F%2Fexample.org%2Farticle&r=reader%40example.org&" + std::string(200, 'x');
   std::string packed(compressBound(text.size()), '\0');
