@@ -72,15 +72,32 @@ void append_encoded(std::string* out, char c, EncodeSet set) {
 }
 
 void append_all_encoded(std::string* out, std::string_view in, EncodeSet set) {
+  auto sets = [&](size_t i) { return kEncodeTable[static_cast<unsigned char>(in[i])]; };
   size_t run = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (!needs_encoding(in[i], set)) continue;
-    out->append(in.substr(run, i - run));
-    append_encoded(out, in[i], set);
-    run = i + 1;
+  for (size_t i = 0; i < in.size();) {
+    // Four bytes at a step while none of them needs encoding.
+    if (i + 4 <= in.size() && ((sets(i) | sets(i + 1) | sets(i + 2) | sets(i + 3)) & set) == 0) {
+      i += 4;
+      continue;
+    }
+    if (needs_encoding(in[i], set)) {
+      out->append(in.substr(run, i - run));
+      append_encoded(out, in[i], set);
+      run = i + 1;
+    }
+    ++i;
   }
   out->append(in.substr(run));
 }
+
+/// The bytes that end an authority or a path segment: '/', '?' and '#', and '\\' in a special URL (kBackslash).
+enum : uint8_t { kEndsPart = 1, kBackslash = 2 };
+constexpr std::array<uint8_t, 256> kPartEnds = [] {
+  std::array<uint8_t, 256> t{};
+  t['/'] = t['?'] = t['#'] = kEndsPart;
+  t['\\'] = kBackslash;
+  return t;
+}();
 
 // ---- schemes -------------------------------------------------------------------------------------------------
 
@@ -358,8 +375,7 @@ class Parser {
 
   /// Authority at p (userinfo, host, port), then the path start.
   bool authority(size_t p) {
-    size_t end = p;
-    while (end < n_ && s_[end] != '/' && s_[end] != '?' && s_[end] != '#' && !(special_ && s_[end] == '\\')) ++end;
+    const size_t end = part_end(p);
     std::string_view auth = s_.substr(p, end - p);
     if (const size_t at = auth.rfind('@'); at != std::string_view::npos) {
       credentials(auth.substr(0, at));
@@ -437,10 +453,7 @@ class Parser {
   bool path(size_t p) {
     std::string& out = url_.path;
     while (true) {
-      size_t end = p;
-      while (end < n_ && s_[end] != '/' && !(special_ && s_[end] == '\\') && s_[end] != '?' && s_[end] != '#') {
-        ++end;
-      }
+      const size_t end = part_end(p);
       // Dot segments are recognised before encoding: they hold nothing that encoding changes.
       const std::string_view segment = s_.substr(p, end - p);
       const bool separator = end < n_ && (s_[end] == '/' || (special_ && s_[end] == '\\'));
@@ -478,6 +491,13 @@ class Parser {
   }
 
  private:
+  /// Where the authority or path segment at p ends: the next '/', '?' or '#' (or '\\' in a special URL), or n_.
+  size_t part_end(size_t p) const {
+    const uint8_t ends = special_ ? kEndsPart | kBackslash : kEndsPart;
+    while (p < n_ && (kPartEnds[static_cast<unsigned char>(s_[p])] & ends) == 0) ++p;
+    return p;
+  }
+
   void copy_authority(const Url& base) {
     url_.userinfo = base.userinfo;
     url_.host = base.host;
