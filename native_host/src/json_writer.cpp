@@ -1,7 +1,6 @@
 #include "json_writer.h"
 
 #include <cstdint>
-#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "charset.h"   // is_valid_utf8
@@ -15,20 +14,13 @@ namespace {
 /// True when every byte of s is printable ASCII other than '"' and '\\': the string is its own JSON text. Eight
 /// bytes at a step (a reply is mostly URLs).
 bool is_plain_ascii(std::string_view s) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if ((word & kEachHighBit) != 0 || word_has_byte_below(word, 0x20) || word_has_byte(word, '"') ||
-        word_has_byte(word, '\\')) {
-      return false;
-    }
-  }
-  for (; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
-  }
-  return true;
+  return !any_byte(
+      s,
+      [](uint64_t word) {
+        return (word & kEachHighBit) != 0 || word_has_byte_below(word, 0x20) || word_has_byte(word, '"') ||
+               word_has_byte(word, '\\');
+      },
+      [](unsigned char c) { return c < 0x20 || c >= 0x80 || c == '"' || c == '\\'; });
 }
 
 }  // namespace

@@ -17,16 +17,8 @@ std::string ascii_lower(std::string_view s) {
 }
 
 bool has_byte_below(std::string_view s, uint8_t n) {
-  size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    uint64_t word;
-    std::memcpy(&word, s.data() + i, 8);
-    if (word_has_byte_below(word, n)) return true;
-  }
-  for (; i < s.size(); ++i) {
-    if (static_cast<unsigned char>(s[i]) < n) return true;
-  }
-  return false;
+  return any_byte(
+      s, [n](uint64_t word) { return word_has_byte_below(word, n); }, [n](unsigned char c) { return c < n; });
 }
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -32,6 +33,21 @@ inline bool word_has_byte_below(uint64_t word, uint8_t n) {
 /// True when some byte of the word is b.
 inline bool word_has_byte(uint64_t word, uint8_t b) {
   return word_has_byte_below(word ^ (b * kEachByte), 1);
+}
+/// True when some byte of s passes a test given twice: `word_test` on each whole word of eight bytes (exact: true
+/// only when one of its bytes passes), `byte_test` on each byte of the tail.
+template <typename WordTest, typename ByteTest>
+bool any_byte(std::string_view s, WordTest word_test, ByteTest byte_test) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    if (word_test(word)) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (byte_test(static_cast<unsigned char>(s[i]))) return true;
+  }
+  return false;
 }
 /// True when some byte of s is below n (n <= 0x80).
 bool has_byte_below(std::string_view s, uint8_t n);
