@@ -195,6 +195,16 @@ bool is_common_url_token(std::string_view t) {
   return std::find(kCommon.begin(), kCommon.end(), t) != kCommon.end();
 }
 
+/// How much more often than its filter count says a token turns up in URLs, as an index key's cost: a URL holds
+/// the common words of every URL, and short tokens ("v", "id", "2"...) are in many URLs whatever the filters say.
+/// A filter goes under its longer tokens first; under those only when it has no other.
+uint64_t url_token_penalty(std::string_view t) {
+  if (is_common_url_token(t)) return uint64_t{1} << 40;
+  if (t.size() == 1) return uint64_t{1} << 36;
+  if (t.size() == 2) return uint64_t{1} << 34;
+  return 0;
+}
+
 /// The Aho-Corasick automaton over the gate atoms, as a DFA over byte classes.
 struct Automaton {
   std::vector<uint8_t> classes = std::vector<uint8_t>(256, 0);
@@ -456,7 +466,7 @@ class ListBuilder {
       const std::string* best = nullptr;
       uint64_t best_cost = 0;
       for (const auto& t : tokens) {
-        const uint64_t cost = frequency[t] + (is_common_url_token(t) ? (uint64_t{1} << 32) : 0);
+        const uint64_t cost = frequency[t] + url_token_penalty(t);
         if (!best || cost < best_cost || (cost == best_cost && t.size() > best->size())) {
           best = &t;
           best_cost = cost;

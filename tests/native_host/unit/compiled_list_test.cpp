@@ -16,6 +16,7 @@
 #include "abp_import.h"
 #include "atomic_file.h"
 #include "matcher.h"
+#include "plain_pattern.h"
 #include "test_support.h"
 #include "url.h"
 
@@ -321,6 +322,18 @@ TEST_CASE("the gate automaton's table: targets are row offsets, and walking an a
       CHECK(std::find(ids.begin(), ids.end(), atom) != ids.end());
     }
   }
+}
+
+TEST_CASE("the token index files a filter under a longer token before a one- or two-letter one", "[compiled]") {
+  // "v" and "id" are in a great many URLs: a filter under them is tried for each. "tracker" is shared by three
+  // filters, but a URL holds it rarely.
+  AbpImport imp = import_abp_list("/v/tracker.gif\n/id/tracker/x\n/tracker/a1b\n/tracker/c2d\n/v/id.php\n", {});
+  REQUIRE(imp.trackers.size() == 5);
+  auto compiled = compile_list(*imported_list(imp.trackers));
+  CHECK(compiled->find_token(token_hash("tracker")).count == 4);
+  // A filter whose tokens are all short goes under one of them.
+  CHECK(compiled->find_token(token_hash("v")).count + compiled->find_token(token_hash("id")).count == 1);
+  CHECK(compiled->untokenized.empty());
 }
 
 TEST_CASE("imported EasyPrivacy: the token index agrees with trying every filter in order", "[compiled][easyprivacy]") {
