@@ -292,16 +292,19 @@ bool Matcher::plain_rule_matches(uint32_t rule, std::string_view normalized, std
 
 void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* best) const {
   const CompiledList& l = *list_;
-  std::string lowered;  // the URL in lower case, made for the first candidate
+  // The URL in lower case, made for the first candidate, in a buffer this thread reuses from URL to URL.
+  static thread_local std::string lowered_buffer;
+  std::string_view lowered;
   bool newline = false;
   auto consider = [&](std::span<const uint32_t> ids) {
     for (uint32_t rule : ids) {
       if (rule >= *best) break;  // ascending: nothing later can win
       if (rule >= l.rules.size() || l.rules[rule].kind() != kRulePlain || !applies(l.rules[rule].entry(), want))
         continue;
-      if (lowered.empty()) {
-        lowered.resize(normalized.size());
-        for (size_t i = 0; i < normalized.size(); ++i) lowered[i] = ascii_lower_char(normalized[i]);
+      if (lowered.data() == nullptr) {
+        lowered_buffer.resize(normalized.size());
+        for (size_t i = 0; i < normalized.size(); ++i) lowered_buffer[i] = ascii_lower_char(normalized[i]);
+        lowered = lowered_buffer;
         newline = normalized.find('\n') != std::string_view::npos;
       }
       if (plain_rule_matches(rule, normalized, lowered, newline)) *best = rule;
@@ -320,8 +323,8 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
         continue;
       }
       uint32_t h = 2166136261u;
-      for (; i < n && is_token_char(static_cast<unsigned char>(normalized[i])); ++i) {
-        h = (h ^ static_cast<unsigned char>(ascii_lower_char(normalized[i]))) * 16777619u;
+      for (unsigned char c; i < n && (c = kTokenChars[static_cast<unsigned char>(normalized[i])]) != 0; ++i) {
+        h = (h ^ c) * 16777619u;
       }
       const CompiledList::Group g = l.find_token(h);
       if (g.count == 0) continue;

@@ -6,6 +6,7 @@
 /// caller: a URL that contains '\n' (never in a parsed URL) goes to RE2.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -55,9 +56,18 @@ PlainPattern plain_from_flags(uint8_t flags, std::string_view body);
 /// per URL). Precondition: `url` contains no '\n' (RE2's `.` stops there).
 bool plain_match(uint8_t flags, std::string_view body, std::string_view url, std::string_view lowered);
 
-/// Token characters: a URL's tokens are its maximal runs of [A-Za-z0-9%], compared in lower case.
+/// Token characters: a URL's tokens are its maximal runs of [A-Za-z0-9%], compared in lower case. The table gives
+/// each token character in lower case, and 0 for any other byte.
+inline constexpr std::array<unsigned char, 256> kTokenChars = [] {
+  std::array<unsigned char, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '%') t[c] = static_cast<unsigned char>(c);
+    if (c >= 'A' && c <= 'Z') t[c] = static_cast<unsigned char>(c - 'A' + 'a');
+  }
+  return t;
+}();
 inline bool is_token_char(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '%';
+  return kTokenChars[c] != 0;
 }
 
 /// The pattern's complete tokens, lower-cased: runs of token characters that any matching URL must contain as
