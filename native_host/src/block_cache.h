@@ -7,8 +7,8 @@
 /// next allocation of that class pops it.
 ///
 /// Every block comes from malloc, rounded up to its class, so a cached block can always go back to free(). Each
-/// class keeps at most kBytesPerClass bytes: a thread never holds more than kClasses × kBytesPerClass bytes
-/// (544 KiB) that malloc could have reused elsewhere.
+/// of the 16 classes keeps at most kBytesPerClass bytes of blocks: a thread never holds more than 512 KiB that
+/// malloc could have reused elsewhere (more by malloc's own headers, 16 bytes a block).
 #pragma once
 
 #include <cstddef>

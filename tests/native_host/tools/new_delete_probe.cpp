@@ -1,7 +1,7 @@
 // Checks mailveil-host's operator new and delete (native_host/src/new_delete.cpp), linked here as in the executable:
 // - every block holds the bytes asked for, whichever way it is freed (sized, unsized, arrays);
 // - a thread's cached blocks go back to malloc when the thread exits;
-// - the blocks a thread keeps stay within BlockCache's bound, however many it frees.
+// - the blocks a thread keeps do not grow with how many it frees (BlockCache's bound).
 // Prints what failed and exits 1; run by ctest (tests/CMakeLists.txt).
 
 #include <malloc.h>
@@ -77,11 +77,13 @@ int main() {
   check(kept_by_threads < 128 * 1024, "blocks of exited threads were not given back (bytes still in use)",
         kept_by_threads);
 
-  // Freeing far more than the bound on this thread keeps no more than the bound.
+  // This thread's cache was filled up to its bound by the first churn: freeing eight times as many blocks now
+  // keeps no more (but for what glibc's own per-thread cache keeps, up to 7 chunks of each size: some 50 KiB
+  // here). An unbounded cache would keep 10 MB more.
   churn(400);
   const long long kept_here = in_use() - before;
-  check(kept_here < static_cast<long long>(BlockCache::kClasses * BlockCache::kBytesPerClass),
-        "the main thread keeps more than BlockCache's bound (bytes)", kept_here);
+  check(kept_here < static_cast<long long>(4 * BlockCache::kBytesPerClass),
+        "the main thread kept more blocks past its cache's bound (bytes in use)", kept_here);
 
   if (failures == 0) std::puts("new_delete_probe: ok");
   return failures == 0 ? 0 : 1;
