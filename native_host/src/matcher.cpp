@@ -296,7 +296,12 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
   static thread_local std::string lowered_buffer;
   std::string_view lowered;
   bool newline = false;
-  auto consider = [&](std::span<const uint32_t> ids) {
+  // The URL's tokens (maximal runs of [A-Za-z0-9%]): each one's hash, in lower case as token_hash does, and start.
+  static thread_local std::vector<std::pair<uint32_t, uint32_t>> tokens;
+  static thread_local std::vector<uint32_t> starts;  // the starts of one token's occurrences
+  tokens.clear();
+  // A candidate found through a token: tried only where that token is in the URL, when its pattern allows.
+  auto consider = [&](std::span<const uint32_t> ids, const uint32_t* hash) {
     for (uint32_t rule : ids) {
       if (rule >= *best) break;  // ascending: nothing later can win
       if (rule >= l.rules.size() || l.rules[rule].kind() != kRulePlain || !applies(l.rules[rule].entry(), want))
@@ -307,25 +312,36 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
         lowered = lowered_buffer;
         newline = normalized.find('\n') != std::string_view::npos;
       }
+      if (hash != nullptr && !newline) {
+        const RuleRecord& r = l.rules[rule];
+        if (auto hit = plain_match_at_token(r.plain_flags(), l.str(r.text), normalized, lowered, *hash, starts)) {
+          if (*hit) *best = rule;
+          continue;
+        }
+      }
       if (plain_rule_matches(rule, normalized, lowered, newline)) *best = rule;
     }
   };
   if (!l.token_table.empty()) {
-    // The URL's tokens: maximal runs of [A-Za-z0-9%], hashed in lower case as token_hash does. A token that
-    // comes back (a long query repeats "utm", "id", ...) is looked up once.
-    std::array<uint32_t, 64> seen;
-    size_t seen_count = 0;
-    std::vector<uint32_t> seen_more;
     const size_t n = normalized.size();
     for (size_t i = 0; i < n;) {
       if (!is_token_char(static_cast<unsigned char>(normalized[i]))) {
         ++i;
         continue;
       }
+      const size_t start = i;
       uint32_t h = 2166136261u;
       for (unsigned char c; i < n && (c = kTokenChars[static_cast<unsigned char>(normalized[i])]) != 0; ++i) {
         h = (h ^ c) * 16777619u;
       }
+      tokens.emplace_back(h, static_cast<uint32_t>(start));
+    }
+    // A token that comes back (a long query repeats "utm", "id", ...) is considered once, in the URL's order.
+    std::array<uint32_t, 64> seen;
+    size_t seen_count = 0;
+    std::vector<uint32_t> seen_more;
+    for (size_t t = 0; t < tokens.size(); ++t) {
+      const uint32_t h = tokens[t].first;
       const CompiledList::Group g = l.find_token(h);
       if (g.count == 0) continue;
       auto end = seen.begin() + static_cast<std::ptrdiff_t>(seen_count);
@@ -338,10 +354,14 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
       } else {
         seen_more.push_back(h);
       }
-      consider(g.ids());
+      starts.clear();
+      for (size_t u = t; u < tokens.size(); ++u) {
+        if (tokens[u].first == h) starts.push_back(tokens[u].second);
+      }
+      consider(g.ids(), &h);
     }
   }
-  consider(l.untokenized);
+  consider(l.untokenized, nullptr);
 }
 
 void Matcher::best_hit(const PatternSet& set, std::string_view normalized, uint32_t want, uint32_t* best) const {

@@ -277,6 +277,46 @@ bool plain_match(uint8_t flags, std::string_view body, std::string_view url, std
   return star == npos || match_rest(rest, url, e, fold, end_anchor);
 }
 
+std::optional<bool> plain_match_at_token(uint8_t flags, std::string_view body, std::string_view url,
+                                         std::string_view lowered, uint32_t hash,
+                                         std::span<const uint32_t> token_starts) {
+  if (flags & (kPlainAnchorStart | kPlainAnchorHost)) return std::nullopt;
+  const bool end_anchor = (flags & kPlainEndAnchor) != 0;
+  const size_t star = body.find('*');
+  if (star == npos && end_anchor) return std::nullopt;
+  const std::string_view first = body.substr(0, star);
+  // A complete token of the first piece (as plain_tokens reads one: a maximal run with a bound on each side
+  // inside the piece) whose hash is `hash`, and its offset.
+  size_t offset = npos;
+  for (size_t i = 1; i < first.size() && offset == npos;) {
+    if (!is_token_char(static_cast<unsigned char>(first[i])) ||
+        is_token_char(static_cast<unsigned char>(first[i - 1]))) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    uint32_t h = 2166136261u;
+    for (; j < first.size() && is_token_char(static_cast<unsigned char>(first[j])); ++j) {
+      h = (h ^ kTokenChars[static_cast<unsigned char>(first[j])]) * 16777619u;
+    }
+    if (j < first.size() && h == hash) offset = i;
+    i = j;
+  }
+  if (offset == npos) return std::nullopt;
+  const bool fold = (flags & kPlainMatchCase) == 0;
+  if (fold) url = lowered;
+  const std::string_view rest = star == npos ? std::string_view() : body.substr(star + 1);
+  // Any match of the first piece has the token at one of the places: the leftmost that matches decides, as in
+  // plain_match.
+  for (const uint32_t at : token_starts) {
+    if (at < offset) continue;
+    const size_t e = match_piece(first, url, at - offset, fold);
+    if (e == npos) continue;
+    return star == npos || match_rest(rest, url, e, fold, end_anchor);
+  }
+  return false;
+}
+
 std::vector<std::string> plain_tokens(const PlainPattern& p) {
   std::vector<std::string> out;
   const std::string_view b = p.body;

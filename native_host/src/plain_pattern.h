@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,16 @@ PlainPattern plain_from_flags(uint8_t flags, std::string_view body);
 /// would search its RE2 spelling. `lowered` is `url` with ASCII letters lower-cased (the matcher computes it once
 /// per URL). Precondition: `url` contains no '\n' (RE2's `.` stops there).
 bool plain_match(uint8_t flags, std::string_view body, std::string_view url, std::string_view lowered);
+
+/// plain_match for a pattern found through the token index, given where the URL's tokens start: `token_starts`
+/// lists, in increasing order, the start of every URL token whose token_hash is `hash` (it may list others: each
+/// place is checked). When the pattern's first piece holds a complete token of that hash, a match of that piece
+/// puts it on one of those places, so only they are tried, instead of a search of the whole URL. nullopt when the
+/// pattern is not of that shape (anchored, end-anchored single piece, or no such token in its first piece): the
+/// caller then calls plain_match.
+std::optional<bool> plain_match_at_token(uint8_t flags, std::string_view body, std::string_view url,
+                                         std::string_view lowered, uint32_t hash,
+                                         std::span<const uint32_t> token_starts);
 
 /// Token characters: a URL's tokens are its maximal runs of [A-Za-z0-9%], compared in lower case. The table gives
 /// each token character in lower case, and 0 for any other byte.

@@ -45,6 +45,32 @@ std::set<std::string> url_tokens(const std::string& url) {
   return out;
 }
 
+/// How random_abp draws a pattern: percent chances of a host anchor, else of a start anchor; the length range;
+/// the chance of a '*' at each place (else of a '^' at 12%, else a character of the alphabet); of an end anchor.
+struct AbpShape {
+  int host_anchor, start_anchor, min_length, max_length, star, end_anchor;
+};
+
+std::string random_abp(std::mt19937& rng, const std::string& alphabet, const AbpShape& shape) {
+  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
+  std::string abp;
+  if (chance(shape.host_anchor))
+    abp += "||";
+  else if (chance(shape.start_anchor))
+    abp += "|";
+  const int length = std::uniform_int_distribution<int>(shape.min_length, shape.max_length)(rng);
+  for (int k = 0; k < length; ++k) {
+    if (chance(shape.star))
+      abp += '*';
+    else if (chance(12))
+      abp += '^';
+    else
+      abp += alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
+  }
+  if (chance(shape.end_anchor)) abp += '|';
+  return abp;
+}
+
 }  // namespace
 
 TEST_CASE("ABP patterns convert to the RE2 spelling abp_import has always written, and read back", "[plain]") {
@@ -138,21 +164,7 @@ TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL p
   size_t matches = 0;
   size_t tokens_checked = 0;
   for (int i = 0; i < 20000; ++i) {
-    std::string abp;
-    if (chance(30))
-      abp += "||";
-    else if (chance(15))
-      abp += "|";
-    const int length = std::uniform_int_distribution<int>(1, 6)(rng);
-    for (int k = 0; k < length; ++k) {
-      if (chance(12))
-        abp += '*';
-      else if (chance(12))
-        abp += '^';
-      else
-        abp += pick(alphabet);
-    }
-    if (chance(15)) abp += '|';
+    const std::string abp = random_abp(rng, alphabet, {30, 15, 1, 6, 12, 15});
     const PlainPattern p = plain_from_abp(abp, chance(20));
     const std::string re = plain_pattern_to_re2(p);
     auto parsed = parse_plain_pattern(re);
@@ -182,6 +194,73 @@ TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL p
   }
   CHECK(matches > 20000);       // the generator reaches both answers often
   CHECK(tokens_checked > 100);  // complete tokens are rarer: bounded on both sides
+}
+
+TEST_CASE("matching at a token's places agrees with plain_match on 400,000 generated pairs", "[plain]") {
+  // Longer unanchored patterns with tokens inside, and URLs that repeat the tokens: for every token of the URL,
+  // plain_match_at_token (given that token's places) must answer as plain_match, or decline.
+  std::mt19937 rng(20261202);
+  const std::string alphabet = "abAB1%./?=&-_";
+  auto pick = [&](const std::string& from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
+  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
+  size_t answered = 0, matched = 0;
+  for (int i = 0; i < 40000; ++i) {
+    const std::string abp = random_abp(rng, alphabet, {5, 5, 2, 9, 8, 10});
+    const PlainPattern p = plain_from_abp(abp, chance(20));
+    for (int u = 0; u < 10; ++u) {
+      std::string url = "https://";
+      url += pick("abAB1");
+      auto noise = [&](int most) {
+        const int count = std::uniform_int_distribution<int>(0, most)(rng);
+        for (int k = 0; k < count; ++k) url += pick(alphabet);
+      };
+      noise(8);
+      // Half the URLs spell the pattern's body out somewhere (a '*' as noise, a '^' as a separator), often
+      // twice: matches and repeated tokens are then frequent.
+      for (int copies = chance(50) ? (chance(30) ? 2 : 1) : 0; copies > 0; --copies) {
+        for (char c : p.body) {
+          if (c == '*') {
+            noise(3);
+          } else if (c == '^') {
+            url += pick("/?&=:");
+          } else {
+            url += chance(20) ? pick("aB") : c;
+          }
+        }
+        noise(4);
+      }
+      const std::string lowered = lower(url);
+      const bool expected = plain_match(plain_flags(p), p.body, url, lowered);
+      // The URL's tokens and where each starts, as the matcher reads them.
+      std::vector<std::pair<uint32_t, uint32_t>> tokens;
+      for (size_t a = 0; a < url.size();) {
+        if (!is_token_char(static_cast<unsigned char>(url[a]))) {
+          ++a;
+          continue;
+        }
+        size_t b = a;
+        while (b < url.size() && is_token_char(static_cast<unsigned char>(url[b]))) ++b;
+        tokens.emplace_back(token_hash(url.substr(a, b - a)), static_cast<uint32_t>(a));
+        a = b;
+      }
+      for (const auto& [hash, start] : tokens) {
+        std::vector<uint32_t> starts;
+        for (const auto& [h, s] : tokens) {
+          if (h == hash) starts.push_back(s);
+        }
+        const auto got = plain_match_at_token(plain_flags(p), p.body, url, lowered, hash, starts);
+        if (!got) continue;
+        INFO(abp << " on " << url << " at token " << start);
+        REQUIRE(*got == expected);
+        ++answered;
+        matched += expected;
+      }
+    }
+  }
+  CHECK(answered > 20000);  // the token path is taken often
+  CHECK(matched > 2000);    // and finds matches
 }
 
 TEST_CASE("complete tokens are bounded on both sides", "[plain]") {
