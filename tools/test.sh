@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command, and what CI runs: every test.
-#  1. host: build (RelWithDebInfo, -Wall -Wextra -Werror) and run the Catch2 suite through CTest
+#  1. host: build (RelWithDebInfo with line tables only, -Wall -Wextra -Werror) and run the Catch2 suite through CTest
 #  2. host again under AddressSanitizer + UndefinedBehaviorSanitizer
 #  3. fuzz smoke: each libFuzzer target of tests/fuzz for 20 s (clang build of the core and the targets only)
 #  4. extension: node --test unit tests and web-ext lint
@@ -20,7 +20,10 @@ stage "formatting: clang-format and Prettier"
 tools/format.sh --check
 
 stage "host: build and unit/integration tests"
-cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILVEIL_BUILD_BENCH=ON >/dev/null
+# Line tables only (-g1): failures and sanitizer reports still name functions and lines, and the build takes
+# about a third less CPU than with full debug information (-g), which keeps the whole suite inside CI's budget.
+cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAILVEIL_BUILD_BENCH=ON \
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" >/dev/null
 cmake --build build/test -j"$jobs"
 ctest --test-dir build/test -j"$jobs" --output-on-failure
 
