@@ -129,6 +129,7 @@ enum Section : uint32_t {
   kEntries,         ///< EntryRecord
   kEntryRules,      ///< u32[entries + 1]: first rule of each entry (empty with kPartOneRulePerEntry)
   kRules,           ///< RuleRecord
+  kPlainBits,       ///< u64 per rule: plain_required_bits of a plain pattern's body (plain_pattern.h), else 0
   kHostTable,       ///< Slot: exact hosts -> group in kPostings
   kDomainTable,     ///< Slot: domains -> group in kPostings
   kScopeHostTable,  ///< Slot: regex host keys -> group of bucket numbers... see Matcher
@@ -218,6 +219,7 @@ class CompiledList {
   std::span<const compiled::EntryRecord> entries;
   std::span<const uint32_t> entry_rules;
   std::span<const compiled::RuleRecord> rules;
+  std::span<const uint64_t> plain_bits;  ///< one per rule: the bytes a URL holds when the rule's plain pattern matches
   std::span<const compiled::Slot> host_table, domain_table, scope_host_table, scope_seg_table, token_table;
   std::span<const uint32_t> postings;
   std::span<const compiled::BucketRecord> buckets;

@@ -26,7 +26,7 @@ namespace mailveil {
 /// a list (indexes, regex gates, the plain-pattern grammar), or a field added to Tracker or SignatureList (the
 /// static_asserts in compiled_list.cpp stop the build until the field is carried). Caches of another version are
 /// rebuilt from their JSON at the next start.
-inline constexpr uint32_t kCompiledFormatVersion = 5;
+inline constexpr uint32_t kCompiledFormatVersion = 6;
 
 /// Which file a cache was compiled from, as stat() describes it.
 struct SourceIdentity {

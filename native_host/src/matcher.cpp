@@ -300,6 +300,7 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
   static thread_local std::vector<std::pair<uint32_t, uint32_t>> tokens;
   static thread_local std::vector<uint32_t> starts;  // the starts of one token's occurrences
   tokens.clear();
+  uint64_t url_bits = 0;  // byte_bits(normalized), made with `lowered`
   // A candidate found through a token: tried only where that token is in the URL, when its pattern allows.
   auto consider = [&](std::span<const uint32_t> ids, const uint32_t* hash) {
     for (uint32_t rule : ids) {
@@ -308,10 +309,12 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
         continue;
       if (lowered.data() == nullptr) {
         lowered_buffer.resize(normalized.size());
-        for (size_t i = 0; i < normalized.size(); ++i) lowered_buffer[i] = ascii_lower_char(normalized[i]);
+        ascii_lower_into(normalized, lowered_buffer.data());
         lowered = lowered_buffer;
         newline = normalized.find('\n') != std::string_view::npos;
+        url_bits = byte_bits(normalized);
       }
+      if (l.plain_bits[rule] & ~url_bits) continue;  // a literal byte of the pattern is not in the URL
       if (hash != nullptr && !newline) {
         const RuleRecord& r = l.rules[rule];
         if (auto hit = plain_match_at_token(r.plain_flags(), l.str(r.text), normalized, lowered, *hash, starts)) {
@@ -330,9 +333,9 @@ void Matcher::match_plain(std::string_view normalized, uint32_t want, uint32_t* 
         continue;
       }
       const size_t start = i;
-      uint32_t h = 2166136261u;
+      uint32_t h = kTokenHashSeed;
       for (unsigned char c; i < n && (c = kTokenChars[static_cast<unsigned char>(normalized[i])]) != 0; ++i) {
-        h = (h ^ c) * 16777619u;
+        h = token_hash_step(h, c);
       }
       tokens.emplace_back(h, static_cast<uint32_t>(start));
     }

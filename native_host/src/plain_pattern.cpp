@@ -295,9 +295,9 @@ std::optional<bool> plain_match_at_token(uint8_t flags, std::string_view body, s
       continue;
     }
     size_t j = i;
-    uint32_t h = 2166136261u;
+    uint32_t h = kTokenHashSeed;
     for (; j < first.size() && is_token_char(static_cast<unsigned char>(first[j])); ++j) {
-      h = (h ^ kTokenChars[static_cast<unsigned char>(first[j])]) * 16777619u;
+      h = token_hash_step(h, kTokenChars[static_cast<unsigned char>(first[j])]);
     }
     if (j < first.size() && h == hash) offset = i;
     i = j;
@@ -338,6 +338,29 @@ std::vector<std::string> plain_tokens(const PlainPattern& p) {
     i = j;
   }
   return out;
+}
+
+uint64_t byte_bits(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  uint64_t a = 0, b = 0, c = 0, d = 0;  // four at a step, independent of each other
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    a |= kByteBits[p[i]];
+    b |= kByteBits[p[i + 1]];
+    c |= kByteBits[p[i + 2]];
+    d |= kByteBits[p[i + 3]];
+  }
+  for (; i < n; ++i) a |= kByteBits[p[i]];
+  return a | b | c | d;
+}
+
+uint64_t plain_required_bits(std::string_view body) {
+  uint64_t bits = 0;
+  for (char c : body) {
+    if (c != '*' && c != '^') bits |= kByteBits[static_cast<unsigned char>(c)];
+  }
+  return bits;
 }
 
 }  // namespace mailveil

@@ -86,14 +86,42 @@ inline bool is_token_char(unsigned char c) {
 /// or an anchor). A run touching `*` or an unanchored end is not complete.
 std::vector<std::string> plain_tokens(const PlainPattern& pattern);
 
-/// Hash of a token, case-insensitive (the token index's key). Stable within one build only.
+/// Hash of a token, case-insensitive (the token index's key), FNV-1a over its lower-cased bytes. Stable within
+/// one build only. Code that walks a URL or a pattern hashes each token as it reads it, from kTokenHashSeed
+/// through token_hash_step with each byte in lower case, and gets the same value.
+inline constexpr uint32_t kTokenHashSeed = 2166136261u;
+inline uint32_t token_hash_step(uint32_t h, unsigned char lowered) {
+  return (h ^ lowered) * 16777619u;
+}
 inline uint32_t token_hash(std::string_view token) {
-  uint32_t h = 2166136261u;
+  uint32_t h = kTokenHashSeed;
   for (unsigned char c : token) {
     if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
-    h = (h ^ c) * 16777619u;
+    h = token_hash_step(h, c);
   }
   return h;
 }
+
+/// A coarse set of bytes in one word: each ASCII letter (either case), digit and common URL punctuation has a bit
+/// of its own, and every other byte shares the last bit. A set made from a text holds the bit of each of its bytes.
+inline constexpr std::string_view kOwnBitPunctuation = "%./:?=&_-[]@+,;~!$()*'#|";
+inline constexpr std::array<uint64_t, 256> kByteBits = [] {
+  static_assert(26 + 10 + kOwnBitPunctuation.size() < 64);
+  std::array<uint64_t, 256> t{};
+  const uint64_t other = uint64_t{1} << 63;
+  for (auto& bits : t) bits = other;
+  for (int c = 0; c < 26; ++c) t['a' + c] = t['A' + c] = uint64_t{1} << c;
+  for (int c = 0; c < 10; ++c) t['0' + c] = uint64_t{1} << (26 + c);
+  for (size_t i = 0; i < kOwnBitPunctuation.size(); ++i) {
+    t[static_cast<unsigned char>(kOwnBitPunctuation[i])] = uint64_t{1} << (36 + i);
+  }
+  return t;
+}();
+/// The kByteBits set of s.
+uint64_t byte_bits(std::string_view s);
+/// Bytes that every URL the pattern matches holds: the kByteBits set of the body's literal bytes. A URL whose
+/// byte_bits lack one of them is not matched: the matcher skips the pattern there without searching (for the
+/// patterns with no token to index them by).
+uint64_t plain_required_bits(std::string_view body);
 
 }  // namespace mailveil

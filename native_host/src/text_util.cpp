@@ -11,8 +11,8 @@
 namespace mailveil {
 
 std::string ascii_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = ascii_lower_char(c);
+  std::string out(s.size(), '\0');
+  ascii_lower_into(s, out.data());
   return out;
 }
 

@@ -51,6 +51,26 @@ bool any_byte(std::string_view s, WordTest word_test, ByteTest byte_test) {
 }
 /// True when some byte of s is below n (n <= 0x80).
 bool has_byte_below(std::string_view s, uint8_t n);
+/// The word with its ASCII capitals lower-cased, eight bytes at once; bytes >= 0x80 unchanged. Each byte's low
+/// seven bits plus a constant sets that byte's high bit past 'A' and past 'Z', and never carries into the next.
+inline uint64_t word_ascii_lower(uint64_t word) {
+  const uint64_t low7 = word & ~kEachHighBit;
+  const uint64_t from_a = low7 + (0x80 - 'A') * kEachByte;      // high bit: byte >= 'A'
+  const uint64_t past_z = low7 + (0x80 - 'Z' - 1) * kEachByte;  // high bit: byte > 'Z'
+  const uint64_t capital = from_a & ~past_z & ~word & kEachHighBit;
+  return word | (capital >> 2);  // 0x80 >> 2 is 0x20, the case bit
+}
+/// Writes s lower-cased (ASCII) to out, which holds s.size() bytes: ascii_lower without an allocation.
+inline void ascii_lower_into(std::string_view s, char* out) {
+  size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    word = word_ascii_lower(word);
+    std::memcpy(out + i, &word, 8);
+  }
+  for (; i < s.size(); ++i) out[i] = ascii_lower_char(s[i]);
+}
 
 /// A fixed set of words looked up by hash, for lists of more than a handful of names tested for every part of
 /// every URL (a linear search of a hundred names was a hundred comparisons each time). The words are views of

@@ -6,6 +6,7 @@
 #include <re2/set.h>
 
 #include <catch2/catch.hpp>
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -291,6 +292,51 @@ TEST_CASE("a damaged compiled list is refused, never read out of bounds", "[comp
     INFO("target moved by " << offset);
     CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
   }
+  // A section of plain-pattern bytes one rule short: refused (the matcher reads one per rule).
+  {
+    std::string broken = bytes;
+    compiled::PartHeader h{};
+    const size_t field = offsetof(compiled::PartHeader, sections) + compiled::kPlainBits * sizeof h.sections[0] +
+                         sizeof(uint32_t);  // a section is {offset, size}
+    uint32_t size = 0;
+    std::memcpy(&size, broken.data() + field, 4);
+    REQUIRE(size == compiled->rules.size() * sizeof(uint64_t));
+    size -= sizeof(uint64_t);
+    std::memcpy(broken.data() + field, &size, 4);
+    CHECK_FALSE(CompiledList::load(make_byte_store(broken), 0, broken.size(), &why));
+  }
+}
+
+TEST_CASE("each plain rule carries the bytes a URL it matches holds, and a URL without one is not searched",
+          "[compiled]") {
+  // Filters of EasyPrivacy's shapes: two without a complete token (tried on every URL), one indexed by a token,
+  // one a domain.
+  AbpImport imp = import_abp_list("%2Fevent.gif%3F\n%2Frw%2Fbeacon_\n/pixel.gif?\n||stats.example^\n", {});
+  REQUIRE(imp.trackers.size() == 4);
+  auto compiled = compile_list(*imported_list(imp.trackers));
+  CHECK(compiled->untokenized.size() == 2);
+  REQUIRE(compiled->plain_bits.size() == compiled->rules.size());
+  size_t plain = 0;
+  for (size_t r = 0; r < compiled->rules.size(); ++r) {
+    const auto& rule = compiled->rules[r];
+    const bool is_plain = rule.kind() == compiled::kRulePlain;
+    plain += is_plain;
+    CHECK(compiled->plain_bits[r] == (is_plain ? plain_required_bits(compiled->str(rule.text)) : 0));
+  }
+  CHECK(plain == 3);  // "||stats.example^" is a domain rule
+  Matcher m(compiled);
+  auto blocked = [&](const char* text) {
+    auto url = parse_url(text);
+    REQUIRE(url);
+    return static_cast<bool>(m.match(*url, url->without_fragment(), false));
+  };
+  CHECK(blocked("https://r.example.net/c?u=https%3A%2F%2Ft.example%2Fevent.gif%3Fid%3D7"));
+  CHECK(blocked("https://r.example.net/c?u=https%3A%2F%2Ft.example%2Frw%2Fbeacon_1"));
+  CHECK(blocked("https://cdn.example.org/a/pixel.gif?u=1"));
+  CHECK(blocked("https://stats.example/x"));
+  CHECK_FALSE(blocked("https://news.example.com/img/event.gif?id=7"));
+  CHECK_FALSE(blocked("https://cdn.example.org/a/pixel.gif"));
+  CHECK_FALSE(blocked("https://stats.example.org/x"));
 }
 
 TEST_CASE("the gate automaton's table: targets are row offsets, and walking an atom ends in a state that outputs it",

@@ -4,6 +4,7 @@
 
 #include <re2/re2.h>
 
+#include <bit>
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
@@ -45,30 +46,42 @@ std::set<std::string> url_tokens(const std::string& url) {
   return out;
 }
 
+/// Random draws of the generated tests.
+struct Dice {
+  std::mt19937 rng;
+  char pick(const std::string& from) { return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)]; }
+  bool chance(int percent) { return between(0, 99) < percent; }
+  int between(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
+};
+
 /// How random_abp draws a pattern: percent chances of a host anchor, else of a start anchor; the length range;
 /// the chance of a '*' at each place (else of a '^' at 12%, else a character of the alphabet); of an end anchor.
 struct AbpShape {
   int host_anchor, start_anchor, min_length, max_length, star, end_anchor;
 };
 
-std::string random_abp(std::mt19937& rng, const std::string& alphabet, const AbpShape& shape) {
-  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
+std::string random_abp(Dice& dice, const std::string& alphabet, const AbpShape& shape) {
   std::string abp;
-  if (chance(shape.host_anchor))
+  if (dice.chance(shape.host_anchor))
     abp += "||";
-  else if (chance(shape.start_anchor))
+  else if (dice.chance(shape.start_anchor))
     abp += "|";
-  const int length = std::uniform_int_distribution<int>(shape.min_length, shape.max_length)(rng);
+  const int length = dice.between(shape.min_length, shape.max_length);
   for (int k = 0; k < length; ++k) {
-    if (chance(shape.star))
+    if (dice.chance(shape.star))
       abp += '*';
-    else if (chance(12))
+    else if (dice.chance(12))
       abp += '^';
     else
-      abp += alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
+      abp += dice.pick(alphabet);
   }
-  if (chance(shape.end_anchor)) abp += '|';
+  if (dice.chance(shape.end_anchor)) abp += '|';
   return abp;
+}
+
+/// True when the URL holds every byte plain_required_bits says a match needs.
+bool has_required_bytes(const PlainPattern& p, const std::string& url) {
+  return (plain_required_bits(p.body) & ~byte_bits(url)) == 0;
 }
 
 }  // namespace
@@ -155,17 +168,14 @@ TEST_CASE("plain matching agrees with RE2 on the edges of the grammar", "[plain]
 
 TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL pairs", "[plain]") {
   // A small alphabet makes matches frequent: letters of both cases, digits, separators and URL punctuation.
-  std::mt19937 rng(20261130);
+  Dice dice{std::mt19937(20261130)};
   const std::string alphabet = "abAB1%./?=&-_:";
-  auto pick = [&](const std::string& from) {
-    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
-  };
-  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
   size_t matches = 0;
   size_t tokens_checked = 0;
+  size_t bytes_missing = 0;
   for (int i = 0; i < 20000; ++i) {
-    const std::string abp = random_abp(rng, alphabet, {30, 15, 1, 6, 12, 15});
-    const PlainPattern p = plain_from_abp(abp, chance(20));
+    const std::string abp = random_abp(dice, alphabet, {30, 15, 1, 6, 12, 15});
+    const PlainPattern p = plain_from_abp(abp, dice.chance(20));
     const std::string re = plain_pattern_to_re2(p);
     auto parsed = parse_plain_pattern(re);
     REQUIRE(parsed);
@@ -174,15 +184,20 @@ TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL p
     REQUIRE(compiled.ok());
     const auto tokens = plain_tokens(p);
     for (int u = 0; u < 10; ++u) {
-      std::string url = chance(80) ? "https://" : "http://";
-      const int host = std::uniform_int_distribution<int>(1, 3)(rng);
-      for (int k = 0; k < host; ++k) url += std::string(k ? "." : "") + pick("abAB1") + (chance(50) ? "b" : "");
-      const int tail = std::uniform_int_distribution<int>(0, 10)(rng);
-      for (int k = 0; k < tail; ++k) url += pick(alphabet);
+      std::string url = dice.chance(80) ? "https://" : "http://";
+      const int host = dice.between(1, 3);
+      for (int k = 0; k < host; ++k)
+        url += std::string(k ? "." : "") + dice.pick("abAB1") + (dice.chance(50) ? "b" : "");
+      const int tail = dice.between(0, 10);
+      for (int k = 0; k < tail; ++k) url += dice.pick(alphabet);
       const bool expected = RE2::PartialMatch(url, compiled);
       INFO(abp << " (" << re << ") on " << url);
       REQUIRE(plain_matches(p, url) == expected);
-      if (!expected) continue;
+      if (!expected) {
+        bytes_missing += !has_required_bytes(p, url);
+        continue;
+      }
+      REQUIRE(has_required_bytes(p, url));  // the matcher may skip a pattern whose bytes the URL lacks
       ++matches;
       const auto present = url_tokens(url);
       for (const auto& t : tokens) {
@@ -192,47 +207,45 @@ TEST_CASE("plain matching agrees with RE2 on 200,000 generated pattern and URL p
       }
     }
   }
-  CHECK(matches > 20000);       // the generator reaches both answers often
-  CHECK(tokens_checked > 100);  // complete tokens are rarer: bounded on both sides
+  CHECK(matches > 20000);        // the generator reaches both answers often
+  CHECK(tokens_checked > 100);   // complete tokens are rarer: bounded on both sides
+  CHECK(bytes_missing > 20000);  // and the byte test answers "no match" for many of the others
 }
 
 TEST_CASE("matching at a token's places agrees with plain_match on 400,000 generated pairs", "[plain]") {
   // Longer unanchored patterns with tokens inside, and URLs that repeat the tokens: for every token of the URL,
   // plain_match_at_token (given that token's places) must answer as plain_match, or decline.
-  std::mt19937 rng(20261202);
+  Dice dice{std::mt19937(20261202)};
   const std::string alphabet = "abAB1%./?=&-_";
-  auto pick = [&](const std::string& from) {
-    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
-  };
-  auto chance = [&](int percent) { return std::uniform_int_distribution<int>(0, 99)(rng) < percent; };
   size_t answered = 0, matched = 0;
   for (int i = 0; i < 40000; ++i) {
-    const std::string abp = random_abp(rng, alphabet, {5, 5, 2, 9, 8, 10});
-    const PlainPattern p = plain_from_abp(abp, chance(20));
+    const std::string abp = random_abp(dice, alphabet, {5, 5, 2, 9, 8, 10});
+    const PlainPattern p = plain_from_abp(abp, dice.chance(20));
     for (int u = 0; u < 10; ++u) {
       std::string url = "https://";
-      url += pick("abAB1");
+      url += dice.pick("abAB1");
       auto noise = [&](int most) {
-        const int count = std::uniform_int_distribution<int>(0, most)(rng);
-        for (int k = 0; k < count; ++k) url += pick(alphabet);
+        const int count = dice.between(0, most);
+        for (int k = 0; k < count; ++k) url += dice.pick(alphabet);
       };
       noise(8);
       // Half the URLs spell the pattern's body out somewhere (a '*' as noise, a '^' as a separator), often
       // twice: matches and repeated tokens are then frequent.
-      for (int copies = chance(50) ? (chance(30) ? 2 : 1) : 0; copies > 0; --copies) {
+      for (int copies = dice.chance(50) ? (dice.chance(30) ? 2 : 1) : 0; copies > 0; --copies) {
         for (char c : p.body) {
           if (c == '*') {
             noise(3);
           } else if (c == '^') {
-            url += pick("/?&=:");
+            url += dice.pick("/?&=:");
           } else {
-            url += chance(20) ? pick("aB") : c;
+            url += dice.chance(20) ? dice.pick("aB") : c;
           }
         }
         noise(4);
       }
       const std::string lowered = lower(url);
       const bool expected = plain_match(plain_flags(p), p.body, url, lowered);
+      if (expected) REQUIRE(has_required_bytes(p, url));
       // The URL's tokens and where each starts, as the matcher reads them.
       std::vector<std::pair<uint32_t, uint32_t>> tokens;
       for (size_t a = 0; a < url.size();) {
@@ -261,6 +274,41 @@ TEST_CASE("matching at a token's places agrees with plain_match on 400,000 gener
   }
   CHECK(answered > 20000);  // the token path is taken often
   CHECK(matched > 2000);    // and finds matches
+}
+
+TEST_CASE("byte bits: a bit per letter of either case, digit and URL punctuation, one for all other bytes", "[plain]") {
+  std::set<uint64_t> own;
+  for (char c = 'a'; c <= 'z'; ++c) {
+    CHECK(kByteBits[static_cast<unsigned char>(c)] == kByteBits[static_cast<unsigned char>(c - 'a' + 'A')]);
+    own.insert(kByteBits[static_cast<unsigned char>(c)]);
+  }
+  for (char c = '0'; c <= '9'; ++c) own.insert(kByteBits[static_cast<unsigned char>(c)]);
+  for (char c : kOwnBitPunctuation) own.insert(kByteBits[static_cast<unsigned char>(c)]);
+  const uint64_t other = kByteBits[0x80];
+  for (unsigned char c : std::string_view("\0 \"<\\^`{}\x7f\xc3\xff", 12)) CHECK(kByteBits[c] == other);
+  own.insert(other);
+  CHECK(own.size() == 26 + 10 + kOwnBitPunctuation.size() + 1);  // all distinct
+  for (uint64_t bits : own) CHECK(std::popcount(bits) == 1);
+
+  // Every length and place: the tail after the last step of four is read too.
+  for (size_t length = 2; length <= 11; ++length) {
+    for (size_t at = 0; at < length; ++at) {
+      std::string s(length, 'a');
+      s[at] = '%';
+      INFO(length << " " << at);
+      CHECK(byte_bits(s) == (kByteBits['a'] | kByteBits['%']));
+    }
+  }
+  CHECK(byte_bits("") == 0);
+  // A pattern needs its literal bytes in either case, and nothing for '*' and '^'.
+  CHECK(plain_required_bits("%2fevent.gif%3f") == byte_bits("%2FEVENT.GIF%3F"));
+  CHECK(plain_required_bits("a*b^") == (kByteBits['a'] | kByteBits['B']));
+  // EasyPrivacy's filters without a complete token ("%2Fevent.gif%3F" is one: both of its ends may run on into
+  // longer URL tokens) are skipped on a URL without an escape; a URL that carries the escaped address of a
+  // tracker holds their bytes.
+  const uint64_t need = plain_required_bits(plain_from_abp("%2Fevent.gif%3F", false).body);
+  CHECK((need & ~byte_bits("https://news.example.com/img/event.gif?id=7")) != 0);
+  CHECK((need & ~byte_bits("https://r.example.net/c?u=https%3A%2F%2Ft.example%2Fevent.gif%3Fid%3D7")) == 0);
 }
 
 TEST_CASE("complete tokens are bounded on both sides", "[plain]") {

@@ -145,6 +145,28 @@ TEST_CASE("has_byte_below finds a low byte at any offset, next to bytes above 0x
   CHECK(has_byte_below(std::string(9, '\0'), 1));
 }
 
+TEST_CASE("ascii_lower_into lower-cases eight bytes at a step as ascii_lower_char does, byte by byte", "[url]") {
+  // Every byte value at every place of a word, beside neighbours that could carry into it or borrow from it
+  // ('@' and '[' border the capitals, 0x7f and 0xff are the largest low and high bytes).
+  for (const char neighbour : {'@', '[', 'Z', 'A', '\x7f', '\xff', '\0', '`', '{'}) {
+    for (int b = 0; b < 256; ++b) {
+      for (size_t at = 0; at < 8; ++at) {
+        std::string s(11, neighbour);  // one word and a tail of three bytes
+        s[at] = static_cast<char>(b);
+        s[8 + at % 3] = static_cast<char>(b);
+        std::string want = s;
+        for (char& c : want) c = ascii_lower_char(c);
+        std::string got(s.size(), '?');
+        ascii_lower_into(s, got.data());
+        INFO(b << " at " << at << " beside " << static_cast<int>(static_cast<unsigned char>(neighbour)));
+        REQUIRE(got == want);
+      }
+    }
+  }
+  CHECK(ascii_lower("HTTPS://Example.COM/Path?Q=ÄÖ") == "https://example.com/path?q=ÄÖ");
+  CHECK(ascii_lower("").empty());
+}
+
 TEST_CASE("registrable_domain follows the Public Suffix List", "[url][psl]") {
   CHECK(registrable_domain("a.b.example.com") == "example.com");
   CHECK(registrable_domain("news.shop.co.uk") == "shop.co.uk");
