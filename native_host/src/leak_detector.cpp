@@ -48,15 +48,10 @@ std::optional<LeakEncoding> base64_form(HashAlgorithm h) {
   return std::nullopt;
 }
 
-/// Hex digits, one table lookup per byte of a run (base64 runs use kBase64Values, digest.h).
-constexpr std::array<bool, 256> kHexDigits = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-  return t;
-}();
-
+/// Hex digits, one table lookup per byte of a run (kHexValues, text_util.h; base64 runs use kBase64Values,
+/// digest.h).
 bool is_hex(char c) {
-  return kHexDigits[static_cast<unsigned char>(c)];
+  return hex_value(c) >= 0;
 }
 
 /// How much a compressed token may inflate to.

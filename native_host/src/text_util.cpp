@@ -83,13 +83,6 @@ std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 namespace {
 
 constexpr std::array<int8_t, 256> make_base64_table() {

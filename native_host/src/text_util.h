@@ -1,6 +1,7 @@
 /// Small byte-string helpers shared by the mail and HTML readers: ASCII case folding, trimming, transfer decodings.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -102,8 +103,21 @@ struct StringViewHash {
 
 /// Splits `s` at every `sep`, keeping empty parts ("a..b" -> "a", "", "b"; "" -> one empty part); views into `s`.
 std::vector<std::string_view> split_views(std::string_view s, char sep);
+/// Value of each byte as a hex digit, or -1: one table lookup per byte, for every hex scan.
+inline constexpr std::array<int8_t, 256> kHexValues = [] {
+  std::array<int8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    t[c] = c >= '0' && c <= '9'   ? static_cast<int8_t>(c - '0')
+           : c >= 'a' && c <= 'f' ? static_cast<int8_t>(c - 'a' + 10)
+           : c >= 'A' && c <= 'F' ? static_cast<int8_t>(c - 'A' + 10)
+                                  : int8_t{-1};
+  }
+  return t;
+}();
 /// Value of a hex digit, or -1.
-int hex_value(char c);
+inline int hex_value(char c) {
+  return kHexValues[static_cast<unsigned char>(c)];
+}
 
 /// Decodes base64 leniently: characters outside the alphabet are skipped, padding may be missing, and a `=`
 /// ends one quantum so concatenated encoded blocks decode too.

@@ -167,6 +167,16 @@ TEST_CASE("ascii_lower_into lower-cases eight bytes at a step as ascii_lower_cha
   CHECK(ascii_lower("").empty());
 }
 
+TEST_CASE("hex_value reads the sixteen digits of either case, and only them", "[url]") {
+  const std::string digits = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    const char c = static_cast<char>(b);
+    const size_t lower = digits.find(ascii_lower_char(c));
+    INFO(b);
+    CHECK(hex_value(c) == (lower != std::string::npos ? static_cast<int>(lower) : -1));
+  }
+}
+
 TEST_CASE("registrable_domain follows the Public Suffix List", "[url][psl]") {
   CHECK(registrable_domain("a.b.example.com") == "example.com");
   CHECK(registrable_domain("news.shop.co.uk") == "shop.co.uk");
