@@ -52,7 +52,7 @@ configure() {  # build dir, extra CMake arguments...
   shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_C_COMPILER=clang-14 \
     -DMAILVEIL_FUZZ=ON -DBUILD_TESTING=OFF -DMAILVEIL_BUILD_BENCH=OFF -DMAILVEIL_WERROR=OFF \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" "$@" >/dev/null
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" "$@" >/dev/null
   cmake --build "$dir" --target fuzz-targets -j"$(nproc)"
 }
 
